@@ -1,0 +1,127 @@
+// Image decoding and preprocessing in a browser or worker (createImageBitmap + OffscreenCanvas,
+// no DOM): EXIF-upright, centre-cropped square RGB at a fixed size, and a JPEG thumbnail.
+// Ingestion, scoring and search all preprocess through this one function.
+import { rejectReason, sniffImageType } from './sniff';
+
+export class ImageDecodeError extends Error {
+  readonly code: 'rejected' | 'corrupt' | 'damaged';
+  constructor(code: ImageDecodeError['code'], message: string) {
+    super(message);
+    this.name = 'ImageDecodeError';
+    this.code = code;
+  }
+}
+
+export interface PreprocessedImage {
+  pixels: Uint8Array; // size*size*3 RGB, centre crop
+  thumb?: Blob; // JPEG, thumbSize square
+  width: number; // upright original size
+  height: number;
+}
+
+function cropRect(w: number, h: number) {
+  const side = Math.min(w, h);
+  return { sx: (w - side) / 2, sy: (h - side) / 2, side };
+}
+
+/** Draws the centre square of `bitmap` at size×size and returns its RGBA pixels. */
+function drawSquare(bitmap: ImageBitmap, size: number): { canvas: OffscreenCanvas; rgba: Uint8ClampedArray } {
+  const canvas = new OffscreenCanvas(size, size);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new ImageDecodeError('corrupt', 'no 2D canvas context is available to resize images');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  const { sx, sy, side } = cropRect(bitmap.width, bitmap.height);
+  ctx.drawImage(bitmap, sx, sy, side, side, 0, 0, size, size);
+  return { canvas, rgba: ctx.getImageData(0, 0, size, size).data };
+}
+
+export function rgbaToRgb(rgba: Uint8ClampedArray | Uint8Array): Uint8Array {
+  const n = rgba.length / 4;
+  const rgb = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    rgb[3 * i] = rgba[4 * i];
+    rgb[3 * i + 1] = rgba[4 * i + 1];
+    rgb[3 * i + 2] = rgba[4 * i + 2];
+  }
+  return rgb;
+}
+
+/**
+ * Fraction of rows at the bottom of the image that are one flat mid-grey fill — what a browser draws
+ * where a JPEG's scan data is corrupt or missing. Pure.
+ */
+export function flatBottomFraction(rgb: Uint8Array, size: number): number {
+  const last = (size * size - 1) * 3;
+  const [r, g, b] = [rgb[last], rgb[last + 1], rgb[last + 2]];
+  const grey = Math.abs(r - g) <= 6 && Math.abs(g - b) <= 6 && r >= 96 && r <= 160;
+  if (!grey) return 0;
+  let flatRows = 0;
+  for (let y = size - 1; y >= 0; y--) {
+    const row = y * size * 3;
+    const r0 = rgb[row], g0 = rgb[row + 1], b0 = rgb[row + 2];
+    let flat = true;
+    for (let x = 1; x < size && flat; x++) {
+      const o = row + 3 * x;
+      if (Math.abs(rgb[o] - r0) > 2 || Math.abs(rgb[o + 1] - g0) > 2 || Math.abs(rgb[o + 2] - b0) > 2) flat = false;
+    }
+    if (!flat) break;
+    flatRows++;
+  }
+  return flatRows / size;
+}
+
+/** Decodes `file` (name used in messages) and preprocesses it; throws ImageDecodeError. */
+export async function preprocessImage(
+  file: Blob,
+  name: string,
+  size: number,
+  thumbSize = 0,
+): Promise<PreprocessedImage> {
+  const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
+  const reason = rejectReason(name, head, file.size);
+  if (reason) throw new ImageDecodeError('rejected', reason);
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  } catch (err) {
+    throw new ImageDecodeError('corrupt', `corrupt or truncated image data: the browser could not decode it (${(err as Error).message || 'decode error'})`);
+  }
+  try {
+    if (bitmap.width < 1 || bitmap.height < 1) throw new ImageDecodeError('corrupt', 'image has no pixels');
+    const { rgba } = drawSquare(bitmap, size);
+    const pixels = rgbaToRgb(rgba);
+    const flat = sniffImageType(head) === 'jpeg' ? flatBottomFraction(pixels, size) : 0;
+    if (flat >= 0.2) {
+      throw new ImageDecodeError('damaged', `damaged image: the bottom ${Math.round(flat * 100)}% is a flat fill (corrupt JPEG data)`);
+    }
+    let thumb: Blob | undefined;
+    if (thumbSize > 0) {
+      const t = drawSquare(bitmap, thumbSize);
+      thumb = await t.canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+    }
+    return { pixels, thumb, width: bitmap.width, height: bitmap.height };
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** Encodes RGB pixels as an image Blob (used for the synthetic sample's files and thumbnails). */
+export async function rgbToBlob(rgb: Uint8Array, size: number, outSize: number, type: 'image/png' | 'image/jpeg'): Promise<Blob> {
+  const src = new OffscreenCanvas(size, size);
+  const sctx = src.getContext('2d')!;
+  const img = sctx.createImageData(size, size);
+  for (let i = 0; i < size * size; i++) {
+    img.data[4 * i] = rgb[3 * i];
+    img.data[4 * i + 1] = rgb[3 * i + 1];
+    img.data[4 * i + 2] = rgb[3 * i + 2];
+    img.data[4 * i + 3] = 255;
+  }
+  sctx.putImageData(img, 0, 0);
+  if (outSize === size) return src.convertToBlob({ type, quality: 0.85 });
+  const dst = new OffscreenCanvas(outSize, outSize);
+  const dctx = dst.getContext('2d')!;
+  dctx.imageSmoothingQuality = 'high';
+  dctx.drawImage(src, 0, 0, outSize, outSize);
+  return dst.convertToBlob({ type, quality: 0.85 });
+}

@@ -1,0 +1,144 @@
+// Pure ingestion planning: sorts a folder's files into caption files, split lists, images and
+// ignored files; picks the caption file; matches captions to images by base name; assigns
+// splits; and accounts for every skipped item in the report. No I/O: unit-tested in Node.
+import { chooseCaptionFile, FORMAT_LABEL, isCaptionFileCandidate, type ParsedCaptions } from '../data/captions';
+import { extensionOf, isImageName } from '../data/sniff';
+import { assignSplits, isSplitListFile, parseSplitLists } from '../data/splits';
+import type { Split } from '../data/types';
+
+export interface FolderEntry {
+  path: string; // relative path inside the chosen folder, '/'-separated
+  size: number;
+}
+
+export interface PlannedImage {
+  path: string;
+  name: string; // base name, the key captions use
+  captions: string[];
+  split: Split;
+}
+
+export interface IngestPlan {
+  images: PlannedImage[];
+  format: string;
+  captionFile: string;
+  captionFileReason: string;
+  otherCaptionFiles: { file: string; reason: string }[];
+  imagesWithoutCaptions: string[];
+  missingImages: { image: string; file: string; line: number }[];
+  missingImageCaptions: number;
+  missingImageNames: number;
+  ignored: { name: string; reason: string }[];
+  duplicates: string[];
+  parseIssues: { file: string; line: number; message: string }[];
+  parseIssueCount: number;
+  splitSource: string;
+  splitCounts: Record<Split, number>;
+  splitNotInLists: number;
+}
+
+export class IngestPlanError extends Error {
+  readonly code: 'no-images' | 'no-captions' | 'no-matches';
+  constructor(code: IngestPlanError['code'], message: string) {
+    super(message);
+    this.name = 'IngestPlanError';
+    this.code = code;
+  }
+}
+
+export const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+const LIST_CAP = 200;
+
+/** Which files must be read as text before planning (caption candidates and split lists). */
+export function textFilesToRead(entries: FolderEntry[]): FolderEntry[] {
+  return entries.filter((e) => !isImageName(e.path) && (isCaptionFileCandidate(e.path) || isSplitListFile(e.path)) && e.size < 256 * 2 ** 20);
+}
+
+export function planIngest(entries: FolderEntry[], texts: Map<string, string>, seed: number): IngestPlan {
+  const ignored: IngestPlan['ignored'] = [];
+  const imagePaths = new Map<string, string>(); // base name -> first path
+  const duplicates: string[] = [];
+  const captionFiles: { file: string; text: string }[] = [];
+  const splitFiles: { file: string; text: string }[] = [];
+
+  for (const e of entries) {
+    const name = baseName(e.path);
+    if (name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini') {
+      ignored.push({ name: e.path, reason: 'hidden or system file' });
+    } else if (isImageName(e.path)) {
+      if (imagePaths.has(name)) duplicates.push(e.path);
+      else imagePaths.set(name, e.path);
+    } else if (texts.has(e.path) && isSplitListFile(e.path)) {
+      splitFiles.push({ file: e.path, text: texts.get(e.path)! });
+    } else if (texts.has(e.path)) {
+      captionFiles.push({ file: e.path, text: texts.get(e.path)! });
+    } else {
+      const ext = extensionOf(name);
+      ignored.push({ name: e.path, reason: ext ? `not an image or caption file (.${ext})` : 'not an image or caption file' });
+    }
+  }
+  if (imagePaths.size === 0) {
+    throw new IngestPlanError('no-images', `No images found among ${entries.length} files: expected .jpg, .jpeg, .png, .webp, .gif or .bmp files.`);
+  }
+  if (captionFiles.length === 0) {
+    throw new IngestPlanError('no-captions', `No caption file found beside ${imagePaths.size} images: expected captions.txt, Flickr8k.token.txt, results.csv, captions_*.json, or a CSV/TSV/JSONL with image and caption columns.`);
+  }
+  const choice = chooseCaptionFile(captionFiles);
+  const parsed: ParsedCaptions = choice.chosen;
+
+  // Captions per image name, and captions naming images that are not in the folder.
+  const byImage = new Map<string, string[]>();
+  const perCaptionSplit = new Map<string, Split>();
+  const missing: IngestPlan['missingImages'] = [];
+  const missingNames = new Set<string>();
+  let missingImageCaptions = 0;
+  for (const r of parsed.records) {
+    if (!imagePaths.has(r.image)) {
+      missingImageCaptions++;
+      missingNames.add(r.image);
+      if (missing.length < LIST_CAP) missing.push({ image: r.image, file: parsed.file, line: r.line });
+      continue;
+    }
+    const list = byImage.get(r.image);
+    if (list) list.push(r.caption);
+    else byImage.set(r.image, [r.caption]);
+    if (r.split) perCaptionSplit.set(r.image, r.split);
+  }
+  const imagesWithoutCaptions = [...imagePaths.keys()].filter((n) => !byImage.has(n)).sort();
+  const names = [...byImage.keys()].sort();
+  if (names.length === 0) {
+    throw new IngestPlanError('no-matches', `None of the ${parsed.records.length} captions in ${parsed.file} names one of the ${imagePaths.size} images in the folder (first caption names "${parsed.records[0]?.image}").`);
+  }
+  const lists = splitFiles.length ? parseSplitLists(splitFiles) : undefined;
+  const splits = assignSplits(names, { lists, perCaption: perCaptionSplit.size ? perCaptionSplit : undefined, seed });
+
+  return {
+    images: names.map((name) => ({ path: imagePaths.get(name)!, name, captions: byImage.get(name)!, split: splits.split.get(name)! })),
+    format: FORMAT_LABEL[parsed.format],
+    captionFile: parsed.file,
+    captionFileReason: choice.reason,
+    otherCaptionFiles: choice.others,
+    imagesWithoutCaptions,
+    missingImages: missing,
+    missingImageCaptions,
+    missingImageNames: missingNames.size,
+    ignored,
+    duplicates,
+    parseIssues: parsed.issues.slice(0, LIST_CAP),
+    parseIssueCount: parsed.issues.length,
+    splitSource: splits.source,
+    splitCounts: splits.counts,
+    splitNotInLists: splits.notInLists,
+  };
+}
+
+/** Histogram of captions per image ("5" -> count) and the vocabulary size of the captions. */
+export function captionStats(captions: string[][]): { histogram: Record<string, number>; vocabularySize: number } {
+  const histogram: Record<string, number> = {};
+  const vocab = new Set<string>();
+  for (const cs of captions) {
+    histogram[cs.length] = (histogram[cs.length] ?? 0) + 1;
+    for (const c of cs) for (const w of c.toLowerCase().split(/[^\p{L}\p{N}']+/u)) if (w) vocab.add(w);
+  }
+  return { histogram, vocabularySize: vocab.size };
+}

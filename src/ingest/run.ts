@@ -1,0 +1,143 @@
+// Runs an ingestion: reads the caption/split text files, plans, then decodes images in the worker
+// pool and appends them to storage in atomic batches, reporting progress. Cancel by AbortSignal
+// (the partial dataset is deleted); a storage failure stops cleanly and keeps what was stored.
+import { DecodePool } from '../workers/decodePool';
+import {
+  appendImages,
+  completeDataset,
+  createDataset,
+  deleteDataset,
+  storedNames,
+  type DatasetMeta,
+  type IngestReport,
+  type NewImage,
+} from '../storage/datasets';
+import { captionStats, planIngest, textFilesToRead, type FolderEntry, type IngestPlan, type PlannedImage } from './plan';
+
+export const STORED_IMAGE_SIZE = 128;
+export const THUMB_SIZE = 96;
+const BATCH = 48;
+const SPLIT_SEED = 42;
+
+export interface FolderFile extends FolderEntry {
+  file: File;
+}
+
+export interface IngestProgress {
+  phase: 'reading' | 'decoding' | 'finishing' | 'done';
+  done: number; // images processed (stored + skipped) in this session
+  total: number;
+  stored: number;
+  skipped: number;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface IngestResult {
+  meta: DatasetMeta;
+  report: IngestReport;
+}
+
+async function readTexts(files: FolderFile[]): Promise<Map<string, string>> {
+  const wanted = new Set(textFilesToRead(files).map((e) => e.path));
+  const texts = new Map<string, string>();
+  await Promise.all(files.filter((f) => wanted.has(f.path)).map(async (f) => texts.set(f.path, await f.file.text())));
+  return texts;
+}
+
+export async function planFolder(files: FolderFile[]): Promise<IngestPlan> {
+  return planIngest(files, await readTexts(files), SPLIT_SEED);
+}
+
+/** Imports `files` as a new dataset, or continues `resume` (a partial import of the same folder). */
+export async function ingestFolder(
+  files: FolderFile[],
+  opts: { name: string; signal?: AbortSignal; onProgress?: (p: IngestProgress) => void; resume?: DatasetMeta },
+): Promise<IngestResult> {
+  const t0 = performance.now();
+  opts.onProgress?.({ phase: 'reading', done: 0, total: 0, stored: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: null });
+  const plan = await planFolder(files);
+  const byPath = new Map(files.map((f) => [f.path, f.file]));
+  let meta = opts.resume ?? (await createDataset({ name: opts.name, source: 'folder', imageSize: STORED_IMAGE_SIZE, expectedImages: plan.images.length }));
+  const already = opts.resume ? await storedNames(opts.resume) : new Set<string>();
+  const todo = plan.images.filter((i) => !already.has(i.name));
+  const corrupt: IngestReport['corrupt'] = [];
+  const pool = new DecodePool();
+  let done = 0;
+  const progress = (phase: IngestProgress['phase']) => {
+    const secs = (performance.now() - t0) / 1000;
+    const rate = done / Math.max(secs, 1e-3);
+    opts.onProgress?.({
+      phase, done, total: todo.length, stored: meta.storedImages, skipped: corrupt.length,
+      imagesPerSecond: rate, etaSeconds: rate > 0 ? (todo.length - done) / rate : null,
+    });
+  };
+
+  const decodeChunk = (chunk: PlannedImage[]) =>
+    Promise.all(
+      chunk.map(async (img): Promise<NewImage | null> => {
+        const file = byPath.get(img.path)!;
+        try {
+          const out = await pool.decode(file, img.path, meta.imageSize, THUMB_SIZE);
+          return { name: img.name, split: img.split, captions: img.captions, width: out.width, height: out.height, thumb: out.thumb!, original: file, pixels: out.pixels };
+        } catch (err) {
+          corrupt.push({ name: img.path, reason: (err as Error).message });
+          return null;
+        } finally {
+          done++;
+        }
+      }),
+    );
+
+  try {
+    let next = todo.length ? decodeChunk(todo.slice(0, BATCH)) : null;
+    for (let s = 0; next; s += BATCH) {
+      const decoded = await next;
+      if (opts.signal?.aborted) throw new DOMException('Import cancelled', 'AbortError');
+      next = s + BATCH < todo.length ? decodeChunk(todo.slice(s + BATCH, s + 2 * BATCH)) : null;
+      const good = decoded.filter((d): d is NewImage => d !== null);
+      if (good.length) meta = await appendImages(meta, good);
+      progress('decoding');
+    }
+  } catch (err) {
+    pool.terminate();
+    if ((err as Error).name === 'AbortError' && !opts.resume) await deleteDataset(meta.id);
+    throw err;
+  }
+  pool.terminate();
+
+  progress('finishing');
+  const secs = (performance.now() - t0) / 1000;
+  const skipped = new Set(corrupt.map((c) => c.name));
+  const kept = plan.images.filter((i) => !skipped.has(i.path));
+  const stats = captionStats(kept.map((i) => i.captions));
+  const splitCounts = { train: 0, val: 0, test: 0 };
+  for (const i of kept) splitCounts[i.split]++;
+  const report: IngestReport = {
+    format: plan.format,
+    captionFile: plan.captionFile,
+    captionFileReason: plan.captionFileReason,
+    otherCaptionFiles: plan.otherCaptionFiles,
+    images: meta.storedImages,
+    captions: Object.entries(stats.histogram).reduce((s, [k, v]) => s + Number(k) * v, 0),
+    captionsPerImage: stats.histogram,
+    vocabularySize: stats.vocabularySize,
+    imagesWithoutCaptions: plan.imagesWithoutCaptions,
+    missingImages: plan.missingImages,
+    missingImageCaptions: plan.missingImageCaptions,
+    missingImageNames: plan.missingImageNames,
+    corrupt,
+    ignored: plan.ignored,
+    duplicates: plan.duplicates,
+    parseIssues: plan.parseIssues,
+    parseIssueCount: plan.parseIssueCount,
+    splitSource: plan.splitSource,
+    splitCounts,
+    splitNotInLists: plan.splitNotInLists,
+    seconds: secs,
+    imagesPerSecond: todo.length / Math.max(secs, 1e-3),
+  };
+  meta = await completeDataset(meta, report);
+  progress('done');
+  return { meta, report };
+}

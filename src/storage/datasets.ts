@@ -1,0 +1,275 @@
+// Datasets in IndexedDB: metadata, image records (thumbnail, original file), preprocessed pixels,
+// and per-batch name lists. Batches are written atomically with the metadata that counts them,
+// so a crash leaves either the previous state or a resumable partial import.
+import { del, delMany, get, getMany, keys, set, setMany } from 'idb-keyval';
+import type { Split, TrainingSet } from '../data/types';
+import { SPLIT_CODE } from '../data/types';
+import { datasetStore } from './db';
+import { StorageError, wrapWriteError } from './errors';
+
+/** Format version of stored dataset records; a new layout gets a new number, never an edit. */
+export const DATASET_FORMAT_VERSION = 1;
+
+export interface IngestReport {
+  format: string; // human label of the caption format used
+  captionFile: string;
+  captionFileReason: string;
+  otherCaptionFiles: { file: string; reason: string }[];
+  images: number; // stored, usable images
+  captions: number; // captions attached to stored images
+  captionsPerImage: Record<string, number>; // histogram: "5" -> 7000
+  vocabularySize: number;
+  imagesWithoutCaptions: string[];
+  missingImages: { image: string; file: string; line: number }[]; // captions naming images not in the folder (first 200)
+  missingImageCaptions: number; // how many captions name missing images
+  missingImageNames: number; // how many distinct missing names
+  corrupt: { name: string; reason: string }[]; // unreadable images, skipped
+  ignored: { name: string; reason: string }[]; // non-image, non-caption files
+  duplicates: string[]; // image names found more than once (first kept)
+  parseIssues: { file: string; line: number; message: string }[]; // first 200 malformed caption lines
+  parseIssueCount: number;
+  splitSource: string;
+  splitCounts: Record<Split, number>;
+  splitNotInLists: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface DatasetMeta {
+  version: number;
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  status: 'ingesting' | 'complete';
+  source: 'folder' | 'sample';
+  imageSize: number; // side of the stored preprocessed square RGB copy
+  expectedImages: number; // images the import set out to store
+  storedImages: number;
+  batches: number;
+  bytes: number; // bytes stored for this dataset (pixels + thumbnails + originals + text)
+  report?: IngestReport;
+}
+
+export interface StoredImage {
+  name: string;
+  split: Split;
+  captions: string[];
+  width: number; // original size
+  height: number;
+  thumb: Blob;
+  original?: Blob;
+}
+
+export interface NewImage extends StoredImage {
+  pixels: Uint8Array; // imageSize * imageSize * 3 RGB
+}
+
+/** The text side of a dataset, in image order: what the gallery, search and trainer index. */
+export interface DatasetIndex {
+  names: string[];
+  splits: Split[];
+  captions: string[][];
+}
+
+interface BatchRecord {
+  start: number;
+  names: string[];
+  splits: Split[];
+  captions: string[][];
+}
+
+const metaKey = (id: string) => `meta:${id}`;
+const imageKey = (id: string, i: number) => `img:${id}:${i}`;
+const pixelKey = (id: string, i: number) => `px:${id}:${i}`;
+const batchKey = (id: string, b: number) => `batch:${id}:${b}`;
+const indexKey = (id: string) => `index:${id}`;
+
+function newId(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function listDatasets(): Promise<DatasetMeta[]> {
+  const all = (await keys(datasetStore())).filter((k): k is string => typeof k === 'string' && k.startsWith('meta:'));
+  const metas = (await getMany<DatasetMeta | undefined>(all, datasetStore())).filter((m): m is DatasetMeta => !!m);
+  return metas.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+export async function getDataset(id: string): Promise<DatasetMeta> {
+  const meta = await get<DatasetMeta>(metaKey(id), datasetStore());
+  if (!meta) throw new StorageError('not-found', `No dataset with id ${id} is stored.`);
+  if (meta.version > DATASET_FORMAT_VERSION) {
+    throw new StorageError('version', `Dataset "${meta.name}" was stored by a newer CLIP Lab (format ${meta.version}, this one reads ${DATASET_FORMAT_VERSION}).`);
+  }
+  return meta;
+}
+
+export async function createDataset(init: {
+  name: string;
+  source: DatasetMeta['source'];
+  imageSize: number;
+  expectedImages: number;
+}): Promise<DatasetMeta> {
+  const now = new Date().toISOString();
+  const meta: DatasetMeta = {
+    version: DATASET_FORMAT_VERSION,
+    id: newId(),
+    name: init.name,
+    createdAt: now,
+    updatedAt: now,
+    status: 'ingesting',
+    source: init.source,
+    imageSize: init.imageSize,
+    expectedImages: init.expectedImages,
+    storedImages: 0,
+    batches: 0,
+    bytes: 0,
+  };
+  try {
+    await set(metaKey(meta.id), meta, datasetStore());
+  } catch (err) {
+    throw wrapWriteError(err, `the new dataset "${init.name}"`);
+  }
+  return meta;
+}
+
+function approxBytes(img: NewImage): number {
+  const text = img.name.length + img.captions.reduce((s, c) => s + c.length, 0);
+  return img.pixels.byteLength + img.thumb.size + (img.original?.size ?? 0) + 2 * text + 64;
+}
+
+/**
+ * Appends a batch of images in ONE transaction together with the metadata that counts them:
+ * after a crash the dataset holds whole batches only. Returns the updated metadata.
+ */
+export async function appendImages(meta: DatasetMeta, images: NewImage[]): Promise<DatasetMeta> {
+  if (meta.status !== 'ingesting') throw new StorageError('write-failed', `Dataset "${meta.name}" is complete; it takes no more images.`);
+  const start = meta.storedImages;
+  const entries: [IDBValidKey, unknown][] = [];
+  let bytes = 0;
+  images.forEach((img, k) => {
+    const { pixels, ...record } = img;
+    entries.push([imageKey(meta.id, start + k), record], [pixelKey(meta.id, start + k), pixels]);
+    bytes += approxBytes(img);
+  });
+  const batch: BatchRecord = {
+    start,
+    names: images.map((i) => i.name),
+    splits: images.map((i) => i.split),
+    captions: images.map((i) => i.captions),
+  };
+  const next: DatasetMeta = {
+    ...meta,
+    storedImages: start + images.length,
+    batches: meta.batches + 1,
+    bytes: meta.bytes + bytes,
+    updatedAt: new Date().toISOString(),
+  };
+  entries.push([batchKey(meta.id, meta.batches), batch], [metaKey(meta.id), next]);
+  try {
+    await setMany(entries, datasetStore());
+  } catch (err) {
+    throw wrapWriteError(err, `${images.length} images of "${meta.name}" (after ${start} stored)`);
+  }
+  return next;
+}
+
+async function readBatches(meta: DatasetMeta): Promise<BatchRecord[]> {
+  const ks = Array.from({ length: meta.batches }, (_, b) => batchKey(meta.id, b));
+  const batches = await getMany<BatchRecord | undefined>(ks, datasetStore());
+  return batches.filter((b): b is BatchRecord => !!b);
+}
+
+/** Names already stored by a partial import (to resume it without storing anything twice). */
+export async function storedNames(meta: DatasetMeta): Promise<Set<string>> {
+  const batches = await readBatches(meta);
+  return new Set(batches.flatMap((b) => b.names));
+}
+
+/** Marks an import complete: writes the dataset index and the report with the metadata, atomically. */
+export async function completeDataset(meta: DatasetMeta, report: IngestReport): Promise<DatasetMeta> {
+  const batches = await readBatches(meta);
+  const index: DatasetIndex = { names: [], splits: [], captions: [] };
+  for (const b of batches.sort((x, y) => x.start - y.start)) {
+    index.names.push(...b.names);
+    index.splits.push(...b.splits);
+    index.captions.push(...b.captions);
+  }
+  const next: DatasetMeta = { ...meta, status: 'complete', report, updatedAt: new Date().toISOString() };
+  try {
+    await setMany([[indexKey(meta.id), index], [metaKey(meta.id), next]], datasetStore());
+  } catch (err) {
+    throw wrapWriteError(err, `the index of "${meta.name}"`);
+  }
+  return next;
+}
+
+export async function renameDataset(id: string, name: string): Promise<DatasetMeta> {
+  const trimmed = name.trim();
+  if (!trimmed) throw new StorageError('write-failed', 'A dataset name cannot be empty.');
+  const meta = await getDataset(id);
+  const next = { ...meta, name: trimmed.slice(0, 200), updatedAt: new Date().toISOString() };
+  try {
+    await set(metaKey(id), next, datasetStore());
+  } catch (err) {
+    throw wrapWriteError(err, `the new name of "${meta.name}"`);
+  }
+  return next;
+}
+
+/** Deletes a dataset and every record of it; the metadata goes first so nothing looks half-there. */
+export async function deleteDataset(id: string): Promise<void> {
+  await del(metaKey(id), datasetStore());
+  const mine = (await keys(datasetStore())).filter(
+    (k) => typeof k === 'string' && k.split(':')[1] === id,
+  );
+  for (let i = 0; i < mine.length; i += 2000) await delMany(mine.slice(i, i + 2000), datasetStore());
+}
+
+/** Number of records stored under a dataset id (0 after delete). */
+export async function countRecords(id: string): Promise<number> {
+  return (await keys(datasetStore())).filter((k) => typeof k === 'string' && k.split(':')[1] === id).length;
+}
+
+export async function getDatasetIndex(id: string): Promise<DatasetIndex> {
+  const index = await get<DatasetIndex>(indexKey(id), datasetStore());
+  if (!index) throw new StorageError('not-found', `Dataset ${id} has no index: its import did not complete.`);
+  return index;
+}
+
+export async function getImageRecords(id: string, indices: number[]): Promise<(StoredImage | undefined)[]> {
+  return getMany<StoredImage>(indices.map((i) => imageKey(id, i)), datasetStore());
+}
+
+export async function getPixels(id: string, indices: number[]): Promise<Uint8Array[]> {
+  const px = await getMany<Uint8Array | undefined>(indices.map((i) => pixelKey(id, i)), datasetStore());
+  return px.map((p, k) => {
+    if (!p) throw new StorageError('read-failed', `Pixels of image #${indices[k]} of dataset ${id} are missing.`);
+    return p;
+  });
+}
+
+/** Loads a complete dataset into memory in the layout the trainer reads. */
+export async function loadTrainingSet(id: string): Promise<TrainingSet> {
+  const meta = await getDataset(id);
+  if (meta.status !== 'complete') throw new StorageError('read-failed', `Dataset "${meta.name}" is not completely imported yet.`);
+  const index = await getDatasetIndex(id);
+  const n = index.names.length;
+  const per = meta.imageSize * meta.imageSize * 3;
+  const pixels = new Uint8Array(n * per);
+  const CHUNK = 500;
+  for (let s = 0; s < n; s += CHUNK) {
+    const ids = Array.from({ length: Math.min(CHUNK, n - s) }, (_, k) => s + k);
+    (await getPixels(id, ids)).forEach((p, k) => pixels.set(p, (s + k) * per));
+  }
+  const captions: TrainingSet['captions'] = [];
+  index.captions.forEach((cs, image) => cs.forEach((text) => captions.push({ image, text })));
+  return {
+    name: meta.name,
+    imageSize: meta.imageSize,
+    pixels,
+    imageNames: index.names,
+    imageSplit: Uint8Array.from(index.splits, (s) => SPLIT_CODE[s]),
+    captions,
+  };
+}

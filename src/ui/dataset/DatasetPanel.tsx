@@ -1,0 +1,171 @@
+// The Data panel: import (folder, files or built-in sample) with progress and Cancel, the list of
+// stored datasets, the open dataset's report and gallery, and the storage gauge.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { filesFromInput } from '../../ingest/collect';
+import { createSampleDataset } from '../../ingest/sample';
+import { ingestFolder, type IngestProgress } from '../../ingest/run';
+import {
+  deleteDataset,
+  getDatasetIndex,
+  listDatasets,
+  renameDataset,
+  type DatasetIndex,
+  type DatasetMeta,
+} from '../../storage/datasets';
+import { requestPersistence, storageEstimate, type StorageEstimateInfo } from '../../storage/estimate';
+import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
+import { formatBytes, formatCount, formatDuration } from '../common/format';
+import { ProgressBar } from '../common/ProgressBar';
+import { Gallery } from './Gallery';
+import { DatasetList } from './DatasetList';
+import { ImportZone, type ChosenFolder } from './ImportZone';
+import { ReportView } from './ReportView';
+
+export interface DatasetPanelProps {
+  openId: string | null;
+  onOpen: (id: string | null) => void;
+  onDatasetsChanged?: (d: DatasetMeta[]) => void;
+}
+
+export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanelProps) {
+  const [datasets, setDatasets] = useState<DatasetMeta[]>([]);
+  const [progress, setProgress] = useState<IngestProgress | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [estimate, setEstimate] = useState<StorageEstimateInfo | null>(null);
+  const [index, setIndex] = useState<DatasetIndex | null>(null);
+  const abort = useRef<AbortController | null>(null);
+  const resumeTarget = useRef<DatasetMeta | null>(null);
+  const resumeInput = useRef<HTMLInputElement>(null);
+
+  const refresh = useCallback(async () => {
+    const list = await listDatasets();
+    setDatasets(list);
+    onDatasetsChanged?.(list);
+    setEstimate(await storageEstimate());
+    return list;
+  }, [onDatasetsChanged]);
+
+  useEffect(() => {
+    void refresh();
+    void requestPersistence();
+  }, [refresh]);
+
+  useEffect(() => {
+    setIndex(null);
+    if (!openId) return;
+    getDatasetIndex(openId).then(setIndex, (e) => setError(toShownError('Could not open the dataset', e)));
+  }, [openId]);
+
+  const open = datasets.find((d) => d.id === openId && d.status === 'complete');
+
+  const runImport = async (chosen: ChosenFolder, resume?: DatasetMeta) => {
+    setError(null);
+    const ctrl = new AbortController();
+    abort.current = ctrl;
+    try {
+      const { meta } = await ingestFolder(chosen.files, { name: resume?.name ?? chosen.rootName, signal: ctrl.signal, onProgress: setProgress, resume });
+      onOpen(meta.id);
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') setError(toShownError(resume ? 'Resuming the import stopped' : 'The import stopped', err));
+    } finally {
+      abort.current = null;
+      setProgress(null);
+      await refresh();
+    }
+  };
+
+  const runSample = async () => {
+    setError(null);
+    try {
+      const meta = await createSampleDataset({ onProgress: setProgress });
+      onOpen(meta.id);
+    } catch (err) {
+      setError(toShownError('Could not create the sample dataset', err));
+    } finally {
+      setProgress(null);
+      await refresh();
+    }
+  };
+
+  const busy = progress !== null;
+  return (
+    <div className="panel dataset-panel">
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <ImportZone disabled={busy} onChosen={(c) => void runImport(c)} onSample={() => void runSample()} />
+      <input
+        ref={resumeInput}
+        type="file"
+        hidden
+        data-testid="resume-folder-input"
+        // @ts-expect-error: non-standard attribute
+        webkitdirectory=""
+        multiple
+        onChange={(e) => {
+          const target = resumeTarget.current;
+          if (e.target.files?.length && target) {
+            void runImport(filesFromInput(e.target.files), target);
+          }
+          e.target.value = '';
+        }}
+      />
+      {progress && (
+        <div className="ingest-progress" data-testid="ingest-progress">
+          <ProgressBar
+            value={progress.done}
+            max={progress.total}
+            label={
+              progress.phase === 'reading'
+                ? 'Reading caption files…'
+                : `${formatCount(progress.done)} / ${formatCount(progress.total)} images · ${progress.imagesPerSecond.toFixed(1)} images/s · ETA ${formatDuration(progress.etaSeconds)}${progress.skipped ? ` · ${progress.skipped} skipped` : ''}`
+            }
+          />
+          {abort.current && (
+            <button type="button" onClick={() => abort.current?.abort()} data-testid="ingest-cancel">
+              Cancel
+            </button>
+          )}
+        </div>
+      )}
+      <div className="columns">
+        <aside>
+          <h3>Datasets</h3>
+          <DatasetList
+            datasets={datasets}
+            openId={openId}
+            busy={busy}
+            onOpen={onOpen}
+            onRename={async (id, name) => {
+              try {
+                await renameDataset(id, name);
+              } catch (err) {
+                setError(toShownError('Rename failed', err));
+              }
+              await refresh();
+            }}
+            onDelete={async (id) => {
+              try {
+                await deleteDataset(id);
+                if (id === openId) onOpen(null);
+              } catch (err) {
+                setError(toShownError('Delete failed', err));
+              }
+              await refresh();
+            }}
+            onResume={(meta) => {
+              resumeTarget.current = meta;
+              resumeInput.current?.click();
+            }}
+          />
+          <p className="muted" data-testid="storage-usage">
+            Storage: {formatBytes(estimate?.usage)} used of {formatBytes(estimate?.quota)} available
+            {estimate?.persisted ? ' · persistent' : ''}
+          </p>
+        </aside>
+        <main>
+          {open?.report && <ReportView report={open.report} />}
+          {open && index && <Gallery datasetId={open.id} index={index} />}
+        </main>
+      </div>
+    </div>
+  );
+}

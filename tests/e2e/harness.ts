@@ -1,0 +1,141 @@
+// Reusable end-to-end harness: serves the built app (dist/) on loopback with Vite's preview
+// server and drives it in Debian's headless Chromium through playwright-core, as a person would.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const SHARED_DATASETS = resolve(REPO_ROOT, '../shared/datasets');
+
+/** Console messages that mean WebGPU silently dropped work (see ../shared/TFJS-NOTES.md). */
+const FATAL_CONSOLE = [/Error while parsing WGSL/i, /Invalid ComputePipeline/i];
+
+export function chromiumPath(): string {
+  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  const found = candidates.find((p): p is string => !!p && existsSync(p));
+  if (!found) {
+    throw new Error(
+      'Chromium not found at $CHROME_PATH or /usr/bin/chromium. Install it with ' +
+        '`sudo apt-get install -y chromium` (Debian/Ubuntu) or set CHROME_PATH.',
+    );
+  }
+  return found;
+}
+
+export interface Lab {
+  url: string;
+  context: BrowserContext;
+  page: Page;
+  /** Console lines seen so far (type: text). */
+  consoleLines: string[];
+  /** Throws if the page logged a fatal WebGPU message or threw an uncaught error. */
+  assertHealthy(): void;
+  close(): Promise<void>;
+}
+
+let server: PreviewServer | undefined;
+let serverUsers = 0;
+
+async function startServer(): Promise<string> {
+  if (!existsSync(join(REPO_ROOT, 'dist/index.html'))) {
+    throw new Error('dist/ is missing: run `npx vite build` first (npm run test:e2e does).');
+  }
+  if (!server) {
+    server = await preview({
+      root: REPO_ROOT,
+      logLevel: 'warn',
+      preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+    });
+  }
+  serverUsers++;
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('preview server reported no local URL');
+  return url;
+}
+
+async function stopServer(): Promise<void> {
+  serverUsers--;
+  if (serverUsers <= 0 && server) {
+    await server.close();
+    server = undefined;
+  }
+}
+
+export interface OpenOptions {
+  /** Extra query string for the app URL, e.g. '?preset=tiny'. */
+  query?: string;
+  /** Downloads land here when given. */
+  acceptDownloads?: boolean;
+}
+
+/** Starts the server and a fresh Chromium profile, and opens the lab. */
+export async function openLab(opts: OpenOptions = {}): Promise<Lab> {
+  const url = await startServer();
+  const userDataDir = mkdtempSync(join(tmpdir(), 'clip-lab-e2e-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath(),
+    headless: true,
+    acceptDownloads: opts.acceptDownloads ?? true,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-quic',
+      '--enable-unsafe-webgpu',
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const consoleLines: string[] = [];
+  const pageErrors: string[] = [];
+  const watch = (p: Page) => {
+    p.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+  };
+  watch(page);
+  context.on('page', watch);
+  // Workers log to the page's console in Chromium through CDP; watch them too.
+  page.on('worker', (w) => w.on('console', (m) => consoleLines.push(`worker ${m.type()}: ${m.text()}`)));
+  await page.goto(url + (opts.query ?? ''), { waitUntil: 'commit' });
+  return {
+    url,
+    context,
+    page,
+    consoleLines,
+    assertHealthy() {
+      const fatal = consoleLines.filter((l) => FATAL_CONSOLE.some((re) => re.test(l)));
+      if (fatal.length || pageErrors.length) {
+        throw new Error(`page unhealthy:\n${[...fatal, ...pageErrors].join('\n')}`);
+      }
+    },
+    async close() {
+      await context.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+      await stopServer();
+    },
+  };
+}
+
+/** Chooses a folder through the page's "Choose folder" input, as a person would. */
+export async function chooseFolder(page: Page, dir: string): Promise<void> {
+  await page.getByTestId('choose-folder-input').setInputFiles(dir);
+}
+
+/** Waits until a test id's text matches, polling; returns the text. */
+export async function waitForText(page: Page, testId: string, re: RegExp, timeoutMs = 120_000): Promise<string> {
+  const loc = page.getByTestId(testId);
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await loc.textContent().catch(() => '')) ?? '';
+    if (re.test(last)) return last;
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`timed out waiting for [data-testid=${testId}] to match ${re}; last text: ${JSON.stringify(last)}`);
+}
