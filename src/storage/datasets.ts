@@ -1,10 +1,10 @@
 // Datasets in IndexedDB: metadata, image records (thumbnail, original file), preprocessed pixels,
 // and per-batch name lists. Batches are written atomically with the metadata that counts them,
 // so a crash leaves either the previous state or a resumable partial import.
-import { del, delMany, get, getMany, keys, set, setMany } from 'idb-keyval';
+import { del, delMany, get, getMany, keys } from 'idb-keyval';
 import type { Split, TrainingSet } from '../data/types';
 import { SPLIT_CODE } from '../data/types';
-import { datasetStore } from './db';
+import { datasetStore, setManyAtomic } from './db';
 import { StorageError, wrapWriteError } from './errors';
 
 /** Format version of stored dataset records; a new layout gets a new number, never an edit. */
@@ -31,6 +31,7 @@ export interface IngestReport {
   splitSource: string;
   splitCounts: Record<Split, number>;
   splitNotInLists: number;
+  splitListAbsent?: number; // images the split lists name that are not in the folder (absent in older records)
   seconds: number;
   imagesPerSecond: number;
 }
@@ -126,7 +127,7 @@ export async function createDataset(init: {
     bytes: 0,
   };
   try {
-    await set(metaKey(meta.id), meta, datasetStore());
+    await setManyAtomic([[metaKey(meta.id), meta]], datasetStore());
   } catch (err) {
     throw wrapWriteError(err, `the new dataset "${init.name}"`);
   }
@@ -167,7 +168,7 @@ export async function appendImages(meta: DatasetMeta, images: NewImage[]): Promi
   };
   entries.push([batchKey(meta.id, meta.batches), batch], [metaKey(meta.id), next]);
   try {
-    await setMany(entries, datasetStore());
+    await setManyAtomic(entries, datasetStore());
   } catch (err) {
     throw wrapWriteError(err, `${images.length} images of "${meta.name}" (after ${start} stored)`);
   }
@@ -197,7 +198,7 @@ export async function completeDataset(meta: DatasetMeta, report: IngestReport): 
   }
   const next: DatasetMeta = { ...meta, status: 'complete', report, updatedAt: new Date().toISOString() };
   try {
-    await setMany([[indexKey(meta.id), index], [metaKey(meta.id), next]], datasetStore());
+    await setManyAtomic([[indexKey(meta.id), index], [metaKey(meta.id), next]], datasetStore());
   } catch (err) {
     throw wrapWriteError(err, `the index of "${meta.name}"`);
   }
@@ -210,7 +211,7 @@ export async function renameDataset(id: string, name: string): Promise<DatasetMe
   const meta = await getDataset(id);
   const next = { ...meta, name: trimmed.slice(0, 200), updatedAt: new Date().toISOString() };
   try {
-    await set(metaKey(id), next, datasetStore());
+    await setManyAtomic([[metaKey(id), next]], datasetStore());
   } catch (err) {
     throw wrapWriteError(err, `the new name of "${meta.name}"`);
   }

@@ -23,3 +23,29 @@ export function runStore(): UseStore {
 export function cacheStore(): UseStore {
   return (caches ??= createStore(`${DB_PREFIX}-caches`, 'kv'));
 }
+
+/**
+ * idb-keyval's setMany, made all-or-nothing and with the real error:
+ * - a put that throws synchronously (DataCloneError, a QuotaExceededError raised at put time)
+ *   aborts the transaction, so the puts queued before it are rolled back, not committed;
+ * - a failed request (how some browsers report a full disk) rejects with that request's error
+ *   once the transaction has aborted, where idb-keyval would reject with `transaction.error`,
+ *   still null while the request's error event bubbles.
+ */
+export function setManyAtomic(entries: [IDBValidKey, unknown][], store: UseStore): Promise<void> {
+  return store('readwrite', (s) => {
+    const tx = s.transaction;
+    try {
+      for (const [key, value] of entries) s.put(value, key);
+    } catch (err) {
+      tx.abort();
+      throw err;
+    }
+    return new Promise<void>((resolve, reject) => {
+      let requestError: DOMException | null = null;
+      tx.addEventListener('error', (ev) => (requestError ??= (ev.target as IDBRequest).error));
+      tx.addEventListener('complete', () => resolve());
+      tx.addEventListener('abort', () => reject(tx.error ?? requestError ?? new DOMException('The write transaction was aborted.', 'AbortError')));
+    });
+  });
+}
