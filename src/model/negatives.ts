@@ -1,0 +1,44 @@
+// Negative captions for the match classifier: for each image in a batch, a "hard" one (the
+// most similar wrong caption, chosen without gradient) or a random wrong one. Selections are
+// float matrices applied with a matMul, so no gather and no int32 tensor is needed.
+
+import * as tf from '@tensorflow/tfjs';
+import { eye } from './losses';
+
+/**
+ * Row i picks one caption j != i uniformly: [B * B] row-major one-hot rows. Seeded via `random`.
+ */
+export function randomNegativeSelection(batchSize: number, random: () => number): Float32Array {
+  const B = batchSize;
+  const sel = new Float32Array(B * B);
+  for (let i = 0; i < B; i++) sel[i * B + ((i + 1 + Math.floor(random() * (B - 1))) % B)] = 1;
+  return sel;
+}
+
+/**
+ * Row i picks the caption j != i (and not of image i, per sameImageMask) with the highest
+ * similarity; exact ties share the row. The choice is a step function, so no gradient flows
+ * through it.  sim [B, B] -> [B, B]
+ */
+export function hardNegativeSelection(sim: tf.Tensor2D, sameImageMask?: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const excluded = sameImageMask ?? eye(sim.shape[0]);
+    const masked = tf.sub(sim, tf.mul(excluded, 1e9));
+    // masked - rowMax is 0 at the max and < 0 elsewhere; tf.step is 1 only for x > 0, hence the 1e-12.
+    const hits = tf.step(tf.add(tf.sub(masked, tf.max(masked, 1, true)), 1e-12));
+    return tf.div(hits, tf.sum(hits, 1, true));
+  });
+}
+
+/**
+ * The negative caption of each image: rows [0, hardCount) hard, the rest random.
+ * sim [B, B], randomSel [B, B] -> selection [B, B] (negTxt = selection @ txt)
+ */
+export function negativeSelection(sim: tf.Tensor2D, randomSel: tf.Tensor2D, hardCount: number, sameImageMask?: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const B = sim.shape[0];
+    const isHard = tf.tensor2d(Float32Array.from({ length: B }, (_, i) => (i < hardCount ? 1 : 0)), [B, 1]);
+    const hard = hardNegativeSelection(sim, sameImageMask);
+    return tf.add(tf.mul(isHard, hard), tf.mul(tf.sub(1, isHard), randomSel));
+  });
+}

@@ -1,0 +1,149 @@
+// The training loop, flat from top to bottom: prepare data, build (or restore) model and AdamW,
+// warm up, then epochs of steps with warm-up + cosine LR, val evaluation at each epoch end and
+// checkpoints. It reports through callbacks, stops on an AbortSignal and knows nothing of workers.
+
+import { validateConfig, type TrainConfig } from '../config';
+import { CaptionBatcher } from '../data/batches';
+import type { TrainingSet } from '../data/types';
+import { ClipModel } from '../model/clip';
+import type { ConvImpl } from '../model/layers';
+import { evaluate } from './evaluate';
+import { AdamW } from './optimizer';
+import { gatherRows, imageBatch } from './pixels';
+import { prepareData, type PreparedData } from './prepare';
+import { learningRateAt } from './schedule';
+import { readStep, summarizeStep, trainStep, warmupStep, type TrainBatch } from './step';
+import { CHECKPOINT_VERSION, TrainError, type Checkpoint, type MetricsHistory, type TrainCallbacks } from './types';
+
+export interface TrainOptions {
+  signal?: AbortSignal;
+  callbacks: TrainCallbacks;
+  resume?: Checkpoint;
+  pause?: () => Promise<void>; // awaited between steps; resolve it on abort too
+  convImpl?: ConvImpl; // default 'conv2d'; 'im2col' on wasm
+  stepMetricsEvery?: number; // read metrics back every N steps (default 1)
+  datasetName?: string; // default data.name
+}
+
+/** Fields a resumed run may change: they decide how long and how often, not what is trained. */
+const RUN_LENGTH_FIELDS: readonly (keyof TrainConfig)[] = ['epochs', 'evalEveryEpoch', 'maxEvalImages', 'checkpointEverySteps'];
+
+/** The config a resumed run uses; throws TrainError unless `config` matches the checkpoint's. */
+export function resumeConfig(resume: Checkpoint, config: TrainConfig): TrainConfig {
+  if (resume.version !== CHECKPOINT_VERSION) {
+    throw new TrainError('bad-checkpoint', `checkpoint: expected format version ${CHECKPOINT_VERSION}, found ${String(resume.version)}`);
+  }
+  const saved = validateConfig(resume.config);
+  const wanted = validateConfig(config);
+  for (const key of Object.keys(saved) as (keyof TrainConfig)[]) {
+    if (RUN_LENGTH_FIELDS.includes(key) || JSON.stringify(saved[key]) === JSON.stringify(wanted[key])) continue;
+    throw new TrainError('resume-mismatch',
+      `config.${key}: the checkpoint was trained with ${JSON.stringify(saved[key])}, this run asks for ${JSON.stringify(wanted[key])}`);
+  }
+  return wanted;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+function batchOf(prep: PreparedData, config: TrainConfig, captionIds: readonly number[]): TrainBatch {
+  return {
+    size: captionIds.length,
+    images: imageBatch(prep.pixels, config.imageSize, captionIds.map((id) => prep.captionImage[id])), // [B, S, S, 3]
+    tokens: gatherRows(prep.tokens, config.maxTokens, captionIds), // [B, T]
+  };
+}
+
+/**
+ * Trains on `data` (or continues `opts.resume` exactly: same batch order, weights, optimizer
+ * state and history) and resolves with the final state as a Checkpoint. On abort it resolves
+ * promptly with the state after the last completed step.
+ */
+export async function runTraining(data: TrainingSet, config: TrainConfig, opts: TrainOptions): Promise<Checkpoint> {
+  const { signal, resume, callbacks: cb } = opts;
+  const cfg = resume ? resumeConfig(resume, config) : validateConfig(config);
+  const every = opts.stepMetricsEvery ?? 1;
+  cb.onPhase?.('preparing', `${data.captions.length} captions, ${data.imageNames.length} images at ${cfg.imageSize}px`);
+  const prep = prepareData(data, cfg, resume?.vocab);
+  const batcher = new CaptionBatcher(prep.captionImage, prep.trainIds, cfg.batchSize, cfg.seed);
+  const totalSteps = cfg.epochs * batcher.nominalBatchesPerEpoch;
+  const model = ClipModel.create(cfg, prep.tokenizer.size, { convImpl: opts.convImpl });
+  const optimizer = new AdamW(model.trainableVariables(), { epsilon: cfg.adamEpsilon, weightDecay: cfg.weightDecay });
+  try {
+    if (resume) {
+      model.setWeights(resume.weights);
+      optimizer.setState(resume.optimizer);
+    }
+    let step = resume?.step ?? 0;
+    let epoch = resume?.epoch ?? 0;
+    let batchInEpoch = resume?.batchInEpoch ?? 0;
+    const history: MetricsHistory = { steps: [...(resume?.history.steps ?? [])], evals: [...(resume?.history.evals ?? [])] };
+    const snapshot = async (): Promise<Checkpoint> => ({
+      version: CHECKPOINT_VERSION,
+      config: cfg,
+      vocab: [...prep.tokenizer.vocab],
+      step, epoch, batchInEpoch,
+      weights: await model.getWeights(),
+      optimizer: await optimizer.getState(),
+      history: { steps: history.steps.slice(), evals: history.evals.slice() },
+      datasetName: opts.datasetName ?? data.name,
+      createdAt: new Date().toISOString(),
+    });
+    const stopped = async (): Promise<Checkpoint> => {
+      cb.onPhase?.('done', `stopped at step ${step}`);
+      return snapshot();
+    };
+
+    if (epoch < cfg.epochs) {
+      cb.onPhase?.('warmup', 'compiling the training step');
+      await warmupStep(model, batchOf(prep, cfg, batcher.plan(epoch)[0] ?? batcher.plan(0)[0]));
+      cb.onPhase?.('training', `${totalSteps} steps in ${cfg.epochs} epochs`);
+    }
+    let clock = { time: performance.now(), step };
+    while (epoch < cfg.epochs) {
+      const plan = batcher.plan(epoch);
+      while (batchInEpoch < plan.length) {
+        if (signal?.aborted) return stopped();
+        await opts.pause?.();
+        if (signal?.aborted) return stopped();
+        const lr = learningRateAt(step, { learningRate: cfg.learningRate, warmupSteps: cfg.warmupSteps, totalSteps, schedule: cfg.lrSchedule });
+        const read = (step + 1) % every === 0;
+        const packed = trainStep(model, optimizer, batchOf(prep, cfg, plan[batchInEpoch]), { lr, step, read });
+        step++;
+        batchInEpoch++;
+        if (packed) {
+          const readout = await readStep(packed, cfg.batchSize);
+          if (!Number.isFinite(readout.loss)) throw new TrainError('not-finite', `step ${step}: the loss became ${readout.loss}`);
+          const now = performance.now();
+          const m = summarizeStep(readout, cfg.batchSize, { step, epoch, lr, msPerStep: (now - clock.time) / (step - clock.step) });
+          clock = { time: now, step };
+          history.steps.push(m);
+          cb.onStep?.(m);
+        }
+        if (step % cfg.checkpointEverySteps === 0 && batchInEpoch < plan.length) {
+          await cb.onCheckpoint?.(await snapshot()); // at an epoch's end the epoch checkpoint follows instead
+          clock = { time: performance.now(), step };
+        }
+        await yieldToEventLoop(); // let a worker receive pause / stop messages
+      }
+      if (cfg.evalEveryEpoch || epoch === cfg.epochs - 1) {
+        cb.onPhase?.('evaluating', `epoch ${epoch + 1}: ${prep.evalSet.imageIds.length} val images`);
+        const metrics = await evaluate(model, prep.evalSet, { step, epoch, batchSize: cfg.batchSize, seed: cfg.seed, signal });
+        if (signal?.aborted) return stopped(); // the cursor still points past this epoch's last batch: resume evaluates again
+        if (metrics) {
+          history.evals.push(metrics);
+          cb.onEval?.(metrics);
+        }
+        cb.onPhase?.('training', metrics ? undefined : 'no val images with captions: evaluation skipped');
+      }
+      epoch++;
+      batchInEpoch = 0;
+      await cb.onCheckpoint?.(await snapshot());
+      clock = { time: performance.now(), step };
+    }
+    cb.onPhase?.('done', `${step} steps`);
+    return await snapshot();
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+}

@@ -1,0 +1,86 @@
+// What the training loop reports and saves: per-step and per-evaluation metrics, their history,
+// and the versioned Checkpoint (config, vocab, data-order cursor, weights, optimizer state).
+
+import type { TrainConfig } from '../config';
+import type { SerializedTensor } from '../model/params';
+
+export type { SerializedTensor } from '../model/params';
+
+export interface StepMetrics {
+  step: number; // optimiser steps completed, 1-based
+  epoch: number; // 0-based epoch the step ran in
+  loss: number; // clipLoss + matchLossWeight * matchLoss
+  clipLoss: number;
+  matchLoss: number | null; // null without a match classifier
+  accI2T: number; // in-batch: image finds its caption (strict argmax)
+  accT2I: number;
+  matchAcc: number | null; // classifier accuracy on the batch's positives and negatives (balanced)
+  posSim: number; // mean cosine of matching pairs
+  negSim: number; // mean cosine of non-matching in-batch pairs; the gap to posSim is what matters
+  logitScale: number; // exp(logit_scale): the multiplier, at most 100
+  lr: number;
+  pairsPerSec: number;
+  msPerStep: number; // wall time per step over the steps since the last report
+}
+
+export interface RetrievalScores {
+  r1: number;
+  r5: number;
+  r10: number;
+  medianRank: number;
+}
+
+export interface EvalMetrics {
+  step: number;
+  epoch: number; // the epoch that just ended, 0-based
+  valLoss: number; // clipLoss over val batches (one caption per image per batch)
+  i2t: RetrievalScores; // image query: a hit when ANY of its captions is retrieved
+  t2i: RetrievalScores; // caption query: its one image
+  matchAcc: number | null; // balanced, threshold P = 0.5; null without a match classifier
+  auc: number | null;
+  images: number; // val images evaluated
+  captions: number;
+}
+
+export interface MetricsHistory {
+  steps: StepMetrics[];
+  evals: EvalMetrics[];
+}
+
+/** Format version of Checkpoint; a new layout gets a new number, this one is never changed in place. */
+export const CHECKPOINT_VERSION = 1;
+
+export interface Checkpoint {
+  version: typeof CHECKPOINT_VERSION;
+  config: TrainConfig;
+  vocab: string[];
+  step: number; // optimiser steps completed
+  epoch: number; // data-order cursor: the next batch is plan(epoch)[batchInEpoch]
+  batchInEpoch: number;
+  weights: SerializedTensor[];
+  optimizer: SerializedTensor[]; // AdamW moments 'm/<name>', 'v/<name>' and 'step'
+  history: MetricsHistory;
+  datasetName: string;
+  createdAt: string; // ISO 8601
+}
+
+export type TrainPhase = 'preparing' | 'warmup' | 'training' | 'evaluating' | 'done';
+
+export interface TrainCallbacks {
+  onPhase?(phase: TrainPhase, detail?: string): void;
+  onStep?(m: StepMetrics): void;
+  onEval?(m: EvalMetrics): void;
+  onCheckpoint?(c: Checkpoint): void | Promise<void>;
+}
+
+export type TrainErrorCode = 'no-train-data' | 'bad-data' | 'resume-mismatch' | 'bad-checkpoint' | 'not-finite';
+
+export class TrainError extends Error {
+  override readonly name = 'TrainError';
+  readonly code: TrainErrorCode;
+
+  constructor(code: TrainErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
