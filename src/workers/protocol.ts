@@ -1,6 +1,10 @@
 // The versioned message protocols between the page and its workers: discriminated unions,
 // errors serialised as {name, message, code} and rethrown where they are awaited.
 
+import type { BackendName, TrainConfig } from '../config';
+import type { EvalMetrics, StepMetrics, TrainPhase } from '../train/types';
+import type { BackendInfo } from '../train/backend-browser';
+
 export const PROTOCOL_VERSION = 1;
 
 export interface SerializedError {
@@ -41,3 +45,22 @@ export type DecodeRequest = {
 export type DecodeResponse =
   | { v: typeof PROTOCOL_VERSION; type: 'decoded'; id: number; pixels: Uint8Array; thumb?: Blob; width: number; height: number }
   | { v: typeof PROTOCOL_VERSION; type: 'error'; id: number; error: SerializedError };
+
+// ---- train worker ----
+
+export type TrainRequest =
+  | { v: typeof PROTOCOL_VERSION; type: 'start'; runId: string; datasetId: string; config: TrainConfig; backend: BackendName | 'auto'; resume: boolean }
+  | { v: typeof PROTOCOL_VERSION; type: 'pause' }
+  | { v: typeof PROTOCOL_VERSION; type: 'resume' }
+  | { v: typeof PROTOCOL_VERSION; type: 'stop' };
+
+export type TrainResponse =
+  | { v: typeof PROTOCOL_VERSION; type: 'backend'; info: BackendInfo }
+  | { v: typeof PROTOCOL_VERSION; type: 'phase'; phase: TrainPhase | 'loading'; detail?: string }
+  | { v: typeof PROTOCOL_VERSION; type: 'history'; steps: StepMetrics[]; evals: EvalMetrics[]; totalSteps: number }
+  | { v: typeof PROTOCOL_VERSION; type: 'step'; metrics: StepMetrics }
+  | { v: typeof PROTOCOL_VERSION; type: 'eval'; metrics: EvalMetrics }
+  | { v: typeof PROTOCOL_VERSION; type: 'checkpoint'; step: number }
+  | { v: typeof PROTOCOL_VERSION; type: 'paused' | 'resumed' }
+  | { v: typeof PROTOCOL_VERSION; type: 'done'; step: number; stopped: boolean }
+  | { v: typeof PROTOCOL_VERSION; type: 'error'; error: SerializedError };

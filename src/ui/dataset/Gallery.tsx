@@ -64,7 +64,7 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
 
   const perRow = Math.max(1, Math.floor(width / CELL));
   const rows = Math.ceil(visible.length / perRow);
-  const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => parentRef.current, estimateSize: () => CELL + 70, overscan: 3 });
+  const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => parentRef.current, estimateSize: () => 172, overscan: 3 });
   const items = virtualizer.getVirtualItems();
 
   useEffect(() => {

@@ -42,6 +42,16 @@ export function ReportView({ report }: { report: IngestReport }) {
         <dd data-testid="report-splits">
           train {formatCount(report.splitCounts.train)} · val {formatCount(report.splitCounts.val)} · test {formatCount(report.splitCounts.test)}{' '}
           <span className="muted">({report.splitSource === 'split-lists' ? 'official split lists' : report.splitSource === 'caption-column' ? 'split column' : 'seeded 80/10/10 by image'})</span>
+          {!!report.splitListAbsent && (
+            <span className="muted" data-testid="report-split-absent">
+              {' '}· the split lists name {formatCount(report.splitListAbsent)} images absent from the folder
+            </span>
+          )}
+          {!!report.splitNotInLists && (
+            <span className="muted" data-testid="report-split-unlisted">
+              {' '}· {formatCount(report.splitNotInLists)} images not in any list went to train
+            </span>
+          )}
         </dd>
         <dt>Captions per image</dt>
         <dd data-testid="report-histogram">{hist.map(([k, v]) => `${k}: ${formatCount(v)}`).join(' · ')}</dd>

@@ -1,0 +1,59 @@
+// The runs kept for a dataset: name, preset, progress, best val R@1, status; view, resume, delete.
+import type { RunMeta } from '../../storage/runs';
+
+function statusText(r: RunMeta, live: boolean): string {
+  if (live) return r.status;
+  if (r.status === 'running' || r.status === 'paused') return 'interrupted';
+  return r.status;
+}
+
+export function RunList({ runs, liveRunId, busy, selectedId, onView, onResume, onDelete }: {
+  runs: RunMeta[];
+  liveRunId: string | null;
+  busy: boolean;
+  selectedId: string | null;
+  onView: (r: RunMeta) => void;
+  onResume: (r: RunMeta) => void;
+  onDelete: (r: RunMeta) => void;
+}) {
+  if (!runs.length) return <p className="muted">No runs yet for this dataset.</p>;
+  return (
+    <table className="metrics runs" data-testid="run-list">
+      <thead>
+        <tr>
+          <th>Run</th>
+          <th>Preset</th>
+          <th>Step</th>
+          <th>Best val R@1</th>
+          <th>Status</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((r) => {
+          const live = r.id === liveRunId;
+          const status = statusText(r, live);
+          const resumable = !live && r.source === 'trained' && r.step > 0 && status !== 'done';
+          return (
+            <tr key={r.id} data-testid="run-row" data-status={status} className={r.id === selectedId ? 'selected' : ''}>
+              <td style={{ textAlign: 'left' }}>{r.name}</td>
+              <td>{r.preset}</td>
+              <td data-testid="run-step">{r.step}{r.totalSteps ? ` / ${r.totalSteps}` : ''}</td>
+              <td>{r.bestValR1 == null ? '—' : r.bestValR1.toFixed(3)}</td>
+              <td data-testid="run-status">{status}{r.error ? ' ⚠' : ''}</td>
+              <td>
+                <button type="button" onClick={() => onView(r)} disabled={live}>View</button>{' '}
+                {resumable && (
+                  <button type="button" data-testid="run-resume" onClick={() => onResume(r)} disabled={busy}>
+                    Resume from step {r.step}
+                  </button>
+                )}{' '}
+                <button type="button" onClick={() => onDelete(r)} disabled={live || busy}>Delete</button>
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}

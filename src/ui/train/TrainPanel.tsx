@@ -1,0 +1,190 @@
+// The Train panel: pick a dataset, preset, settings and backend; Start, Pause, Resume, Stop;
+// progress with epoch, step, pairs/s and ETA; live curves; and the runs kept for the dataset.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { PRESETS, validateConfig, type BackendName, type TrainConfig } from '../../config';
+import type { DatasetMeta } from '../../storage/datasets';
+import { deleteRun, listRuns, loadCheckpoint, newRunId, putRun, RUN_FORMAT_VERSION, type RunMeta } from '../../storage/runs';
+import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
+import { formatDuration } from '../common/format';
+import { ProgressBar } from '../common/ProgressBar';
+import { TrainingCharts } from './Charts';
+import { ConfigForm, configFromDraft, draftFromConfig, type ConfigDraft } from './ConfigForm';
+import { RunList } from './RunList';
+import { useTraining } from './useTraining';
+
+const BACKENDS: (BackendName | 'auto')[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+function validate(draft: ConfigDraft): { config: TrainConfig | null; error: string | null } {
+  try {
+    return { config: validateConfig(configFromDraft(draft)), error: null };
+  } catch (err) {
+    return { config: null, error: (err as Error).message };
+  }
+}
+
+export function TrainPanel({ datasets, datasetId, onDatasetChange, onRunsChanged }: {
+  datasets: DatasetMeta[];
+  datasetId: string | null;
+  onDatasetChange: (id: string) => void;
+  onRunsChanged?: () => void;
+}) {
+  const complete = datasets.filter((d) => d.status === 'complete');
+  const dataset = complete.find((d) => d.id === datasetId) ?? null;
+  const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(dataset?.source === 'sample' ? PRESETS.tiny : PRESETS.default));
+  const [backend, setBackend] = useState<BackendName | 'auto'>('auto');
+  const [runs, setRuns] = useState<RunMeta[]>([]);
+  const [error, setError] = useState<ShownError | null>(null);
+  const { config, error: configError } = useMemo(() => validate(draft), [draft]);
+
+  const refreshRuns = useCallback(async () => {
+    setRuns(dataset ? await listRuns(dataset.id) : []);
+    onRunsChanged?.();
+  }, [dataset, onRunsChanged]);
+  const training = useTraining(() => void refreshRuns());
+  const { state } = training;
+
+  useEffect(() => {
+    void refreshRuns();
+  }, [refreshRuns]);
+
+  useEffect(() => {
+    if (state.error) setError(toShownError('Training stopped with an error', state.error));
+  }, [state.error]);
+
+  const startNew = async () => {
+    if (!dataset || !config) return;
+    setError(null);
+    const now = new Date().toISOString();
+    const meta: RunMeta = {
+      version: RUN_FORMAT_VERSION, id: newRunId(), name: `${config.preset} · ${new Date().toLocaleString('en-GB')}`,
+      datasetId: dataset.id, datasetName: dataset.name, preset: config.preset, config, backend: backend,
+      status: 'running', createdAt: now, updatedAt: now, step: 0, epoch: 0, totalSteps: 0, bestValR1: null, source: 'trained',
+    };
+    try {
+      await putRun(meta);
+    } catch (err) {
+      setError(toShownError('Could not create the run', err));
+      return;
+    }
+    training.start({ runId: meta.id, datasetId: dataset.id, config, backend, resume: false });
+    void refreshRuns();
+  };
+
+  const resumeRun = (r: RunMeta) => {
+    if (!r.datasetId) return;
+    setError(null);
+    setDraft(draftFromConfig(r.config));
+    training.start({ runId: r.id, datasetId: r.datasetId, config: r.config, backend, resume: true });
+  };
+
+  const viewRun = async (r: RunMeta) => {
+    try {
+      const ckpt = await loadCheckpoint(r.id);
+      training.show(r.id, ckpt.history.steps, ckpt.history.evals, r.totalSteps);
+    } catch (err) {
+      setError(toShownError('Could not open the run', err));
+    }
+  };
+
+  const last = state.steps[state.steps.length - 1];
+  const lastEval = state.evals[state.evals.length - 1];
+  const eta = last && state.totalSteps ? ((state.totalSteps - last.step) * last.msPerStep) / 1000 : null;
+
+  return (
+    <div className="panel train-panel">
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <div className="card">
+        <div className="row">
+          <label>
+            Dataset{' '}
+            <select data-testid="train-dataset" value={dataset?.id ?? ''} onChange={(e) => onDatasetChange(e.target.value)} disabled={training.live}>
+              <option value="" disabled>
+                {complete.length ? 'Choose a dataset' : 'No dataset stored: import one in Data'}
+              </option>
+              {complete.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Backend{' '}
+            <select data-testid="train-backend" value={backend} onChange={(e) => setBackend(e.target.value as BackendName | 'auto')} disabled={training.live}>
+              {BACKENDS.map((b) => (
+                <option key={b} value={b}>
+                  {b === 'auto' ? 'auto (fastest available)' : b}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <ConfigForm draft={draft} onChange={setDraft} disabled={training.live} error={configError} />
+        <div className="row">
+          <button type="button" className="primary" data-testid="train-start" disabled={!dataset || !config || training.live} onClick={() => void startNew()}>
+            Train
+          </button>
+          {state.status === 'paused' ? (
+            <button type="button" data-testid="train-resume" onClick={training.resume}>
+              Resume
+            </button>
+          ) : (
+            <button type="button" data-testid="train-pause" disabled={state.status !== 'running'} onClick={training.pause}>
+              Pause
+            </button>
+          )}
+          <button type="button" data-testid="train-stop" disabled={!training.live || state.status === 'stopping'} onClick={training.stop}>
+            Stop
+          </button>
+          <span data-testid="train-status" data-status={state.status}>
+            {state.status}
+            {state.phase && state.phase !== state.status ? ` · ${state.phase}` : ''}
+            {state.phaseDetail ? ` — ${state.phaseDetail}` : ''}
+          </span>
+        </div>
+        {state.backend && (
+          <p data-testid="backend-info">
+            Backend: <strong data-testid="backend-name">{state.backend.name}</strong> — <span data-testid="backend-reason">{state.backend.reason}</span>
+            {state.backend.adapter ? <span className="muted"> · adapter: {state.backend.adapter}</span> : null}
+          </p>
+        )}
+        {(training.live || last) && (
+          <ProgressBar
+            testId="train-progress"
+            value={last?.step ?? 0}
+            max={state.totalSteps || 1}
+            label={last
+              ? `epoch ${last.epoch + 1} · step ${last.step} / ${state.totalSteps} · ${last.pairsPerSec.toFixed(1)} pairs/s · ${last.msPerStep.toFixed(0)} ms/step · ETA ${formatDuration(eta)} · loss ${last.loss.toFixed(4)}${state.checkpointStep != null ? ` · checkpoint @ ${state.checkpointStep}` : ''}`
+              : 'waiting for the first step…'}
+          />
+        )}
+        {last && (
+          <p className="muted small" data-testid="train-last" data-step={last.step} data-loss={last.loss} data-first-loss={state.steps[0]?.loss}>
+            last step {last.step}: loss {last.loss.toFixed(4)}, in-batch acc {last.accI2T.toFixed(2)}/{last.accT2I.toFixed(2)}, sim gap {(last.posSim - last.negSim).toFixed(3)}
+          </p>
+        )}
+        {lastEval && (
+          <p data-testid="eval-summary" data-r1={(lastEval.i2t.r1 + lastEval.t2i.r1) / 2} data-auc={lastEval.auc ?? ''}>
+            Val (epoch {lastEval.epoch + 1}, {lastEval.images} images): image→text R@1 {lastEval.i2t.r1.toFixed(3)} R@5 {lastEval.i2t.r5.toFixed(3)} R@10 {lastEval.i2t.r10.toFixed(3)} (median rank {lastEval.i2t.medianRank}) · text→image R@1 {lastEval.t2i.r1.toFixed(3)} R@5 {lastEval.t2i.r5.toFixed(3)} R@10 {lastEval.t2i.r10.toFixed(3)} (median rank {lastEval.t2i.medianRank}) · classifier AUC {lastEval.auc == null ? '—' : lastEval.auc.toFixed(3)}, accuracy {lastEval.matchAcc == null ? '—' : lastEval.matchAcc.toFixed(3)}
+          </p>
+        )}
+      </div>
+      <TrainingCharts steps={state.steps} evals={state.evals} />
+      <div className="card">
+        <h3>Runs{dataset ? ` on ${dataset.name}` : ''}</h3>
+        <RunList
+          runs={runs}
+          liveRunId={training.live ? state.runId : null}
+          busy={training.live}
+          selectedId={state.runId}
+          onView={(r) => void viewRun(r)}
+          onResume={resumeRun}
+          onDelete={async (r) => {
+            await deleteRun(r.id);
+            await refreshRuns();
+          }}
+        />
+      </div>
+    </div>
+  );
+}

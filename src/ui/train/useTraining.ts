@@ -1,0 +1,111 @@
+// React state for one live training session: wires TrainClient events into throttled state
+// updates (charts redraw at most a few times a second, so the page never freezes).
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { BackendName, TrainConfig } from '../../config';
+import type { BackendInfo } from '../../train/backend-browser';
+import type { EvalMetrics, StepMetrics } from '../../train/types';
+import { errorFromEvent, TrainClient, type TrainEvent } from '../../workers/trainClient';
+
+export type LiveStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
+
+export interface LiveTraining {
+  runId: string | null;
+  status: LiveStatus;
+  backend: BackendInfo | null;
+  phase: string;
+  phaseDetail: string;
+  steps: StepMetrics[];
+  evals: EvalMetrics[];
+  totalSteps: number;
+  checkpointStep: number | null;
+  error: Error | null;
+}
+
+const INITIAL: LiveTraining = { runId: null, status: 'idle', backend: null, phase: '', phaseDetail: '', steps: [], evals: [], totalSteps: 0, checkpointStep: null, error: null };
+const FLUSH_MS = 300;
+
+export function useTraining(onFinished: () => void) {
+  const [state, setState] = useState<LiveTraining>(INITIAL);
+  const pending = useRef<StepMetrics[]>([]);
+  const timer = useRef<number | null>(null);
+  const client = useRef<TrainClient | null>(null);
+  const finished = useRef(onFinished);
+  finished.current = onFinished;
+
+  const flush = useCallback(() => {
+    timer.current = null;
+    const add = pending.current;
+    pending.current = [];
+    if (add.length) setState((s) => ({ ...s, steps: [...s.steps, ...add] }));
+  }, []);
+
+  const onEvent = useCallback((e: TrainEvent) => {
+    switch (e.type) {
+      case 'backend':
+        setState((s) => ({ ...s, backend: e.info }));
+        break;
+      case 'phase':
+        setState((s) => ({ ...s, phase: e.phase, phaseDetail: e.detail ?? '', status: s.status === 'starting' && e.phase === 'training' ? 'running' : s.status }));
+        break;
+      case 'history':
+        setState((s) => ({ ...s, steps: e.steps, evals: e.evals, totalSteps: e.totalSteps }));
+        break;
+      case 'step':
+        pending.current.push(e.metrics);
+        if (timer.current === null) timer.current = window.setTimeout(flush, FLUSH_MS);
+        break;
+      case 'eval':
+        setState((s) => ({ ...s, evals: [...s.evals, e.metrics] }));
+        break;
+      case 'checkpoint':
+        setState((s) => ({ ...s, checkpointStep: e.step }));
+        finished.current();
+        break;
+      case 'paused':
+        setState((s) => ({ ...s, status: 'paused' }));
+        break;
+      case 'resumed':
+        setState((s) => ({ ...s, status: 'running' }));
+        break;
+      case 'done':
+        flush();
+        setState((s) => ({ ...s, status: e.stopped ? 'stopped' : 'done', phase: 'done' }));
+        client.current?.dispose();
+        client.current = null;
+        finished.current();
+        break;
+      case 'error':
+      case 'crashed':
+        flush();
+        setState((s) => ({ ...s, status: 'failed', error: errorFromEvent(e) }));
+        client.current?.dispose();
+        client.current = null;
+        finished.current();
+        break;
+    }
+  }, [flush]);
+
+  useEffect(() => () => client.current?.dispose(), []);
+
+  const start = useCallback((opts: { runId: string; datasetId: string; config: TrainConfig; backend: BackendName | 'auto'; resume: boolean }) => {
+    pending.current = [];
+    setState({ ...INITIAL, runId: opts.runId, status: 'starting', phase: 'starting', phaseDetail: 'Starting the training worker…' });
+    const c = new TrainClient(onEvent);
+    client.current = c;
+    c.start(opts);
+  }, [onEvent]);
+
+  return {
+    state,
+    start,
+    pause: () => client.current?.pause(),
+    resume: () => client.current?.resume(),
+    stop: () => {
+      setState((s) => ({ ...s, status: 'stopping' }));
+      client.current?.stop();
+    },
+    show: (runId: string, steps: StepMetrics[], evals: EvalMetrics[], totalSteps: number) =>
+      setState({ ...INITIAL, runId, status: 'idle', steps, evals, totalSteps }),
+    live: state.status === 'starting' || state.status === 'running' || state.status === 'paused' || state.status === 'stopping',
+  };
+}
