@@ -1,0 +1,76 @@
+// TF.js backend setup in Node for the headless trainer and the benchmarks: 'wasm' (SIMD, one
+// thread, wasm files from node_modules), 'cpu', or 'webgpu' through the optional npm package
+// `webgpu` (Dawn) when it is installed and finds an adapter (a Vulkan driver). Says which runs.
+
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type { ConvImpl } from '../../model/layers';
+
+export type NodeBackendName = 'cpu' | 'wasm' | 'webgpu';
+export const NODE_BACKENDS: readonly NodeBackendName[] = ['wasm', 'cpu', 'webgpu'];
+
+export interface NodeBackendInfo {
+  name: NodeBackendName;
+  convImpl: ConvImpl; // im2col where Conv2DBackpropFilter is missing or slow
+  detail: string; // e.g. "wasm SIMD, 1 thread" or the WebGPU adapter
+}
+
+export class NodeBackendError extends Error {
+  override readonly name = 'NodeBackendError';
+  readonly code: 'unknown-backend' | 'unavailable';
+  constructor(code: NodeBackendError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const require = createRequire(import.meta.url);
+
+/** node_modules/@tensorflow/tfjs-backend-wasm/dist/ with a trailing slash. */
+export function wasmDistDir(): string {
+  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
+}
+
+type GpuAdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string };
+
+/** Installs navigator.gpu from the `webgpu` package (see ../shared/TFJS-NOTES.md); the adapter's name. */
+async function installDawn(): Promise<string> {
+  const pkg = 'webgpu'; // optional: not a dependency of the app
+  let dawn: { create(flags: string[]): unknown; globals: Record<string, unknown> };
+  try {
+    dawn = (await import(/* @vite-ignore */ pkg)) as typeof dawn;
+  } catch {
+    throw new NodeBackendError('unavailable', 'webgpu in Node needs the npm package `webgpu` (Dawn): `npm install --no-save webgpu@0.6.2`, plus a Vulkan driver');
+  }
+  Object.assign(globalThis, dawn.globals);
+  const gpu = dawn.create([]) as { requestAdapter(): Promise<{ info?: GpuAdapterInfo } | null> };
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  const adapter = await gpu.requestAdapter().catch(() => null);
+  if (!adapter) throw new NodeBackendError('unavailable', 'webgpu in Node: Dawn found no adapter (no usable Vulkan driver; Mesa 25 lavapipe works, see ../shared/TFJS-NOTES.md)');
+  const info = adapter.info ?? {};
+  return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+}
+
+/** Initialises `name` and makes it the active backend; throws NodeBackendError when it cannot run. */
+export async function setupNodeBackend(name: string): Promise<NodeBackendInfo> {
+  if (!(NODE_BACKENDS as readonly string[]).includes(name)) {
+    throw new NodeBackendError('unknown-backend', `backend: expected one of ${NODE_BACKENDS.join(', ')}, found '${name}'`);
+  }
+  let detail = name;
+  if (name === 'wasm') {
+    // Threads need a browser's workers and cross-origin isolation; in Node the SIMD build runs on one thread.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    setWasmPaths(wasmDistDir());
+    detail = 'wasm SIMD, 1 thread';
+  } else if (name === 'webgpu') {
+    detail = `webgpu (Dawn) on ${await installDawn()}`;
+    await import('@tensorflow/tfjs-backend-webgpu');
+  }
+  const ok = await tf.setBackend(name).catch(() => false);
+  if (!ok || tf.getBackend() !== name) throw new NodeBackendError('unavailable', `the ${name} backend could not be initialised in Node`);
+  await tf.ready();
+  if (name === 'wasm' && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) detail = 'wasm (no SIMD), 1 thread';
+  return { name: name as NodeBackendName, convImpl: name === 'cpu' ? 'conv2d' : 'im2col', detail };
+}
