@@ -102,9 +102,9 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
     while (epoch < cfg.epochs) {
       const plan = batcher.plan(epoch);
       while (batchInEpoch < plan.length) {
-        if (signal?.aborted) return stopped();
+        if (signal?.aborted) return await stopped();
         await opts.pause?.();
-        if (signal?.aborted) return stopped();
+        if (signal?.aborted) return await stopped();
         const lr = learningRateAt(step, { learningRate: cfg.learningRate, warmupSteps: cfg.warmupSteps, totalSteps, schedule: cfg.lrSchedule });
         const read = (step + 1) % every === 0;
         const packed = trainStep(model, optimizer, batchOf(prep, cfg, plan[batchInEpoch]), { lr, step, read });
@@ -128,7 +128,7 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
       if (cfg.evalEveryEpoch || epoch === cfg.epochs - 1) {
         cb.onPhase?.('evaluating', `epoch ${epoch + 1}: ${prep.evalSet.imageIds.length} val images`);
         const metrics = await evaluate(model, prep.evalSet, { step, epoch, batchSize: cfg.batchSize, seed: cfg.seed, signal });
-        if (signal?.aborted) return stopped(); // the cursor still points past this epoch's last batch: resume evaluates again
+        if (signal?.aborted) return await stopped(); // the cursor still points past this epoch's last batch: resume evaluates again
         if (metrics) {
           history.evals.push(metrics);
           cb.onEval?.(metrics);

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src/data/random';
-import { conv1d3, conv3x3s2, convOutSize, l2Normalize, maskedMean, oneHotFloat } from '../../../src/model/layers';
+import {
+  conv1d3, conv3x3s2, convOutSize, im2colBySlices, im2colByTransposes, l2Normalize, maskedMean, oneHotFloat,
+} from '../../../src/model/layers';
 
 function random(shape: number[], seed: number): tf.Tensor {
   const r = mulberry32(seed);
@@ -33,16 +35,24 @@ function naiveConv(x: tf.Tensor, k: tf.Tensor, bias: tf.Tensor): number[] {
   return out;
 }
 
+type Conv = (x: tf.Tensor4D, k: tf.Tensor, b: tf.Tensor) => tf.Tensor4D;
+const convs: [string, Conv][] = [
+  ['conv2d', (x, k, b) => conv3x3s2(x, k, b, 'conv2d')],
+  ['im2col', (x, k, b) => conv3x3s2(x, k, b, 'im2col')],
+  ['im2col by slices', im2colBySlices],
+  ['im2col by transposes', im2colByTransposes],
+];
+
 describe('conv3x3s2', () => {
   it.each([[8, 8, 3, 4], [7, 5, 2, 3], [2, 3, 4, 2], [1, 1, 3, 5], [16, 16, 8, 16]])(
-    'H=%i W=%i Cin=%i Cout=%i: conv2d and im2col equal PyTorch-style loops',
+    'H=%i W=%i Cin=%i Cout=%i: every implementation equals PyTorch-style loops',
     (H, W, C, O) => {
       const x = random([2, H, W, C], 1) as tf.Tensor4D;
       const k = random([3, 3, C, O], 2);
       const bias = random([O], 3);
       const expected = naiveConv(x, k, bias);
-      for (const impl of ['conv2d', 'im2col'] as const) {
-        const y = conv3x3s2(x, k, bias, impl);
+      for (const [, conv] of convs) {
+        const y = conv(x, k, bias);
         expect(y.shape).toEqual([2, convOutSize(H), convOutSize(W), O]);
         const got = y.dataSync();
         expected.forEach((v, i) => expect(Math.abs(got[i] - v)).toBeLessThan(1e-5));
@@ -50,16 +60,16 @@ describe('conv3x3s2', () => {
     },
   );
 
-  it.each([[8, 8], [7, 5], [3, 4]])('H=%i W=%i: both give the same gradients for x, kernel and bias', (H, W) => {
+  it.each([[8, 8], [7, 5], [3, 4]])('H=%i W=%i: every implementation gives the gradients of conv2d for x, kernel and bias', (H, W) => {
     const x = random([2, H, W, 3], 4);
     const k = random([3, 3, 3, 4], 5);
     const bias = random([4], 6);
     const upstream = random([2, convOutSize(H), convOutSize(W), 4], 7);
-    const grads = (impl: 'conv2d' | 'im2col') =>
-      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(conv3x3s2(a as tf.Tensor4D, b, c, impl), upstream)))([x, k, bias]);
-    const [g1, g2] = [grads('conv2d'), grads('im2col')];
-    g1.forEach((g, i) => expect(maxAbsDiff(g, g2[i])).toBeLessThan(1e-5));
-    expect(tf.tidy(() => tf.max(tf.abs(g1[1])).dataSync()[0])).toBeGreaterThan(0.1); // not trivially zero
+    const grads = (conv: Conv) =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(conv(a as tf.Tensor4D, b, c), upstream)))([x, k, bias]);
+    const reference = grads(convs[0][1]);
+    expect(tf.tidy(() => tf.max(tf.abs(reference[1])).dataSync()[0])).toBeGreaterThan(0.1); // not trivially zero
+    for (const [, conv] of convs.slice(1)) grads(conv).forEach((g, i) => expect(maxAbsDiff(g, reference[i])).toBeLessThan(1e-5));
   });
 });
 
