@@ -70,7 +70,7 @@ export function im2colByTransposes(x: tf.Tensor4D, kernel: tf.Tensor, bias: tf.T
     return tf.concat(taps.map(([p, o]) => tf.slice(byParity, [p, o, 0], [1, out, R])), 1);
   };
   const rows = tapLeading(tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [H, W * B * C]), H, Ho); // [ky, Ho, W, B, C]
-  const byCol = tf.reshape(tf.transpose(tf.reshape(rows, [3 * Ho, W, B * C]), [1, 0, 2]), [W, 3 * Ho * B * C]);
+  const byCol = tf.reshape(tf.transpose(tf.reshape(rows, [3 * Ho, W, B * C]), [1, 0, 2]), [W, 3 * Ho * B * C]) as tf.Tensor2D;
   const cols = tapLeading(byCol, W, Wo); // [kx, Wo, ky, Ho, B, C]
   const patches = tf.transpose(tf.reshape(cols, [3, Wo, 3, Ho * B, C]), [1, 3, 0, 2, 4]); // [Wo, Ho*B, kx, ky, C]
   const k = tf.reshape(tf.transpose(kernel, [1, 0, 2, 3]), [9 * C, cout]) as tf.Tensor2D; // (kx, ky, cin) rows

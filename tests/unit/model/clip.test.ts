@@ -90,7 +90,7 @@ describe('ClipModel encoders', () => {
     const txt = model.encodeText(tokens);
     expect(img.shape).toEqual([3, config.embedDim]);
     expect(txt.shape).toEqual([3, config.embedDim]);
-    for (const e of [img, txt]) tf.tidy(() => tf.sum(tf.square(e), 1).arraySync().forEach((n) => expect(n).toBeCloseTo(1, 5)));
+    for (const e of [img, txt]) tf.tidy(() => (tf.sum(tf.square(e), 1).arraySync() as number[]).forEach((n) => expect(n).toBeCloseTo(1, 5)));
     if (model.hasMatchHead) {
       const p = model.matchProbability(img, txt);
       expect(p.shape).toEqual([3]);

@@ -23,7 +23,7 @@ function naiveAdamW(p: number[], grads: number[][], lrs: number[], decay: boolea
 }
 
 function setup() {
-  const params = new Map([
+  const params = new Map<string, tf.Variable>([
     ['w', tf.variable(tf.tensor2d([[0.5, -1], [2, 0.25]]))], // a matrix: decayed
     ['b', tf.variable(tf.tensor1d([1, -2]))], // a bias: not decayed
   ]);
@@ -36,7 +36,7 @@ const lrs = [0.1, 0.05, 0.02];
 describe('AdamW', () => {
   it('equals torch.optim.AdamW over three steps, decaying matrices only', () => {
     const { params, opt } = setup();
-    grads.forEach(([gw, gb], k) => opt.apply(new Map([['w', tf.tensor2d(gw, [2, 2])], ['b', tf.tensor1d(gb)]]), lrs[k]));
+    grads.forEach(([gw, gb], k) => opt.apply(new Map<string, tf.Tensor>([['w', tf.tensor2d(gw, [2, 2])], ['b', tf.tensor1d(gb)]]), lrs[k]));
     const w = naiveAdamW([0.5, -1, 2, 0.25], grads.map((g) => g[0]), lrs, true);
     const b = naiveAdamW([1, -2], grads.map((g) => g[1]), lrs, false);
     [...params.get('w')!.dataSync()].forEach((x, i) => expect(x).toBeCloseTo(w[i], 6));
@@ -46,14 +46,14 @@ describe('AdamW', () => {
 
   it('leaves a parameter without a gradient untouched', () => {
     const { params, opt } = setup();
-    opt.apply(new Map([['w', tf.ones([2, 2])]]), 0.1);
+    opt.apply(new Map<string, tf.Tensor>([['w', tf.ones([2, 2])]]), 0.1);
     expect([...params.get('b')!.dataSync()]).toEqual([1, -2]);
   });
 
   it('state round-trips exactly: a restored optimizer continues identically', async () => {
     const a = setup();
     const step = (s: ReturnType<typeof setup>, k: number) =>
-      s.opt.apply(new Map([['w', tf.tensor2d(grads[k][0], [2, 2])], ['b', tf.tensor1d(grads[k][1])]]), lrs[k]);
+      s.opt.apply(new Map<string, tf.Tensor>([['w', tf.tensor2d(grads[k][0], [2, 2])], ['b', tf.tensor1d(grads[k][1])]]), lrs[k]);
     step(a, 0);
     step(a, 1);
     const state = await a.opt.getState();
