@@ -7,15 +7,15 @@ import {
   completeDataset,
   createDataset,
   deleteDataset,
+  getDataset,
   storedNames,
   type DatasetMeta,
   type IngestReport,
   type NewImage,
 } from '../storage/datasets';
-import { captionStats, planIngest, textFilesToRead, type FolderEntry, type IngestPlan, type PlannedImage } from './plan';
+import { captionStats, IngestPlanError, planIngest, textFilesToRead, type FolderEntry, type IngestPlan, type PlannedImage } from './plan';
 
-export const STORED_IMAGE_SIZE = 128;
-export const THUMB_SIZE = 96;
+import { STORED_IMAGE_SIZE, THUMB_SIZE } from './constants';
 const BATCH = 48;
 const SPLIT_SEED = 42;
 
@@ -49,6 +49,19 @@ export async function planFolder(files: FolderFile[]): Promise<IngestPlan> {
   return planIngest(files, await readTexts(files), SPLIT_SEED);
 }
 
+/** A resume must be given the folder the partial import came from: every stored image must be planned again. */
+function assertSameFolder(plan: IngestPlan, stored: Set<string>, resume: DatasetMeta): void {
+  const planned = new Set(plan.images.map((i) => i.name));
+  const foreign = [...stored].filter((n) => !planned.has(n));
+  if (foreign.length) {
+    throw new IngestPlanError(
+      'resume-mismatch',
+      `This is not the folder "${resume.name}" was imported from: ${foreign.length.toLocaleString('en-US')} of its ${stored.size.toLocaleString('en-US')} stored images ` +
+        `(first: ${foreign[0]}) are not in it with a caption. Choose the same folder to resume, or discard the partial import.`,
+    );
+  }
+}
+
 /** Imports `files` as a new dataset, or continues `resume` (a partial import of the same folder). */
 export async function ingestFolder(
   files: FolderFile[],
@@ -58,8 +71,11 @@ export async function ingestFolder(
   opts.onProgress?.({ phase: 'reading', done: 0, total: 0, stored: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: null });
   const plan = await planFolder(files);
   const byPath = new Map(files.map((f) => [f.path, f.file]));
-  let meta = opts.resume ?? (await createDataset({ name: opts.name, source: 'folder', imageSize: STORED_IMAGE_SIZE, expectedImages: plan.images.length }));
-  const already = opts.resume ? await storedNames(opts.resume) : new Set<string>();
+  // A resume continues from what storage holds now, not from the (possibly stale) listed metadata.
+  const resumed = opts.resume ? await getDataset(opts.resume.id) : undefined;
+  const already = resumed ? await storedNames(resumed) : new Set<string>();
+  if (resumed) assertSameFolder(plan, already, resumed);
+  let meta = resumed ?? (await createDataset({ name: opts.name, source: 'folder', imageSize: STORED_IMAGE_SIZE, expectedImages: plan.images.length }));
   const todo = plan.images.filter((i) => !already.has(i.name));
   const corrupt: IngestReport['corrupt'] = [];
   const pool = new DecodePool();
@@ -134,6 +150,7 @@ export async function ingestFolder(
     splitSource: plan.splitSource,
     splitCounts,
     splitNotInLists: plan.splitNotInLists,
+    splitListAbsent: plan.splitListAbsent,
     seconds: secs,
     imagesPerSecond: todo.length / Math.max(secs, 1e-3),
   };

@@ -5,8 +5,9 @@ import { getSetting, putSetting } from '../storage/settings';
 import type { DatasetMeta } from '../storage/datasets';
 import { DatasetPanel } from './dataset/DatasetPanel';
 import { TrainPanel } from './train/TrainPanel';
+import { UsePanel } from './use/UsePanel';
 
-type Tab = 'data' | 'train';
+type Tab = 'data' | 'train' | 'use';
 
 export function App() {
   const [openId, setOpenIdState] = useState<string | null>(null);
@@ -17,6 +18,8 @@ export function App() {
     void putSetting('openDataset', id);
   }, []);
   const onDatasetsChanged = useCallback((d: DatasetMeta[]) => setDatasets(d), []);
+  const [runsVersion, setRunsVersion] = useState(0);
+  const onRunsChanged = useCallback(() => setRunsVersion((v) => v + 1), []);
   // After a reload, reopen the dataset that was open (if it is still stored and complete).
   useEffect(() => {
     void getSetting<string | null>('openDataset').then((id) => {
@@ -40,11 +43,15 @@ export function App() {
       <nav className="tabs" role="tablist">
         {tabButton('data', 'Data')}
         {tabButton('train', 'Train')}
+        {tabButton('use', 'Use')}
       </nav>
       <div hidden={tab !== 'data'}>
         <DatasetPanel openId={openId} onOpen={setOpenId} onDatasetsChanged={onDatasetsChanged} />
       </div>
-      {tab === 'train' && <TrainPanel datasets={datasets} datasetId={openId} onDatasetChange={setOpenId} />}
+      <div hidden={tab !== 'train'}>
+        <TrainPanel datasets={datasets} datasetId={openId} onDatasetChange={setOpenId} onRunsChanged={onRunsChanged} />
+      </div>
+      {tab === 'use' && <UsePanel datasets={datasets} runsVersion={runsVersion} />}
     </div>
   );
 }

@@ -3,7 +3,9 @@
 
 import type { BackendName, TrainConfig } from '../config';
 import type { EvalMetrics, StepMetrics, TrainPhase } from '../train/types';
-import type { BackendInfo } from '../train/backend-browser';
+import type { BackendChoice, BackendInfo } from '../train/backend-browser';
+import type { ScoreRow, ZeroShotRow } from '../train/modelSession';
+import type { Split } from '../data/types';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -64,3 +66,49 @@ export type TrainResponse =
   | { v: typeof PROTOCOL_VERSION; type: 'paused' | 'resumed' }
   | { v: typeof PROTOCOL_VERSION; type: 'done'; step: number; stopped: boolean }
   | { v: typeof PROTOCOL_VERSION; type: 'error'; error: SerializedError };
+
+// ---- model worker (use a trained model): request/response RPC with progress ----
+
+/** An image to score: a file the user gave, or an image of a stored dataset. */
+export type ImageInput = { kind: 'file'; file: Blob; name: string } | { kind: 'dataset'; datasetId: string; index: number };
+
+export interface LoadedModel {
+  runId: string;
+  step: number;
+  summary: string;
+  backend: string;
+  hasClassifier: boolean;
+}
+
+export interface ImageHit {
+  index: number; // dataset image index
+  score: number; // cosine
+}
+
+export interface CaptionHit {
+  image: number;
+  caption: string;
+  score: number;
+}
+
+export interface ModelMethods {
+  load(a: { runId: string; backend: BackendChoice }): LoadedModel;
+  importFile(a: { bytes: ArrayBuffer; fileName: string; backend: BackendChoice }): LoadedModel;
+  score(a: { image: ImageInput; captions: string[] }): ScoreRow[];
+  buildIndex(a: { datasetId: string; split: Split | 'all' }): { images: number; captions: number; cached: boolean; seconds: number };
+  searchText(a: { datasetId: string; split: Split | 'all'; query: string; k: number }): ImageHit[];
+  searchImage(a: { datasetId: string; split: Split | 'all'; image: ImageInput; k: number }): CaptionHit[];
+  zeroShot(a: { image: ImageInput; labels: string[]; template: string }): ZeroShotRow[];
+  exportFile(a: { runId: string }): { bytes: Uint8Array; fileName: string };
+}
+
+export type ModelMethod = keyof ModelMethods;
+
+export type ModelRequest = {
+  [M in ModelMethod]: { v: typeof PROTOCOL_VERSION; id: number; method: M; args: Parameters<ModelMethods[M]>[0] };
+}[ModelMethod];
+
+export type ModelResponse =
+  | { v: typeof PROTOCOL_VERSION; id: number; type: 'result'; result: unknown }
+  | { v: typeof PROTOCOL_VERSION; id: number; type: 'progress'; done: number; total: number; label: string }
+  | { v: typeof PROTOCOL_VERSION; id: number; type: 'error'; error: SerializedError };

@@ -137,5 +137,9 @@ export async function waitForText(page: Page, testId: string, re: RegExp, timeou
     if (re.test(last)) return last;
     await page.waitForTimeout(250);
   }
-  throw new Error(`timed out waiting for [data-testid=${testId}] to match ${re}; last text: ${JSON.stringify(last)}`);
+  const banners = await page.getByTestId('error-banner').allTextContents().catch(() => []);
+  throw new Error(
+    `timed out waiting for [data-testid=${testId}] to match ${re}; last text: ${JSON.stringify(last)}` +
+      (banners.length ? `; error shown: ${banners.join(' | ')}` : ''),
+  );
 }

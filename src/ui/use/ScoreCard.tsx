@@ -1,0 +1,89 @@
+// Match score: one image against one or more captions (one per line). The first caption's
+// classifier P(match) is shown large, with cosine similarity and a plain-words verdict; several
+// captions are ranked by P(match) with CLIP's softmax over them beside it.
+import { useState } from 'react';
+import type { ScoreRow } from '../../train/modelSession';
+
+export function verdict(p: number): string {
+  if (p >= 0.9) return 'Match';
+  if (p >= 0.6) return 'Probably a match';
+  if (p > 0.4) return 'Unsure';
+  if (p > 0.1) return 'Probably not a match';
+  return 'No match';
+}
+
+export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (captions: string[]) => Promise<ScoreRow[]> }) {
+  const [text, setText] = useState('');
+  const [rows, setRows] = useState<ScoreRow[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const captions = text.split('\n').map((c) => c.trim()).filter(Boolean);
+  const first = rows?.[0];
+  const ranked = rows ? [...rows].sort((a, b) => (b.probability ?? b.softmax) - (a.probability ?? a.softmax)) : [];
+  return (
+    <div className="card score-card">
+      <h3>Match score</h3>
+      <textarea
+        rows={4}
+        placeholder="Type a caption (one per line to rank several)"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        data-testid="score-captions"
+        aria-label="Captions to score"
+      />
+      <div className="row">
+        <button
+          type="button"
+          className="primary"
+          disabled={disabled || !captions.length || busy}
+          data-testid="score-button"
+          onClick={async () => {
+            setBusy(true);
+            try {
+              setRows(await onScore(captions));
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          Score
+        </button>
+      </div>
+      {first && (
+        <div className="score-result" data-testid="score-result">
+          <div className="big-score" data-testid="score-probability" data-value={first.probability ?? ''}>
+            {first.probability == null ? '—' : first.probability.toFixed(3)}
+          </div>
+          <div>
+            P(match) for “<span data-testid="score-first-caption">{first.caption}</span>” ·{' '}
+            <strong data-testid="score-verdict">{first.probability == null ? 'this model has no match classifier' : verdict(first.probability)}</strong>
+          </div>
+          <div className="muted" data-testid="score-cosine" data-value={first.cosine}>
+            cosine similarity {first.cosine.toFixed(4)}
+          </div>
+        </div>
+      )}
+      {rows && rows.length > 1 && (
+        <table className="metrics" data-testid="score-table">
+          <thead>
+            <tr>
+              <th style={{ textAlign: 'left' }}>Caption</th>
+              <th>P(match)</th>
+              <th>cosine</th>
+              <th>CLIP softmax</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ranked.map((r, i) => (
+              <tr key={i} data-testid="score-row" data-probability={r.probability ?? ''} data-softmax={r.softmax}>
+                <td style={{ textAlign: 'left' }}>{r.caption}</td>
+                <td>{r.probability == null ? '—' : r.probability.toFixed(4)}</td>
+                <td>{r.cosine.toFixed(4)}</td>
+                <td>{r.softmax.toFixed(4)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+// Retrieval over a stored dataset: text → top-k images (thumbnails with scores) and the chosen
+// image → top-k captions. The embedding index is built in the worker with a progress bar and
+// cached per (model checkpoint, dataset, split).
+import { useEffect, useState } from 'react';
+import type { Split } from '../../data/types';
+import { getDatasetIndex, getImageRecords, type DatasetMeta } from '../../storage/datasets';
+import type { CaptionHit, ImageHit } from '../../workers/protocol';
+import { ProgressBar } from '../common/ProgressBar';
+
+interface Shown extends ImageHit {
+  url: string | null;
+  caption: string;
+}
+
+export interface SearchCardProps {
+  datasets: DatasetMeta[];
+  disabled: boolean;
+  hasImage: boolean;
+  buildIndex: (datasetId: string, split: Split | 'all', progress: (d: number, t: number) => void) => Promise<{ images: number; captions: number; cached: boolean; seconds: number }>;
+  searchText: (datasetId: string, split: Split | 'all', query: string, k: number) => Promise<ImageHit[]>;
+  searchImage: (datasetId: string, split: Split | 'all', k: number) => Promise<CaptionHit[]>;
+  onPick: (datasetId: string, index: number) => void;
+}
+
+export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchText, searchImage, onPick }: SearchCardProps) {
+  const complete = datasets.filter((d) => d.status === 'complete');
+  const [datasetId, setDatasetId] = useState<string>('');
+  const [split, setSplit] = useState<Split | 'all'>('all');
+  const [query, setQuery] = useState('');
+  const [k, setK] = useState(12);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [status, setStatus] = useState('');
+  const [hits, setHits] = useState<Shown[]>([]);
+  const [captionHits, setCaptionHits] = useState<CaptionHit[]>([]);
+  const ds = complete.find((d) => d.id === datasetId) ?? complete[0];
+
+  useEffect(() => () => hits.forEach((h) => h.url && URL.revokeObjectURL(h.url)), [hits]);
+
+  const withIndex = async <T,>(run: () => Promise<T>): Promise<T> => {
+    setProgress({ done: 0, total: 1 });
+    try {
+      const info = await buildIndex(ds.id, split, (done, total) => setProgress({ done, total }));
+      setStatus(info.cached ? `index: ${info.images} images, ${info.captions} captions (cached)` : `index built: ${info.images} images, ${info.captions} captions in ${info.seconds.toFixed(1)} s`);
+      return await run();
+    } finally {
+      setProgress(null);
+    }
+  };
+
+  const runText = () =>
+    withIndex(async () => {
+      const found = await searchText(ds.id, split, query, k);
+      const [recs, index] = await Promise.all([getImageRecords(ds.id, found.map((f) => f.index)), getDatasetIndex(ds.id)]);
+      setHits(found.map((f, i) => ({ ...f, url: recs[i]?.thumb ? URL.createObjectURL(recs[i]!.thumb) : null, caption: index.captions[f.index]?.[0] ?? '' })));
+    });
+
+  const runImage = () => withIndex(async () => setCaptionHits(await searchImage(ds.id, split, k)));
+
+  return (
+    <div className="card search-card">
+      <h3>Search the dataset</h3>
+      {!ds ? (
+        <p className="muted">Import a dataset first.</p>
+      ) : (
+        <>
+          <div className="row">
+            <select aria-label="Dataset to search" data-testid="search-dataset" value={ds.id} onChange={(e) => setDatasetId(e.target.value)}>
+              {complete.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+            <select aria-label="Split to search" data-testid="search-split" value={split} onChange={(e) => setSplit(e.target.value as Split | 'all')}>
+              <option value="all">all splits</option>
+              <option value="train">train</option>
+              <option value="val">val</option>
+              <option value="test">test</option>
+            </select>
+            <label>
+              top{' '}
+              <input type="number" min={1} max={100} value={k} onChange={(e) => setK(Math.max(1, Math.min(100, Number(e.target.value) || 1)))} style={{ width: 60 }} />
+            </label>
+          </div>
+          <form
+            className="row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (query.trim()) void runText();
+            }}
+          >
+            <input type="search" placeholder="Describe what to find…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="search-query" aria-label="Text query" />
+            <button type="submit" disabled={disabled || !query.trim() || !!progress} data-testid="search-text-button">
+              Find images
+            </button>
+            <button type="button" disabled={disabled || !hasImage || !!progress} data-testid="search-image-button" onClick={() => void runImage()}>
+              Find captions for the chosen image
+            </button>
+          </form>
+          {progress && <ProgressBar testId="index-progress" value={progress.done} max={progress.total} label={`building the search index: ${progress.done} / ${progress.total} images`} />}
+          {status && <p className="muted small" data-testid="index-status">{status}</p>}
+          {hits.length > 0 && (
+            <div className="search-results" data-testid="search-results">
+              {hits.map((h) => (
+                <figure key={h.index} className="gallery-item" data-testid="search-result" data-index={h.index} onClick={() => onPick(ds.id, h.index)} title="Use this image in Score">
+                  {h.url ? <img src={h.url} alt="" width={96} height={96} /> : <div className="thumb-placeholder" />}
+                  <figcaption>
+                    <strong>{h.score.toFixed(3)}</strong> <span data-testid="search-result-caption">{h.caption}</span>
+                  </figcaption>
+                </figure>
+              ))}
+            </div>
+          )}
+          {captionHits.length > 0 && (
+            <ol className="caption-hits" data-testid="caption-results">
+              {captionHits.map((c, i) => (
+                <li key={i} data-testid="caption-result">
+                  <strong>{c.score.toFixed(3)}</strong> {c.caption} <span className="muted">(image #{c.image})</span>
+                </li>
+              ))}
+            </ol>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

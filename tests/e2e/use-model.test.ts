@@ -1,0 +1,126 @@
+// e2e: train `tiny` on the built-in sample for a few steps → score a sample image with its own
+// caption and another image's caption; export → a file arrives; reload, import it → the same two
+// probabilities to 1e-6; search by a caption word returns thumbnails; each bad model file gives
+// its own error and the loaded model still scores the same.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openLab, waitForText, type Lab } from './harness';
+
+let lab: Lab;
+const dir = mkdtempSync(join(tmpdir(), 'clip-lab-use-'));
+beforeAll(async () => {
+  lab = await openLab();
+});
+afterAll(async () => {
+  await lab?.close();
+});
+
+/** A minimal safetensors writer for the hostile files (independent of the app's writer). */
+function safetensors(header: Record<string, unknown>, data: Uint8Array): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + json.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(json, 8);
+  out.set(data, 8 + json.length);
+  return out;
+}
+
+function withMetadata(file: Uint8Array, patch: Record<string, string>): Uint8Array {
+  const n = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(file.subarray(8, 8 + n)));
+  header.__metadata__ = { ...header.__metadata__, ...patch };
+  return safetensors(header, file.subarray(8 + n));
+}
+
+async function pickSearchResult(query: string): Promise<{ index: string; own: string; other: string }> {
+  const { page } = lab;
+  await page.getByTestId('search-query').fill(query);
+  await page.getByTestId('search-text-button').click();
+  await expect.poll(() => page.getByTestId('search-result').count(), { timeout: 180_000 }).toBeGreaterThan(3);
+  const first = page.getByTestId('search-result').first();
+  const own = (await first.getByTestId('search-result-caption').textContent()) ?? '';
+  const captions = await page.getByTestId('search-result-caption').allTextContents();
+  const other = captions.reverse().find((c) => c !== own) ?? 'a large purple cross above a small white star';
+  const index = (await first.getAttribute('data-index')) ?? '';
+  await first.click();
+  await waitForText(page, 'score-image-label', new RegExp(`#${index}$`));
+  return { index, own, other };
+}
+
+async function score(captions: string[]): Promise<number[]> {
+  const { page } = lab;
+  await page.getByTestId('score-captions').fill(captions.join('\n'));
+  await page.getByTestId('score-button').click();
+  await expect.poll(() => page.getByTestId('score-row').count(), { timeout: 60_000 }).toBe(captions.length);
+  const rows = await page.getByTestId('score-row').evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent, Number(e.getAttribute('data-probability'))] as const));
+  const byCaption = new Map(rows);
+  return captions.map((c) => byCaption.get(c)!);
+}
+
+it('scores, exports, re-imports identically, searches, and rejects bad files', async () => {
+  const { page } = lab;
+  await page.getByTestId('load-sample').click();
+  await waitForText(page, 'report-images', /^2,000$/, 120_000);
+  await page.getByTestId('tab-train').click();
+  await page.getByTestId('train-preset').selectOption('tiny');
+  await page.getByTestId('train-epochs').fill('1');
+  await page.getByTestId('train-checkpointEverySteps').fill('5');
+  await page.getByTestId('train-backend').selectOption('wasm');
+  await page.getByTestId('train-start').click();
+  await expect.poll(async () => Number(await page.getByTestId('train-last').getAttribute('data-step').catch(() => '0')), { timeout: 240_000 }).toBeGreaterThanOrEqual(10);
+  await page.getByTestId('train-stop').click();
+  await waitForText(page, 'train-status', /stopped|done/, 120_000);
+
+  await page.getByTestId('tab-use').click();
+  await page.getByTestId('use-run').selectOption({ index: 1 });
+  await waitForText(page, 'model-summary', /^Loaded/, 120_000);
+  const picked = await pickSearchResult('red circle');
+  const before = await score([picked.own, picked.other]);
+  for (const p of before) expect(p).toBeGreaterThanOrEqual(0), expect(p).toBeLessThanOrEqual(1);
+  expect(await page.getByTestId('score-probability').getAttribute('data-value')).toBe(String(before[0]));
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-weights').click()]);
+  const exported = join(dir, download.suggestedFilename());
+  await download.saveAs(exported);
+  expect(exported).toMatch(/\.clip\.safetensors$/);
+  const bytes = new Uint8Array(readFileSync(exported));
+  expect(bytes.length).toBeGreaterThan(1000);
+
+  await page.reload({ waitUntil: 'commit' });
+  await page.getByTestId('tab-use').click();
+  await page.getByTestId('import-input').setInputFiles(exported);
+  await waitForText(page, 'model-summary', /^Loaded/, 120_000);
+  const again = await pickSearchResult('red circle');
+  expect(again.index).toBe(picked.index);
+  const after = await score([picked.own, picked.other]);
+  expect(Math.abs(after[0] - before[0])).toBeLessThan(1e-6);
+  expect(Math.abs(after[1] - before[1])).toBeLessThan(1e-6);
+
+  // Hostile files: each gets its own error; the loaded model is untouched.
+  const summary = await page.getByTestId('model-summary').textContent();
+  const huge = new Uint8Array(64);
+  new DataView(huge.buffer).setBigUint64(0, 2n ** 40n, true);
+  const random = Uint8Array.from({ length: 4096 }, (_, i) => (i * 2654435761) >>> 24);
+  const bad: [string, Uint8Array, RegExp][] = [
+    ['empty.clip.safetensors', new Uint8Array(0), /empty|0 bytes/i],
+    ['truncated.clip.safetensors', bytes.subarray(0, Math.floor(bytes.length / 2)), /truncated|shorter|ends/i],
+    ['random.safetensors', random, /header|bytes/i],
+    ['huge-header.safetensors', huge, /header/i],
+    ['bert.safetensors', safetensors({ 'bert.weight': { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8)), /not a CLIP Lab/i],
+    ['future.clip.safetensors', withMetadata(bytes, { format_version: '99' }), /newer/i],
+  ];
+  for (const [name, content, re] of bad) {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    await page.getByTestId('import-input').setInputFiles(path);
+    await waitForText(page, 'error-message', re, 30_000);
+    expect(await page.getByTestId('error-banner').textContent()).toContain(name);
+    expect(await page.getByTestId('model-summary').textContent()).toBe(summary);
+    await page.getByRole('button', { name: 'Dismiss error' }).click();
+  }
+  const still = await score([picked.own, picked.other]);
+  expect(Math.abs(still[0] - before[0])).toBeLessThan(1e-6);
+  lab.assertHealthy();
+});
