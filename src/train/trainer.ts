@@ -95,7 +95,7 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
 
     if (epoch < cfg.epochs) {
       cb.onPhase?.('warmup', 'compiling the training step');
-      await warmupStep(model, batchOf(prep, cfg, batcher.plan(epoch)[0] ?? batcher.plan(0)[0]));
+      await warmupStep(model, batchOf(prep, cfg, batcher.plan(epoch)[0])); // a plan always holds a batch
       cb.onPhase?.('training', `${totalSteps} steps in ${cfg.epochs} epochs`);
     }
     let clock = { time: performance.now(), step };
@@ -103,7 +103,9 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
       const plan = batcher.plan(epoch);
       while (batchInEpoch < plan.length) {
         if (signal?.aborted) return await stopped();
+        const pausedAt = performance.now();
         await opts.pause?.();
+        clock.time += performance.now() - pausedAt; // time spent paused is not step time
         if (signal?.aborted) return await stopped();
         const lr = learningRateAt(step, { learningRate: cfg.learningRate, warmupSteps: cfg.warmupSteps, totalSteps, schedule: cfg.lrSchedule });
         const read = (step + 1) % every === 0;
