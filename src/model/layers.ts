@@ -113,9 +113,9 @@ export function maskedMean(x: tf.Tensor3D, mask: tf.Tensor2D): tf.Tensor2D {
   return tf.div(summed, count);
 }
 
-/** Rows scaled to unit L2 norm (a zero row stays finite).  [N, D] -> [N, D] */
+/** Rows scaled to unit L2 norm (a zero row stays 0). The eps is added, not max()ed: max's gradient makes bool tensors.  [N, D] -> [N, D] */
 export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), 1e-12)));
+  return tf.mul(x, tf.rsqrt(tf.add(tf.sum(tf.square(x), 1, true), 1e-12)));
 }
 
 /** LayerNorm over the last axis.  x [..., C], gamma [C], beta [C] */

@@ -15,19 +15,28 @@ export function randomNegativeSelection(batchSize: number, random: () => number)
   return sel;
 }
 
+/** One-hot (ties shared) of each row's largest entry not excluded.  sim, excluded [B, B] -> [B, B] */
+function rowArgmax(sim: tf.Tensor, excluded: tf.Tensor): tf.Tensor2D {
+  const masked = tf.sub(sim, tf.mul(excluded, 1e9));
+  // masked - rowMax is 0 at the max and < 0 elsewhere; tf.step is 1 only for x > 0, hence the 1e-12.
+  const hits = tf.step(tf.add(tf.sub(masked, tf.max(masked, 1, true)), 1e-12));
+  return tf.div(hits, tf.sum(hits, 1, true));
+}
+
+// A stop-gradient: the ops inside a customGrad are not taped, so backprop neither differentiates
+// the choice nor runs max/equal gradient kernels (bool tensors) for it.
+const rowArgmaxNoGrad = tf.customGrad(((sim: tf.Tensor, excluded: tf.Tensor) => ({
+  value: rowArgmax(sim, excluded),
+  gradFunc: () => [tf.zerosLike(sim), tf.zerosLike(excluded)],
+})) as unknown as Parameters<typeof tf.customGrad>[0]);
+
 /**
  * Row i picks the caption j != i (and not of image i, per sameImageMask) with the highest
- * similarity; exact ties share the row. The choice is a step function, so no gradient flows
- * through it.  sim [B, B] -> [B, B]
+ * similarity; exact ties share the row. No gradient flows through the choice.
+ * sim [B, B] -> [B, B]
  */
 export function hardNegativeSelection(sim: tf.Tensor2D, sameImageMask?: tf.Tensor2D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const excluded = sameImageMask ?? eye(sim.shape[0]);
-    const masked = tf.sub(sim, tf.mul(excluded, 1e9));
-    // masked - rowMax is 0 at the max and < 0 elsewhere; tf.step is 1 only for x > 0, hence the 1e-12.
-    const hits = tf.step(tf.add(tf.sub(masked, tf.max(masked, 1, true)), 1e-12));
-    return tf.div(hits, tf.sum(hits, 1, true));
-  });
+  return tf.tidy(() => rowArgmaxNoGrad(sim, sameImageMask ?? eye(sim.shape[0])) as tf.Tensor2D);
 }
 
 /**
