@@ -25,7 +25,10 @@ export interface TrainOptions {
   datasetName?: string; // default data.name
 }
 
-/** Fields a resumed run may change: they decide how long and how often, not what is trained. */
+/**
+ * Fields a resumed run may change: they decide how long and how often, not what is trained.
+ * (More epochs also stretch the cosine schedule from the resumed step on: exact only when unchanged.)
+ */
 const RUN_LENGTH_FIELDS: readonly (keyof TrainConfig)[] = ['epochs', 'evalEveryEpoch', 'maxEvalImages', 'checkpointEverySteps'];
 
 /** The config a resumed run uses; throws TrainError unless `config` matches the checkpoint's. */
