@@ -1,19 +1,32 @@
-// Takes a screenshot of the built lab after choosing a folder (for README and for looking at the UI).
-// Usage: npx tsx scripts/screenshot.ts OUT.png [FOLDER]
+// Screenshots of the built lab for README and for looking at the UI.
+// Usage: npx tsx scripts/screenshot.ts OUT.png [FOLDER | --train]
+//   FOLDER   choose that dataset folder and shoot the import report and gallery
+//   --train  load the built-in sample, train `tiny` on wasm for ~40 steps and shoot the curves
 import { chooseFolder, openLab, waitForText } from '../tests/e2e/harness';
 
-const [out = 'screenshot.png', folder] = process.argv.slice(2);
+const [out = 'screenshot.png', what] = process.argv.slice(2);
 const lab = await openLab();
+const { page } = lab;
 try {
-  if (folder) {
-    await chooseFolder(lab.page, folder);
-    await waitForText(lab.page, 'report-images', /\d/, 600_000);
-    await lab.page.waitForTimeout(1500);
+  if (what === '--train') {
+    await page.getByTestId('load-sample').click();
+    await waitForText(page, 'report-images', /^2,000$/, 120_000);
+    await page.getByTestId('tab-train').click();
+    await page.getByTestId('train-preset').selectOption('tiny');
+    await page.getByTestId('train-epochs').fill('2');
+    await page.getByTestId('train-maxEvalImages').fill('200');
+    await page.getByTestId('train-backend').selectOption('wasm');
+    await page.getByTestId('train-start').click();
+    await waitForText(page, 'eval-summary', /epoch 2/, 600_000);
+    await page.waitForTimeout(1000);
+  } else if (what) {
+    await chooseFolder(page, what);
+    await waitForText(page, 'report-images', /\d/, 600_000);
+    await page.waitForTimeout(1500);
   } else {
-    await lab.page.waitForTimeout(1500);
+    await page.waitForTimeout(1500);
   }
-  await lab.page.screenshot({ path: out, fullPage: true });
-  console.log(lab.consoleLines.join('\n'));
+  await page.screenshot({ path: out, fullPage: true });
 } finally {
   await lab.close();
 }

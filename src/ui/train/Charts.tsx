@@ -53,13 +53,16 @@ export const TrainingCharts = memo(function TrainingCharts({ steps, evals }: { s
       pairsPerSec: s.pairsPerSec,
       valLoss: null as number | null,
     }));
-    // Val loss is drawn on the loss chart at the step it was measured.
-    const byStep = new Map(rows.map((r) => [r.step, r]));
+    // Val loss is drawn on the loss chart at the step it was measured; those rows survive downsampling.
+    const evalSteps = new Set(evals.map((e) => e.step));
+    const kept = new Set(downsample(rows, MAX_POINTS));
+    const out = rows.filter((r) => kept.has(r) || evalSteps.has(r.step));
+    const byStep = new Map(out.map((r) => [r.step, r]));
     for (const e of evals) {
       const r = byStep.get(e.step);
       if (r) r.valLoss = e.valLoss;
     }
-    return downsample(rows, MAX_POINTS);
+    return out;
   }, [steps, evals]);
 
   const evalData = useMemo(
