@@ -49,9 +49,9 @@ export function App() {
         <DatasetPanel openId={openId} onOpen={setOpenId} onDatasetsChanged={onDatasetsChanged} />
       </div>
       <div hidden={tab !== 'train'}>
-        <TrainPanel datasets={datasets} datasetId={openId} onDatasetChange={setOpenId} onRunsChanged={onRunsChanged} />
+        <TrainPanel datasets={datasets} datasetId={openId} onDatasetChange={setOpenId} runsVersion={runsVersion} onRunsChanged={onRunsChanged} />
       </div>
-      {tab === 'use' && <UsePanel datasets={datasets} runsVersion={runsVersion} />}
+      {tab === 'use' && <UsePanel datasets={datasets} runsVersion={runsVersion} onRunsChanged={onRunsChanged} />}
     </div>
   );
 }

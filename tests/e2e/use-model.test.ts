@@ -122,5 +122,17 @@ it('scores, exports, re-imports identically, searches, and rejects bad files', a
   }
   const still = await score([picked.own, picked.other]);
   expect(Math.abs(still[0] - before[0])).toBeLessThan(1e-6);
+
+  // The imported model continues training from its step, optimizer state included.
+  await page.getByTestId('tab-train').click();
+  await page.getByTestId('train-backend').selectOption('wasm');
+  const imported = page.getByTestId('run-row').filter({ hasText: '(imported)' });
+  const cont = imported.getByTestId('run-resume');
+  const from = Number(/step (\d+)/.exec((await cont.textContent()) ?? '')?.[1]);
+  expect(from).toBeGreaterThanOrEqual(10);
+  await cont.click();
+  await expect.poll(async () => Number(await page.getByTestId('train-last').getAttribute('data-step').catch(() => '0')), { timeout: 120_000 }).toBeGreaterThan(from + 2);
+  await page.getByTestId('train-stop').click();
+  await waitForText(page, 'train-status', /stopped|done/, 120_000);
   lab.assertHealthy();
 });

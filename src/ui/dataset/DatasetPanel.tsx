@@ -62,9 +62,9 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanel
     setError(null);
     const ctrl = new AbortController();
     abort.current = ctrl;
+    let imported: DatasetMeta | null = null;
     try {
-      const { meta } = await ingestFolder(chosen.files, { name: resume?.name ?? chosen.rootName, signal: ctrl.signal, onProgress: setProgress, resume });
-      onOpen(meta.id);
+      imported = (await ingestFolder(chosen.files, { name: resume?.name ?? chosen.rootName, signal: ctrl.signal, onProgress: setProgress, resume })).meta;
     } catch (err) {
       if ((err as Error).name !== 'AbortError') setError(toShownError(resume ? 'Resuming the import stopped' : 'The import stopped', err));
     } finally {
@@ -72,19 +72,22 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanel
       setProgress(null);
       await refresh();
     }
+    // Open it only once the list shows it complete: a parent may close an open id it lists as incomplete.
+    if (imported) onOpen(imported.id);
   };
 
   const runSample = async () => {
     setError(null);
+    let created: DatasetMeta | null = null;
     try {
-      const meta = await createSampleDataset({ onProgress: setProgress });
-      onOpen(meta.id);
+      created = await createSampleDataset({ onProgress: setProgress });
     } catch (err) {
       setError(toShownError('Could not create the sample dataset', err));
     } finally {
       setProgress(null);
       await refresh();
     }
+    if (created) onOpen(created.id);
   };
 
   const busy = progress !== null;

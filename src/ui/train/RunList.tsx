@@ -33,7 +33,7 @@ export function RunList({ runs, liveRunId, busy, selectedId, onView, onResume, o
         {runs.map((r) => {
           const live = r.id === liveRunId;
           const status = statusText(r, live);
-          const resumable = !live && r.source === 'trained' && r.step > 0 && status !== 'done';
+          const resumable = !live && r.step > 0 && (status !== 'done' || r.source === 'imported');
           return (
             <tr key={r.id} data-testid="run-row" data-status={status} className={r.id === selectedId ? 'selected' : ''}>
               <td style={{ textAlign: 'left' }}>{r.name}</td>
@@ -45,7 +45,7 @@ export function RunList({ runs, liveRunId, busy, selectedId, onView, onResume, o
                 <button type="button" onClick={() => onView(r)} disabled={live}>View</button>{' '}
                 {resumable && (
                   <button type="button" data-testid="run-resume" onClick={() => onResume(r)} disabled={busy}>
-                    Resume from step {r.step}
+                    {r.source === 'imported' ? `Continue training from step ${r.step}` : `Resume from step ${r.step}`}
                   </button>
                 )}{' '}
                 <button type="button" onClick={() => onDelete(r)} disabled={live || busy}>Delete</button>

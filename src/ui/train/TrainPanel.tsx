@@ -22,11 +22,12 @@ function validate(draft: ConfigDraft): { config: TrainConfig | null; error: stri
   }
 }
 
-export function TrainPanel({ datasets, datasetId, onDatasetChange, onRunsChanged }: {
+export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, onRunsChanged }: {
   datasets: DatasetMeta[];
   datasetId: string | null;
   onDatasetChange: (id: string) => void;
-  onRunsChanged?: () => void;
+  runsVersion: number; // bumped whenever any panel changes the stored runs
+  onRunsChanged: () => void;
 }) {
   const complete = datasets.filter((d) => d.status === 'complete');
   const dataset = complete.find((d) => d.id === datasetId) ?? null;
@@ -37,15 +38,15 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, onRunsChanged
   const { config, error: configError } = useMemo(() => validate(draft), [draft]);
 
   const refreshRuns = useCallback(async () => {
-    setRuns(dataset ? await listRuns(dataset.id) : []);
-    onRunsChanged?.();
-  }, [dataset, onRunsChanged]);
-  const training = useTraining(() => void refreshRuns());
+    // This dataset's runs, and imported models, which can continue training on any dataset.
+    setRuns(dataset ? (await listRuns()).filter((r) => r.datasetId === dataset.id || r.datasetId === null) : []);
+  }, [dataset]);
+  const training = useTraining(onRunsChanged);
   const { state } = training;
 
   useEffect(() => {
     void refreshRuns();
-  }, [refreshRuns]);
+  }, [refreshRuns, runsVersion]);
 
   useEffect(() => {
     if (state.error) setError(toShownError('Training stopped with an error', state.error));
@@ -67,14 +68,20 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, onRunsChanged
       return;
     }
     training.start({ runId: meta.id, datasetId: dataset.id, config, backend, resume: false });
-    void refreshRuns();
+    onRunsChanged();
   };
 
-  const resumeRun = (r: RunMeta) => {
-    if (!r.datasetId) return;
+  const resumeRun = async (r: RunMeta) => {
+    if (!dataset) return;
     setError(null);
+    if (!r.datasetId) {
+      // An imported model continues on the dataset chosen here; the run is then that dataset's.
+      r = { ...r, datasetId: dataset.id, datasetName: dataset.name, name: `${r.name} → ${dataset.name}` };
+      await putRun(r);
+      onRunsChanged();
+    }
     setDraft(draftFromConfig(r.config));
-    training.start({ runId: r.id, datasetId: r.datasetId, config: r.config, backend, resume: true });
+    training.start({ runId: r.id, datasetId: r.datasetId!, config: r.config, backend, resume: true });
   };
 
   const viewRun = async (r: RunMeta) => {
@@ -178,10 +185,10 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, onRunsChanged
           busy={training.live}
           selectedId={state.runId}
           onView={(r) => void viewRun(r)}
-          onResume={resumeRun}
+          onResume={(r) => void resumeRun(r)}
           onDelete={async (r) => {
             await deleteRun(r.id);
-            await refreshRuns();
+            onRunsChanged();
           }}
         />
       </div>

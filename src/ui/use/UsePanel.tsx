@@ -41,7 +41,7 @@ function download(bytes: Uint8Array, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function UsePanel({ datasets, runsVersion }: { datasets: DatasetMeta[]; runsVersion: number }) {
+export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: DatasetMeta[]; runsVersion: number; onRunsChanged: () => void }) {
   const client = useRef<ModelClient | null>(null);
   const [runs, setRuns] = useState<RunMeta[]>([]);
   const [runId, setRunId] = useState('');
@@ -97,7 +97,7 @@ export function UsePanel({ datasets, runsVersion }: { datasets: DatasetMeta[]; r
     const info = await worker().call('importFile', { bytes: await file.arrayBuffer(), fileName: file.name, backend: 'auto' });
     setLoaded(info);
     setRunId(info.runId);
-    await refresh();
+    onRunsChanged();
   };
 
   const exportFile = () =>
