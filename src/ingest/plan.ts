@@ -35,10 +35,11 @@ export interface IngestPlan {
   splitSource: string;
   splitCounts: Record<Split, number>;
   splitNotInLists: number;
+  splitListAbsent: number; // images the split lists name that are not in the folder
 }
 
 export class IngestPlanError extends Error {
-  readonly code: 'no-images' | 'no-captions' | 'no-matches';
+  readonly code: 'no-images' | 'no-captions' | 'no-matches' | 'resume-mismatch';
   constructor(code: IngestPlanError['code'], message: string) {
     super(message);
     this.name = 'IngestPlanError';
@@ -111,6 +112,8 @@ export function planIngest(entries: FolderEntry[], texts: Map<string, string>, s
   }
   const lists = splitFiles.length ? parseSplitLists(splitFiles) : undefined;
   const splits = assignSplits(names, { lists, perCaption: perCaptionSplit.size ? perCaptionSplit : undefined, seed });
+  let splitListAbsent = 0;
+  for (const listed of lists?.keys() ?? []) if (!imagePaths.has(listed)) splitListAbsent++;
 
   return {
     images: names.map((name) => ({ path: imagePaths.get(name)!, name, captions: byImage.get(name)!, split: splits.split.get(name)! })),
@@ -129,6 +132,7 @@ export function planIngest(entries: FolderEntry[], texts: Map<string, string>, s
     splitSource: splits.source,
     splitCounts: splits.counts,
     splitNotInLists: splits.notInLists,
+    splitListAbsent,
   };
 }
 
