@@ -1,10 +1,10 @@
 // Datasets in IndexedDB: metadata, image records (thumbnail, original file), preprocessed pixels,
 // and per-batch name lists. Batches are written atomically with the metadata that counts them,
 // so a crash leaves either the previous state or a resumable partial import.
-import { del, delMany, get, getMany, keys } from 'idb-keyval';
+import { get, getMany, promisifyRequest } from 'idb-keyval';
 import type { Split, TrainingSet } from '../data/types';
 import { SPLIT_CODE } from '../data/types';
-import { datasetStore, setManyAtomic } from './db';
+import { datasetStore, setManyAtomic, writeAtomic } from './db';
 import { StorageError, wrapWriteError } from './errors';
 
 /** Format version of stored dataset records; a new layout gets a new number, never an edit. */
@@ -90,9 +90,9 @@ function newId(): string {
   return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/** Every dataset's metadata, newest first (reads the meta: key range only, not every key). */
 export async function listDatasets(): Promise<DatasetMeta[]> {
-  const all = (await keys(datasetStore())).filter((k): k is string => typeof k === 'string' && k.startsWith('meta:'));
-  const metas = (await getMany<DatasetMeta | undefined>(all, datasetStore())).filter((m): m is DatasetMeta => !!m);
+  const metas = await datasetStore()('readonly', (s) => promisifyRequest<DatasetMeta[]>(s.getAll(IDBKeyRange.bound('meta:', 'meta:\uffff'))));
   return metas.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
@@ -218,18 +218,32 @@ export async function renameDataset(id: string, name: string): Promise<DatasetMe
   return next;
 }
 
-/** Deletes a dataset and every record of it; the metadata goes first so nothing looks half-there. */
+/** The key ranges that hold every record of dataset `id`: meta, index, images, pixels, batches. */
+function recordRanges(id: string): IDBKeyRange[] {
+  const prefixed = (kind: string) => IDBKeyRange.bound(`${kind}:${id}:`, `${kind}:${id}:\uffff`);
+  return [IDBKeyRange.only(metaKey(id)), IDBKeyRange.only(indexKey(id)), prefixed('img'), prefixed('px'), prefixed('batch')];
+}
+
+/**
+ * Deletes a dataset and every record of it in one transaction: a page closed mid-delete leaves
+ * the whole dataset, never records without the metadata that lists them (storage nobody could free).
+ */
 export async function deleteDataset(id: string): Promise<void> {
-  await del(metaKey(id), datasetStore());
-  const mine = (await keys(datasetStore())).filter(
-    (k) => typeof k === 'string' && k.split(':')[1] === id,
-  );
-  for (let i = 0; i < mine.length; i += 2000) await delMany(mine.slice(i, i + 2000), datasetStore());
+  try {
+    await writeAtomic(datasetStore(), (s) => {
+      for (const range of recordRanges(id)) s.delete(range);
+    });
+  } catch (err) {
+    throw wrapWriteError(err, `the deletion of dataset ${id}`);
+  }
 }
 
 /** Number of records stored under a dataset id (0 after delete). */
 export async function countRecords(id: string): Promise<number> {
-  return (await keys(datasetStore())).filter((k) => typeof k === 'string' && k.split(':')[1] === id).length;
+  return datasetStore()('readonly', async (s) => {
+    const counts = await Promise.all(recordRanges(id).map((r) => promisifyRequest(s.count(r))));
+    return counts.reduce((a, b) => a + b, 0);
+  });
 }
 
 export async function getDatasetIndex(id: string): Promise<DatasetIndex> {

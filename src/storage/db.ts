@@ -25,18 +25,18 @@ export function cacheStore(): UseStore {
 }
 
 /**
- * idb-keyval's setMany, made all-or-nothing and with the real error:
- * - a put that throws synchronously (DataCloneError, a QuotaExceededError raised at put time)
- *   aborts the transaction, so the puts queued before it are rolled back, not committed;
+ * Runs `write` (puts, deletes) in one readwrite transaction, all or nothing, with the real error:
+ * - a call that throws synchronously (DataCloneError, a QuotaExceededError raised at put time)
+ *   aborts the transaction, so the writes queued before it are rolled back, not committed;
  * - a failed request (how some browsers report a full disk) rejects with that request's error
- *   once the transaction has aborted, where idb-keyval would reject with `transaction.error`,
- *   still null while the request's error event bubbles.
+ *   once the transaction has aborted; idb-keyval's promisifyRequest(transaction) rejects with
+ *   transaction.error, still null while the request's error event bubbles.
  */
-export function setManyAtomic(entries: [IDBValidKey, unknown][], store: UseStore): Promise<void> {
+export function writeAtomic(store: UseStore, write: (s: IDBObjectStore) => void): Promise<void> {
   return store('readwrite', (s) => {
     const tx = s.transaction;
     try {
-      for (const [key, value] of entries) s.put(value, key);
+      write(s);
     } catch (err) {
       tx.abort();
       throw err;
@@ -47,5 +47,12 @@ export function setManyAtomic(entries: [IDBValidKey, unknown][], store: UseStore
       tx.addEventListener('complete', () => resolve());
       tx.addEventListener('abort', () => reject(tx.error ?? requestError ?? new DOMException('The write transaction was aborted.', 'AbortError')));
     });
+  });
+}
+
+/** idb-keyval's setMany, made all-or-nothing (see writeAtomic). */
+export function setManyAtomic(entries: [IDBValidKey, unknown][], store: UseStore): Promise<void> {
+  return writeAtomic(store, (s) => {
+    for (const [key, value] of entries) s.put(value, key);
   });
 }

@@ -1,7 +1,7 @@
 // Dataset storage on fake-indexeddb: the create → append → complete life cycle and what the
 // trainer reads back; atomic batches (an interrupted import holds whole batches only); quota
 // errors become StorageError('quota') with earlier batches kept; delete frees every record.
-import { set } from 'idb-keyval';
+import { keys, set } from 'idb-keyval';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Split } from '../../../src/data/types';
 import {
@@ -208,9 +208,25 @@ describe('rename and delete', () => {
 
     await deleteDataset(meta.id);
     expect(await countRecords(meta.id)).toBe(0);
+    expect((await keys(datasetStore())).filter((k) => String(k).includes(meta.id))).toEqual([]); // a raw scan agrees
     expect(await reread(meta.id)).toBeUndefined();
     await expect(getDataset(meta.id)).rejects.toMatchObject({ code: 'not-found' });
     expect(await countRecords(keep.id)).toBe(keepCount);
+  });
+
+  it('a delete that fails part-way deletes nothing', async () => {
+    const meta = await completeDataset(await appendImages(await newDataset('sturdy'), images(0, 3)), REPORT);
+    const count = await countRecords(meta.id);
+    const realDelete = IDBObjectStore.prototype.delete;
+    let calls = 0;
+    vi.spyOn(IDBObjectStore.prototype, 'delete').mockImplementation(function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
+      if (++calls === 3) throw new DOMException('simulated failure', 'UnknownError');
+      return realDelete.call(this, key);
+    });
+    await expect(deleteDataset(meta.id)).rejects.toMatchObject({ code: 'write-failed', message: /UnknownError: simulated failure/ });
+    vi.restoreAllMocks();
+    expect(await countRecords(meta.id)).toBe(count);
+    expect(await reread(meta.id)).toMatchObject({ status: 'complete' });
   });
 });
 
