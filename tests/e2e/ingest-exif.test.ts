@@ -1,0 +1,96 @@
+// e2e: a JPEG whose EXIF says "rotate 90° clockwise" (orientation 6) is stored upright: its
+// recorded size is the rotated one, and its preprocessed copy matches the same photo rotated by
+// hand. Scoring an uploaded image goes through the same preprocessImage path.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chooseFolder, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await openLab();
+});
+afterAll(async () => {
+  await lab?.close();
+});
+
+/** Inserts an APP1 Exif segment with one IFD entry, Orientation = `orientation`, after SOI. */
+function withExifOrientation(jpeg: Uint8Array, orientation: number): Uint8Array {
+  const tiff = [0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, orientation, 0, 0, 0, 0, 0, 0, 0];
+  const payload = [...new TextEncoder().encode('Exif'), 0, 0, ...tiff];
+  const len = payload.length + 2;
+  const app1 = [0xff, 0xe1, len >> 8, len & 0xff, ...payload];
+  return Uint8Array.from([...jpeg.subarray(0, 2), ...app1, ...jpeg.subarray(2)]);
+}
+
+function jpegSize(jpeg: Uint8Array): { width: number; height: number } {
+  for (let i = 2; i < jpeg.length; ) {
+    const marker = jpeg[i + 1];
+    const len = (jpeg[i + 2] << 8) | jpeg[i + 3];
+    if (marker === 0xc0 || marker === 0xc2) return { height: (jpeg[i + 5] << 8) | jpeg[i + 6], width: (jpeg[i + 7] << 8) | jpeg[i + 8] };
+    i += 2 + len;
+  }
+  throw new Error('no SOF marker');
+}
+
+it('stores an EXIF-rotated photo upright', async () => {
+  const src = new Uint8Array(readFileSync(join(SHARED_DATASETS, 'flickr8k-originals/Flicker8k_Dataset/1000268201_693b08cb0e.jpg')));
+  const { width, height } = jpegSize(src);
+  expect(width).not.toBe(height);
+  const dir = mkdtempSync(join(tmpdir(), 'clip-lab-exif-'));
+  writeFileSync(join(dir, 'plain.jpg'), src);
+  writeFileSync(join(dir, 'rotated.jpg'), withExifOrientation(src, 6));
+  writeFileSync(join(dir, 'captions.csv'), 'image,caption\nplain.jpg,a child in a pink dress\nrotated.jpg,the same child turned on its side\n');
+  const { page } = lab;
+  await chooseFolder(page, dir);
+  await waitForText(page, 'report-images', /^2$/, 60_000);
+  const records = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('clip-lab-datasets');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const all = await new Promise<unknown[]>((res) => {
+      const q = db.transaction('kv').objectStore('kv').getAll();
+      q.onsuccess = () => res(q.result);
+    });
+    const keys = await new Promise<IDBValidKey[]>((res) => {
+      const q = db.transaction('kv').objectStore('kv').getAllKeys();
+      q.onsuccess = () => res(q.result);
+    });
+    db.close();
+    const out: Record<string, { width: number; height: number; pixels?: number[] }> = {};
+    const px = new Map<string, Uint8Array>();
+    keys.forEach((k, i) => {
+      const key = String(k);
+      if (key.startsWith('px:')) px.set(key.replace('px:', 'img:'), all[i] as Uint8Array);
+    });
+    keys.forEach((k, i) => {
+      const key = String(k);
+      const v = all[i] as { name?: string; width?: number; height?: number };
+      if (key.startsWith('img:') && v.name) out[v.name] = { width: v.width!, height: v.height!, pixels: Array.from(px.get(key) ?? []) };
+    });
+    return out;
+  });
+  expect(records['plain.jpg']).toMatchObject({ width, height });
+  expect(records['rotated.jpg']).toMatchObject({ width: height, height: width });
+  // The rotated copy's centre crop is the plain one's turned 90° clockwise: pixel (x, y) of the
+  // rotated image is pixel (y, S-1-x) of the plain one. Compare on a coarse grid (resampling differs).
+  const S = 128;
+  const a = records['plain.jpg'].pixels!;
+  const b = records['rotated.jpg'].pixels!;
+  let err = 0;
+  let errWrong = 0;
+  let n = 0;
+  for (let y = 8; y < S; y += 16) for (let x = 8; x < S; x += 16) {
+    for (let c = 0; c < 3; c++) {
+      err += Math.abs(b[(y * S + x) * 3 + c] - a[((S - 1 - x) * S + y) * 3 + c]);
+      errWrong += Math.abs(b[(y * S + x) * 3 + c] - a[(y * S + x) * 3 + c]);
+      n++;
+    }
+  }
+  expect(err / n).toBeLessThan(20);
+  expect(errWrong / n).toBeGreaterThan(err / n);
+  lab.assertHealthy();
+});
