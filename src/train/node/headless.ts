@@ -22,6 +22,7 @@ export interface HeadlessOptions {
   backend?: string; // 'wasm' (default) | 'cpu' | 'webgpu'
   out?: string; // model file path; nothing written when absent
   limitImages?: number; // keep only the first N images of the folder (quick runs)
+  loaded?: LoadedFolder; // the folder already loaded (several runs on one dataset); `data` is then only its name
   stepMetricsEvery?: number;
   log?: (line: string) => void;
   onStep?: (m: StepMetrics) => void;
@@ -62,7 +63,7 @@ export async function trainFolder(opts: HeadlessOptions): Promise<HeadlessResult
   log(`backend: ${backend.detail} (convs as ${backend.convImpl})`);
 
   const t0 = performance.now();
-  const loaded = loadFolder(opts.data, {
+  const loaded = opts.loaded ?? loadFolder(opts.data, {
     limit: opts.limitImages,
     onProgress: (p) => p.done === p.total && log(`decoded ${p.done} images`),
   });

@@ -1,0 +1,100 @@
+// Regenerates BENCHMARKS.md from bench/results/*.json (npm run bench:report; every bench:* run
+// calls it): the machine, then one table per benchmark, every number from a recorded run.
+
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { MachineInfo } from './lib/machine';
+import { readResult, type ResultFile } from './lib/results';
+import type { SearchRow } from './search';
+import type { MemoryRow } from './memory';
+import type { QualityRow } from './quality';
+import type { TrainRow } from './train';
+
+const OUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+const n0 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
+const n1 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1));
+const n3 = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(3));
+const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : ` ±${Math.round(100 * x)}%`);
+
+function machineLine(m: MachineInfo): string {
+  const page = m.page as undefined | { webgpuAdapter?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean | null } | null; webglRenderer?: string | null; crossOriginIsolated?: boolean };
+  const gpu = page?.webgpuAdapter ? [page.webgpuAdapter.vendor, page.webgpuAdapter.architecture, page.webgpuAdapter.description].filter(Boolean).join(' ') || 'adapter without info' : 'none';
+  return [
+    `${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, TF.js ${m.tfjs}`,
+    m.chromium ? `; headless Chromium ${m.chromium} (WebGPU adapter: ${gpu}${page?.webgpuAdapter?.isFallbackAdapter ? ', fallback' : ''}; WebGL: ${page?.webglRenderer ?? 'none'}; crossOriginIsolated ${page?.crossOriginIsolated})` : '',
+    m.torch ? `; PyTorch ${m.torch}` : m.torch === null ? '; no PyTorch' : '',
+    `; load average at start ${m.loadAverage.join(' / ')}`,
+  ].join('');
+}
+
+function header<T>(f: ResultFile<T>, cmd: string): string[] {
+  return [`Run ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${f.seconds} s (\`${cmd}\`, results in \`bench/results/${f.benchmark}.json\`).`, '', `Machine: ${machineLine(f.machine)}.`, ''];
+}
+
+function trainSection(f: ResultFile<TrainRow>): string[] {
+  const torch = f.rows.filter((r) => r.runtime === 'pytorch' && r.threads === 1 && r.status === 'ok' && r.step);
+  const ref = torch.length ? Math.min(...torch.map((r) => r.step!.median)) : undefined;
+  const lines = [
+    '## Training throughput', '', ...header(f, 'npm run bench:train'),
+    `Ratios are to PyTorch on 1 CPU thread (the faster of its two runs in this benchmark: ${ref ? `${n0(ref)} ms/step` : 'not measured'}); higher is slower.`, '',
+    '| run | preset | backend | convs | ms/step (median ± half-range) | steps timed | pairs/s | × PyTorch 1 thread | warm-up ms | first step ms | numTensors first → last | load | note |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of f.rows) {
+    const ms = r.step && r.step.n ? `${n0(r.step.median)}${pct(r.step.spread)}` : r.status === 'ok' && r.firstStepMs ? `(first step only) ${n0(r.firstStepMs)}` : r.status;
+    const ratio = ref && r.preset === 'bench' && r.step?.n ? `${(r.step.median / ref).toFixed(1)}×` : '';
+    const tensors = r.numTensors?.length ? `${r.numTensors[0]} → ${r.numTensors.at(-1)}` : '';
+    lines.push(`| ${r.id} | ${r.preset} | ${r.runtime} ${r.backend}${r.threads && r.threads > 1 ? ` ×${r.threads}` : ''} | ${r.convImpl ?? ''}${r.convImpl && !r.appChoice ? ' (not the app\'s)' : ''} | ${ms} | ${r.step?.n ?? ''} | ${n1(r.pairsPerSec)} | ${ratio} | ${n0(r.warmupMs)} | ${n0(r.firstStepMs)} | ${tensors} | ${r.loadAverage[0]} | ${r.note.replace(/\|/g, '/')} |`);
+  }
+  return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
+}
+
+function searchSection(f: ResultFile<SearchRow>): string[] {
+  const lines = ['## Search and index build', '', ...header(f, 'npm run bench:search'), '| measurement | backend | result | detail |', '|---|---|---|---|'];
+  for (const r of f.rows) lines.push(`| ${r.what} | ${r.backend} | ${r.status === 'ok' ? r.result : r.status} | ${r.detail.replace(/\|/g, '/')} |`);
+  return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
+}
+
+function memorySection(f: ResultFile<MemoryRow>): string[] {
+  const lines = ['## Memory (tensor leak check)', '', ...header(f, 'npm run bench:memory'),
+    '| runtime | backend | preset | steps | numTensors after step 1 → last (max) | MiB after step 1 → last | flat? |', '|---|---|---|---|---|---|---|'];
+  for (const r of f.rows) {
+    const t = r.numTensors;
+    const mb = r.numBytes;
+    lines.push(`| ${r.runtime} | ${r.backend} | ${r.preset} | ${t.length} | ${t[0]} → ${t.at(-1)} (${Math.max(...t)}) | ${n1(mb[0] / 2 ** 20)} → ${n1(mb.at(-1)! / 2 ** 20)} | ${r.flat ? 'yes' : '**no**'} |`);
+  }
+  return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
+}
+
+function qualitySection(f: ResultFile<QualityRow>): string[] {
+  const lines = ['## Quality (headless trainer, fixed budget)', '', ...header(f, 'npm run bench:quality'),
+    '| text encoder | preset | backend | steps | train s | val images | i2t R@1 / R@5 / R@10 | t2i R@1 / R@5 / R@10 | AUC | val loss |', '|---|---|---|---|---|---|---|---|---|---|'];
+  for (const r of f.rows) {
+    const e = r.eval;
+    lines.push(`| ${r.textEncoder} | ${r.preset} | ${r.backend} | ${r.steps} | ${n0(r.trainSeconds)} | ${e?.images ?? '–'} | ${e ? `${n3(e.i2t.r1)} / ${n3(e.i2t.r5)} / ${n3(e.i2t.r10)}` : '–'} | ${e ? `${n3(e.t2i.r1)} / ${n3(e.t2i.r5)} / ${n3(e.t2i.r10)}` : '–'} | ${n3(e?.auc)} | ${n3(e?.valLoss)} |`);
+  }
+  return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
+}
+
+export function writeReport(): string {
+  const train = readResult<TrainRow>('train');
+  const search = readResult<SearchRow>('search');
+  const memory = readResult<MemoryRow>('memory');
+  const quality = readResult<QualityRow>('quality');
+  const lines = [
+    '# Benchmarks',
+    '',
+    'Generated by `npm run bench` (or one of `bench:train`, `bench:search`, `bench:memory`, `bench:quality`; `bench:report` only',
+    'rewrites this file) from `bench/results/*.json`. Every number below comes from the run named above its table, on the',
+    'machine named there. The machine may be shared with other work: compare rows of one table as ratios, not across runs.',
+    '',
+    ...(train ? trainSection(train) : ['## Training throughput', '', 'Not run yet: `npm run bench:train`.', '']),
+    ...(search ? searchSection(search) : ['## Search and index build', '', 'Not run yet: `npm run bench:search`.', '']),
+    ...(memory ? memorySection(memory) : ['## Memory', '', 'Not run yet: `npm run bench:memory`.', '']),
+    ...(quality ? qualitySection(quality) : ['## Quality', '', 'Not run yet: `npm run bench:quality` (trains on ../shared/datasets/flickr8k-224).', '']),
+  ];
+  writeFileSync(OUT, lines.join('\n'));
+  return OUT;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(`wrote ${writeReport()}`);

@@ -1,0 +1,17 @@
+// npm run bench: every benchmark in turn (train, search, memory, quality), then BENCHMARKS.md.
+// Flags pass through: --with-cpu (train: the cpu backend on `bench`), --skip=quality,search,...
+
+import { benchMemory } from './memory';
+import { benchQuality } from './quality';
+import { writeReport } from './report';
+import { benchSearchAll } from './search';
+import { benchTrain } from './train';
+
+const argv = process.argv.slice(2);
+const skip = new Set((argv.find((a) => a.startsWith('--skip='))?.slice(7) ?? '').split(',').filter(Boolean));
+const t0 = performance.now();
+if (!skip.has('train')) await benchTrain(argv.filter((a) => !a.startsWith('--only=')));
+if (!skip.has('search')) await benchSearchAll();
+if (!skip.has('memory')) await benchMemory();
+if (!skip.has('quality')) await benchQuality(argv);
+console.log(`wrote ${writeReport()} after ${Math.round((performance.now() - t0) / 1000)} s`);
