@@ -1,0 +1,185 @@
+// e2e on the real flickr8k-224 folder (7,000 images, 35,000 captions, official split lists that
+// also name the 1,000 absent test images): a reload mid-import leaves an honest incomplete row
+// that Resume completes with every image stored once; Cancel and Discard free every record.
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { chooseFolder, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+
+const DIR = join(SHARED_DATASETS, 'flickr8k-224');
+const TOTAL = 7000;
+const num = (s: string) => Number(s.replace(/,/g, ''));
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await openLab();
+});
+afterAll(async () => {
+  await lab?.close();
+});
+
+/** Waits until the import progress says at least `min` images are done; returns that count. */
+async function waitForDone(page: Page, min: number, timeoutMs = 120_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await page.getByTestId('ingest-progress').textContent().catch(() => null)) ?? '';
+    const m = /([\d,]+) \/ ([\d,]+) images/.exec(last);
+    if (m && num(m[1]) >= min) return num(m[1]);
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`import progress never reached ${min} images; last: ${JSON.stringify(last)}`);
+}
+
+/** Waits for the import report; a timeout says where the import was (progress, error banner). */
+async function waitForReport(page: Page, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let progress = '';
+  while (Date.now() < deadline) {
+    const images = await page.getByTestId('report-images').textContent({ timeout: 100 }).catch(() => null);
+    if (images) return num(images);
+    const banner = await page.getByTestId('error-banner').textContent({ timeout: 100 }).catch(() => null);
+    if (banner) throw new Error(`the import stopped: ${banner}`);
+    progress = (await page.getByTestId('ingest-progress').textContent({ timeout: 100 }).catch(() => null)) ?? progress;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`no import report after ${timeoutMs / 1000}s; last progress: ${JSON.stringify(progress)}`);
+}
+
+/** Every key in the datasets store, read straight from IndexedDB (never creating the database). */
+function storedKeys(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'clip-lab-datasets')) return [];
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('clip-lab-datasets');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const keys = await new Promise<IDBValidKey[]>((res, rej) => {
+      const req = db.transaction('kv').objectStore('kv').getAllKeys();
+      req.onsuccess = () => res(req.result);
+      req.onerror = () => rej(req.error);
+    });
+    db.close();
+    return keys.map(String);
+  });
+}
+const idsIn = (keys: string[]) => [...new Set(keys.map((k) => k.split(':')[1]))];
+
+const rows = (page: Page, status: 'ingesting' | 'complete') => page.locator(`[data-testid=dataset-row][data-status=${status}]`);
+
+/** Reads the dataset's stored index (names in image order) straight from IndexedDB. */
+function storedIndexNames(page: Page, id: string): Promise<string[] | null> {
+  return page.evaluate(async (id) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('clip-lab-datasets');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const index = await new Promise<{ names: string[] } | undefined>((res) => {
+      const req = db.transaction('kv').objectStore('kv').get(`index:${id}`);
+      req.onsuccess = () => res(req.result);
+    });
+    db.close();
+    return index?.names ?? null;
+  }, id);
+}
+
+it('a reload mid-import leaves an incomplete dataset; Resume completes it with the official splits', async () => {
+  const { page } = lab;
+  await chooseFolder(page, DIR);
+  const seen = await waitForDone(page, 800);
+  await page.reload({ waitUntil: 'commit' });
+
+  // After the reload: one incomplete row, honest about its count, offering Resume, not Open.
+  const partial = rows(page, 'ingesting');
+  await expect.poll(() => partial.count(), { timeout: 30_000 }).toBe(1);
+  const summary = (await partial.getByTestId('dataset-summary').textContent()) ?? '';
+  const m = /^Incomplete import: ([\d,]+) of 7,000 images stored/.exec(summary);
+  expect(m, summary).not.toBeNull();
+  const storedAtReload = num(m![1]);
+  expect(storedAtReload).toBeGreaterThanOrEqual(Math.min(seen, 800) - 100);
+  expect(storedAtReload).toBeLessThan(TOTAL);
+  expect(await partial.getByTestId('dataset-resume').count()).toBe(1);
+  expect(await page.getByTestId('dataset-open').count()).toBe(0);
+  expect(await rows(page, 'complete').count()).toBe(0);
+  expect(await page.getByTestId('ingest-report').count()).toBe(0);
+  expect(await page.getByTestId('gallery').count()).toBe(0);
+  const [id] = idsIn(await storedKeys(page));
+  expect(await storedIndexNames(page, id)).toBeNull(); // no index: nothing reads it as complete
+
+  // Resuming from another folder is refused and changes nothing.
+  let chooser = page.waitForEvent('filechooser');
+  await partial.getByTestId('dataset-resume').click();
+  await (await chooser).setFiles(join(SHARED_DATASETS, 'flickr8k-originals'));
+  await waitForText(page, 'error-message', /not the folder "flickr8k-224" was imported from/, 30_000);
+  expect(await partial.getByTestId('dataset-summary').textContent()).toMatch(new RegExp(`^Incomplete import: ${storedAtReload.toLocaleString('en-US')} of 7,000`));
+
+  // Resume with the same folder: it completes.
+  chooser = page.waitForEvent('filechooser');
+  await partial.getByTestId('dataset-resume').click();
+  await (await chooser).setFiles(DIR);
+  const shown = await waitForReport(page, 300_000);
+  const corrupt = (await page.getByTestId('report-corrupt-count').count()) ? num((await page.getByTestId('report-corrupt-count').textContent()) ?? '') : 0;
+  expect(shown + corrupt).toBe(TOTAL);
+  expect(corrupt).toBeLessThan(20);
+  expect(await page.getByTestId('report-captions').textContent()).toBe((5 * shown).toLocaleString('en-US'));
+  expect(await page.getByTestId('report-histogram').textContent()).toBe(`5: ${shown.toLocaleString('en-US')}`);
+  const splits = (await page.getByTestId('report-splits').textContent()) ?? '';
+  const s = /train ([\d,]+) · val ([\d,]+) · test ([\d,]+)/.exec(splits)!;
+  expect([num(s[1]) + num(s[2]), num(s[3])]).toEqual([shown, 0]);
+  if (corrupt === 0) expect(s.slice(1)).toEqual(['6,000', '1,000', '0']);
+  expect(splits).toMatch(/official split lists/);
+  expect(await page.getByTestId('report-split-absent').textContent()).toMatch(/the split lists name 1,000 images absent from the folder/);
+  expect(await page.getByTestId('report-missing').count()).toBe(0);
+  expect(await page.getByTestId('report-split-unlisted').count()).toBe(0);
+
+  const done = rows(page, 'complete');
+  expect(await done.count()).toBe(1);
+  expect(await rows(page, 'ingesting').count()).toBe(0);
+  expect(await done.getByTestId('dataset-summary').textContent()).toMatch(new RegExp(`^${shown.toLocaleString('en-US')} images · ${(5 * shown).toLocaleString('en-US')} captions`));
+  await waitForText(page, 'gallery-count', new RegExp(`^${shown.toLocaleString('en-US')} images$`));
+
+  // Every image stored exactly once across the two sessions, under the one dataset id.
+  const keys = await storedKeys(page);
+  expect(idsIn(keys)).toEqual([id]);
+  expect(keys.filter((k) => k.startsWith(`img:${id}:`))).toHaveLength(shown);
+  expect(keys.filter((k) => k.startsWith(`px:${id}:`))).toHaveLength(shown);
+  const names = (await storedIndexNames(page, id))!;
+  expect(names).toHaveLength(shown);
+  expect(new Set(names).size).toBe(shown);
+  lab.assertHealthy();
+});
+
+it('Cancel during an import deletes the partial dataset', async () => {
+  const { page } = lab;
+  const before = idsIn(await storedKeys(page));
+  await chooseFolder(page, DIR);
+  await waitForDone(page, 100);
+  expect(idsIn(await storedKeys(page)).length).toBe(before.length + 1); // batches were stored
+  await page.getByTestId('ingest-cancel').click();
+  await expect.poll(() => page.getByTestId('ingest-progress').count(), { timeout: 30_000 }).toBe(0);
+  expect(await rows(page, 'ingesting').count()).toBe(0);
+  expect(await page.getByTestId('error-banner').count()).toBe(0);
+  expect(idsIn(await storedKeys(page))).toEqual(before);
+  lab.assertHealthy();
+});
+
+it('Discard removes an interrupted import and every record of it', async () => {
+  const { page } = lab;
+  const before = idsIn(await storedKeys(page));
+  await chooseFolder(page, DIR);
+  await waitForDone(page, 100);
+  await page.reload({ waitUntil: 'commit' });
+  const partial = rows(page, 'ingesting');
+  await expect.poll(() => partial.count(), { timeout: 30_000 }).toBe(1);
+  expect(idsIn(await storedKeys(page)).length).toBe(before.length + 1);
+
+  const completeRows = await rows(page, 'complete').count();
+  page.once('dialog', (d) => void d.accept());
+  await partial.getByTestId('dataset-discard').click();
+  await expect.poll(() => partial.count(), { timeout: 30_000 }).toBe(0);
+  expect(await rows(page, 'complete').count()).toBe(completeRows); // finished imports are untouched
+  expect(idsIn(await storedKeys(page))).toEqual(before);
+  lab.assertHealthy();
+});
