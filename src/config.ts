@@ -1,6 +1,7 @@
 // The one typed training config: TrainConfig, the frozen named presets, validateConfig() and
 // withOverrides(). The config travels with every checkpoint and every exported model file.
 // Which TF.js backend runs it is a runtime choice and deliberately not part of the config.
+import { LabError } from './errors';
 
 export type PresetName = 'tiny' | 'default' | 'bench';
 export type TextEncoderKind = 'conv' | 'transformer' | 'bow';
@@ -88,14 +89,12 @@ export const DEFAULT_CONFIG: TrainConfig = DEFAULT;
 export type ConfigErrorCode = 'not-object' | 'unknown-key' | 'missing-key' | 'wrong-type' | 'out-of-range';
 
 /** A config that is not a valid TrainConfig; `field` names the offending key ('' for the whole). */
-export class ConfigError extends Error {
+export class ConfigError extends LabError<ConfigErrorCode> {
   override readonly name = 'ConfigError';
-  readonly code: ConfigErrorCode;
   readonly field: string;
 
   constructor(code: ConfigErrorCode, field: string, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.field = field;
   }
 }

@@ -1,7 +1,7 @@
 // Batch sampling for contrastive training: each epoch is a seeded shuffle of the training
 // captions, grouped so that no batch holds two captions of one image (the other caption would be
 // a false negative). Deterministic in (seed, epoch), so a cursor (epoch, batchIndex) resumes exactly.
-
+import { LabError } from '../errors';
 import { hashString, mulberry32, shuffleInPlace } from './random';
 import { SPLIT_CODE, type Split } from './types';
 
@@ -13,14 +13,8 @@ export interface BatchCursor {
 
 export type BatchErrorCode = 'too-few-images' | 'bad-batch-size';
 
-export class BatchError extends Error {
+export class BatchError extends LabError<BatchErrorCode> {
   override readonly name = 'BatchError';
-  readonly code: BatchErrorCode;
-
-  constructor(code: BatchErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** The seed of one epoch's shuffle. */

@@ -1,18 +1,13 @@
 // Train/val/test assignment BY IMAGE: from official split lists (Flickr_8k.trainImages.txt …),
 // from a split column in the caption file, or a seeded shuffle with exact per-split counts.
+import { LabError } from '../errors';
 import { mulberry32, shuffleInPlace } from './random';
 import { SPLITS, type Split } from './types';
 
 export type SplitErrorCode = 'conflict' | 'not-a-split-list' | 'bad-fractions';
 
-export class SplitError extends Error {
+export class SplitError extends LabError<SplitErrorCode> {
   override readonly name = 'SplitError';
-  constructor(
-    readonly code: SplitErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const SPLIT_LIST = /^flickr_?\d+k\.(train|dev|val|test)images\.txt$/i;

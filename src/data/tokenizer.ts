@@ -1,5 +1,6 @@
 // Word-level tokenizer built from the TRAINING captions only: lower-case words (letters/digits,
 // apostrophes kept inside words), most frequent first, PAD = 0, UNK = 1, fixed-length encoding.
+import { LabError } from '../errors';
 
 export const PAD_TOKEN = '<pad>';
 export const UNK_TOKEN = '<unk>';
@@ -8,14 +9,8 @@ export const UNK_ID = 1;
 
 export type TokenizerErrorCode = 'bad-vocab' | 'bad-option';
 
-export class TokenizerError extends Error {
+export class TokenizerError extends LabError<TokenizerErrorCode> {
   override readonly name = 'TokenizerError';
-  readonly code: TokenizerErrorCode;
-
-  constructor(code: TokenizerErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 const WORD = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu;

@@ -1,5 +1,6 @@
 // Typed errors for reading and writing model files: one class, ModelFileError, whose `code` says
 // which check failed so that the UI and workers can branch on it and show the message as is.
+import { LabError } from '../errors';
 
 /**
  * Every reason a model file can be refused. File-level codes come from the safetensors
@@ -33,12 +34,6 @@ export function isModelFileErrorCode(value: unknown): value is ModelFileErrorCod
 }
 
 /** A model file was refused; `message` says what was expected and what was found. */
-export class ModelFileError extends Error {
+export class ModelFileError extends LabError<ModelFileErrorCode> {
   override readonly name = 'ModelFileError';
-  readonly code: ModelFileErrorCode;
-
-  constructor(code: ModelFileErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }

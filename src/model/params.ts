@@ -1,6 +1,6 @@
 // Named parameters: the spec list (name, shape, init) that defines a model's weights, seeded
 // initialisation, and the plain-array form weights take in checkpoints and exported files.
-
+import { LabError } from '../errors';
 import * as tf from '@tensorflow/tfjs';
 import { hashString, mulberry32 } from '../data/random';
 
@@ -34,14 +34,8 @@ export type Params = ReadonlyMap<string, tf.Variable>;
 
 export type ModelErrorCode = 'bad-weights' | 'bad-input';
 
-export class ModelError extends Error {
+export class ModelError extends LabError<ModelErrorCode> {
   override readonly name = 'ModelError';
-  readonly code: ModelErrorCode;
-
-  constructor(code: ModelErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export function sizeOf(shape: readonly number[]): number {

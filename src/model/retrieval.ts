@@ -1,5 +1,6 @@
 // Retrieval and zero-shot classification over L2-normalised embeddings in plain typed-array math:
 // cosine similarity is a dot product, top-k uses a k-sized heap, softmax is numerically stable.
+import { LabError } from '../errors';
 
 export interface Ranked {
   index: number; // row of the matrix
@@ -9,14 +10,8 @@ export interface Ranked {
 export type RetrievalErrorCode = 'bad-dim' | 'bad-length' | 'bad-k' | 'bad-value';
 
 /** Bad arguments to a retrieval function; `message` says what was expected and what was found. */
-export class RetrievalError extends Error {
+export class RetrievalError extends LabError<RetrievalErrorCode> {
   override readonly name = 'RetrievalError';
-  readonly code: RetrievalErrorCode;
-
-  constructor(code: RetrievalErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export const DEFAULT_PROMPT_TEMPLATE = 'a photo of a {}';

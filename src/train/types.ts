@@ -1,6 +1,6 @@
 // What the training loop reports and saves: per-step and per-evaluation metrics, their history,
 // and the versioned Checkpoint (config, vocab, data-order cursor, weights, optimizer state).
-
+import { LabError } from '../errors';
 import type { TrainConfig } from '../config';
 import type { SerializedTensor } from '../model/params';
 
@@ -75,12 +75,6 @@ export interface TrainCallbacks {
 
 export type TrainErrorCode = 'no-train-data' | 'bad-data' | 'resume-mismatch' | 'bad-checkpoint' | 'not-finite';
 
-export class TrainError extends Error {
+export class TrainError extends LabError<TrainErrorCode> {
   override readonly name = 'TrainError';
-  readonly code: TrainErrorCode;
-
-  constructor(code: TrainErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
