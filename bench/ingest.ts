@@ -1,0 +1,179 @@
+// Ingestion throughput: imports flickr8k-224 (7,000 small JPEGs) and flickr8k-originals (120
+// photos) through the real page in headless Chromium, twice each in a fresh profile, and reads
+// images/s from the stored import report. Pillow (decode + centre crop + resize to 128) on the
+// same files is the reference when /usr/bin/python3 has it. Run: npx tsx bench/ingest.ts
+// Writes bench/results/ingest.json. Not a test: nothing here asserts.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { machineInfo, PYTHON } from './lib/machine';
+import { summarize, type Summary } from './lib/stats';
+import { chooseFolder, chromiumPath, openLab, REPO_ROOT, SHARED_DATASETS } from '../tests/e2e/harness';
+
+const REPEATS = 2;
+const DATASETS = [
+  { name: 'flickr8k-224', dir: join(SHARED_DATASETS, 'flickr8k-224'), images: join(SHARED_DATASETS, 'flickr8k-224', 'Images') },
+  { name: 'flickr8k-originals', dir: join(SHARED_DATASETS, 'flickr8k-originals'), images: join(SHARED_DATASETS, 'flickr8k-originals', 'Flicker8k_Dataset') },
+];
+
+interface AppRun {
+  imagesPerSecond: number; // the report's own rate: images decoded and stored / import seconds
+  reportSeconds: number; // planning + decoding + storing, as the report says
+  wallSeconds: number; // from choosing the folder to the report on screen (includes the file input)
+  images: number;
+  corrupt: number;
+  loadAverage: number;
+}
+
+interface StoredReport {
+  images: number;
+  corrupt: unknown[];
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+/** One import in a fresh browser profile; the numbers come from the stored report. */
+async function ingestOnce(dir: string): Promise<AppRun> {
+  const lab = await openLab();
+  try {
+    const { page } = lab;
+    await page.getByTestId('dataset-list-empty').waitFor({ timeout: 60_000 });
+    const loadAverage = (await import('node:os')).loadavg()[0];
+    const t0 = performance.now();
+    await chooseFolder(page, dir);
+    await page.getByTestId('report-images').waitFor({ timeout: 600_000 });
+    const wallSeconds = (performance.now() - t0) / 1000;
+    const report = await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('clip-lab-datasets');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const metas = await new Promise<{ report?: unknown }[]>((res, rej) => {
+        const q = db.transaction('kv').objectStore('kv').getAll(IDBKeyRange.bound('meta:', 'meta:\uffff'));
+        q.onsuccess = () => res(q.result);
+        q.onerror = () => rej(q.error);
+      });
+      db.close();
+      return metas[0]?.report;
+    });
+    const r = report as StoredReport | undefined;
+    if (!r) throw new Error(`no import report stored for ${dir}`);
+    lab.assertHealthy();
+    return { imagesPerSecond: r.imagesPerSecond, reportSeconds: r.seconds, wallSeconds, images: r.images, corrupt: r.corrupt.length, loadAverage };
+  } finally {
+    await lab.close();
+  }
+}
+
+// Pillow reference: EXIF-upright, RGB, centre square crop, resize to 128 (bicubic) — the part of
+// the app's work that has a Python counterpart (the app also makes a 96 px JPEG thumbnail and stores
+// both in IndexedDB). Prints {"seconds": [...], "images": n} for 1 process and for `procs`.
+const PILLOW = `
+import json, sys, time
+from multiprocessing import Pool
+from PIL import Image, ImageOps
+
+def prep(path):
+    with Image.open(path) as im:
+        im = ImageOps.exif_transpose(im).convert('RGB')
+        w, h = im.size
+        s = min(w, h)
+        box = ((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)
+        return len(im.resize((128, 128), Image.BICUBIC, box=box).tobytes())
+
+if __name__ == '__main__':
+    paths, procs, repeats = json.loads(sys.stdin.read())
+    out = {}
+    for n in (1, procs):
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            if n == 1:
+                for p in paths: prep(p)
+            else:
+                with Pool(n) as pool: pool.map(prep, paths, chunksize=32)
+            times.append(time.perf_counter() - t0)
+        out[str(n)] = times
+    print(json.dumps(out))
+`;
+
+interface PillowRun {
+  processes: number;
+  imagesPerSecond: Summary;
+}
+
+function pillowAvailable(): string | null {
+  try {
+    return execFileSync(PYTHON, ['-c', 'import PIL; print(PIL.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function pillowReference(imagesDir: string, procs: number): PillowRun[] {
+  const paths = readdirSync(imagesDir).filter((f) => /\.(jpe?g|png)$/i.test(f)).map((f) => join(imagesDir, f));
+  const out = execFileSync(PYTHON, ['-c', PILLOW], { input: JSON.stringify([paths, procs, REPEATS]), encoding: 'utf8', maxBuffer: 1 << 20 });
+  const times = JSON.parse(out) as Record<string, number[]>;
+  return Object.entries(times).map(([n, secs]) => ({ processes: Number(n), imagesPerSecond: summarize(secs.map((s) => paths.length / s)) }));
+}
+
+const fmt = (s: Summary, digits = 1) => `${s.median.toFixed(digits)} ±${Math.round(s.spread * 100)}% (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+
+async function main() {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  if (!existsSync(join(REPO_ROOT, 'dist/index.html'))) {
+    console.log('dist/ is missing: building the app (npx vite build)…');
+    execFileSync('npx', ['vite', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  }
+  const chromium = execFileSync(chromiumPath(), ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const machine = { ...machineInfo(), chromium };
+  const pillow = pillowAvailable();
+  const notes: string[] = [];
+  console.log(`machine: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; ${chromium}; load ${machine.loadAverage.join(' / ')}`);
+  if (!pillow) {
+    const note = `Pillow reference skipped: ${PYTHON} cannot import PIL (Debian: apt-get install python3-pil; or set PYTHON).`;
+    notes.push(note);
+    console.log(note);
+  }
+
+  const rows = [];
+  for (const ds of DATASETS) {
+    const runs: AppRun[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const run = await ingestOnce(ds.dir);
+      runs.push(run);
+      console.log(
+        `${ds.name} run ${i + 1}/${REPEATS}: ${run.imagesPerSecond.toFixed(1)} images/s (report: ${run.images} images, ${run.corrupt} corrupt, ` +
+          `${run.reportSeconds.toFixed(1)} s; wall ${run.wallSeconds.toFixed(1)} s; load ${run.loadAverage.toFixed(2)})`,
+      );
+    }
+    const reference = pillow ? pillowReference(ds.images, machine.cores) : [];
+    const app = summarize(runs.map((r) => r.imagesPerSecond));
+    rows.push({ dataset: ds.name, app: { imagesPerSecond: app, wallSeconds: summarize(runs.map((r) => r.wallSeconds)), runs }, pillow: reference });
+    console.log(`${ds.name}: app ${fmt(app)} images/s (median ±half-range, ${REPEATS} fresh profiles)`);
+    for (const p of reference) console.log(`${ds.name}: Pillow ${pillow}, ${p.processes} process${p.processes > 1 ? 'es' : ''}: ${fmt(p.imagesPerSecond)} images/s`);
+  }
+
+  notes.push(
+    'app images/s = images decoded and stored / seconds from choosing the folder to the last batch stored (IngestReport.imagesPerSecond); ' +
+      'its work per image: sniff, createImageBitmap (EXIF-upright), centre crop to 128 RGB, 96 px JPEG thumbnail, and storing pixels, thumbnail and original in IndexedDB, ' +
+      `in a pool of min(4, hardwareConcurrency) decode workers.`,
+    'Pillow = decode + EXIF transpose + centre crop + bicubic resize to 128 only (no thumbnail, no storage).',
+    'Other processes may share this machine: see each run\'s load average; compare ratios within one run.',
+  );
+  const result = { version: 1, benchmark: 'ingest', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine, pillow, rows, notes };
+  const dir = join(REPO_ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'ingest.json'), JSON.stringify(result, null, 1) + '\n');
+  console.log(`\n| dataset | app images/s | wall s | Pillow 1 proc images/s | Pillow ${machine.cores} procs images/s |`);
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) {
+    const p = (n: number) => r.pillow.find((x) => x.processes === n);
+    console.log(`| ${r.dataset} | ${fmt(r.app.imagesPerSecond)} | ${r.app.wallSeconds.median.toFixed(1)} | ${p(1) ? fmt(p(1)!.imagesPerSecond) : '—'} | ${p(machine.cores) ? fmt(p(machine.cores)!.imagesPerSecond) : '—'} |`);
+  }
+  console.log(`\nwrote bench/results/ingest.json after ${result.seconds} s`);
+}
+
+await main();
