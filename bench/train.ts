@@ -41,6 +41,7 @@ interface Combo {
   preset: PresetName;
   convImpl?: 'conv2d' | 'im2col'; // default: the app's choice
   threads?: number;
+  matMulGrad?: 'explicit-transpose' | 'stock'; // chromium default: stock (the app's); node wasm default: explicit-transpose
   variant?: PageVariant;
   timedSteps: number;
   maxSeconds: number; // budget for the timed steps
@@ -52,8 +53,11 @@ interface Combo {
 // Step times measured on this machine (TFJS-NOTES.md): webgpu ~24 s and webgl ~5 s per bench step.
 const COMBOS: Combo[] = [
   { id: 'chromium wasm bench', runtime: 'chromium', backend: 'wasm', preset: 'bench', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
+  { id: 'chromium wasm bench, explicit-transpose matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'bench', matMulGrad: 'explicit-transpose', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
   { id: 'chromium wasm bench 2 threads (no-CSP build)', runtime: 'chromium', backend: 'wasm', preset: 'bench', threads: 2, variant: 'no-csp', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
-  { id: 'node wasm bench', runtime: 'node', backend: 'wasm', preset: 'bench', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
+  { id: 'chromium wasm bench 2 threads (no-CSP build), explicit-transpose matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'bench', threads: 2, variant: 'no-csp', matMulGrad: 'explicit-transpose', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
+  { id: 'node wasm bench, explicit-transpose matMul grad', runtime: 'node', backend: 'wasm', preset: 'bench', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
+  { id: 'node wasm bench, stock matMul grad', runtime: 'node', backend: 'wasm', preset: 'bench', matMulGrad: 'stock', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 180 },
   { id: 'chromium webgl bench', runtime: 'chromium', backend: 'webgl', preset: 'bench', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
   { id: 'chromium webgl bench conv2d', runtime: 'chromium', backend: 'webgl', preset: 'bench', convImpl: 'conv2d', timedSteps: 2, maxSeconds: 60, timeoutSeconds: 240 },
   { id: 'chromium webgpu bench', runtime: 'chromium', backend: 'webgpu', preset: 'bench', timedSteps: 3, maxSeconds: 90, timeoutSeconds: 360 },
@@ -61,9 +65,12 @@ const COMBOS: Combo[] = [
   { id: 'chromium cpu bench', runtime: 'chromium', backend: 'cpu', preset: 'bench', timedSteps: 1, maxSeconds: 400, timeoutSeconds: 600, needs: 'cpu-flag',
     skipNote: 'about 2-5 min per step (TFJS-NOTES: 139 s): run with --with-cpu' },
   { id: 'chromium wasm default', runtime: 'chromium', backend: 'wasm', preset: 'default', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
+  { id: 'chromium wasm default, explicit-transpose matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'default', matMulGrad: 'explicit-transpose', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
+  { id: 'node wasm default, explicit-transpose matMul grad', runtime: 'node', backend: 'wasm', preset: 'default', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
   { id: 'chromium webgl default', runtime: 'chromium', backend: 'webgl', preset: 'default', timedSteps: 2, maxSeconds: 60, timeoutSeconds: 300 },
   { id: 'chromium webgpu default', runtime: 'chromium', backend: 'webgpu', preset: 'default', timedSteps: 1, maxSeconds: 90, timeoutSeconds: 420 },
   { id: 'chromium wasm tiny', runtime: 'chromium', backend: 'wasm', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 120 },
+  { id: 'chromium wasm tiny, explicit-transpose matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'tiny', matMulGrad: 'explicit-transpose', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 120 },
   { id: 'chromium webgl tiny', runtime: 'chromium', backend: 'webgl', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 120 },
   { id: 'chromium webgpu tiny', runtime: 'chromium', backend: 'webgpu', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 180 },
   { id: 'chromium cpu tiny', runtime: 'chromium', backend: 'cpu', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 180 },
@@ -89,10 +96,10 @@ async function runCombo(c: Combo, browsers: Map<PageVariant, BenchBrowser>, with
   };
   const done = (row: TrainRow) => ({ ...row, runAt: new Date().toISOString(), seconds: Math.round((performance.now() - t0) / 100) / 10 });
   if (c.needs === 'cpu-flag' && !withCpu) return done({ ...base, status: 'skipped', note: c.skipNote ?? 'skipped' });
-  const opts = { preset: c.preset, timedSteps: c.timedSteps, maxSeconds: c.maxSeconds, convImpl: c.convImpl, threads: c.threads };
+  const opts = { preset: c.preset, timedSteps: c.timedSteps, maxSeconds: c.maxSeconds, convImpl: c.convImpl, threads: c.threads, matMulGrad: c.matMulGrad };
   try {
     if (c.runtime === 'node') {
-      const info = await setupNodeBackend(c.backend);
+      const info = await setupNodeBackend(c.backend, { matMulGrad: c.matMulGrad });
       const r = await benchTraining({ preset: c.preset, convImpl: c.convImpl ?? info.convImpl, timedSteps: c.timedSteps, maxSeconds: c.maxSeconds });
       return done(fromResult(base, r, info.detail));
     }
@@ -101,7 +108,8 @@ async function runCombo(c: Combo, browsers: Map<PageVariant, BenchBrowser>, with
       'train', [c.backend, opts], c.timeoutSeconds * 1000);
     const where = backend.name === 'webgpu' ? `adapter: ${backend.adapter}${backend.fallbackAdapter ? ' (fallback)' : ''}` : '';
     const threads = backend.threads !== undefined ? `${backend.reason}: ${backend.threads} thread(s) reported by tfjs` : '';
-    return done(fromResult(base, result, where + threads));
+    const grad = c.matMulGrad === 'explicit-transpose' ? 'not the app\'s setting yet' : '';
+    return done(fromResult(base, result, [where, threads, grad].filter(Boolean).join('; ')));
   } catch (err) {
     return done({ ...base, status: 'failed', note: String((err as Error).message ?? err).split('\n')[0].slice(0, 300) });
   }

@@ -9,6 +9,7 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import type { PresetName } from '../../src/config';
 import type { ConvImpl } from '../../src/model/layers';
 import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/train/backend-browser';
+import { useExplicitTransposeMatMulGrad } from '../../src/train/node/matMulGrad';
 import { benchIndexBuild, benchSearch } from '../lib/searchBench';
 import { benchTraining } from '../lib/trainBench';
 
@@ -43,8 +44,9 @@ async function useBackend(choice: BackendChoice, threads = 1): Promise<BackendIn
 
 const api = {
   machine,
-  async train(backend: BackendChoice, opts: { preset: PresetName; timedSteps: number; maxSeconds: number; convImpl?: ConvImpl; threads?: number }) {
+  async train(backend: BackendChoice, opts: { preset: PresetName; timedSteps: number; maxSeconds: number; convImpl?: ConvImpl; threads?: number; matMulGrad?: 'explicit-transpose' }) {
     const info = await useBackend(backend, opts.threads);
+    if (opts.matMulGrad === 'explicit-transpose') useExplicitTransposeMatMulGrad(); // not (yet) what the app does
     const result = await benchTraining({ preset: opts.preset, convImpl: opts.convImpl ?? info.convImpl, timedSteps: opts.timedSteps, maxSeconds: opts.maxSeconds });
     return { backend: info, result };
   },

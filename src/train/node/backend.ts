@@ -1,12 +1,14 @@
 // TF.js backend setup in Node for the headless trainer and the benchmarks: 'wasm' (SIMD, one
-// thread, wasm files from node_modules), 'cpu', or 'webgpu' through the optional npm package
-// `webgpu` (Dawn) when it is installed and finds an adapter (a Vulkan driver). Says which runs.
+// thread, wasm files from node_modules, matMul gradients without transposed matMuls), 'cpu', or
+// 'webgpu' through the optional npm package `webgpu` (Dawn) when it is installed and finds an
+// adapter (a Vulkan driver). Says which runs.
 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { ConvImpl } from '../../model/layers';
+import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from './matMulGrad';
 
 export type NodeBackendName = 'cpu' | 'wasm' | 'webgpu';
 export const NODE_BACKENDS: readonly NodeBackendName[] = ['wasm', 'cpu', 'webgpu'];
@@ -54,16 +56,21 @@ async function installDawn(): Promise<string> {
 }
 
 /** Initialises `name` and makes it the active backend; throws NodeBackendError when it cannot run. */
-export async function setupNodeBackend(name: string): Promise<NodeBackendInfo> {
+export async function setupNodeBackend(name: string, opts: { matMulGrad?: 'explicit-transpose' | 'stock' } = {}): Promise<NodeBackendInfo> {
   if (!(NODE_BACKENDS as readonly string[]).includes(name)) {
     throw new NodeBackendError('unknown-backend', `backend: expected one of ${NODE_BACKENDS.join(', ')}, found '${name}'`);
   }
   let detail = name;
+  useStockMatMulGrad();
   if (name === 'wasm') {
     // Threads need a browser's workers and cross-origin isolation; in Node the SIMD build runs on one thread.
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     setWasmPaths(wasmDistDir());
     detail = 'wasm SIMD, 1 thread';
+    if (opts.matMulGrad !== 'stock') {
+      useExplicitTransposeMatMulGrad(); // transposed matMuls are 10-15x slower on wasm (./matMulGrad.ts)
+      detail += ', explicit-transpose matMul gradient';
+    }
   } else if (name === 'webgpu') {
     detail = `webgpu (Dawn) on ${await installDawn()}`;
     await import('@tensorflow/tfjs-backend-webgpu');
