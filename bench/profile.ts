@@ -1,7 +1,8 @@
 // Where a training step's time goes (npm run bench:profile): tf.profile() over one step of the
 // app's trainStep in Node, kernels ranked by total time. wasm and cpu kernels run synchronously,
 // so kernel times add up to the step. Flags: --backend=wasm|cpu (default wasm), --preset=P (default bench),
-// --stock-grad (wasm: tfjs-core's matMul gradient instead of src/train/node/matMulGrad.ts).
+// --stock-grad (wasm: tfjs-core's matMul gradient instead of src/train/node/matMulGrad.ts);
+// --all: both gradients on wasm, recorded in bench/results/profile.json for BENCHMARKS.md.
 
 import * as tf from '@tensorflow/tfjs';
 import { withOverrides, type PresetName } from '../src/config';
@@ -11,6 +12,8 @@ import { AdamW } from '../src/train/optimizer';
 import { imageBatch, gatherRows } from '../src/train/pixels';
 import { prepareData } from '../src/train/prepare';
 import { trainStep, warmupStep, type TrainBatch } from '../src/train/step';
+import { machineInfo } from './lib/machine';
+import { writeResult, type ResultFile } from './lib/results';
 import { syntheticTrainingSet } from './lib/synthetic';
 
 export interface KernelTime {
@@ -54,7 +57,40 @@ export async function profileStep(preset: PresetName, convImpl: 'im2col' | 'conv
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+export interface ProfileRow {
+  runtime: 'node';
+  backend: string;
+  detail: string;
+  preset: PresetName;
+  matMulGrad: 'explicit-transpose' | 'stock';
+  totalMs: number;
+  kernels: KernelTime[]; // the 10 largest
+}
+
+/** Profiles one bench-preset step on Node wasm with each matMul gradient; writes bench/results/profile.json. */
+export async function benchProfile(preset: PresetName = 'bench'): Promise<ResultFile<ProfileRow>> {
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const machine = machineInfo();
+  const rows: ProfileRow[] = [];
+  for (const matMulGrad of ['stock', 'explicit-transpose'] as const) {
+    const info = await setupNodeBackend('wasm', { matMulGrad });
+    const { totalMs, kernels } = await profileStep(preset, info.convImpl);
+    rows.push({ runtime: 'node', backend: 'wasm', detail: info.detail, preset, matMulGrad, totalMs, kernels: kernels.slice(0, 10) });
+    console.log(`${info.detail}: ${totalMs.toFixed(0)} ms; ${kernels.slice(0, 4).map((k) => `${k.name} ${k.ms.toFixed(0)}`).join(', ')}`);
+  }
+  const file: ResultFile<ProfileRow> = {
+    version: 1, benchmark: 'profile', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine, rows,
+    notes: ['tf.profile() around one trainStep (after a warm-up step and a first step) of the app\'s model; wasm kernels are synchronous, so their times add up to the step.'],
+  };
+  writeResult(file);
+  return file;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--all')) {
+  await benchProfile();
+  (await import('./report')).writeReport();
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
   const backend = arg('backend', 'wasm');
   const preset = arg('preset', 'bench') as PresetName;

@@ -1,7 +1,8 @@
-// npm run bench: every benchmark in turn (train, search, memory, quality), then BENCHMARKS.md.
+// npm run bench: every benchmark in turn (train, search, memory, profile, quality), then BENCHMARKS.md.
 // Flags pass through: --with-cpu (train: the cpu backend on `bench`), --skip=quality,search,...
 
 import { benchMemory } from './memory';
+import { benchProfile } from './profile';
 import { benchQuality } from './quality';
 import { writeReport } from './report';
 import { benchSearchAll } from './search';
@@ -13,5 +14,6 @@ const t0 = performance.now();
 if (!skip.has('train')) await benchTrain(argv.filter((a) => !a.startsWith('--only=')));
 if (!skip.has('search')) await benchSearchAll();
 if (!skip.has('memory')) await benchMemory();
+if (!skip.has('profile')) await benchProfile();
 if (!skip.has('quality')) await benchQuality(argv);
 console.log(`wrote ${writeReport()} after ${Math.round((performance.now() - t0) / 1000)} s`);
