@@ -1,7 +1,8 @@
 // Training throughput benchmark (npm run bench:train): ms/step and pairs/s of the app's own
 // training loop for each preset x backend in headless Chromium, wasm in Node, and the same `bench`
 // model in PyTorch on the CPU (bench/pytorch_bench.py) when /usr/bin/python3 has torch.
-// Flags: --with-cpu (the cpu backend on `bench`: minutes per step), --only=TEXT (rows whose id has TEXT).
+// Flags: --with-cpu (the cpu backend on `bench`: minutes per step), --only=A,B (rows whose id contains
+// A or B, e.g. --only='wasm bench,pytorch'; merged into the last full run's results).
 
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -82,7 +83,7 @@ function fromResult(base: Omit<TrainRow, 'status' | 'note'>, r: TrainBenchResult
   const leak = r.numTensors.length > 1 && r.numTensors.at(-1)! > r.numTensors[0] ? `; numTensors grew ${r.numTensors[0]} -> ${r.numTensors.at(-1)}` : '';
   const cut = r.stoppedBy === 'time' ? `; time budget reached after ${r.stepMs.length} timed steps` : '';
   return {
-    ...base, status: 'ok', note: note + cut + leak,
+    ...base, status: 'ok', note: [note, cut, leak].map((x) => x.replace(/^; /, '')).filter(Boolean).join('; '),
     warmupMs: r.warmupMs, firstStepMs: r.firstStepMs, step: r.step, pairsPerSec: r.pairsPerSec, numTensors: r.numTensors,
   };
 }
@@ -140,7 +141,9 @@ export async function benchTrain(argv: string[]): Promise<ResultFile<TrainRow>> 
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const machine = machineInfo();
-  const combos = COMBOS.filter((c) => !only || c.id.includes(only));
+  const wanted = only?.split(',').filter(Boolean) ?? [];
+  const pick = (id: string) => !only || wanted.some((w) => id.includes(w));
+  const combos = COMBOS.filter((c) => pick(c.id));
   const variants = new Set(combos.filter((c) => c.runtime === 'chromium').map((c) => c.variant ?? 'app'));
   const browsers = new Map<PageVariant, BenchBrowser>();
   for (const v of variants) {
@@ -160,7 +163,7 @@ export async function benchTrain(argv: string[]): Promise<ResultFile<TrainRow>> 
       machine.page = await first.run('machine', [], 60_000);
     }
     machine.torch = torchVersion();
-    const withTorch = !only || 'pytorch cpu bench'.includes(only);
+    const withTorch = pick('pytorch cpu bench');
     if (withTorch) log(pytorchRow(1, 'start'));
     for (const c of combos) log(await runCombo(c, browsers, withCpu));
     if (withTorch) {
