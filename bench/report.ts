@@ -96,8 +96,12 @@ function summary(f: ResultFile<TrainRow>): string[] {
   return [
     '## Summary', '',
     `\`bench\` preset (batch 64), ms per training step in the ${f.startedAt.slice(0, 10)} run, as a multiple of PyTorch ${f.machine.torch ?? ''} on 1 CPU thread (${n0(ref)} ms/step):`, '',
-    ...bench.map((r) => `- ${r.id}: ${n0(r.step!.median)} ms = **${(r.step!.median / ref).toFixed(1)}×**${r.runtime === 'chromium' && r.appChoice && !/explicit-transpose|no-CSP/.test(r.id) ? ' (what the app runs today)' : ''}`),
+    ...bench.map((r) => `- ${r.id}: ${n0(r.step!.median)} ms = **${(r.step!.median / ref).toFixed(1)}×**${r.runtime === 'chromium' && r.appChoice && !/explicit-transpose|no-CSP/.test(r.id) ? ' (what the app runs today)' : ''}`
+      + ` — load ${r.loadAverage[0]}${r.runAt ? ` at ${r.runAt.slice(11, 16)}` : ''}`),
     '',
+    ...(new Set(f.rows.map((r) => r.runAt?.slice(0, 15))).size > 1
+      ? ['Rows ran at different times (and loads) of one session: rows at the same time compare best; rows run under a higher load look slower than they are.', '']
+      : []),
   ];
 }
 

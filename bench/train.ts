@@ -189,6 +189,7 @@ export async function benchTrain(argv: string[]): Promise<ResultFile<TrainRow>> 
       file.rows = [...last.rows.map((r) => (fresh.has(r.id) ? rows.find((x) => x.id === r.id)! : r)), ...rows.filter((r) => !last.rows.some((x) => x.id === r.id))];
       file.machine = last.machine;
       file.startedAt = last.startedAt;
+      file.seconds = last.seconds;
       file.notes = [...last.notes.filter((n) => !n.startsWith('Rows re-run')), `Rows re-run later with --only=${only}: see their runAt.`];
     }
   }
