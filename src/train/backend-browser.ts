@@ -8,6 +8,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from '../config';
+import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from './node/matMulGrad';
 
 export type BackendChoice = BackendName | 'auto';
 
@@ -56,10 +57,15 @@ function configureWasm() {
 async function activate(name: BackendName): Promise<boolean> {
   if (name === 'wasm') configureWasm();
   try {
-    return (await tf.setBackend(name)) && tf.getBackend() === name;
+    if (!((await tf.setBackend(name)) && tf.getBackend() === name)) return false;
   } catch {
     return false;
   }
+  // tfjs-wasm runs transposed matMuls in a naive loop (10-15x slower than XNNPACK); its gradients
+  // are all transposed matMuls unless the transposes are made explicit (BENCHMARKS.md, profile).
+  if (name === 'wasm') useExplicitTransposeMatMulGrad();
+  else useStockMatMulGrad();
+  return true;
 }
 
 // im2col: wasm lacks Conv2DBackpropFilter; on webgl and cpu it measured 3-4x faster than the built-in conv.
