@@ -36,6 +36,18 @@ export interface Lab {
   close(): Promise<void>;
 }
 
+/** Headless Chromium flags: no network chatter, a WebGPU adapter even without a GPU (SwiftShader). */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--enable-unsafe-webgpu',
+];
+
 let server: PreviewServer | undefined;
 let serverUsers = 0;
 
@@ -80,16 +92,7 @@ export async function openLab(opts: OpenOptions = {}): Promise<Lab> {
     headless: true,
     acceptDownloads: opts.acceptDownloads ?? true,
     viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--enable-unsafe-webgpu',
-    ],
+    args: CHROMIUM_ARGS,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleLines: string[] = [];
