@@ -1,7 +1,8 @@
-// npm run bench: every benchmark in turn (train, search, memory, profile, quality), then BENCHMARKS.md.
+// npm run bench: every benchmark in turn (train, search, memory, profile, quality, preprocess), then BENCHMARKS.md.
 // Flags pass through: --with-cpu (train: the cpu backend on `bench`), --skip=quality,search,...
 
 import { benchMemory } from './memory';
+import { benchPreprocess } from './preprocess';
 import { benchProfile } from './profile';
 import { benchQuality } from './quality';
 import { writeReport } from './report';
@@ -16,4 +17,5 @@ if (!skip.has('search')) await benchSearchAll();
 if (!skip.has('memory')) await benchMemory();
 if (!skip.has('profile')) await benchProfile();
 if (!skip.has('quality')) await benchQuality(argv);
+if (!skip.has('preprocess')) await benchPreprocess();
 console.log(`wrote ${writeReport()} after ${Math.round((performance.now() - t0) / 1000)} s`);

@@ -22,7 +22,7 @@ export interface BenchBrowser {
   browser: Browser;
   version: string;
   /** Calls window.clipBench[method](...args) in a fresh page; throws on a page error or a fatal WebGPU message. */
-  run<R>(method: 'machine' | 'train' | 'index' | 'search', args: unknown[], timeoutMs: number): Promise<R>;
+  run<R>(method: 'machine' | 'train' | 'index' | 'search' | 'preprocess', args: unknown[], timeoutMs: number): Promise<R>;
   close(): Promise<void>;
 }
 

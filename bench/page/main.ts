@@ -7,6 +7,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { PresetName } from '../../src/config';
+import { preprocessImage } from '../../src/data/decode';
 import type { ConvImpl } from '../../src/model/layers';
 import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/train/backend-browser';
 import { useExplicitTransposeMatMulGrad } from '../../src/train/node/matMulGrad';
@@ -44,6 +45,12 @@ async function useBackend(choice: BackendChoice, threads = 1): Promise<BackendIn
 
 const api = {
   machine,
+  /** The browser's own ingestion preprocessing of one file (base64), for comparison with Node's. */
+  async preprocess(base64: string, name: string, size: number) {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const { pixels } = await preprocessImage(new Blob([bytes]), name, size);
+    return Array.from(pixels);
+  },
   async train(backend: BackendChoice, opts: { preset: PresetName; timedSteps: number; maxSeconds: number; convImpl?: ConvImpl; threads?: number; matMulGrad?: 'explicit-transpose' }) {
     const info = await useBackend(backend, opts.threads);
     if (opts.matMulGrad === 'explicit-transpose') useExplicitTransposeMatMulGrad(); // not (yet) what the app does

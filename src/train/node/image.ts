@@ -2,8 +2,10 @@
 // pngjs, EXIF orientation applied, then the centre square area-averaged to a fixed side — the same
 // steps as the browser's preprocessImage (src/data/decode.ts), which draws on a canvas instead.
 // Differences from the browser: the resampling filter (exact area average here, Skia's
-// "high quality" canvas filter there) and colour management (none here; Chromium converts
-// embedded ICC profiles to sRGB). Pixels may differ by a few levels; the layout is identical.
+// "high quality" canvas filter there), the JPEG decoder's rounding, colour management (none here;
+// Chromium converts embedded ICC profiles to sRGB) and PNG alpha (dropped here, not composited).
+// Measured (bench/preprocess.ts, BENCHMARKS.md): a mean of 1.7-3.3 levels apart at 128 px. Corrupt
+// JPEG scan data: jpeg-js may not draw Chromium's flat grey fill, so the damage check can miss it.
 
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
