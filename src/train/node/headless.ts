@@ -81,17 +81,13 @@ export async function trainFolder(opts: HeadlessOptions): Promise<HeadlessResult
   const perEpoch = Math.max(1, Math.floor(trainCaptions / base.batchSize));
   // An epoch's plan may hold one batch fewer than nominal (src/data/batches.ts).
   const epochs = opts.steps ? Math.max(opts.epochs ?? 1, Math.ceil(opts.steps / Math.max(1, perEpoch - 1))) : opts.epochs ?? base.epochs;
-  // With --steps the state at that step is taken from the checkpoint callback (complete by
-  // construction) rather than from runTraining's return after an abort.
-  const checkpointEverySteps = opts.steps ?? base.checkpointEverySteps;
-  const config = withOverrides(opts.preset, { ...opts.overrides, epochs, checkpointEverySteps });
+  const config = withOverrides(opts.preset, { ...opts.overrides, epochs });
   log(`training: preset ${config.preset}, ${config.textEncoder} text, batch ${config.batchSize}, ~${perEpoch} steps/epoch, `
     + (opts.steps ? `${opts.steps} steps` : `${epochs} epochs`));
 
   const abort = new AbortController();
-  let atSteps: Checkpoint | null = null;
   const t1 = performance.now();
-  const returned = await runTraining(set, config, {
+  const checkpoint = await runTraining(set, config, {
     signal: abort.signal,
     convImpl: backend.convImpl,
     stepMetricsEvery: opts.stepMetricsEvery ?? 1,
@@ -105,12 +101,8 @@ export async function trainFolder(opts: HeadlessOptions): Promise<HeadlessResult
         if (opts.steps && m.step >= opts.steps) abort.abort();
       },
       onEval: (m) => log(describeEval(m)),
-      onCheckpoint: (c) => {
-        if (opts.steps && c.step >= opts.steps) atSteps ??= c;
-      },
     },
   });
-  const checkpoint = atSteps ?? returned;
   if (opts.steps && checkpoint.step < opts.steps) log(`note: the data ran out after ${checkpoint.step} of ${opts.steps} steps`);
   const trainSeconds = (performance.now() - t1) / 1000;
 
