@@ -26,7 +26,7 @@ const RUNS: { backend: 'cpu' | 'wasm'; preset: PresetName; steps: number }[] = [
 ];
 
 async function measure(backend: 'cpu' | 'wasm', preset: PresetName, steps: number): Promise<MemoryRow> {
-  await setupNodeBackend(backend);
+  const info = await setupNodeBackend(backend);
   // Two epochs with an evaluation between them: the epoch boundary and evaluate() are checked too.
   const config = withOverrides(preset, { epochs: 2, evalEveryEpoch: true, maxEvalImages: 64 });
   const data = syntheticTrainingSet(config, { images: Math.ceil((steps / 2) * config.batchSize / 5) + 2 * config.batchSize, captionsPerImage: 5 });
@@ -37,7 +37,7 @@ async function measure(backend: 'cpu' | 'wasm', preset: PresetName, steps: numbe
   const abort = new AbortController();
   await runTraining(data, config, {
     signal: abort.signal,
-    convImpl: backend === 'wasm' ? 'im2col' : 'conv2d',
+    convImpl: info.convImpl,
     callbacks: {
       onStep: (m) => {
         numTensors.push(tf.memory().numTensors);

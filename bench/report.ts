@@ -104,7 +104,7 @@ function summary(f: ResultFile<TrainRow>): string[] {
   return [
     '## Summary', '',
     `\`bench\` preset (batch 64), ms per training step in the ${f.startedAt.slice(0, 10)} run, as a multiple of PyTorch ${f.machine.torch ?? ''} on 1 CPU thread (${n0(ref)} ms/step):`, '',
-    ...bench.map((r) => `- ${r.id}: ${n0(r.step!.median)} ms = **${(r.step!.median / ref).toFixed(1)}×**${r.runtime === 'chromium' && r.appChoice && !/explicit-transpose|no-CSP/.test(r.id) ? ' (what the app runs today)' : ''}`
+    ...bench.map((r) => `- ${r.id}: ${n0(r.step!.median)} ms = **${(r.step!.median / ref).toFixed(1)}×**${r.runtime === 'chromium' && r.appChoice && !/stock matMul grad|no-CSP/.test(r.id) ? ' (what the app runs)' : ''}`
       + ` — load ${r.loadAverage[0]}${r.runAt ? ` at ${r.runAt.slice(11, 16)}` : ''}`),
     '',
     ...(new Set(f.rows.map((r) => r.runAt?.slice(0, 15))).size > 1
@@ -116,18 +116,18 @@ function summary(f: ResultFile<TrainRow>): string[] {
 /** What keeps wasm from PyTorch's speed, with the numbers of the recorded runs. */
 function obstacles(train: ResultFile<TrainRow> | null, profile: ResultFile<ProfileRow> | null): string[] {
   const row = (id: string) => train?.rows.find((r) => r.id === id && r.status === 'ok' && r.step?.n);
-  const stock = row('chromium wasm bench');
-  const explicit = row('chromium wasm bench, explicit-transpose matMul grad');
+  const stock = row('chromium wasm bench, stock matMul grad');
+  const explicit = row('chromium wasm bench');
   const threaded = row('chromium wasm bench 2 threads (no-CSP build)');
   const p = profile?.rows.find((r) => r.matMulGrad === 'explicit-transpose');
   const ps = profile?.rows.find((r) => r.matMulGrad === 'stock');
   const ms = (r: ProfileRow | undefined, names: string[]) => r?.kernels.filter((k) => names.includes(k.name)).reduce((a, k) => a + k.ms, 0) ?? NaN;
   const lines = ['## What stands in the way of the CPU path', ''];
   if (ps && p) {
-    lines.push(`1. **Transposed matMuls on wasm.** tfjs-backend-wasm multiplies through XNNPACK only when neither operand is transposed; with transposeA/B it runs a naive loop. The stock gradient of every matMul is two transposed matMuls: BatchMatMul takes ${n0(ms(ps, ['BatchMatMul']))} of ${n0(ps.totalMs)} ms of a Node wasm step. Transposing explicitly first (\`src/train/node/matMulGrad.ts\`, same values, tested against tfjs-core's gradient) brings it to ${n0(ms(p, ['BatchMatMul']))} ms and the step to ${n0(p.totalMs)} ms.${stock && explicit ? ` In Chromium: ${n0(stock.step!.median)} → ${n0(explicit.step!.median)} ms/step. The app does not install it yet: \`selectBackend\` (src/train/backend-browser.ts) would call \`useExplicitTransposeMatMulGrad()\` when it picks wasm.` : ''}`);
+    lines.push(`1. **Transposed matMuls on wasm.** tfjs-backend-wasm multiplies through XNNPACK only when neither operand is transposed; with transposeA/B it runs a naive loop. The stock gradient of every matMul is two transposed matMuls: BatchMatMul takes ${n0(ms(ps, ['BatchMatMul']))} of ${n0(ps.totalMs)} ms of a Node wasm step. Transposing explicitly first (\`src/train/node/matMulGrad.ts\`, same values, tested against tfjs-core's gradient) brings it to ${n0(ms(p, ['BatchMatMul']))} ms and the step to ${n0(p.totalMs)} ms.${stock && explicit ? ` In Chromium: ${n0(stock.step!.median)} → ${n0(explicit.step!.median)} ms/step. The page's \`selectBackend\` installs it whenever it picks wasm (since commit 17a5614).` : ''}`);
     lines.push(`2. **im2col data movement.** With the matMuls fixed, Slice + Concat + SplitV + PadV2 (building the patch matrices and their gradients) take ${n0(ms(p, ['Slice', 'Concat', 'SplitV', 'PadV2']))} ms of the ${n0(p.totalMs)} ms step; PyTorch's conv does this inside its kernel. A cheaper patch layout in src/model/layers.ts (fewer, larger slices) is the next lever.`);
   }
-  lines.push(`3. **One thread.** The app runs the SIMD build on one thread. The threaded build cannot start under the app's Content-Security-Policy (its pthread workers \`importScripts\` a blob: URL, which \`script-src 'self' 'wasm-unsafe-eval'\` refuses; seen as "Failed to execute 'importScripts' … blob: … failed to load" and a hung \`setBackend\`). Without the CSP it starts${threaded ? `, but tfjs reports ${/(\d+) thread/.exec(threaded.note)?.[1] ?? '?'} thread and the step is ${n0(threaded.step!.median)} ms (vs ${stock ? n0(stock.step!.median) : '–'} single-threaded)` : ''}: no gain on this 2-core machine either way.`);
+  lines.push(`3. **One thread.** The app runs the SIMD build on one thread. The threaded build cannot start under the app's Content-Security-Policy (its pthread workers \`importScripts\` a blob: URL, which \`script-src 'self' 'wasm-unsafe-eval'\` refuses; seen as "Failed to execute 'importScripts' … blob: … failed to load" and a hung \`setBackend\`). Without the CSP it starts${threaded ? `, but tfjs reports ${/(\d+) thread/.exec(threaded.note)?.[1] ?? '?'} thread and the step is ${n0(threaded.step!.median)} ms (vs ${explicit ? n0(explicit.step!.median) : '–'} single-threaded)` : ''}: no gain on this 2-core machine either way.`);
   lines.push('4. **Per-op overhead.** A step is a few hundred small kernels (Identity, Reshape, Add, Multiply each called ~100-240 times, see the profile); PyTorch fuses more and runs its optimizer in place.', '');
   return lines;
 }

@@ -42,7 +42,7 @@ interface Combo {
   preset: PresetName;
   convImpl?: 'conv2d' | 'im2col'; // default: the app's choice
   threads?: number;
-  matMulGrad?: 'explicit-transpose' | 'stock'; // chromium default: stock (the app's); node wasm default: explicit-transpose
+  matMulGrad?: 'explicit-transpose' | 'stock'; // default: the app's (explicit-transpose on wasm, stock elsewhere)
   variant?: PageVariant;
   timedSteps: number;
   maxSeconds: number; // budget for the timed steps
@@ -54,36 +54,36 @@ interface Combo {
 // Step times measured on this machine (TFJS-NOTES.md): webgpu ~24 s and webgl ~5 s per bench step.
 const COMBOS: Combo[] = [
   { id: 'chromium wasm bench', runtime: 'chromium', backend: 'wasm', preset: 'bench', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
-  { id: 'chromium wasm bench, explicit-transpose matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'bench', matMulGrad: 'explicit-transpose', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
+  { id: 'chromium wasm bench, stock matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'bench', matMulGrad: 'stock', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 180 },
   { id: 'chromium wasm bench 2 threads (no-CSP build)', runtime: 'chromium', backend: 'wasm', preset: 'bench', threads: 2, variant: 'no-csp', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
-  { id: 'chromium wasm bench 2 threads (no-CSP build), explicit-transpose matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'bench', threads: 2, variant: 'no-csp', matMulGrad: 'explicit-transpose', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
-  { id: 'node wasm bench, explicit-transpose matMul grad', runtime: 'node', backend: 'wasm', preset: 'bench', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
+  { id: 'node wasm bench', runtime: 'node', backend: 'wasm', preset: 'bench', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
   { id: 'node wasm bench, stock matMul grad', runtime: 'node', backend: 'wasm', preset: 'bench', matMulGrad: 'stock', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 180 },
   { id: 'chromium webgl bench', runtime: 'chromium', backend: 'webgl', preset: 'bench', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
   { id: 'chromium webgl bench conv2d', runtime: 'chromium', backend: 'webgl', preset: 'bench', convImpl: 'conv2d', timedSteps: 2, maxSeconds: 60, timeoutSeconds: 240 },
   { id: 'chromium webgpu bench', runtime: 'chromium', backend: 'webgpu', preset: 'bench', timedSteps: 3, maxSeconds: 90, timeoutSeconds: 360 },
   { id: 'chromium webgpu bench im2col', runtime: 'chromium', backend: 'webgpu', preset: 'bench', convImpl: 'im2col', timedSteps: 2, maxSeconds: 90, timeoutSeconds: 360 },
   { id: 'chromium cpu bench', runtime: 'chromium', backend: 'cpu', preset: 'bench', timedSteps: 1, maxSeconds: 400, timeoutSeconds: 600, needs: 'cpu-flag',
-    skipNote: 'about 2-5 min per step (TFJS-NOTES: 139 s): run with --with-cpu' },
+    skipNote: 'about 30 s per step here, 3 steps with warm-up: run with --with-cpu' },
   { id: 'chromium wasm default', runtime: 'chromium', backend: 'wasm', preset: 'default', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
-  { id: 'chromium wasm default, explicit-transpose matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'default', matMulGrad: 'explicit-transpose', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
-  { id: 'node wasm default, explicit-transpose matMul grad', runtime: 'node', backend: 'wasm', preset: 'default', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
+  { id: 'chromium wasm default, stock matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'default', matMulGrad: 'stock', timedSteps: 2, maxSeconds: 60, timeoutSeconds: 240 },
+  { id: 'node wasm default', runtime: 'node', backend: 'wasm', preset: 'default', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
   { id: 'chromium webgl default', runtime: 'chromium', backend: 'webgl', preset: 'default', timedSteps: 2, maxSeconds: 60, timeoutSeconds: 300 },
   { id: 'chromium webgpu default', runtime: 'chromium', backend: 'webgpu', preset: 'default', timedSteps: 1, maxSeconds: 90, timeoutSeconds: 420 },
   { id: 'chromium wasm tiny', runtime: 'chromium', backend: 'wasm', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 120 },
-  { id: 'chromium wasm tiny, explicit-transpose matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'tiny', matMulGrad: 'explicit-transpose', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 120 },
   { id: 'chromium webgl tiny', runtime: 'chromium', backend: 'webgl', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 120 },
   { id: 'chromium webgpu tiny', runtime: 'chromium', backend: 'webgpu', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 180 },
   { id: 'chromium cpu tiny', runtime: 'chromium', backend: 'cpu', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 180 },
 ];
 
-const APP_CONV: Record<string, string> = { webgpu: 'conv2d', webgl: 'im2col', wasm: 'im2col', cpu: 'conv2d' };
+/** The app's conv choice per backend (src/train/backend-browser.ts); rows record what actually ran. */
+const APP_CONV: Record<string, string> = { webgpu: 'conv2d', webgl: 'im2col', wasm: 'im2col', cpu: 'im2col' };
 
-function fromResult(base: Omit<TrainRow, 'status' | 'note'>, r: TrainBenchResult, note: string): TrainRow {
+function fromResult(base: Omit<TrainRow, 'status' | 'note'>, r: TrainBenchResult, note: string, appConv: string): TrainRow {
   const leak = r.numTensors.length > 1 && r.numTensors.at(-1)! > r.numTensors[0] ? `; numTensors grew ${r.numTensors[0]} -> ${r.numTensors.at(-1)}` : '';
   const cut = r.stoppedBy === 'time' ? `; time budget reached after ${r.stepMs.length} timed steps` : '';
   return {
-    ...base, status: 'ok', note: [note, cut, leak].map((x) => x.replace(/^; /, '')).filter(Boolean).join('; '),
+    ...base, convImpl: r.convImpl, appChoice: r.convImpl === appConv,
+    status: 'ok', note: [note, cut, leak].map((x) => x.replace(/^; /, '')).filter(Boolean).join('; '),
     warmupMs: r.warmupMs, firstStepMs: r.firstStepMs, step: r.step, pairsPerSec: r.pairsPerSec, numTensors: r.numTensors,
   };
 }
@@ -102,15 +102,15 @@ async function runCombo(c: Combo, browsers: Map<PageVariant, BenchBrowser>, with
     if (c.runtime === 'node') {
       const info = await setupNodeBackend(c.backend, { matMulGrad: c.matMulGrad });
       const r = await benchTraining({ preset: c.preset, convImpl: c.convImpl ?? info.convImpl, timedSteps: c.timedSteps, maxSeconds: c.maxSeconds });
-      return done(fromResult(base, r, info.detail));
+      return done(fromResult(base, r, info.detail, info.convImpl));
     }
     const browser = browsers.get(c.variant ?? 'app')!;
     const { backend, result } = await browser.run<{ backend: BackendInfo & { threads?: number }; result: TrainBenchResult }>(
       'train', [c.backend, opts], c.timeoutSeconds * 1000);
     const where = backend.name === 'webgpu' ? `adapter: ${backend.adapter}${backend.fallbackAdapter ? ' (fallback)' : ''}` : '';
     const threads = backend.threads !== undefined ? `${backend.reason}: ${backend.threads} thread(s) reported by tfjs` : '';
-    const grad = c.matMulGrad === 'explicit-transpose' ? 'not the app\'s setting yet' : '';
-    return done(fromResult(base, result, [where, threads, grad].filter(Boolean).join('; ')));
+    const grad = c.matMulGrad === 'stock' ? 'tfjs-core\'s own matMul gradient (the app installs the explicit-transpose one on wasm)' : '';
+    return done(fromResult(base, result, [where, threads, grad].filter(Boolean).join('; '), backend.convImpl));
   } catch (err) {
     return done({ ...base, status: 'failed', note: String((err as Error).message ?? err).split('\n')[0].slice(0, 300) });
   }
@@ -186,7 +186,10 @@ export async function benchTrain(argv: string[]): Promise<ResultFile<TrainRow>> 
     const last = readResult<TrainRow>('train');
     if (last) {
       const fresh = new Set(rows.map((r) => r.id));
-      file.rows = [...last.rows.map((r) => (fresh.has(r.id) ? rows.find((x) => x.id === r.id)! : r)), ...rows.filter((r) => !last.rows.some((x) => x.id === r.id))];
+      // Rows of combinations that no longer exist (an older bench version) are dropped.
+      const current = new Set([...COMBOS.map((c) => c.id), ...rows.map((r) => r.id)]);
+      const kept = last.rows.filter((r) => current.has(r.id) || r.runtime === 'pytorch');
+      file.rows = [...kept.map((r) => (fresh.has(r.id) ? rows.find((x) => x.id === r.id)! : r)), ...rows.filter((r) => !kept.some((x) => x.id === r.id))];
       file.machine = last.machine;
       file.startedAt = last.startedAt;
       file.seconds = last.seconds;

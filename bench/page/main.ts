@@ -10,7 +10,7 @@ import type { PresetName } from '../../src/config';
 import { preprocessImage } from '../../src/data/decode';
 import type { ConvImpl } from '../../src/model/layers';
 import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/train/backend-browser';
-import { useExplicitTransposeMatMulGrad } from '../../src/train/node/matMulGrad';
+import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../src/train/node/matMulGrad';
 import { benchIndexBuild, benchSearch } from '../lib/searchBench';
 import { benchTraining } from '../lib/trainBench';
 
@@ -38,6 +38,7 @@ async function useBackend(choice: BackendChoice, threads = 1): Promise<BackendIn
     setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmUrl, 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl });
     setThreadsCount(threads);
     if (!(await tf.setBackend('wasm'))) throw new Error('threaded wasm could not be initialised');
+    useExplicitTransposeMatMulGrad(); // as the app's selectBackend does on wasm
     return { name: 'wasm', reason: 'threaded SIMD build (bench only)', adapter: null, fallbackAdapter: null, convImpl: 'im2col', threads: getThreadsCount() };
   }
   return selectBackend(choice);
@@ -51,9 +52,11 @@ const api = {
     const { pixels } = await preprocessImage(new Blob([bytes]), name, size);
     return Array.from(pixels);
   },
-  async train(backend: BackendChoice, opts: { preset: PresetName; timedSteps: number; maxSeconds: number; convImpl?: ConvImpl; threads?: number; matMulGrad?: 'explicit-transpose' }) {
+  async train(backend: BackendChoice, opts: { preset: PresetName; timedSteps: number; maxSeconds: number; convImpl?: ConvImpl; threads?: number; matMulGrad?: 'explicit-transpose' | 'stock' }) {
     const info = await useBackend(backend, opts.threads);
-    if (opts.matMulGrad === 'explicit-transpose') useExplicitTransposeMatMulGrad(); // not (yet) what the app does
+    // Unset: whatever the app's selectBackend installed (explicit-transpose on wasm since 17a5614).
+    if (opts.matMulGrad === 'explicit-transpose') useExplicitTransposeMatMulGrad();
+    if (opts.matMulGrad === 'stock') useStockMatMulGrad();
     const result = await benchTraining({ preset: opts.preset, convImpl: opts.convImpl ?? info.convImpl, timedSteps: opts.timedSteps, maxSeconds: opts.maxSeconds });
     return { backend: info, result };
   },
