@@ -1,6 +1,6 @@
 // e2e: a model trained by the headless trainer (`npm run train`'s trainFolder, in Node) on
 // flickr8k-originals imports into the page, which scores with it.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
