@@ -58,6 +58,8 @@ const COMBOS: Combo[] = [
   { id: 'chromium wasm bench 2 threads (no-CSP build)', runtime: 'chromium', backend: 'wasm', preset: 'bench', threads: 2, variant: 'no-csp', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
   { id: 'node wasm bench', runtime: 'node', backend: 'wasm', preset: 'bench', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
   { id: 'node wasm bench, stock matMul grad', runtime: 'node', backend: 'wasm', preset: 'bench', matMulGrad: 'stock', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 180 },
+  // Needs the `webgpu` package and a Vulkan driver (VK_ICD_FILENAMES: .ci/lavapipe.sh); fails with the reason otherwise.
+  { id: 'node webgpu bench', runtime: 'node', backend: 'webgpu', preset: 'bench', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 300 },
   { id: 'chromium webgl bench', runtime: 'chromium', backend: 'webgl', preset: 'bench', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 240 },
   { id: 'chromium webgl bench conv2d', runtime: 'chromium', backend: 'webgl', preset: 'bench', convImpl: 'conv2d', timedSteps: 2, maxSeconds: 60, timeoutSeconds: 240 },
   { id: 'chromium webgpu bench', runtime: 'chromium', backend: 'webgpu', preset: 'bench', timedSteps: 3, maxSeconds: 90, timeoutSeconds: 360 },
