@@ -23,7 +23,8 @@ function machineLine(m: MachineInfo): string {
   const gpu = page?.webgpuAdapter ? [page.webgpuAdapter.vendor, page.webgpuAdapter.architecture, page.webgpuAdapter.description].filter(Boolean).join(' ') || 'adapter without info' : 'none';
   return [
     `${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, TF.js ${m.tfjs}`,
-    m.chromium ? `; headless Chromium ${m.chromium} (WebGPU adapter: ${gpu}${page?.webgpuAdapter?.isFallbackAdapter ? ', fallback' : ''}; WebGL: ${page?.webglRenderer ?? 'none'}; crossOriginIsolated ${page?.crossOriginIsolated})` : '',
+    m.chromium && page ? `; headless Chromium ${m.chromium} (WebGPU adapter: ${gpu}${page.webgpuAdapter?.isFallbackAdapter ? ', fallback' : ''}; WebGL: ${page.webglRenderer ?? 'none'}; crossOriginIsolated ${page.crossOriginIsolated})` : '',
+    m.chromium && !page ? `; headless Chromium ${m.chromium}` : '',
     m.torch ? `; PyTorch ${m.torch}` : m.torch === null ? '; no PyTorch' : '',
     `; load average at start ${m.loadAverage.join(' / ')}`,
   ].join('');
