@@ -1,10 +1,11 @@
 // Regenerates BENCHMARKS.md from bench/results/*.json (npm run bench:report; every bench:* run
 // calls it): the machine, then one table per benchmark, every number from a recorded run.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MachineInfo } from './lib/machine';
-import { readResult, type ResultFile } from './lib/results';
+import { readResult, RESULTS_DIR, type ResultFile } from './lib/results';
 import type { SearchRow } from './search';
 import type { MemoryRow } from './memory';
 import type { PreprocessRow } from './preprocess';
@@ -133,6 +134,28 @@ function obstacles(train: ResultFile<TrainRow> | null, profile: ResultFile<Profi
   return lines;
 }
 
+/** Benchmarks that write their own result files: ingestion (JSON) and word order (Markdown). */
+function extraSections(): string[] {
+  const out: string[] = [];
+  const ingest = join(RESULTS_DIR, 'ingest.json');
+  if (existsSync(ingest)) {
+    type Stat = { median: number; min: number; max: number };
+    const r = JSON.parse(readFileSync(ingest, 'utf8')) as { startedAt: string; machine: { cores: number; chromium?: string; loadAverage: number[] }; pillow?: string; rows: { dataset: string; app: { imagesPerSecond: Stat }; pillow?: { processes: number; imagesPerSecond: Stat }[] }[] };
+    out.push('## Ingestion (`npx tsx bench/ingest.ts`)', '',
+      `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores, ${r.machine.chromium ?? 'Chromium'}, load average at start ${r.machine.loadAverage.join(' / ')} (results in \`bench/results/ingest.json\`).`, '',
+      `| dataset | page: decode + resize + store, images/s (median, range) | Pillow ${r.pillow ?? ''} decode + crop + resize, 1 process | 2 processes |`, '|---|---|---|---|');
+    for (const row of r.rows) {
+      const a = row.app.imagesPerSecond;
+      const p = (n: number) => row.pillow?.find((x) => x.processes === n)?.imagesPerSecond.median.toFixed(0) ?? '–';
+      out.push(`| ${row.dataset} | ${a.median.toFixed(0)} (${a.min.toFixed(0)}–${a.max.toFixed(0)}) | ${p(1)} | ${p(2)} |`);
+    }
+    out.push('', '- The page also encodes a JPEG thumbnail and stores original, 128 px copy and thumbnail in IndexedDB; Pillow only decodes and resizes.', '');
+  }
+  const wordOrder = join(RESULTS_DIR, 'word-order.md');
+  if (existsSync(wordOrder)) out.push(readFileSync(wordOrder, 'utf8').replace(/^# /, '## '), '');
+  return out;
+}
+
 export function writeReport(): string {
   const train = readResult<TrainRow>('train');
   const search = readResult<SearchRow>('search');
@@ -155,6 +178,7 @@ export function writeReport(): string {
     ...(memory ? memorySection(memory) : ['## Memory', '', 'Not run yet: `npm run bench:memory`.', '']),
     ...(quality ? qualitySection(quality) : ['## Quality', '', 'Not run yet: `npm run bench:quality` (trains on ../shared/datasets/flickr8k-224).', '']),
     ...(preprocess ? preprocessSection(preprocess) : []),
+    ...extraSections(),
   ];
   writeFileSync(OUT, lines.join('\n'));
   return OUT;
