@@ -1,7 +1,7 @@
 // Where a training step's time goes (npm run bench:profile): tf.profile() over one step of the
 // app's trainStep in Node, kernels ranked by total time. wasm and cpu kernels run synchronously,
 // so kernel times add up to the step. Flags: --backend=wasm|cpu (default wasm), --preset=P (default bench),
-// --stock-grad (wasm: tfjs-core's matMul gradient instead of src/train/node/matMulGrad.ts);
+// --stock-grad (wasm: tfjs-core's matMul gradient instead of src/train/matMulGrad.ts);
 // --all: both gradients on wasm, recorded in bench/results/profile.json for BENCHMARKS.md.
 
 import * as tf from '@tensorflow/tfjs';

@@ -10,7 +10,7 @@ import type { PresetName } from '../../src/config';
 import { preprocessImage } from '../../src/data/decode';
 import type { ConvImpl } from '../../src/model/layers';
 import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/train/backend-browser';
-import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../src/train/node/matMulGrad';
+import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../src/train/matMulGrad';
 import { benchIndexBuild, benchSearch } from '../lib/searchBench';
 import { benchTraining } from '../lib/trainBench';
 

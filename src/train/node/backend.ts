@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { ConvImpl } from '../../model/layers';
-import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from './matMulGrad';
+import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../matMulGrad';
 
 export type NodeBackendName = 'cpu' | 'wasm' | 'webgpu';
 export const NODE_BACKENDS: readonly NodeBackendName[] = ['wasm', 'cpu', 'webgpu'];
@@ -68,7 +68,7 @@ export async function setupNodeBackend(name: string, opts: { matMulGrad?: 'expli
     setWasmPaths(wasmDistDir());
     detail = 'wasm SIMD, 1 thread';
     if (opts.matMulGrad !== 'stock') {
-      useExplicitTransposeMatMulGrad(); // transposed matMuls are 10-15x slower on wasm (./matMulGrad.ts)
+      useExplicitTransposeMatMulGrad(); // transposed matMuls are 10-15x slower on wasm (../matMulGrad.ts)
       detail += ', explicit-transpose matMul gradient';
     }
   } else if (name === 'webgpu') {

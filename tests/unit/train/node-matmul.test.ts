@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setupNodeBackend } from '../../../src/train/node/backend';
-import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../../src/train/node/matMulGrad';
+import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../../src/train/matMulGrad';
 
 afterAll(async () => {
   useStockMatMulGrad();
