@@ -146,3 +146,40 @@ export async function waitForText(page: Page, testId: string, re: RegExp, timeou
       (banners.length ? `; error shown: ${banners.join(' | ')}` : ''),
   );
 }
+
+/** Every key in the lab's datasets store, read straight from the page's IndexedDB (never creating the database). */
+export function datasetStoreKeys(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === 'clip-lab-datasets')) return [];
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('clip-lab-datasets');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const keys = await new Promise<IDBValidKey[]>((res, rej) => {
+      const req = db.transaction('kv').objectStore('kv').getAllKeys();
+      req.onsuccess = () => res(req.result);
+      req.onerror = () => rej(req.error);
+    });
+    db.close();
+    return keys.map(String);
+  });
+}
+
+/** One JSON-serialisable record of the lab's datasets store, or undefined. */
+export function datasetStoreGet<T>(page: Page, key: string): Promise<T | undefined> {
+  return page.evaluate(async (key) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('clip-lab-datasets');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const value = await new Promise<unknown>((res, rej) => {
+      const req = db.transaction('kv').objectStore('kv').get(key);
+      req.onsuccess = () => res(req.result);
+      req.onerror = () => rej(req.error);
+    });
+    db.close();
+    return value;
+  }, key) as Promise<T | undefined>;
+}

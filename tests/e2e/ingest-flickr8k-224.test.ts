@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { chooseFolder, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import { chooseFolder, datasetStoreGet, datasetStoreKeys, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
 
 const DIR = join(SHARED_DATASETS, 'flickr8k-224');
 const TOTAL = 7000;
@@ -46,44 +46,14 @@ async function waitForReport(page: Page, timeoutMs: number): Promise<number> {
   throw new Error(`no import report after ${timeoutMs / 1000}s; last progress: ${JSON.stringify(progress)}`);
 }
 
-/** Every key in the datasets store, read straight from IndexedDB (never creating the database). */
-function storedKeys(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    if (!(await indexedDB.databases()).some((d) => d.name === 'clip-lab-datasets')) return [];
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('clip-lab-datasets');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const keys = await new Promise<IDBValidKey[]>((res, rej) => {
-      const req = db.transaction('kv').objectStore('kv').getAllKeys();
-      req.onsuccess = () => res(req.result);
-      req.onerror = () => rej(req.error);
-    });
-    db.close();
-    return keys.map(String);
-  });
-}
+const storedKeys = datasetStoreKeys;
 const idsIn = (keys: string[]) => [...new Set(keys.map((k) => k.split(':')[1]))];
 
 const rows = (page: Page, status: 'ingesting' | 'complete') => page.locator(`[data-testid=dataset-row][data-status=${status}]`);
 
-/** Reads the dataset's stored index (names in image order) straight from IndexedDB. */
-function storedIndexNames(page: Page, id: string): Promise<string[] | null> {
-  return page.evaluate(async (id) => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('clip-lab-datasets');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const index = await new Promise<{ names: string[] } | undefined>((res) => {
-      const req = db.transaction('kv').objectStore('kv').get(`index:${id}`);
-      req.onsuccess = () => res(req.result);
-    });
-    db.close();
-    return index?.names ?? null;
-  }, id);
-}
+/** The dataset's stored index (names in image order), read straight from IndexedDB. */
+const storedIndexNames = async (page: Page, id: string): Promise<string[] | null> =>
+  (await datasetStoreGet<{ names: string[] }>(page, `index:${id}`))?.names ?? null;
 
 it('a reload mid-import leaves an incomplete dataset; Resume completes it with the official splits', async () => {
   const { page } = lab;

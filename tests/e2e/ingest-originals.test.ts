@@ -2,7 +2,7 @@
 // listed with the same counts and thumbnails; delete → gone and its records freed.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chooseFolder, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import { chooseFolder, datasetStoreKeys, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -32,19 +32,7 @@ it('ingests flickr8k-originals, survives a reload, and deletes cleanly', async (
   page.once('dialog', (d) => void d.accept());
   await row.getByTestId('dataset-delete').click();
   await expect.poll(() => page.getByTestId('dataset-row').count()).toBe(0);
-  const left = await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('clip-lab-datasets');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const n = await new Promise<number>((res) => {
-      const req = db.transaction('kv').objectStore('kv').count();
-      req.onsuccess = () => res(req.result);
-    });
-    db.close();
-    return n;
-  });
+  const left = (await datasetStoreKeys(page)).length;
   expect(left).toBe(0);
   lab.assertHealthy();
 });
