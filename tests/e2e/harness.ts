@@ -8,7 +8,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const SHARED_DATASETS = resolve(REPO_ROOT, '../shared/datasets');
+export { SHARED_DATASETS } from '../datasets';
 
 /** Console messages that mean WebGPU silently dropped work (see ../shared/TFJS-NOTES.md). */
 const FATAL_CONSOLE = [/Error while parsing WGSL/i, /Invalid ComputePipeline/i];
@@ -182,4 +182,22 @@ export function datasetStoreGet<T>(page: Page, key: string): Promise<T | undefin
     db.close();
     return value;
   }, key) as Promise<T | undefined>;
+}
+
+/** A byte record (e.g. stored pixels) of the lab's datasets store as plain numbers, or null. */
+export function datasetStoreBytes(page: Page, key: string): Promise<number[] | null> {
+  return page.evaluate(async (key) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('clip-lab-datasets');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const value = await new Promise<unknown>((res, rej) => {
+      const req = db.transaction('kv').objectStore('kv').get(key);
+      req.onsuccess = () => res(req.result);
+      req.onerror = () => rej(req.error);
+    });
+    db.close();
+    return value instanceof Uint8Array ? Array.from(value) : null;
+  }, key);
 }

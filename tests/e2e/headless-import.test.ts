@@ -3,9 +3,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { trainFolder } from '../../src/train/node/headless';
 import { openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import { itWithData } from '../datasets';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -15,7 +16,7 @@ afterAll(async () => {
   await lab?.close();
 });
 
-it('imports and scores with a file from the headless trainer', async () => {
+itWithData('flickr8k-originals')('imports and scores with a file from the headless trainer', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'clip-lab-headless-')), 'originals.clip.safetensors');
   const result = await trainFolder({ data: join(SHARED_DATASETS, 'flickr8k-originals'), preset: 'tiny', steps: 5, backend: 'cpu', out, log: () => {} });
   expect(result.checkpoint.step).toBe(5);

@@ -4,8 +4,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chooseFolder, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { chooseFolder, datasetStoreBytes, datasetStoreGet, datasetStoreKeys, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import { itWithData } from '../datasets';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -34,7 +35,7 @@ function jpegSize(jpeg: Uint8Array): { width: number; height: number } {
   throw new Error('no SOF marker');
 }
 
-it('stores an EXIF-rotated photo upright', async () => {
+itWithData('flickr8k-originals')('stores an EXIF-rotated photo upright', async () => {
   const src = new Uint8Array(readFileSync(join(SHARED_DATASETS, 'flickr8k-originals/Flicker8k_Dataset/1000268201_693b08cb0e.jpg')));
   const { width, height } = jpegSize(src);
   expect(width).not.toBe(height);
@@ -45,41 +46,19 @@ it('stores an EXIF-rotated photo upright', async () => {
   const { page } = lab;
   await chooseFolder(page, dir);
   await waitForText(page, 'report-images', /^2$/, 60_000);
-  const records = await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('clip-lab-datasets');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const all = await new Promise<unknown[]>((res) => {
-      const q = db.transaction('kv').objectStore('kv').getAll();
-      q.onsuccess = () => res(q.result);
-    });
-    const keys = await new Promise<IDBValidKey[]>((res) => {
-      const q = db.transaction('kv').objectStore('kv').getAllKeys();
-      q.onsuccess = () => res(q.result);
-    });
-    db.close();
-    const out: Record<string, { width: number; height: number; pixels?: number[] }> = {};
-    const px = new Map<string, Uint8Array>();
-    keys.forEach((k, i) => {
-      const key = String(k);
-      if (key.startsWith('px:')) px.set(key.replace('px:', 'img:'), all[i] as Uint8Array);
-    });
-    keys.forEach((k, i) => {
-      const key = String(k);
-      const v = all[i] as { name?: string; width?: number; height?: number };
-      if (key.startsWith('img:') && v.name) out[v.name] = { width: v.width!, height: v.height!, pixels: Array.from(px.get(key) ?? []) };
-    });
-    return out;
-  });
+  const records: Record<string, { width: number; height: number; pixels: number[] }> = {};
+  for (const key of (await datasetStoreKeys(page)).filter((k) => k.startsWith('img:'))) {
+    const image = await datasetStoreGet<{ name?: string; width: number; height: number }>(page, key);
+    if (!image?.name) continue;
+    records[image.name] = { width: image.width, height: image.height, pixels: (await datasetStoreBytes(page, key.replace('img:', 'px:'))) ?? [] };
+  }
   expect(records['plain.jpg']).toMatchObject({ width, height });
   expect(records['rotated.jpg']).toMatchObject({ width: height, height: width });
   // The rotated copy's centre crop is the plain one's turned 90° clockwise: pixel (x, y) of the
   // rotated image is pixel (y, S-1-x) of the plain one. Compare on a coarse grid (resampling differs).
   const S = 128;
-  const a = records['plain.jpg'].pixels!;
-  const b = records['rotated.jpg'].pixels!;
+  const a = records['plain.jpg'].pixels;
+  const b = records['rotated.jpg'].pixels;
   let err = 0;
   let errWrong = 0;
   let n = 0;

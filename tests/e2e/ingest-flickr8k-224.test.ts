@@ -2,9 +2,10 @@
 // also name the 1,000 absent test images): a reload mid-import leaves an honest incomplete row
 // that Resume completes with every image stored once; Cancel and Discard free every record.
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Page } from 'playwright-core';
 import { chooseFolder, datasetStoreGet, datasetStoreKeys, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import { itWithData } from '../datasets';
 
 const DIR = join(SHARED_DATASETS, 'flickr8k-224');
 const TOTAL = 7000;
@@ -18,32 +19,26 @@ afterAll(async () => {
   await lab?.close();
 });
 
-/** Waits until the import progress says at least `min` images are done; returns that count. */
-async function waitForDone(page: Page, min: number, timeoutMs = 120_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = (await page.getByTestId('ingest-progress').textContent().catch(() => null)) ?? '';
-    const m = /([\d,]+) \/ ([\d,]+) images/.exec(last);
-    if (m && num(m[1]) >= min) return num(m[1]);
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`import progress never reached ${min} images; last: ${JSON.stringify(last)}`);
+/** The number of images the import progress line says are done (0 while it shows none). */
+async function doneCount(page: Page): Promise<number> {
+  const text = (await page.getByTestId('ingest-progress').textContent({ timeout: 100 }).catch(() => null)) ?? '';
+  const m = /([\d,]+) \/ ([\d,]+) images/.exec(text);
+  return m ? num(m[1]) : 0;
 }
 
-/** Waits for the import report; a timeout says where the import was (progress, error banner). */
-async function waitForReport(page: Page, timeoutMs: number): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let progress = '';
-  while (Date.now() < deadline) {
-    const images = await page.getByTestId('report-images').textContent({ timeout: 100 }).catch(() => null);
-    if (images) return num(images);
-    const banner = await page.getByTestId('error-banner').textContent({ timeout: 100 }).catch(() => null);
-    if (banner) throw new Error(`the import stopped: ${banner}`);
-    progress = (await page.getByTestId('ingest-progress').textContent({ timeout: 100 }).catch(() => null)) ?? progress;
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`no import report after ${timeoutMs / 1000}s; last progress: ${JSON.stringify(progress)}`);
+/** Waits until the import progress says at least `min` images are done; returns that count. */
+async function waitForDone(page: Page, min: number, timeout = 120_000): Promise<number> {
+  await expect.poll(() => doneCount(page), { timeout, interval: 100, message: `import progress never reached ${min} images` }).toBeGreaterThanOrEqual(min);
+  return doneCount(page);
+}
+
+/** Waits for the import report (or fails at once on an error banner); returns the images stored. */
+async function waitForReport(page: Page, timeout: number): Promise<number> {
+  const report = page.getByTestId('report-images');
+  const banner = page.getByTestId('error-banner');
+  await report.or(banner).first().waitFor({ timeout });
+  if (await banner.count()) throw new Error(`the import stopped: ${await banner.first().textContent()}`);
+  return num((await report.textContent()) ?? '');
 }
 
 const storedKeys = datasetStoreKeys;
@@ -55,7 +50,7 @@ const rows = (page: Page, status: 'ingesting' | 'complete') => page.locator(`[da
 const storedIndexNames = async (page: Page, id: string): Promise<string[] | null> =>
   (await datasetStoreGet<{ names: string[] }>(page, `index:${id}`))?.names ?? null;
 
-it('a reload mid-import leaves an incomplete dataset; Resume completes it with the official splits', async () => {
+itWithData('flickr8k-224', 'flickr8k-originals')('a reload mid-import leaves an incomplete dataset; Resume completes it with the official splits', async () => {
   const { page } = lab;
   await chooseFolder(page, DIR);
   const seen = await waitForDone(page, 800);
@@ -121,7 +116,7 @@ it('a reload mid-import leaves an incomplete dataset; Resume completes it with t
   lab.assertHealthy();
 });
 
-it('Cancel during an import deletes the partial dataset', async () => {
+itWithData('flickr8k-224', 'flickr8k-originals')('Cancel during an import deletes the partial dataset', async () => {
   const { page } = lab;
   const before = idsIn(await storedKeys(page));
   await chooseFolder(page, DIR);
@@ -135,7 +130,7 @@ it('Cancel during an import deletes the partial dataset', async () => {
   lab.assertHealthy();
 });
 
-it('Discard removes an interrupted import and every record of it', async () => {
+itWithData('flickr8k-224', 'flickr8k-originals')('Discard removes an interrupted import and every record of it', async () => {
   const { page } = lab;
   const before = idsIn(await storedKeys(page));
   await chooseFolder(page, DIR);

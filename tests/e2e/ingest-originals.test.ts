@@ -1,8 +1,9 @@
 // e2e: choose the real flickr8k-originals folder → the report counts it right; reload → still
 // listed with the same counts and thumbnails; delete → gone and its records freed.
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { chooseFolder, datasetStoreKeys, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import { itWithData } from '../datasets';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -12,7 +13,7 @@ afterAll(async () => {
   await lab?.close();
 });
 
-it('ingests flickr8k-originals, survives a reload, and deletes cleanly', async () => {
+itWithData('flickr8k-originals')('ingests flickr8k-originals, survives a reload, and deletes cleanly', async () => {
   const { page } = lab;
   await chooseFolder(page, join(SHARED_DATASETS, 'flickr8k-originals'));
   await waitForText(page, 'report-images', /^120$/, 180_000);

@@ -1,8 +1,9 @@
 // e2e: one short run on the real flickr8k-originals photos shows val R@1/5/10 both ways and the
 // classifier's ROC AUC after its epoch.
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { chooseFolder, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import { itWithData } from '../datasets';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -12,7 +13,7 @@ afterAll(async () => {
   await lab?.close();
 });
 
-it('trains tiny for one epoch on flickr8k-originals and reports val R@K and AUC', async () => {
+itWithData('flickr8k-originals')('trains tiny for one epoch on flickr8k-originals and reports val R@K and AUC', async () => {
   const { page } = lab;
   await chooseFolder(page, join(SHARED_DATASETS, 'flickr8k-originals'));
   await waitForText(page, 'report-images', /^120$/, 180_000);

@@ -15,8 +15,8 @@ import {
 } from '../../../src/data/splits';
 import { mulberry32, shuffleInPlace } from '../../../src/data/random';
 import type { Split } from '../../../src/data/types';
+import { datasetPath, itWithData } from '../../datasets';
 
-const DATASETS = new URL('../../../../shared/datasets/flickr8k-224/', import.meta.url);
 const names = (n: number) => Array.from({ length: n }, (_, i) => `img_${String(i).padStart(5, '0')}.jpg`);
 
 function thrown(f: () => unknown): SplitError {
@@ -44,10 +44,10 @@ describe('isSplitListFile', () => {
 });
 
 describe('parseSplitLists', () => {
-  it('reads the real Flickr8k lists: 6000 train / 1000 dev (val) / 1000 test', () => {
+  itWithData('flickr8k-224')('reads the real Flickr8k lists: 6000 train / 1000 dev (val) / 1000 test', () => {
     const files = ['trainImages', 'devImages', 'testImages'].map((k) => ({
       file: `Flickr_8k.${k}.txt`,
-      text: readFileSync(new URL(`Flickr_8k.${k}.txt`, DATASETS), 'utf8'),
+      text: readFileSync(datasetPath(`flickr8k-224/Flickr_8k.${k}.txt`), 'utf8'),
     }));
     const split = parseSplitLists(files);
     expect(split.size).toBe(8000);

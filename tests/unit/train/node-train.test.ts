@@ -1,6 +1,6 @@
 // The headless trainer end to end on real photos: flickr8k-originals (JPEG, token captions,
 // seeded split) for a few steps on wasm, then the model file it wrote must decode as the page's.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -10,8 +10,9 @@ import { ClipModel } from '../../../src/model/clip';
 import { NodeBackendError, setupNodeBackend } from '../../../src/train/node/backend';
 import { INGEST_SPLIT_SEED, loadFolder, STORED_SIDE } from '../../../src/train/node/dataset';
 import { trainFolder } from '../../../src/train/node/headless';
+import { datasetPath, describeWithData, itWithData } from '../../datasets';
 
-const ORIGINALS = resolve(__dirname, '../../../../shared/datasets/flickr8k-originals');
+const ORIGINALS = datasetPath('flickr8k-originals');
 const tmp = mkdtempSync(join(tmpdir(), 'clip-lab-node-'));
 afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
@@ -27,7 +28,7 @@ describe('Node dataset loading', () => {
     expect(Number(/SPLIT_SEED = (\d+)/.exec(source)?.[1])).toBe(INGEST_SPLIT_SEED);
   });
 
-  it.skipIf(!existsSync(ORIGINALS))('reads flickr8k-originals: token captions, nested folders, seeded split by image', () => {
+  itWithData('flickr8k-originals')('reads flickr8k-originals: token captions, nested folders, seeded split by image', () => {
     const { set, plan, skipped } = loadFolder(ORIGINALS, { limit: 10 });
     expect(plan.captionFile).toBe('Flickr8k_text/Flickr8k.token.txt');
     expect(plan.images).toHaveLength(120);
@@ -53,7 +54,7 @@ describe('setupNodeBackend', () => {
   });
 });
 
-describe.skipIf(!existsSync(ORIGINALS))('trainFolder (headless trainer)', () => {
+describeWithData('flickr8k-originals')('trainFolder (headless trainer)', () => {
   it('trains tiny on wasm for a few steps, evaluates on val and writes a model file the page decodes', async () => {
     const out = join(tmp, 'x.clip.safetensors');
     const lines: string[] = [];
