@@ -10,6 +10,7 @@ export interface CaptionRecord {
   caption: string;
   line: number;
   split?: Split; // when the caption file itself carries a split column
+  written?: string; // the image name exactly as the caption file wrote it, when it had a directory part ("../../evil.jpg")
 }
 
 /**

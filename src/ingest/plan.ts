@@ -97,7 +97,7 @@ export function planIngest(entries: FolderEntry[], texts: Map<string, string>, s
     if (!imagePaths.has(r.image)) {
       missingImageCaptions++;
       missingNames.add(r.image);
-      if (missing.length < LIST_CAP) missing.push({ image: r.image, file: parsed.file, line: r.line });
+      if (missing.length < LIST_CAP) missing.push({ image: r.written ?? r.image, file: parsed.file, line: r.line });
       continue;
     }
     const list = byImage.get(r.image);

@@ -1,5 +1,6 @@
 // CSV and TSV caption files with a header row (Kaggle Flickr8k `captions.txt` and generic
-// image/caption tables), parsed with papaparse so RFC-4180 quoting is honoured.
+// image/caption tables separated by `,`, tab, `;` or `|`), parsed with papaparse so RFC-4180
+// quoting is honoured.
 import Papa from 'papaparse';
 import type { Split } from '../types';
 import { CaptionParseError } from './errors';
@@ -31,6 +32,26 @@ export function headerColumns(names: readonly string[]): HeaderColumns {
   };
 }
 
+/** Delimiters a generic table may use, in order of preference. */
+export const DELIMITERS = [',', '\t', ';', '|'] as const;
+export type Delimiter = (typeof DELIMITERS)[number];
+
+/**
+ * The delimiter of a header line: the first of `DELIMITERS` whose cells name both an image and a
+ * caption column; else the one that splits the line into the most cells; null if none splits it.
+ */
+export function guessDelimiter(headerLine: string): Delimiter | null {
+  let best: Delimiter | null = null;
+  let bestCells = 1;
+  for (const d of DELIMITERS) {
+    const cells = Papa.parse<string[]>(headerLine, { delimiter: d, quoteChar: '"' }).data[0] ?? [];
+    const cols = headerColumns(cells);
+    if (cells.length > 1 && cols.image !== -1 && cols.caption !== -1) return d;
+    if (cells.length > bestCells) [best, bestCells] = [d, cells.length];
+  }
+  return best;
+}
+
 /** Number of '\n' in a parsed row, so quoted multi-line fields keep later line numbers right. */
 function newlinesIn(row: readonly string[]): number {
   let n = 0;
@@ -40,13 +61,18 @@ function newlinesIn(row: readonly string[]): number {
   return n;
 }
 
+/** The first line that is not blank (the header). */
+function firstLine(text: string): string {
+  return text.split('\n', 64).find((l) => l.trim() !== '') ?? '';
+}
+
 function isBlankRow(row: readonly string[]): boolean {
   return row.every((f) => f.trim() === '');
 }
 
 /** Parses normalised text (LF line ends, no BOM) whose first line is a header. */
 export function parseDelimited(file: string, text: string, format: DelimitedFormat): ParsedCaptions {
-  const delimiter = format === 'generic-tsv' ? '\t' : ',';
+  const delimiter = format === 'generic-tsv' ? '\t' : format === 'flickr8k-csv' ? ',' : (guessDelimiter(firstLine(text)) ?? ',');
   const parsed = Papa.parse<string[]>(text, { delimiter, newline: '\n', quoteChar: '"', skipEmptyLines: false });
   const rows = parsed.data;
   // The header is the first non-blank row; `line` tracks the 1-based line each row ends on.
@@ -57,7 +83,7 @@ export function parseDelimited(file: string, text: string, format: DelimitedForm
   const headerLine = line + 1;
   line = headerLine + newlinesIn(header);
   const cols = headerColumns(header);
-  const headerText = header.join(delimiter === '\t' ? '<TAB>' : ',');
+  const headerText = header.join(delimiter === '\t' ? '<TAB>' : delimiter);
   if (cols.image === -1 || cols.caption === -1) {
     throw new CaptionParseError(
       'unknown-format',

@@ -2,6 +2,7 @@
 // which files in a dropped folder are worth trying as caption files at all.
 import { isSplitListFile } from '../splits';
 import { CaptionParseError } from './errors';
+import { guessDelimiter } from './delimited';
 import { isFlickr30kHeader } from './flickr30k';
 import { TOKEN_LINE } from './flickr8kToken';
 import { baseName } from './text';
@@ -47,11 +48,13 @@ export function detectFormat(file: string, text: string): Detected {
   if (lead === '{' || lead === '[') return /\.jsonl$/i.test(file) ? 'jsonl' : 'json-document';
   if (TOKEN_LINE.test(first)) return 'flickr8k-token';
   if (isFlickr30kHeader(first)) return 'flickr30k-csv';
-  if (first.includes('\t')) return 'generic-tsv';
-  if (first.includes(',')) {
+  const delimiter = guessDelimiter(first);
+  if (delimiter === '\t') return 'generic-tsv';
+  if (delimiter === ',') {
     const cells = csvHeaderCells(first);
     return cells.length === 2 && cells[0] === 'image' && cells[1] === 'caption' ? 'flickr8k-csv' : 'generic-csv';
   }
+  if (delimiter !== null) return 'generic-csv'; // `;` or `|`: parseDelimited guesses it again from the header
   const shown = first.length > 80 ? `${first.slice(0, 80)}…` : first;
   throw new CaptionParseError(
     'unknown-format',

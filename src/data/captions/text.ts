@@ -80,6 +80,7 @@ export class RecordSink {
     }
     const record: CaptionRecord = { image: name, caption: text, line };
     if (split !== undefined) record.split = split;
+    if (image.trim() !== name) record.written = image.trim();
     this.records.push(record);
     return true;
   }

@@ -16,7 +16,7 @@ export const FORMAT_LABEL: Record<CaptionFormat, string> = {
   'flickr8k-token': 'Flickr8k token (Flickr8k.token.txt)',
   'flickr30k-csv': 'Flickr30k CSV (results.csv, `|`-separated)',
   'coco-json': 'COCO captions JSON (captions_*.json)',
-  'generic-csv': 'CSV with image and caption columns',
+  'generic-csv': 'CSV with image and caption columns (`,`, `;` or `|` separated)',
   'generic-tsv': 'TSV with image and caption columns',
   jsonl: 'JSON Lines (one {image, caption} object per line)',
 };

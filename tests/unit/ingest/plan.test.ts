@@ -81,6 +81,14 @@ describe('planIngest: matching captions to images', () => {
     expect(p.images[0].captions).toEqual(['A.', 'A again.']);
   });
 
+  it('reports a missing image by the name as the caption file wrote it', () => {
+    const p = plan(folder(['a.jpg'], { 'captions.txt': kaggle('a.jpg,A.', '../../evil.jpg,Escape.', 'sub/dir/b.jpg,B.') }));
+    expect(p.missingImages).toEqual([
+      { image: '../../evil.jpg', file: 'captions.txt', line: 3 },
+      { image: 'sub/dir/b.jpg', file: 'captions.txt', line: 4 },
+    ]);
+  });
+
   it('caps the listed missing images at 200 but counts them all', () => {
     const rows = Array.from({ length: 250 }, (_, i) => `m${i}.jpg,Missing.`);
     const p = plan(folder(['a.jpg'], { 'captions.txt': kaggle('a.jpg,A.', ...rows) }));
