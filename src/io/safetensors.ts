@@ -169,7 +169,7 @@ function readHeaderLength(file: Uint8Array, maxHeaderBytes: number): number {
   }
   const declared = high * TWO_POW_32 + low;
   if (declared > available) {
-    fail('header-too-large', `header declares ${declared} bytes but the file has ${available} bytes after the length prefix`);
+    fail('header-too-large', `header declares ${declared} bytes but the file has ${available} bytes after the length prefix (the file ends early: truncated, or not safetensors)`);
   }
   if (declared > maxHeaderBytes) {
     fail('header-too-large', `header declares ${declared} bytes but at most ${maxHeaderBytes} are accepted`);
