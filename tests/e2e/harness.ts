@@ -201,3 +201,33 @@ export function datasetStoreBytes(page: Page, key: string): Promise<number[] | n
     return value instanceof Uint8Array ? Array.from(value) : null;
   }, key);
 }
+
+/** One axe-core violation, reduced to what a failing test should print. */
+export interface A11yViolation {
+  id: string;
+  impact: string;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.x A/AA rules) on the page as it is now; returns the serious and critical
+ * violations. axe's source is evaluated through the DevTools protocol, so the page's CSP (which
+ * allows no inline script) does not block it, and nothing is added to the app.
+ */
+export async function a11yViolations(page: Page, include?: string): Promise<A11yViolation[]> {
+  const { source } = await import('axe-core');
+  await page.evaluate(source);
+  return page.evaluate(async (include) => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(include ? { include: [include] } : document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.map(String).join(' ')) }));
+  }, include);
+}
+
+/** Document width minus viewport width: > 0 means the page scrolls sideways. */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
