@@ -1,12 +1,12 @@
-// How far Node's image preprocessing (src/train/node/image.ts) is from the browser's ingestion
+// How far Node's image preprocessing (cli/image.ts) is from the browser's ingestion
 // (src/data/decode.ts preprocessImage in Chromium): mean and max absolute difference per channel
 // value at the stored side, over the first 20 images of each shared dataset (npm run bench:preprocess).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadFolder, STORED_SIDE } from '../src/train/node/dataset';
-import { decodeImageFile } from '../src/train/node/image';
+import { loadFolder, STORED_SIDE } from '../cli/dataset';
+import { decodeImageFile } from '../cli/image';
 import { buildBenchPage, openBenchBrowser, type BenchBrowser } from './lib/browser';
 import { machineInfo } from './lib/machine';
 import { writeResult, type ResultFile } from './lib/results';

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { PresetName } from '../src/config';
 import type { BackendInfo } from '../src/train/backend-browser';
-import { setupNodeBackend } from '../src/train/node/backend';
+import { setupNodeBackend } from '../cli/backend';
 import { buildBenchPage, openBenchBrowser, type BenchBrowser, type PageVariant } from './lib/browser';
 import { machineInfo, PYTHON, torchVersion } from './lib/machine';
 import { readResult, writeResult, type ResultFile } from './lib/results';

@@ -7,9 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeModelFile } from '../../../src/io/modelFile';
 import { ClipModel } from '../../../src/model/clip';
-import { NodeBackendError, setupNodeBackend } from '../../../src/train/node/backend';
-import { INGEST_SPLIT_SEED, loadFolder, STORED_SIDE } from '../../../src/train/node/dataset';
-import { trainFolder } from '../../../src/train/node/headless';
+import { NodeBackendError, setupNodeBackend } from '../../../cli/backend';
+import { INGEST_SPLIT_SEED, loadFolder, STORED_SIDE } from '../../../cli/dataset';
+import { trainFolder } from '../../../cli/headless';
 
 const ORIGINALS = resolve(__dirname, '../../../../shared/datasets/flickr8k-originals');
 const tmp = mkdtempSync(join(tmpdir(), 'clip-lab-node-'));

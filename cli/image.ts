@@ -9,8 +9,8 @@
 
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
-import { flatBottomFraction, ImageDecodeError } from '../../data/decode';
-import { rejectReason, sniffImageType } from '../../data/sniff';
+import { flatBottomFraction, ImageDecodeError } from '../src/data/decode';
+import { rejectReason, sniffImageType } from '../src/data/sniff';
 
 export interface DecodedImage {
   pixels: Uint8Array; // [size, size, 3] RGB, centre crop of the upright image

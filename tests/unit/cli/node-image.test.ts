@@ -4,7 +4,7 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '../../../src/data/decode';
-import { applyOrientation, centreCropResize, decodeImageFile, decodeRgb, jpegOrientation, type RgbImage } from '../../../src/train/node/image';
+import { applyOrientation, centreCropResize, decodeImageFile, decodeRgb, jpegOrientation, type RgbImage } from '../../../cli/image';
 
 /** A w x h image whose pixel (x, y) is [x, y, 7]. */
 function coords(w: number, h: number): RgbImage {

@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { ConvImpl } from '../../model/layers';
-import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../matMulGrad';
+import type { ConvImpl } from '../src/model/layers';
+import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../src/train/matMulGrad';
 
 export type NodeBackendName = 'cpu' | 'wasm' | 'webgpu';
 export const NODE_BACKENDS: readonly NodeBackendName[] = ['wasm', 'cpu', 'webgpu'];

@@ -4,8 +4,8 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { SPLIT_CODE, type TrainingSet } from '../../data/types';
-import { planIngest, textFilesToRead, type FolderEntry, type IngestPlan } from '../../ingest/plan';
+import { SPLIT_CODE, type TrainingSet } from '../src/data/types';
+import { planIngest, textFilesToRead, type FolderEntry, type IngestPlan } from '../src/ingest/plan';
 import { decodeImageFile } from './image';
 
 /** The side ingestion stores images at (src/ingest/run.ts STORED_IMAGE_SIZE; a unit test checks they agree). */
