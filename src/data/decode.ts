@@ -1,6 +1,7 @@
 // Image decoding and preprocessing in a browser or worker (createImageBitmap + OffscreenCanvas,
 // no DOM): EXIF-upright, centre-cropped square RGB at a fixed size, and a JPEG thumbnail.
 // Ingestion, scoring and search all preprocess through this one function.
+import { rgbaToRgb } from './rgb';
 import { rejectReason, sniffImageType } from './sniff';
 
 export class ImageDecodeError extends Error {
@@ -34,17 +35,6 @@ function drawSquare(bitmap: ImageBitmap, size: number): { canvas: OffscreenCanva
   const { sx, sy, side } = cropRect(bitmap.width, bitmap.height);
   ctx.drawImage(bitmap, sx, sy, side, side, 0, 0, size, size);
   return { canvas, rgba: ctx.getImageData(0, 0, size, size).data };
-}
-
-export function rgbaToRgb(rgba: Uint8ClampedArray | Uint8Array): Uint8Array {
-  const n = rgba.length / 4;
-  const rgb = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    rgb[3 * i] = rgba[4 * i];
-    rgb[3 * i + 1] = rgba[4 * i + 1];
-    rgb[3 * i + 2] = rgba[4 * i + 2];
-  }
-  return rgb;
 }
 
 /**
