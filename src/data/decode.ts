@@ -1,16 +1,14 @@
 // Image decoding and preprocessing in a browser or worker (createImageBitmap + OffscreenCanvas,
 // no DOM): EXIF-upright, centre-cropped square RGB at a fixed size, and a JPEG thumbnail.
 // Ingestion, scoring and search all preprocess through this one function.
+import { LabError } from '../errors';
 import { rgbaToRgb } from './rgb';
 import { rejectReason, sniffImageType } from './sniff';
 
-export class ImageDecodeError extends Error {
-  readonly code: 'rejected' | 'corrupt' | 'damaged';
-  constructor(code: ImageDecodeError['code'], message: string) {
-    super(message);
-    this.name = 'ImageDecodeError';
-    this.code = code;
-  }
+export type ImageDecodeErrorCode = 'rejected' | 'corrupt' | 'damaged';
+
+export class ImageDecodeError extends LabError<ImageDecodeErrorCode> {
+  override readonly name = 'ImageDecodeError';
 }
 
 export interface PreprocessedImage {

@@ -5,6 +5,7 @@ import { chooseCaptionFile, FORMAT_LABEL, isCaptionFileCandidate, type ParsedCap
 import { baseName, extensionOf, isImageName } from '../data/sniff';
 import { assignSplits, isSplitListFile, parseSplitLists } from '../data/splits';
 import type { Split } from '../data/types';
+import { LabError } from '../errors';
 import type { IngestReport } from '../storage/datasets';
 
 export interface FolderEntry {
@@ -39,13 +40,10 @@ export interface IngestPlan {
   splitListAbsent: number; // images the split lists name that are not in the folder
 }
 
-export class IngestPlanError extends Error {
-  readonly code: 'no-images' | 'no-captions' | 'no-matches' | 'resume-mismatch';
-  constructor(code: IngestPlanError['code'], message: string) {
-    super(message);
-    this.name = 'IngestPlanError';
-    this.code = code;
-  }
+export type IngestPlanErrorCode = 'no-images' | 'no-captions' | 'no-matches' | 'resume-mismatch';
+
+export class IngestPlanError extends LabError<IngestPlanErrorCode> {
+  override readonly name = 'IngestPlanError';
 }
 
 const LIST_CAP = 200;

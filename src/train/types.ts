@@ -67,7 +67,8 @@ export interface TrainCallbacks {
   onCheckpoint?(c: Checkpoint): void | Promise<void>;
 }
 
-export type TrainErrorCode = 'no-train-data' | 'bad-data' | 'resume-mismatch' | 'bad-checkpoint' | 'not-finite';
+// 'device-lost': the WebGPU device was lost mid-run (the train worker's lost-GPU error).
+export type TrainErrorCode = 'no-train-data' | 'bad-data' | 'resume-mismatch' | 'bad-checkpoint' | 'not-finite' | 'device-lost';
 
 export class TrainError extends LabError<TrainErrorCode> {
   override readonly name = 'TrainError';
