@@ -51,7 +51,7 @@ interface Combo {
   skipNote?: string;
 }
 
-// Step times measured on this machine (TFJS-NOTES.md): webgpu ~24 s and webgl ~5 s per bench step.
+// Step times measured on the 2-core test machine without a GPU (Chromium, SwiftShader): webgpu ~24 s and webgl ~5 s per bench step.
 const COMBOS: Combo[] = [
   { id: 'chromium wasm bench', runtime: 'chromium', backend: 'wasm', preset: 'bench', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
   { id: 'chromium wasm bench, stock matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'bench', matMulGrad: 'stock', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 180 },
