@@ -20,23 +20,12 @@ export interface PlannedImage {
   split: Split;
 }
 
-export interface IngestPlan {
+/** The plan: the images to import and the report's accounting of every other file (see IngestReport). */
+export interface IngestPlan extends Pick<IngestReport,
+  | 'format' | 'captionFile' | 'captionFileReason' | 'otherCaptionFiles' | 'imagesWithoutCaptions'
+  | 'missingImages' | 'missingImageCaptions' | 'missingImageNames' | 'ignored' | 'duplicates'
+  | 'parseIssues' | 'parseIssueCount' | 'splitSource' | 'splitCounts' | 'splitNotInLists'> {
   images: PlannedImage[];
-  format: string;
-  captionFile: string;
-  captionFileReason: string;
-  otherCaptionFiles: { file: string; reason: string }[];
-  imagesWithoutCaptions: string[];
-  missingImages: { image: string; file: string; line: number }[];
-  missingImageCaptions: number;
-  missingImageNames: number;
-  ignored: { name: string; reason: string }[];
-  duplicates: string[];
-  parseIssues: { file: string; line: number; message: string }[];
-  parseIssueCount: number;
-  splitSource: string;
-  splitCounts: Record<Split, number>;
-  splitNotInLists: number;
   splitListAbsent: number; // images the split lists name that are not in the folder
 }
 
