@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { PresetName } from '../src/config';
-import { setupNodeBackend } from '../src/train/node/backend';
+import { setupNodeBackend } from '../cli/backend';
 import { runTraining } from '../src/train/trainer';
 import { withOverrides } from '../src/config';
 import { machineInfo } from './lib/machine';

@@ -1,12 +1,13 @@
-// How far Node's image preprocessing (src/train/node/image.ts) is from the browser's ingestion
+// How far Node's image preprocessing (cli/image.ts) is from the browser's ingestion
 // (src/data/decode.ts preprocessImage in Chromium): mean and max absolute difference per channel
 // value at the stored side, over the first 20 images of each shared dataset (npm run bench:preprocess).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadFolder, STORED_SIDE } from '../src/train/node/dataset';
-import { decodeImageFile } from '../src/train/node/image';
+import { loadFolder } from '../cli/dataset';
+import { STORED_IMAGE_SIZE } from '../src/ingest/constants';
+import { decodeImageFile } from '../cli/image';
 import { buildBenchPage, openBenchBrowser, type BenchBrowser } from './lib/browser';
 import { machineInfo } from './lib/machine';
 import { writeResult, type ResultFile } from './lib/results';
@@ -29,8 +30,8 @@ async function compare(browser: BenchBrowser, dir: string, n: number): Promise<P
   const images = plan.images.slice(0, n);
   for (const img of images) {
     const bytes = readFileSync(join(dir, img.path));
-    const node = decodeImageFile(bytes, img.name, STORED_SIDE).pixels;
-    const page = await browser.run<number[]>('preprocess', [bytes.toString('base64'), img.name, STORED_SIDE], 60_000);
+    const node = decodeImageFile(bytes, img.name, STORED_IMAGE_SIZE).pixels;
+    const page = await browser.run<number[]>('preprocess', [bytes.toString('base64'), img.name, STORED_IMAGE_SIZE], 60_000);
     for (let i = 0; i < node.length; i++) {
       const d = Math.abs(node[i] - page[i]);
       sum += d;
@@ -41,7 +42,7 @@ async function compare(browser: BenchBrowser, dir: string, n: number): Promise<P
       if (d <= 32) within[2]++;
     }
   }
-  return { dataset: basename(dir), images: images.length, side: STORED_SIDE, meanAbs: sum / count, maxAbs: worst, within2: within[0] / count, within8: within[1] / count, within32: within[2] / count };
+  return { dataset: basename(dir), images: images.length, side: STORED_IMAGE_SIZE, meanAbs: sum / count, maxAbs: worst, within2: within[0] / count, within8: within[1] / count, within32: within[2] / count };
 }
 
 const DATASETS = ['flickr8k-originals', 'flickr8k-224'].map((d) => fileURLToPath(new URL(`../../shared/datasets/${d}`, import.meta.url)));

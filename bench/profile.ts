@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withOverrides, type PresetName } from '../src/config';
 import { ClipModel } from '../src/model/clip';
-import { setupNodeBackend } from '../src/train/node/backend';
+import { setupNodeBackend } from '../cli/backend';
 import { AdamW } from '../src/train/optimizer';
 import { imageBatch, gatherRows } from '../src/train/pixels';
 import { prepareData } from '../src/train/prepare';

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { PresetName, TextEncoderKind } from '../src/config';
 import type { EvalMetrics } from '../src/train/types';
-import { loadFolder } from '../src/train/node/dataset';
-import { trainFolder } from '../src/train/node/headless';
+import { loadFolder } from '../cli/dataset';
+import { trainFolder } from '../cli/headless';
 import { machineInfo } from './lib/machine';
 import { writeResult, type ResultFile } from './lib/results';
 

@@ -3,6 +3,7 @@
 // extrapolated to Flickr8k's 7,000 images) and text -> top-10 latency over a 7,000-row index.
 
 import os from 'node:os';
+import { STORED_IMAGE_SIZE } from '../src/ingest/constants';
 import type { BackendInfo } from '../src/train/backend-browser';
 import { buildBenchPage, openBenchBrowser } from './lib/browser';
 import { machineInfo } from './lib/machine';
@@ -21,7 +22,6 @@ export interface SearchRow {
 
 // Batches of 64 timed per backend: fewer where a batch takes many seconds (software GPU).
 const INDEX_IMAGES: Record<string, number> = { wasm: 448, webgl: 192, webgpu: 128 };
-const STORED_SIDE = 128;
 const BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
 
 export async function benchSearchAll(): Promise<ResultFile<SearchRow>> {
@@ -43,7 +43,7 @@ export async function benchSearchAll(): Promise<ResultFile<SearchRow>> {
       const loadAverage = load();
       try {
         const { result: r } = await browser.run<{ backend: BackendInfo; result: IndexBenchResult }>(
-          'index', [backend, { preset: 'default', images: INDEX_IMAGES[backend], storedSide: STORED_SIDE }], 480_000);
+          'index', [backend, { preset: 'default', images: INDEX_IMAGES[backend], storedSide: STORED_IMAGE_SIZE }], 480_000);
         add({
           what: 'index build, default preset', backend, status: 'ok', raw: r, loadAverage,
           result: `${(r.extrapolatedMsFor7000 / 1000).toFixed(0)} s for 7,000 images (extrapolated)`,
@@ -72,7 +72,7 @@ export async function benchSearchAll(): Promise<ResultFile<SearchRow>> {
   const file: ResultFile<SearchRow> = {
     version: 1, benchmark: 'search', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine, rows,
     notes: [
-      `Index build: embedImages (the app's batch-64 image embedding, resize from ${STORED_SIDE} px stored pixels to 64 px included) over random images after one warm-up batch (${Object.entries(INDEX_IMAGES).map(([b, n]) => `${b} ${n}`).join(', ')} images), extrapolated linearly to the 7,000 images of Flickr8k.`,
+      `Index build: embedImages (the app's batch-64 image embedding, resize from ${STORED_IMAGE_SIZE} px stored pixels to 64 px included) over random images after one warm-up batch (${Object.entries(INDEX_IMAGES).map(([b, n]) => `${b} ${n}`).join(', ')} images), extrapolated linearly to the 7,000 images of Flickr8k.`,
       'Search: embedTexts of one caption (untrained default-preset model) + topK (k-sized heap over a [7000, 256] Float32Array of random unit rows), 3 warm-up queries then 30 timed.',
     ],
   };

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { PresetName } from '../src/config';
 import type { BackendInfo } from '../src/train/backend-browser';
-import { setupNodeBackend } from '../src/train/node/backend';
+import { setupNodeBackend } from '../cli/backend';
 import { buildBenchPage, openBenchBrowser, type BenchBrowser, type PageVariant } from './lib/browser';
 import { machineInfo, PYTHON, torchVersion } from './lib/machine';
 import { readResult, writeResult, type ResultFile } from './lib/results';
@@ -51,7 +51,7 @@ interface Combo {
   skipNote?: string;
 }
 
-// Step times measured on this machine (TFJS-NOTES.md): webgpu ~24 s and webgl ~5 s per bench step.
+// Step times measured on the 2-core test machine without a GPU (Chromium, SwiftShader): webgpu ~24 s and webgl ~5 s per bench step.
 const COMBOS: Combo[] = [
   { id: 'chromium wasm bench', runtime: 'chromium', backend: 'wasm', preset: 'bench', timedSteps: 5, maxSeconds: 60, timeoutSeconds: 180 },
   { id: 'chromium wasm bench, stock matMul grad', runtime: 'chromium', backend: 'wasm', preset: 'bench', matMulGrad: 'stock', timedSteps: 3, maxSeconds: 60, timeoutSeconds: 180 },

@@ -1,6 +1,7 @@
 // Builds the benchmark page (bench/page) into bench/tmp/ with the app's own Vite setup: the same
 // plugins (CSP included), ES-module workers and COOP/COEP headers (threaded wasm needs them). Not
-// minified: threaded wasm failed in a minified build (../shared/TFJS-NOTES.md). CLIP_BENCH_VARIANT=
+// minified: in a minified build threaded wasm threw `ReferenceError: e is not defined` in its
+// worker and setBackend('wasm') hung (TF.js 4.22, Chromium). CLIP_BENCH_VARIANT=
 // no-csp drops the CSP plugin, to measure threaded wasm, whose workers load blob: scripts.
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type PluginOption } from 'vite';

@@ -8,7 +8,7 @@ import { withOverrides, type TextEncoderKind } from '../src/config';
 import { renderSampleImage, sampleImageCount } from '../src/data/sample';
 import { assignSplits } from '../src/data/splits';
 import { SPLIT_CODE, type TrainingSet } from '../src/data/types';
-import { setupNodeBackend } from '../src/train/node/backend';
+import { setupNodeBackend } from '../cli/backend';
 import { ModelSession } from '../src/train/modelSession';
 import { evaluate } from '../src/train/evaluate';
 import { prepareData } from '../src/train/prepare';

@@ -15,7 +15,11 @@ const ARGS = [
   '--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-quic', '--enable-unsafe-webgpu',
 ];
-/** Console lines that mean WebGPU dropped work silently (../shared/TFJS-NOTES.md): the numbers would be wrong. */
+/**
+ * Console lines that mean WebGPU dropped work silently: a shader that fails to compile (e.g. an
+ * int32 transpose) drops the whole batched submission and other ops read stale buffers (tfjs#8638).
+ * The numbers would be wrong.
+ */
 const FATAL = [/Error while parsing WGSL/i, /Invalid ComputePipeline/i];
 
 export interface BenchBrowser {

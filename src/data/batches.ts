@@ -5,12 +5,6 @@ import { LabError } from '../errors';
 import { hashString, mulberry32, shuffleInPlace } from './random';
 import { SPLIT_CODE, type Split } from './types';
 
-/** Where training stands in the data order: the next batch to run is plan(epoch)[batchIndex]. */
-export interface BatchCursor {
-  epoch: number;
-  batchIndex: number;
-}
-
 export type BatchErrorCode = 'too-few-images' | 'bad-batch-size';
 
 export class BatchError extends LabError<BatchErrorCode> {
@@ -128,10 +122,5 @@ export class CaptionBatcher {
       this.cached = { epoch, plan: planEpoch(this.captionImage, this.captionIds, this.batchSize, this.seed, epoch) };
     }
     return this.cached.plan;
-  }
-
-  /** The caption ids of the batch at `cursor`, or null past the end of that epoch. */
-  batchAt(cursor: BatchCursor): number[] | null {
-    return this.plan(cursor.epoch)[cursor.batchIndex] ?? null;
   }
 }

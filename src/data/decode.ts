@@ -1,15 +1,14 @@
 // Image decoding and preprocessing in a browser or worker (createImageBitmap + OffscreenCanvas,
 // no DOM): EXIF-upright, centre-cropped square RGB at a fixed size, and a JPEG thumbnail.
 // Ingestion, scoring and search all preprocess through this one function.
+import { LabError } from '../errors';
+import { rgbaToRgb } from './rgb';
 import { rejectReason, sniffImageType } from './sniff';
 
-export class ImageDecodeError extends Error {
-  readonly code: 'rejected' | 'corrupt' | 'damaged';
-  constructor(code: ImageDecodeError['code'], message: string) {
-    super(message);
-    this.name = 'ImageDecodeError';
-    this.code = code;
-  }
+export type ImageDecodeErrorCode = 'rejected' | 'corrupt' | 'damaged';
+
+export class ImageDecodeError extends LabError<ImageDecodeErrorCode> {
+  override readonly name = 'ImageDecodeError';
 }
 
 export interface PreprocessedImage {
@@ -34,17 +33,6 @@ function drawSquare(bitmap: ImageBitmap, size: number): { canvas: OffscreenCanva
   const { sx, sy, side } = cropRect(bitmap.width, bitmap.height);
   ctx.drawImage(bitmap, sx, sy, side, side, 0, 0, size, size);
   return { canvas, rgba: ctx.getImageData(0, 0, size, size).data };
-}
-
-export function rgbaToRgb(rgba: Uint8ClampedArray | Uint8Array): Uint8Array {
-  const n = rgba.length / 4;
-  const rgb = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    rgb[3 * i] = rgba[4 * i];
-    rgb[3 * i + 1] = rgba[4 * i + 1];
-    rgb[3 * i + 2] = rgba[4 * i + 2];
-  }
-  return rgb;
 }
 
 /**

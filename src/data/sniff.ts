@@ -1,10 +1,17 @@
 // Image type sniffing from the first bytes of a file: tells a real JPEG from a text file named
-// .png, and an SVG (vector, not decodable in a worker) from raster formats. Pure.
+// .png, and an SVG (vector, not decodable in a worker) from raster formats; file-name helpers. Pure.
 
 export type SniffedType = 'jpeg' | 'png' | 'gif' | 'webp' | 'bmp' | 'svg' | 'text' | 'empty' | 'unknown';
 
 export const RASTER_EXTENSIONS = ['jpg', 'jpeg', 'png', 'gif', 'webp', 'bmp'] as const;
 export const MAX_IMAGE_BYTES = 64 * 1024 * 1024;
+
+/** "images/train/a.jpg" or "C:\\x\\a.jpg" -> "a.jpg" (trimmed). */
+export function baseName(path: string): string {
+  const trimmed = path.trim();
+  const cut = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
+  return cut === -1 ? trimmed : trimmed.slice(cut + 1);
+}
 
 export function extensionOf(name: string): string {
   const dot = name.lastIndexOf('.');

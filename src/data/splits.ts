@@ -2,6 +2,7 @@
 // from a split column in the caption file, or a seeded shuffle with exact per-split counts.
 import { LabError } from '../errors';
 import { mulberry32, shuffleInPlace } from './random';
+import { baseName } from './sniff';
 import { SPLITS, type Split } from './types';
 
 export type SplitErrorCode = 'conflict' | 'not-a-split-list' | 'bad-fractions';
@@ -11,10 +12,6 @@ export class SplitError extends LabError<SplitErrorCode> {
 }
 
 const SPLIT_LIST = /^flickr_?\d+k\.(train|dev|val|test)images\.txt$/i;
-
-function baseName(path: string): string {
-  return path.trim().split(/[\\/]/).pop() ?? '';
-}
 
 /** Flickr_8k.trainImages.txt / devImages / testImages, in any directory, any case. */
 export function isSplitListFile(path: string): boolean {

@@ -1,6 +1,8 @@
-// Preprocessing constants shared by ingestion and by scoring uploaded images.
+// Constants shared by ingestion, scoring uploaded images and the Node loader (cli/dataset.ts).
 
 /** Side of the centre-cropped square RGB copy stored for every ingested image. */
 export const STORED_IMAGE_SIZE = 128;
 /** Side of the gallery thumbnail. */
 export const THUMB_SIZE = 96;
+/** Seed of the by-image split when a folder has no split lists or split column. */
+export const INGEST_SPLIT_SEED = 42;

@@ -2,9 +2,11 @@
 // ignored files; picks the caption file; matches captions to images by base name; assigns
 // splits; and accounts for every skipped item in the report. No I/O: unit-tested in Node.
 import { chooseCaptionFile, FORMAT_LABEL, isCaptionFileCandidate, type ParsedCaptions } from '../data/captions';
-import { extensionOf, isImageName } from '../data/sniff';
+import { baseName, extensionOf, isImageName } from '../data/sniff';
 import { assignSplits, isSplitListFile, parseSplitLists } from '../data/splits';
 import type { Split } from '../data/types';
+import { LabError } from '../errors';
+import type { IngestReport } from '../storage/datasets';
 
 export interface FolderEntry {
   path: string; // relative path inside the chosen folder, '/'-separated
@@ -18,36 +20,21 @@ export interface PlannedImage {
   split: Split;
 }
 
-export interface IngestPlan {
+/** The plan: the images to import and the report's accounting of every other file (see IngestReport). */
+export interface IngestPlan extends Pick<IngestReport,
+  | 'format' | 'captionFile' | 'captionFileReason' | 'otherCaptionFiles' | 'imagesWithoutCaptions'
+  | 'missingImages' | 'missingImageCaptions' | 'missingImageNames' | 'ignored' | 'duplicates'
+  | 'parseIssues' | 'parseIssueCount' | 'splitSource' | 'splitCounts' | 'splitNotInLists'> {
   images: PlannedImage[];
-  format: string;
-  captionFile: string;
-  captionFileReason: string;
-  otherCaptionFiles: { file: string; reason: string }[];
-  imagesWithoutCaptions: string[];
-  missingImages: { image: string; file: string; line: number }[];
-  missingImageCaptions: number;
-  missingImageNames: number;
-  ignored: { name: string; reason: string }[];
-  duplicates: string[];
-  parseIssues: { file: string; line: number; message: string }[];
-  parseIssueCount: number;
-  splitSource: string;
-  splitCounts: Record<Split, number>;
-  splitNotInLists: number;
   splitListAbsent: number; // images the split lists name that are not in the folder
 }
 
-export class IngestPlanError extends Error {
-  readonly code: 'no-images' | 'no-captions' | 'no-matches' | 'resume-mismatch';
-  constructor(code: IngestPlanError['code'], message: string) {
-    super(message);
-    this.name = 'IngestPlanError';
-    this.code = code;
-  }
+export type IngestPlanErrorCode = 'no-images' | 'no-captions' | 'no-matches' | 'resume-mismatch';
+
+export class IngestPlanError extends LabError<IngestPlanErrorCode> {
+  override readonly name = 'IngestPlanError';
 }
 
-export const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 const LIST_CAP = 200;
 
 /** Which files must be read as text before planning (caption candidates and split lists). */
@@ -145,4 +132,46 @@ export function captionStats(captions: string[][]): { histogram: Record<string, 
     for (const c of cs) for (const w of c.toLowerCase().split(/[^\p{L}\p{N}']+/u)) if (w) vocab.add(w);
   }
   return { histogram, vocabularySize: vocab.size };
+}
+
+/** What decoding and storing found, beside the plan. */
+export interface IngestOutcome {
+  stored: number; // usable images in the dataset now (a resume counts the earlier ones too)
+  corrupt: IngestReport['corrupt']; // planned images that failed to decode, by path
+  processed: number; // images decoded (or failed) in this session
+  seconds: number;
+}
+
+/** The import report: the plan's accounting of every file plus what decoding found. Built here only. */
+export function ingestReport(plan: IngestPlan, outcome: IngestOutcome): IngestReport {
+  const skipped = new Set(outcome.corrupt.map((c) => c.name));
+  const kept = plan.images.filter((i) => !skipped.has(i.path));
+  const stats = captionStats(kept.map((i) => i.captions));
+  const splitCounts = { train: 0, val: 0, test: 0 };
+  for (const i of kept) splitCounts[i.split]++;
+  return {
+    format: plan.format,
+    captionFile: plan.captionFile,
+    captionFileReason: plan.captionFileReason,
+    otherCaptionFiles: plan.otherCaptionFiles,
+    images: outcome.stored,
+    captions: kept.reduce((n, i) => n + i.captions.length, 0),
+    captionsPerImage: stats.histogram,
+    vocabularySize: stats.vocabularySize,
+    imagesWithoutCaptions: plan.imagesWithoutCaptions,
+    missingImages: plan.missingImages,
+    missingImageCaptions: plan.missingImageCaptions,
+    missingImageNames: plan.missingImageNames,
+    corrupt: outcome.corrupt,
+    ignored: plan.ignored,
+    duplicates: plan.duplicates,
+    parseIssues: plan.parseIssues,
+    parseIssueCount: plan.parseIssueCount,
+    splitSource: plan.splitSource,
+    splitCounts,
+    splitNotInLists: plan.splitNotInLists,
+    splitListAbsent: plan.splitListAbsent,
+    seconds: outcome.seconds,
+    imagesPerSecond: outcome.processed / Math.max(outcome.seconds, 1e-3),
+  };
 }

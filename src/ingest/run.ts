@@ -13,11 +13,10 @@ import {
   type IngestReport,
   type NewImage,
 } from '../storage/datasets';
-import { captionStats, IngestPlanError, planIngest, textFilesToRead, type FolderEntry, type IngestPlan, type PlannedImage } from './plan';
+import { IngestPlanError, ingestReport, planIngest, textFilesToRead, type FolderEntry, type IngestPlan, type PlannedImage } from './plan';
+import { INGEST_SPLIT_SEED, STORED_IMAGE_SIZE, THUMB_SIZE } from './constants';
 
-import { STORED_IMAGE_SIZE, THUMB_SIZE } from './constants';
 const BATCH = 48;
-const SPLIT_SEED = 42;
 
 export interface FolderFile extends FolderEntry {
   file: File;
@@ -46,7 +45,7 @@ async function readTexts(files: FolderFile[]): Promise<Map<string, string>> {
 }
 
 export async function planFolder(files: FolderFile[]): Promise<IngestPlan> {
-  return planIngest(files, await readTexts(files), SPLIT_SEED);
+  return planIngest(files, await readTexts(files), INGEST_SPLIT_SEED);
 }
 
 /** A resume must be given the folder the partial import came from: every stored image must be planned again. */
@@ -123,37 +122,7 @@ export async function ingestFolder(
   pool.terminate();
 
   progress('finishing');
-  const secs = (performance.now() - t0) / 1000;
-  const skipped = new Set(corrupt.map((c) => c.name));
-  const kept = plan.images.filter((i) => !skipped.has(i.path));
-  const stats = captionStats(kept.map((i) => i.captions));
-  const splitCounts = { train: 0, val: 0, test: 0 };
-  for (const i of kept) splitCounts[i.split]++;
-  const report: IngestReport = {
-    format: plan.format,
-    captionFile: plan.captionFile,
-    captionFileReason: plan.captionFileReason,
-    otherCaptionFiles: plan.otherCaptionFiles,
-    images: meta.storedImages,
-    captions: Object.entries(stats.histogram).reduce((s, [k, v]) => s + Number(k) * v, 0),
-    captionsPerImage: stats.histogram,
-    vocabularySize: stats.vocabularySize,
-    imagesWithoutCaptions: plan.imagesWithoutCaptions,
-    missingImages: plan.missingImages,
-    missingImageCaptions: plan.missingImageCaptions,
-    missingImageNames: plan.missingImageNames,
-    corrupt,
-    ignored: plan.ignored,
-    duplicates: plan.duplicates,
-    parseIssues: plan.parseIssues,
-    parseIssueCount: plan.parseIssueCount,
-    splitSource: plan.splitSource,
-    splitCounts,
-    splitNotInLists: plan.splitNotInLists,
-    splitListAbsent: plan.splitListAbsent,
-    seconds: secs,
-    imagesPerSecond: todo.length / Math.max(secs, 1e-3),
-  };
+  const report = ingestReport(plan, { stored: meta.storedImages, corrupt, processed: todo.length, seconds: (performance.now() - t0) / 1000 });
   meta = await completeDataset(meta, report);
   progress('done');
   return { meta, report };

@@ -4,7 +4,7 @@ import { rgbToBlob } from '../data/decode';
 import { renderSampleImage, sampleImageCount, SAMPLE_DATASET_NAME } from '../data/sample';
 import { assignSplits } from '../data/splits';
 import { appendImages, completeDataset, createDataset, type DatasetMeta, type NewImage } from '../storage/datasets';
-import { captionStats } from './plan';
+import { ingestReport, type IngestPlan } from './plan';
 import type { IngestProgress } from './run';
 
 export const SAMPLE_IMAGE_SIZE = 64;
@@ -32,21 +32,16 @@ export async function createSampleDataset(opts: { count?: number; onProgress?: (
     const secs = (performance.now() - t0) / 1000;
     opts.onProgress?.({ phase: 'decoding', done: meta.storedImages, total: count, stored: meta.storedImages, skipped: 0, imagesPerSecond: meta.storedImages / secs, etaSeconds: null });
   }
-  const stats = captionStats(images.map((i) => i.captions));
-  return completeDataset(meta, {
+  const plan: IngestPlan = {
+    images: images.map((img) => ({ path: img.name, name: img.name, captions: img.captions, split: splits.split.get(img.name)! })),
     format: 'Synthetic (generated in the browser)',
     captionFile: '(generated)',
     captionFileReason: 'built-in sample: scenes of coloured shapes with captions generated from the same scene description',
     otherCaptionFiles: [],
-    images: count,
-    captions: images.reduce((s, i) => s + i.captions.length, 0),
-    captionsPerImage: stats.histogram,
-    vocabularySize: stats.vocabularySize,
     imagesWithoutCaptions: [],
     missingImages: [],
     missingImageCaptions: 0,
     missingImageNames: 0,
-    corrupt: [],
     ignored: [],
     duplicates: [],
     parseIssues: [],
@@ -54,7 +49,7 @@ export async function createSampleDataset(opts: { count?: number; onProgress?: (
     splitSource: splits.source,
     splitCounts: splits.counts,
     splitNotInLists: 0,
-    seconds: (performance.now() - t0) / 1000,
-    imagesPerSecond: count / ((performance.now() - t0) / 1000),
-  });
+    splitListAbsent: 0,
+  };
+  return completeDataset(meta, ingestReport(plan, { stored: count, corrupt: [], processed: count, seconds: (performance.now() - t0) / 1000 }));
 }

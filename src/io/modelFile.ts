@@ -37,8 +37,7 @@
 
 import { validateConfig, type TrainConfig } from '../config';
 import { PAD_TOKEN, Tokenizer, UNK_TOKEN } from '../data/tokenizer';
-import { ClipModel } from '../model/clip';
-import { IMAGE_MEAN, IMAGE_STD } from '../model/imageEncoder';
+import { ClipModel, IMAGE_MEAN, IMAGE_STD } from '../model/clip';
 import type { WeightSpec } from '../model/params';
 import { CHECKPOINT_VERSION, type Checkpoint, type SerializedTensor } from '../train/types';
 import { ModelFileError } from './errors';

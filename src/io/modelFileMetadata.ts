@@ -1,7 +1,8 @@
 // Strict parsing of the string metadata of a clip-lab model file: counts, JSON values, and the
 // metrics history (validated field by field, non-finite numbers kept, bounded by downsampling).
 
-import type { EvalMetrics, MetricsHistory, RetrievalScores, StepMetrics } from '../train/types';
+import type { RetrievalMetrics } from '../model/metrics';
+import type { EvalMetrics, MetricsHistory, StepMetrics } from '../train/types';
 import { ModelFileError } from './errors';
 
 /** The most step (and eval) entries an exported history keeps. */
@@ -42,9 +43,13 @@ export function parseJson(meta: Record<string, string>, key: string, code: Model
 // JSON has no NaN or Infinity; they are written as these strings so a history round-trips exactly.
 const NON_FINITE = new Map<string, number>([['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]]);
 
-/** Evenly spaced entries, first and last always kept; the array itself when short enough. */
+/**
+ * At most `max` evenly spaced entries, first and last always kept (only the last when max is 1);
+ * a copy of all of them when short enough. Bounds exported histories and the page's charts.
+ */
 export function downsample<T>(items: readonly T[], max: number): T[] {
   if (items.length <= max) return [...items];
+  if (max <= 1) return max === 1 ? [items[items.length - 1]] : [];
   return Array.from({ length: max }, (_, i) => items[Math.round((i * (items.length - 1)) / (max - 1))]);
 }
 
@@ -67,7 +72,7 @@ const EVAL_FIELDS: Record<keyof EvalMetrics, FieldKind> = {
   step: 'number', epoch: 'number', valLoss: 'number', i2t: 'scores', t2i: 'scores',
   matchAcc: 'nullable', auc: 'nullable', images: 'number', captions: 'number',
 };
-const SCORE_FIELDS: Record<keyof RetrievalScores, FieldKind> = { r1: 'number', r5: 'number', r10: 'number', medianRank: 'number' };
+const SCORE_FIELDS: Record<keyof RetrievalMetrics, FieldKind> = { r1: 'number', r5: 'number', r10: 'number', medianRank: 'number' };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,33 +1,180 @@
-// The CLIP dual encoder: encodeImage / encodeText into one L2-normalised space, a learnable
-// logit_scale (log space, init ln(1/0.07), clamped at ln(100)), and an optional match classifier.
-// Weights are explicit tf.Variables under stable readable names, identical on every backend.
+// The CLIP dual encoder in one file, read top to bottom: the weights (each name written once,
+// in the order they are stored), the image tower, the text tower (bag of words, 1-D convs or a
+// small transformer), and ClipModel: encodeImage / encodeText into one L2-normalised space, a
+// learnable logit_scale (log space, init ln(1/0.07), clamped at ln(100)) and the optional match
+// classifier (matchHead.ts). Weights are explicit tf.Variables, identical on every backend.
 
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
-import { imageEncoderForward, imageEncoderSpecs } from './imageEncoder';
-import { l2Normalize, type ConvImpl } from './layers';
+import { conv1d3, conv3x3s2, dense, l2Normalize, layerNorm, maskedMean, oneHotFloat, tokenMask, type ConvImpl } from './layers';
 import { matchHeadForward, matchHeadSpecs } from './matchHead';
 import {
-  constant, createParams, ModelError, readParams, writeParams,
+  constant, createVariable, glorot, ModelError, readParams, writeParams,
   type ParamSpec, type Params, type SerializedTensor, type WeightSpec,
 } from './params';
-import { textEncoderForward, textEncoderSpecs } from './textEncoder';
 
 export const LOGIT_SCALE_INIT = Math.log(1 / 0.07);
 export const LOGIT_SCALE_MAX = Math.log(100);
 
-export interface ClipModelOptions {
-  convImpl?: ConvImpl; // default 'conv2d'; 'im2col' where Conv2DBackpropFilter is missing (wasm)
+// openai/CLIP's preprocessing constants (RGB), applied inside the image tower.
+export const IMAGE_MEAN = [0.48145466, 0.4578275, 0.40821073];
+export const IMAGE_STD = [0.26862954, 0.26130258, 0.27577711];
+
+// ---------------------------------------------------------------------------------------------
+// Weights. declareWeights names every parameter once; `param` turns a spec into what the caller
+// needs (the spec itself for weightSpecs, a fresh variable for create). Call order = file order.
+
+interface Linear<W> { kernel: W; bias: W } // x @ kernel + bias
+interface Norm<W> { gamma: W; beta: W } // LayerNorm
+interface Block<W> { ln1: Norm<W>; qkv: Linear<W>; out: Linear<W>; ln2: Norm<W>; fc: Linear<W>; proj: Linear<W> }
+
+type TextBody<W> =
+  | { kind: 'bow' }
+  | { kind: 'conv'; convs: Linear<W>[] }
+  | { kind: 'transformer'; pos: W; blocks: Block<W>[]; lnFinal: Norm<W> };
+
+interface ClipWeights<W> {
+  image: { convs: Linear<W>[]; fc: Linear<W> | null; proj: Linear<W> };
+  text: { embedding: W; body: TextBody<W>; proj: Linear<W> };
+  logitScale: W;
 }
 
-/** Every parameter of a model for `config` and a vocabulary of `vocabSize` words, in a fixed order. */
-export function clipParamSpecs(config: TrainConfig, vocabSize: number): ParamSpec[] {
-  return [
-    ...imageEncoderSpecs(config),
-    ...textEncoderSpecs(config, vocabSize),
-    constant('logit_scale', [], LOGIT_SCALE_INIT),
-    ...matchHeadSpecs(config.embedDim, config.matchHidden),
-  ];
+function declareWeights<W>(config: TrainConfig, vocabSize: number, param: (spec: ParamSpec) => W): ClipWeights<W> {
+  // A dense layer, or a conv whose kernel has the leading axes `taps` ([3, 3] for 3x3), glorot + zeros.
+  const linear = (name: string, fanIn: number, fanOut: number, taps: number[] = []): Linear<W> => {
+    const k = taps.reduce((a, b) => a * b, 1);
+    return {
+      kernel: param(glorot(`${name}.kernel`, [...taps, fanIn, fanOut], k * fanIn, k * fanOut)),
+      bias: param(constant(`${name}.bias`, [fanOut], 0)),
+    };
+  };
+  const norm = (name: string, C: number): Norm<W> => ({
+    gamma: param(constant(`${name}.gamma`, [C], 1)),
+    beta: param(constant(`${name}.beta`, [C], 0)),
+  });
+  const layers = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const { convChannels, imageWidth, textWidth: C, textLayers, embedDim: D } = config;
+
+  // Image tower: conv3x3/2 kernels [3, 3, Cin, Cout], optional hidden dense, projection to D.
+  const convs = convChannels.map((cout, i) => linear(`image.conv${i}`, i === 0 ? 3 : convChannels[i - 1], cout, [3, 3]));
+  const pooled = convChannels[convChannels.length - 1];
+  const fc = imageWidth > 0 ? linear('image.fc', pooled, imageWidth) : null;
+  const image = { convs, fc, proj: linear('proj.image', imageWidth > 0 ? imageWidth : pooled, D) };
+
+  // Text tower: token embeddings [V, C], the encoder body, projection to D.
+  const embedding = param(glorot('text.embedding', [vocabSize, C], vocabSize, C));
+  let body: TextBody<W> = { kind: 'bow' };
+  if (config.textEncoder === 'conv') {
+    body = { kind: 'conv', convs: layers(textLayers).map((i) => linear(`text.conv${i}`, C, C, [3])) }; // kernels [3, C, C]
+  } else if (config.textEncoder === 'transformer') {
+    const pos = param({ name: 'text.pos_embedding', shape: [config.maxTokens, C], init: { kind: 'uniform', limit: 0.02 } });
+    const blocks = layers(textLayers).map((i): Block<W> => ({
+      ln1: norm(`text.block${i}.ln1`, C),
+      qkv: linear(`text.block${i}.attn.qkv`, C, 3 * C),
+      out: linear(`text.block${i}.attn.out`, C, C),
+      ln2: norm(`text.block${i}.ln2`, C),
+      fc: linear(`text.block${i}.mlp.fc`, C, 4 * C),
+      proj: linear(`text.block${i}.mlp.proj`, 4 * C, C),
+    }));
+    body = { kind: 'transformer', pos, blocks, lnFinal: norm('text.ln_final', C) };
+  }
+  const text = { embedding, body, proj: linear('proj.text', C, D) };
+
+  return { image, text, logitScale: param(constant('logit_scale', [], LOGIT_SCALE_INIT)) };
+}
+
+/** Every parameter of a model for `config` and `vocabSize` words, in stored order (the match head's last). */
+function clipParamSpecs(config: TrainConfig, vocabSize: number): ParamSpec[] {
+  const specs: ParamSpec[] = [];
+  declareWeights(config, vocabSize, (spec) => specs.push(spec));
+  return [...specs, ...matchHeadSpecs(config.embedDim, config.matchHidden)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image tower: pixels in 0..1 -> CLIP mean/std -> conv3x3/2 + ReLU stack -> global average pool
+// -> [dense + ReLU] -> projection (not yet normalised).
+
+type Weights = ClipWeights<tf.Variable>;
+
+/** images [B, S, S, 3] in 0..1 -> [B, D] */
+function imageTower(w: Weights['image'], images: tf.Tensor4D, impl: ConvImpl): tf.Tensor2D {
+  const mean = tf.tensor1d(IMAGE_MEAN);
+  const invStd = tf.tensor1d(IMAGE_STD.map((s) => 1 / s));
+  let x = tf.mul(tf.sub(images, mean), invStd) as tf.Tensor4D; // [B, S, S, 3]
+  for (const conv of w.convs) x = tf.relu(conv3x3s2(x, conv.kernel, conv.bias, impl)); // [B, S/2^(i+1), .., C_i]
+  let h = tf.mean(x, [1, 2]) as tf.Tensor2D; // [B, C_last] global average pool
+  if (w.fc) h = tf.relu(dense(h, w.fc.kernel, w.fc.bias)); // [B, imageWidth]
+  return dense(h, w.proj.kernel, w.proj.bias); // [B, D]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text tower: token ids (float32 whole numbers, PAD = 0) -> embedding as a one-hot matMul ->
+// body -> mean over non-PAD positions -> projection (not yet normalised).
+
+/** tokens [B, T] float ids -> [B, D] */
+function textTower(w: Weights['text'], tokens: tf.Tensor2D, heads: number): tf.Tensor2D {
+  const [B, T] = tokens.shape;
+  const [V, C] = w.embedding.shape;
+  const mask = tokenMask(tokens); // [B, T]
+  const oneHot = oneHotFloat(tf.reshape(tokens, [B * T]), V); // [B*T, V]
+  let pooled: tf.Tensor2D; // [B, C]
+  if (w.body.kind === 'bow') {
+    // Mean of embeddings = (mean of one-hots) @ E: one [B, V] x [V, C] matMul instead of [B*T, V] x [V, C].
+    const counts = maskedMean(tf.reshape(oneHot, [B, T, V]), mask); // [B, V]
+    pooled = tf.matMul(counts, w.embedding as tf.Tensor2D);
+  } else {
+    const m3 = tf.expandDims(mask, 2); // [B, T, 1]
+    let h = tf.mul(tf.reshape(tf.matMul(oneHot, w.embedding as tf.Tensor2D), [B, T, C]), m3) as tf.Tensor3D; // [B, T, C], PAD rows 0
+    if (w.body.kind === 'conv') {
+      // Residual 1-D convs; PAD positions stay 0, so a caption reads the same whatever padding follows it.
+      for (const conv of w.body.convs) h = tf.add(h, tf.mul(tf.relu(conv1d3(h, conv.kernel, conv.bias)), m3));
+    } else {
+      h = transformer(w.body, h, mask, heads);
+    }
+    pooled = maskedMean(h, mask);
+  }
+  return dense(pooled, w.proj.kernel, w.proj.bias); // [B, D]
+}
+
+// A small pre-LayerNorm transformer (nanoGPT's Block without the causal mask): positional
+// embeddings, multi-head self-attention that ignores PAD keys, ReLU MLP.
+
+/** h [B, T, C] token embeddings, mask [B, T] (1 = token) -> [B, T, C] */
+function transformer(w: Extract<TextBody<tf.Variable>, { kind: 'transformer' }>, h: tf.Tensor3D, mask: tf.Tensor2D, heads: number): tf.Tensor3D {
+  const [B, T] = mask.shape;
+  const keyBias = tf.reshape(tf.mul(tf.sub(mask, 1), 1e9), [B, 1, 1, T]); // 0 for tokens, -1e9 for PAD keys
+  let x = tf.add(h, w.pos) as tf.Tensor3D;
+  for (const b of w.blocks) {
+    x = tf.add(x, attention(b, layerNorm(x, b.ln1.gamma, b.ln1.beta), keyBias, heads));
+    x = tf.add(x, mlp(b, layerNorm(x, b.ln2.gamma, b.ln2.beta)));
+  }
+  return layerNorm(x, w.lnFinal.gamma, w.lnFinal.beta);
+}
+
+/** x [B, T, C] -> [B, T, C] */
+function attention(b: Block<tf.Variable>, x: tf.Tensor3D, keyBias: tf.Tensor, heads: number): tf.Tensor3D {
+  const [B, T, C] = x.shape;
+  const hs = C / heads;
+  const qkv = dense(tf.reshape(x, [B * T, C]), b.qkv.kernel, b.qkv.bias); // [B*T, 3C]
+  const split = (i: number) => tf.transpose(tf.reshape(tf.slice(qkv, [0, i * C], [B * T, C]), [B, T, heads, hs]), [0, 2, 1, 3]); // [B, nh, T, hs]
+  const [q, k, v] = [split(0), split(1), split(2)];
+  const att = tf.softmax(tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hs)), keyBias)); // [B, nh, T, T]
+  const y = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B * T, C]) as tf.Tensor2D; // [B*T, C]
+  return tf.reshape(dense(y, b.out.kernel, b.out.bias), [B, T, C]);
+}
+
+/** x [B, T, C] -> [B, T, C] */
+function mlp(b: Block<tf.Variable>, x: tf.Tensor3D): tf.Tensor3D {
+  const [B, T, C] = x.shape;
+  const h = tf.relu(dense(tf.reshape(x, [B * T, C]), b.fc.kernel, b.fc.bias)); // [B*T, 4C]
+  return tf.reshape(dense(h, b.proj.kernel, b.proj.bias), [B, T, C]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model.
+
+export interface ClipModelOptions {
+  convImpl?: ConvImpl; // default 'conv2d'; 'im2col' where Conv2DBackpropFilter is missing (wasm)
 }
 
 export class ClipModel {
@@ -37,7 +184,8 @@ export class ClipModel {
   private constructor(
     readonly config: TrainConfig,
     readonly vocabSize: number,
-    private readonly params: Map<string, tf.Variable>,
+    private readonly w: Weights,
+    private readonly params: Map<string, tf.Variable>, // every weight by name, in stored order
     convImpl: ConvImpl,
   ) {
     this.convImpl = convImpl;
@@ -50,11 +198,19 @@ export class ClipModel {
 
   /** A freshly initialised model (seeded by config.seed). */
   static create(config: TrainConfig, vocabSize: number, opts: ClipModelOptions = {}): ClipModel {
-    return new ClipModel(config, vocabSize, createParams(clipParamSpecs(config, vocabSize), config.seed), opts.convImpl ?? 'conv2d');
+    const params = new Map<string, tf.Variable>();
+    const make = (spec: ParamSpec) => {
+      const v = createVariable(spec, config.seed);
+      params.set(spec.name, v);
+      return v;
+    };
+    const w = declareWeights(config, vocabSize, make);
+    matchHeadSpecs(config.embedDim, config.matchHidden).forEach(make);
+    return new ClipModel(config, vocabSize, w, params, opts.convImpl ?? 'conv2d');
   }
 
   get logitScale(): tf.Variable {
-    return this.params.get('logit_scale')!;
+    return this.w.logitScale;
   }
 
   get hasMatchHead(): boolean {
@@ -67,7 +223,7 @@ export class ClipModel {
     if (images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
       throw new ModelError('bad-input', `encodeImage: expected images [B, ${S}, ${S}, 3], found ${JSON.stringify(images.shape)}`);
     }
-    return tf.tidy(() => l2Normalize(imageEncoderForward(this.params, this.config, images, this.convImpl)));
+    return tf.tidy(() => l2Normalize(imageTower(this.w.image, images, this.convImpl)));
   }
 
   /** tokens [B, T] float32 token ids (PAD = 0) -> [B, D] unit rows */
@@ -77,7 +233,7 @@ export class ClipModel {
       throw new ModelError('bad-input',
         `encodeText: expected float32 tokens [B, ${T}], found ${tokens.dtype} ${JSON.stringify(tokens.shape)}`);
     }
-    return tf.tidy(() => l2Normalize(textEncoderForward(this.params, this.config, tokens)));
+    return tf.tidy(() => l2Normalize(textTower(this.w.text, tokens, this.config.textHeads)));
   }
 
   /** img [B, D], txt [N, D] unit rows -> logitsPerImage [B, N] = exp(logit_scale) * img @ txt^T, logitsPerText its transpose */

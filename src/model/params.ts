@@ -1,5 +1,5 @@
-// Named parameters: the spec list (name, shape, init) that defines a model's weights, seeded
-// initialisation, and the plain-array form weights take in checkpoints and exported files.
+// Named parameters as data: a weight's spec (name, shape, init), its seeded initialisation, and
+// the plain-array form weights take in checkpoints and exported files. The names live in clip.ts.
 import { LabError } from '../errors';
 import * as tf from '@tensorflow/tfjs';
 import { hashString, mulberry32 } from '../data/random';
@@ -66,14 +66,10 @@ export function initialValues(spec: ParamSpec, seed: number): Float32Array {
   return values;
 }
 
-/** Fresh trainable variables for the specs, in spec order. */
-export function createParams(specs: readonly ParamSpec[], seed: number): Map<string, tf.Variable> {
-  const params = new Map<string, tf.Variable>();
-  for (const spec of specs) {
-    // Variables get TF.js's own unique names: two models may share our readable names.
-    params.set(spec.name, tf.tidy(() => tf.variable(tf.tensor(initialValues(spec, seed), spec.shape, 'float32'), true)));
-  }
-  return params;
+/** A fresh trainable variable for one spec. */
+export function createVariable(spec: ParamSpec, seed: number): tf.Variable {
+  // Variables get TF.js's own unique names: two models may share our readable names.
+  return tf.tidy(() => tf.variable(tf.tensor(initialValues(spec, seed), spec.shape, 'float32'), true));
 }
 
 /** Reads variables back as plain arrays (async: a GPU readback must not block). */

@@ -1,14 +1,10 @@
 // Typed storage errors: what the UI shows when IndexedDB refuses a write or a record is missing.
+import { LabError } from '../errors';
 
 export type StorageErrorCode = 'quota' | 'not-found' | 'write-failed' | 'read-failed' | 'version';
 
-export class StorageError extends Error {
-  readonly code: StorageErrorCode;
-  constructor(code: StorageErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StorageError';
-    this.code = code;
-  }
+export class StorageError extends LabError<StorageErrorCode> {
+  override readonly name = 'StorageError';
 }
 
 /** True for the DOMExceptions browsers throw when the origin's storage quota is exhausted. */

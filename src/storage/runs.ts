@@ -79,10 +79,6 @@ export async function loadCheckpoint(id: string): Promise<Checkpoint> {
   return ckpt;
 }
 
-export async function hasCheckpoint(id: string): Promise<boolean> {
-  return (await get(ckptKey(id), runStore())) !== undefined;
-}
-
 export async function deleteRun(id: string): Promise<void> {
   await del(metaKey(id), runStore());
   await delMany([ckptKey(id)], runStore());

@@ -44,7 +44,8 @@ async function probeWebGpu(): Promise<AdapterProbe> {
 let wasmConfigured = false;
 function configureWasm() {
   if (wasmConfigured) return;
-  // Threaded wasm hung in a Vite production build (../shared/TFJS-NOTES.md): use SIMD, one thread.
+  // Threaded wasm in a Vite production build threw `ReferenceError: e is not defined` in its worker and
+  // setBackend('wasm') hung (TF.js 4.22): use SIMD, one thread.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   setWasmPaths({
     'tfjs-backend-wasm.wasm': wasmUrl,

@@ -2,6 +2,7 @@
 // and the versioned Checkpoint (config, vocab, data-order cursor, weights, optimizer state).
 import { LabError } from '../errors';
 import type { TrainConfig } from '../config';
+import type { RetrievalMetrics } from '../model/metrics';
 import type { SerializedTensor } from '../model/params';
 
 export type { SerializedTensor } from '../model/params';
@@ -23,19 +24,12 @@ export interface StepMetrics {
   msPerStep: number; // wall time per step over the steps since the last report
 }
 
-export interface RetrievalScores {
-  r1: number;
-  r5: number;
-  r10: number;
-  medianRank: number;
-}
-
 export interface EvalMetrics {
   step: number;
   epoch: number; // the epoch that just ended, 0-based
   valLoss: number; // clipLoss over val batches (one caption per image per batch)
-  i2t: RetrievalScores; // image query: a hit when ANY of its captions is retrieved
-  t2i: RetrievalScores; // caption query: its one image
+  i2t: RetrievalMetrics; // image query: a hit when ANY of its captions is retrieved
+  t2i: RetrievalMetrics; // caption query: its one image
   matchAcc: number | null; // balanced, threshold P = 0.5; null without a match classifier
   auc: number | null;
   images: number; // val images evaluated
@@ -73,7 +67,8 @@ export interface TrainCallbacks {
   onCheckpoint?(c: Checkpoint): void | Promise<void>;
 }
 
-export type TrainErrorCode = 'no-train-data' | 'bad-data' | 'resume-mismatch' | 'bad-checkpoint' | 'not-finite';
+// 'device-lost': the WebGPU device was lost mid-run (the train worker's lost-GPU error).
+export type TrainErrorCode = 'no-train-data' | 'bad-data' | 'resume-mismatch' | 'bad-checkpoint' | 'not-finite' | 'device-lost';
 
 export class TrainError extends LabError<TrainErrorCode> {
   override readonly name = 'TrainError';

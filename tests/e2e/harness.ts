@@ -10,7 +10,10 @@ import { preview, type PreviewServer } from 'vite';
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 export { SHARED_DATASETS } from '../datasets';
 
-/** Console messages that mean WebGPU silently dropped work (see ../shared/TFJS-NOTES.md). */
+/**
+ * Console messages that mean WebGPU silently dropped work: a shader that fails to compile drops
+ * the whole batched submission and unrelated ops read stale buffers, without throwing (tfjs#8638).
+ */
 const FATAL_CONSOLE = [/Error while parsing WGSL/i, /Invalid ComputePipeline/i];
 
 export function chromiumPath(): string {

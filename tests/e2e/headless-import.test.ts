@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { trainFolder } from '../../src/train/node/headless';
+import { trainFolder } from '../../cli/headless';
 import { openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
 import { itWithData } from '../datasets';
 

@@ -1,11 +1,11 @@
 // Decides which caption format a file is in from its name and first non-blank line, and
 // which files in a dropped folder are worth trying as caption files at all.
+import { baseName } from '../sniff';
 import { isSplitListFile } from '../splits';
 import { CaptionParseError } from './errors';
 import { guessDelimiter } from './delimited';
 import { isFlickr30kHeader } from './flickr30k';
 import { TOKEN_LINE } from './flickr8kToken';
-import { baseName } from './text';
 import type { CaptionFormat } from './types';
 
 const CANDIDATE_EXT = /\.(txt|csv|tsv|json|jsonl)$/i;

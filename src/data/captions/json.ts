@@ -1,8 +1,8 @@
 // JSON caption files: COCO `captions_*.json` ({images, annotations}) and JSON Lines, one
 // {image, caption} object per line using the same key names as generic CSV headers.
+import { baseName } from '../sniff';
 import { CaptionParseError } from './errors';
 import {
-  baseName,
   CAPTION_KEYS,
   findColumn,
   IMAGE_KEYS,

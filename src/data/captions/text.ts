@@ -1,5 +1,6 @@
 // Small text helpers shared by every caption parser: BOM and line-ending normalisation,
-// base file names, split-value and column-name lookup, and turning rows into a result.
+// split-value and column-name lookup, and turning rows into a result.
+import { baseName } from '../sniff';
 import type { CaptionRecord, Split } from '../types';
 import { CaptionParseError } from './errors';
 import type { CaptionFormat, ParsedCaptions, ParseIssue } from './types';
@@ -8,13 +9,6 @@ import type { CaptionFormat, ParsedCaptions, ParseIssue } from './types';
 export function normaliseText(text: string): string {
   const noBom = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   return noBom.indexOf('\r') === -1 ? noBom : noBom.replace(/\r\n?/g, '\n');
-}
-
-/** "images/train/a.jpg" or "C:\\x\\a.jpg" -> "a.jpg". */
-export function baseName(path: string): string {
-  const trimmed = path.trim();
-  const cut = Math.max(trimmed.lastIndexOf('/'), trimmed.lastIndexOf('\\'));
-  return cut === -1 ? trimmed : trimmed.slice(cut + 1);
 }
 
 /** Column / key names accepted for the image, caption and split fields (case-insensitive, in order of preference). */

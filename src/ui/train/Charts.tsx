@@ -4,7 +4,8 @@
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { EvalMetrics, StepMetrics } from '../../train/types';
-import { downsample, smooth } from './series';
+import { downsample } from '../../io/modelFileMetadata';
+import { smooth } from './series';
 
 const W = 400;
 const H = 210;

@@ -1,7 +1,7 @@
 // The pure ingestion planner: which files are images, captions, split lists or ignored; how
 // captions meet images by base name; what the report says about everything that was skipped.
 import { describe, expect, it } from 'vitest';
-import { IngestPlanError, planIngest, textFilesToRead, type FolderEntry, type IngestPlan } from '../../../src/ingest/plan';
+import { IngestPlanError, ingestReport, planIngest, textFilesToRead, type FolderEntry, type IngestPlan } from '../../../src/ingest/plan';
 
 /** A folder: image paths (size 1000), plus text files with their contents. */
 function folder(images: string[], texts: Record<string, string> = {}, others: string[] = []) {
@@ -217,5 +217,26 @@ describe('planIngest: errors', () => {
   it('an image in two split lists fails naming both', () => {
     const f = folder(['a.jpg'], { 'captions.txt': kaggle('a.jpg,A.'), 'Flickr_8k.trainImages.txt': 'a.jpg', 'Flickr_8k.testImages.txt': 'a.jpg' });
     expect(() => plan(f)).toThrow(/a\.jpg is also listed in/);
+  });
+});
+
+describe('ingestReport', () => {
+  const p = plan(folder(['I/a.jpg', 'I/b.jpg', 'I/c.jpg', 'I/d.jpg'], { 'captions.txt': kaggle('a.jpg,A dog.', 'b.jpg,A cat.', 'b.jpg,Two cats.', 'c.jpg,A bird.', 'x.jpg,Gone.') }));
+
+  it('counts what was kept: corrupt images leave the caption, split and histogram counts', () => {
+    const r = ingestReport(p, { stored: 2, corrupt: [{ name: 'I/c.jpg', reason: 'corrupt' }], processed: 3, seconds: 2 });
+    expect(r).toMatchObject({
+      images: 2, captions: 3, captionsPerImage: { 1: 1, 2: 1 }, corrupt: [{ name: 'I/c.jpg', reason: 'corrupt' }],
+      imagesWithoutCaptions: ['d.jpg'], missingImageCaptions: 1, imagesPerSecond: 1.5, seconds: 2,
+    });
+    expect(r.splitCounts.train + r.splitCounts.val + r.splitCounts.test).toBe(2);
+  });
+
+  it('passes the plan\'s accounting through unchanged', () => {
+    const r = ingestReport(p, { stored: 3, corrupt: [], processed: 3, seconds: 1 });
+    for (const key of ['format', 'captionFile', 'missingImages', 'ignored', 'duplicates', 'parseIssues', 'splitSource', 'splitListAbsent'] as const) {
+      expect(r[key]).toEqual(p[key]);
+    }
+    expect(r.captions).toBe(4);
   });
 });

@@ -4,14 +4,10 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { SPLIT_CODE, type TrainingSet } from '../../data/types';
-import { planIngest, textFilesToRead, type FolderEntry, type IngestPlan } from '../../ingest/plan';
+import { SPLIT_CODE, type TrainingSet } from '../src/data/types';
+import { INGEST_SPLIT_SEED, STORED_IMAGE_SIZE } from '../src/ingest/constants';
+import { planIngest, textFilesToRead, type FolderEntry, type IngestPlan } from '../src/ingest/plan';
 import { decodeImageFile } from './image';
-
-/** The side ingestion stores images at (src/ingest/run.ts STORED_IMAGE_SIZE; a unit test checks they agree). */
-export const STORED_SIDE = 128;
-/** The seed ingestion's seeded split uses (src/ingest/run.ts SPLIT_SEED), so Node and the page split alike. */
-export const INGEST_SPLIT_SEED = 42;
 
 export interface FolderLoadProgress {
   done: number;
@@ -43,13 +39,13 @@ export function listFolder(dir: string): FolderEntry[] {
 
 /**
  * Reads, plans and decodes a dataset folder. `limit` keeps only the first N planned images (by name),
- * for quick runs; `size` is the stored side (default STORED_SIDE, as the page stores).
+ * for quick runs; `size` is the stored side (default STORED_IMAGE_SIZE, as the page stores).
  */
 export function loadFolder(
   dir: string,
   opts: { size?: number; limit?: number; onProgress?: (p: FolderLoadProgress) => void } = {},
 ): LoadedFolder {
-  const size = opts.size ?? STORED_SIDE;
+  const size = opts.size ?? STORED_IMAGE_SIZE;
   const entries = listFolder(dir);
   const texts = new Map(textFilesToRead(entries).map((e) => [e.path, readFileSync(join(dir, e.path), 'utf8')]));
   const plan = planIngest(entries, texts, INGEST_SPLIT_SEED);

@@ -3,13 +3,13 @@
 // evaluates on val at the end, and encodes the result with encodeModelFile so the page imports it.
 
 import { writeFileSync } from 'node:fs';
-import { withOverrides, type PresetName, type TrainConfig } from '../../config';
-import { encodeModelFile } from '../../io/modelFile';
-import { ClipModel } from '../../model/clip';
-import { evaluate } from '../evaluate';
-import { prepareData } from '../prepare';
-import { runTraining } from '../trainer';
-import type { Checkpoint, EvalMetrics, StepMetrics, TrainPhase } from '../types';
+import { withOverrides, type PresetName, type TrainConfig } from '../src/config';
+import { encodeModelFile } from '../src/io/modelFile';
+import { ClipModel } from '../src/model/clip';
+import { evaluate } from '../src/train/evaluate';
+import { prepareData } from '../src/train/prepare';
+import { runTraining } from '../src/train/trainer';
+import type { Checkpoint, EvalMetrics, StepMetrics, TrainPhase } from '../src/train/types';
 import { setupNodeBackend, type NodeBackendInfo } from './backend';
 import { loadFolder, type LoadedFolder } from './dataset';
 

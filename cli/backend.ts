@@ -7,8 +7,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { ConvImpl } from '../../model/layers';
-import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../matMulGrad';
+import { LabError } from '../src/errors';
+import type { ConvImpl } from '../src/model/layers';
+import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../src/train/matMulGrad';
 
 export type NodeBackendName = 'cpu' | 'wasm' | 'webgpu';
 export const NODE_BACKENDS: readonly NodeBackendName[] = ['wasm', 'cpu', 'webgpu'];
@@ -19,13 +20,10 @@ export interface NodeBackendInfo {
   detail: string; // e.g. "wasm SIMD, 1 thread" or the WebGPU adapter
 }
 
-export class NodeBackendError extends Error {
+export type NodeBackendErrorCode = 'unknown-backend' | 'unavailable';
+
+export class NodeBackendError extends LabError<NodeBackendErrorCode> {
   override readonly name = 'NodeBackendError';
-  readonly code: 'unknown-backend' | 'unavailable';
-  constructor(code: NodeBackendError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 const require = createRequire(import.meta.url);
@@ -37,7 +35,10 @@ export function wasmDistDir(): string {
 
 type GpuAdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string };
 
-/** Installs navigator.gpu from the `webgpu` package (see ../shared/TFJS-NOTES.md); the adapter's name. */
+/**
+ * Installs navigator.gpu from the `webgpu` package (Dawn) and returns the adapter's name. Node 20
+ * has no navigator, so Dawn's globals and a navigator must be set before the backend is imported.
+ */
 async function installDawn(): Promise<string> {
   const pkg = 'webgpu'; // optional: not a dependency of the app
   let dawn: { create(flags: string[]): unknown; globals: Record<string, unknown> };
@@ -50,7 +51,7 @@ async function installDawn(): Promise<string> {
   const gpu = dawn.create([]) as { requestAdapter(): Promise<{ info?: GpuAdapterInfo } | null> };
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   const adapter = await gpu.requestAdapter().catch(() => null);
-  if (!adapter) throw new NodeBackendError('unavailable', 'webgpu in Node: Dawn found no adapter (no usable Vulkan driver; Mesa 25 lavapipe works, see ../shared/TFJS-NOTES.md)');
+  if (!adapter) throw new NodeBackendError('unavailable', 'webgpu in Node: Dawn found no adapter (no usable Vulkan driver: Mesa 25 lavapipe works, Debian bookworm Mesa 22.3 does not; see .ci/lavapipe.sh)');
   const info = adapter.info ?? {};
   return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
 }

@@ -2,7 +2,7 @@
 // every transpose combination, rank 2 and rank 3, on cpu and on wasm.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { setupNodeBackend } from '../../../src/train/node/backend';
+import { setupNodeBackend } from '../../../cli/backend';
 import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../../src/train/matMulGrad';
 
 afterAll(async () => {

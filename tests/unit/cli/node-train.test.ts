@@ -1,15 +1,16 @@
 // The headless trainer end to end on real photos: flickr8k-originals (JPEG, token captions,
 // seeded split) for a few steps on wasm, then the model file it wrote must decode as the page's.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeModelFile } from '../../../src/io/modelFile';
 import { ClipModel } from '../../../src/model/clip';
-import { NodeBackendError, setupNodeBackend } from '../../../src/train/node/backend';
-import { INGEST_SPLIT_SEED, loadFolder, STORED_SIDE } from '../../../src/train/node/dataset';
-import { trainFolder } from '../../../src/train/node/headless';
+import { NodeBackendError, setupNodeBackend } from '../../../cli/backend';
+import { loadFolder } from '../../../cli/dataset';
+import { STORED_IMAGE_SIZE } from '../../../src/ingest/constants';
+import { trainFolder } from '../../../cli/headless';
 import { datasetPath, describeWithData, itWithData } from '../../datasets';
 
 const ORIGINALS = datasetPath('flickr8k-originals');
@@ -20,14 +21,6 @@ afterAll(async () => {
 });
 
 describe('Node dataset loading', () => {
-  it('stores at the side and splits with the seed that ingestion uses', () => {
-    // Read from the source: ingestion's module imports IndexedDB storage and workers.
-    const dir = resolve(__dirname, '../../../src/ingest');
-    const source = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
-    expect(Number(/STORED_IMAGE_SIZE = (\d+)/.exec(source)?.[1])).toBe(STORED_SIDE);
-    expect(Number(/SPLIT_SEED = (\d+)/.exec(source)?.[1])).toBe(INGEST_SPLIT_SEED);
-  });
-
   itWithData('flickr8k-originals')('reads flickr8k-originals: token captions, nested folders, seeded split by image', () => {
     const { set, plan, skipped } = loadFolder(ORIGINALS, { limit: 10 });
     expect(plan.captionFile).toBe('Flickr8k_text/Flickr8k.token.txt');
@@ -36,7 +29,7 @@ describe('Node dataset loading', () => {
     expect(skipped).toEqual([]);
     expect(set.imageNames).toHaveLength(10);
     expect(set.captions).toHaveLength(50);
-    expect(set.pixels.length).toBe(10 * STORED_SIDE * STORED_SIDE * 3);
+    expect(set.pixels.length).toBe(10 * STORED_IMAGE_SIZE * STORED_IMAGE_SIZE * 3);
     expect(set.imageNames).toEqual([...set.imageNames].sort());
   });
 });

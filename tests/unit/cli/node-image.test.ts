@@ -4,7 +4,8 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { ImageDecodeError } from '../../../src/data/decode';
-import { applyOrientation, centreCropResize, decodeImageFile, decodeRgb, jpegOrientation, type RgbImage } from '../../../src/train/node/image';
+import { applyOrientation, decodeImageFile, decodeRgb, jpegOrientation } from '../../../cli/image';
+import type { RgbImage } from '../../../src/data/rgb';
 
 /** A w x h image whose pixel (x, y) is [x, y, 7]. */
 function coords(w: number, h: number): RgbImage {
@@ -56,26 +57,6 @@ describe('applyOrientation', () => {
     expect([out.width, out.height]).toEqual(size);
     expect(at(out, topLeftAt[0], topLeftAt[1])).toEqual([0, 0, 7]);
     expect(at(out, topRightAt[0], topRightAt[1])).toEqual([2, 0, 7]);
-  });
-});
-
-describe('centreCropResize', () => {
-  it('keeps a flat colour flat and crops the centre square', () => {
-    const img: RgbImage = { width: 6, height: 4, data: new Uint8Array(6 * 4 * 3).fill(90) };
-    expect([...new Set(centreCropResize(img, 3))]).toEqual([90]);
-    // 6x4 -> centre 4x4 starts at x = 1: a 4x4 -> 4x4 resample is the identity on that square.
-    const out = centreCropResize(coords(6, 4), 4);
-    expect([...out.subarray(0, 3)]).toEqual([1, 0, 7]);
-    expect([...out.subarray((3 * 4 + 3) * 3, (3 * 4 + 3) * 3 + 3)]).toEqual([4, 3, 7]);
-  });
-  it('averages areas: 4x4 -> 2x2 takes the mean of each 2x2 block', () => {
-    const out = centreCropResize(coords(4, 4), 2);
-    expect([...out]).toEqual([1, 1, 7, 3, 1, 7, 1, 3, 7, 3, 3, 7].map((v) => v)); // means 0.5 -> round half up
-  });
-  it('handles an odd crop offset (fractional, as the canvas crop)', () => {
-    // Square [0.5, 4.5) x [0, 4): x is half of pixel 0, pixels 1..3, half of pixel 4 -> mean 2; mean y 1.5 -> 2.
-    expect([...centreCropResize(coords(5, 4), 1)]).toEqual([2, 2, 7]);
-    expect([...centreCropResize(coords(6, 4), 1)]).toEqual([3, 2, 7]); // [1, 5): mean x = 2.5 -> 3
   });
 });
 

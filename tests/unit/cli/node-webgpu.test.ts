@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { withOverrides } from '../../../src/config';
 import { renderSampleImage } from '../../../src/data/sample';
 import type { TrainingSet } from '../../../src/data/types';
-import { setupNodeBackend } from '../../../src/train/node/backend';
+import { setupNodeBackend } from '../../../cli/backend';
 import { runTraining } from '../../../src/train/trainer';
 
 function sampleSet(n: number, size: number): TrainingSet {

@@ -1,40 +1,22 @@
 // Image decoding for Node (the headless trainer and benchmarks): JPEG through jpeg-js, PNG through
-// pngjs, EXIF orientation applied, then the centre square area-averaged to a fixed side — the same
-// steps as the browser's preprocessImage (src/data/decode.ts), which draws on a canvas instead.
-// Differences from the browser: the resampling filter (exact area average here, Skia's
-// "high quality" canvas filter there), the JPEG decoder's rounding, colour management (none here;
+// pngjs, EXIF orientation applied, then the centre square resized to a fixed side by
+// src/data/rgb.ts — the same steps as the browser's preprocessImage (src/data/decode.ts), which
+// draws on a canvas instead. Differences from the browser: the resampling filter (exact area
+// average here, bilinear when enlarging; Skia's "high quality" canvas filter there), the JPEG decoder's rounding, colour management (none here;
 // Chromium converts embedded ICC profiles to sRGB) and PNG alpha (dropped here, not composited).
 // Measured (bench/preprocess.ts, BENCHMARKS.md): a mean of 1.7-3.3 levels apart at 128 px. Corrupt
 // JPEG scan data: jpeg-js may not draw Chromium's flat grey fill, so the damage check can miss it.
 
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
-import { flatBottomFraction, ImageDecodeError } from '../../data/decode';
-import { rejectReason, sniffImageType } from '../../data/sniff';
+import { flatBottomFraction, ImageDecodeError } from '../src/data/decode';
+import { centreCropResize, rgbaToRgb, type RgbImage } from '../src/data/rgb';
+import { rejectReason, sniffImageType } from '../src/data/sniff';
 
 export interface DecodedImage {
   pixels: Uint8Array; // [size, size, 3] RGB, centre crop of the upright image
   width: number; // upright original size
   height: number;
-}
-
-/** An RGB image of any size: data is [height, width, 3]. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
-}
-
-/** RGBA or RGB bytes -> RGB. */
-function toRgb(data: Uint8Array, width: number, height: number, channels: 3 | 4): RgbImage {
-  if (channels === 3) return { width, height, data };
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0, n = width * height; i < n; i++) {
-    rgb[3 * i] = data[4 * i];
-    rgb[3 * i + 1] = data[4 * i + 1];
-    rgb[3 * i + 2] = data[4 * i + 2];
-  }
-  return { width, height, data: rgb };
 }
 
 /**
@@ -100,62 +82,6 @@ export function applyOrientation(img: RgbImage, o: number): RgbImage {
   return { width: W, height: H, data: out };
 }
 
-/** Box-filter taps: source [start, start + span) split into `to` equal cells, weighted by overlap. */
-function areaTaps(start: number, span: number, to: number): { index: number[]; weight: number[] }[] {
-  const scale = span / to;
-  return Array.from({ length: to }, (_, o) => {
-    const a = start + o * scale;
-    const b = a + scale;
-    const index: number[] = [];
-    const weight: number[] = [];
-    for (let i = Math.floor(a); i < Math.ceil(b); i++) {
-      const overlap = Math.min(b, i + 1) - Math.max(a, i);
-      if (overlap > 1e-9) {
-        index.push(i);
-        weight.push(overlap / scale);
-      }
-    }
-    return { index, weight };
-  });
-}
-
-/**
- * The centre square of `img` (side min(w, h), fractional offset as the canvas crop) resampled to
- * size x size by area averaging (exact box filter; for enlargements it degrades to nearest).
- */
-export function centreCropResize(img: RgbImage, size: number): Uint8Array {
-  const side = Math.min(img.width, img.height);
-  const cols = areaTaps((img.width - side) / 2, side, size);
-  const rows = areaTaps((img.height - side) / 2, side, size);
-  const tmp = new Float32Array(img.height * size * 3); // horizontal pass: [height, size, 3]
-  for (let y = 0; y < img.height; y++) {
-    for (let x = 0; x < size; x++) {
-      const { index, weight } = cols[x];
-      let r = 0, g = 0, b = 0;
-      for (let k = 0; k < index.length; k++) {
-        const p = (y * img.width + index[k]) * 3;
-        r += img.data[p] * weight[k]; g += img.data[p + 1] * weight[k]; b += img.data[p + 2] * weight[k];
-      }
-      const q = (y * size + x) * 3;
-      tmp[q] = r; tmp[q + 1] = g; tmp[q + 2] = b;
-    }
-  }
-  const out = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    const { index, weight } = rows[y];
-    for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0;
-      for (let k = 0; k < index.length; k++) {
-        const q = (index[k] * size + x) * 3;
-        r += tmp[q] * weight[k]; g += tmp[q + 1] * weight[k]; b += tmp[q + 2] * weight[k];
-      }
-      const p = (y * size + x) * 3;
-      out[p] = Math.round(r); out[p + 1] = Math.round(g); out[p + 2] = Math.round(b);
-    }
-  }
-  return out;
-}
-
 /** Full-size upright RGB of a JPEG or PNG file; throws ImageDecodeError. */
 export function decodeRgb(bytes: Uint8Array, name: string): RgbImage {
   const reason = rejectReason(name, bytes.subarray(0, 64), bytes.length);
@@ -165,12 +91,12 @@ export function decodeRgb(bytes: Uint8Array, name: string): RgbImage {
     if (type === 'jpeg') {
       const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
       if (d.width < 1 || d.height < 1) throw new Error('image has no pixels');
-      return applyOrientation(toRgb(d.data, d.width, d.height, 3), jpegOrientation(bytes));
+      return applyOrientation({ width: d.width, height: d.height, data: d.data }, jpegOrientation(bytes));
     }
     if (type === 'png') {
       // pngjs expands palette, grey and 16-bit to 8-bit RGBA and composites nothing: alpha is dropped.
       const d = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return toRgb(new Uint8Array(d.data.buffer, d.data.byteOffset, d.data.byteLength), d.width, d.height, 4);
+      return { width: d.width, height: d.height, data: rgbaToRgb(d.data) };
     }
   } catch (err) {
     throw new ImageDecodeError('corrupt', `corrupt or truncated image data: ${(err as Error).message || 'decode error'}`);

@@ -5,7 +5,7 @@
 // The file written is the page's model export: the Train tab imports it.
 import { parseArgs } from 'node:util';
 import { PRESET_NAMES, type PresetName, type TextEncoderKind, type TrainConfig } from '../src/config';
-import { trainFolder } from '../src/train/node/headless';
+import { trainFolder } from './headless';
 
 const USAGE = 'usage: npm run train -- --data DIR --preset tiny|default|bench [--epochs N] [--steps N] [--out FILE] '
   + '[--backend wasm|cpu|webgpu] [--limit IMAGES] [--text-encoder bow|conv|transformer] [--seed N] [--every N]';
