@@ -9,8 +9,8 @@ import { topK } from '../model/retrieval';
 import { getDataset, getDatasetIndex, getPixels } from '../storage/datasets';
 import { getEmbeddingIndex, putEmbeddingIndex, EMBEDDING_INDEX_VERSION, type EmbeddingIndex } from '../storage/embeddings';
 import { getRun, loadCheckpoint, newRunId, RUN_FORMAT_VERSION, saveCheckpoint, type RunMeta } from '../storage/runs';
-import { selectBackend, type BackendChoice } from '../train/backend-browser';
-import { ModelSession } from '../train/modelSession';
+import { selectBackend, type BackendChoice } from '../workers/backend';
+import { ModelSession } from '../use/modelSession';
 import { PROTOCOL_VERSION, serializeError, type ImageInput, type LoadedModel, type ModelMethods, type ModelRequest, type ModelResponse } from './protocol';
 
 type Unversioned<T> = T extends unknown ? Omit<T, 'v'> : never;

@@ -3,8 +3,8 @@
 
 import type { BackendName, TrainConfig } from '../config';
 import type { EvalMetrics, StepMetrics, TrainPhase } from '../train/types';
-import type { BackendChoice, BackendInfo } from '../train/backend-browser';
-import type { ScoreRow, ZeroShotRow } from '../train/modelSession';
+import type { BackendChoice, BackendInfo } from '../workers/backend';
+import type { ScoreRow, ZeroShotRow } from '../use/modelSession';
 import type { Split } from '../data/types';
 
 export const PROTOCOL_VERSION = 1;

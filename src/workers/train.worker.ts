@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadTrainingSet } from '../storage/datasets';
 import { getRun, loadCheckpoint, putRun, saveCheckpoint, type RunMeta } from '../storage/runs';
-import { selectBackend } from '../train/backend-browser';
+import { selectBackend } from '../workers/backend';
 import { runTraining } from '../train/trainer';
 import type { Checkpoint } from '../train/types';
 import { PROTOCOL_VERSION, serializeError, type TrainRequest, type TrainResponse } from './protocol';
