@@ -8,7 +8,7 @@ import { decodeModelFile, describeModelFile, encodeModelFile } from '../io/model
 import { topK } from '../model/retrieval';
 import { getDataset, getDatasetIndex, getPixels } from '../storage/datasets';
 import { getEmbeddingIndex, putEmbeddingIndex, EMBEDDING_INDEX_VERSION, type EmbeddingIndex } from '../storage/embeddings';
-import { getRun, loadCheckpoint, newRunId, RUN_FORMAT_VERSION, saveCheckpoint, type RunMeta } from '../storage/runs';
+import { deleteRun, getRun, importRun, loadCheckpoint } from '../storage/runs';
 import { selectBackend, type BackendChoice } from '../workers/backend';
 import { ModelSession } from '../use/modelSession';
 import { PROTOCOL_VERSION, serializeError, type ImageInput, type LoadedModel, type ModelMethods, type ModelRequest, type ModelResponse } from './protocol';
@@ -108,15 +108,11 @@ const handlers: { [M in keyof ModelMethods]: (a: Parameters<ModelMethods[M]>[0],
   async importFile({ bytes, fileName, backend }) {
     await ensureBackend(backend);
     const ckpt = decodeModelFile(bytes); // validates everything before anything is replaced
-    const now = new Date().toISOString();
-    const runId = newRunId();
-    const meta: RunMeta = {
-      version: RUN_FORMAT_VERSION, id: runId, name: `${fileName} (imported)`, datasetId: null, datasetName: ckpt.datasetName,
-      preset: ckpt.config.preset, config: ckpt.config, backend: backendName, status: 'stopped', createdAt: now, updatedAt: now,
-      step: ckpt.step, epoch: ckpt.epoch, totalSteps: 0, bestValR1: null, source: 'imported',
-    };
-    const result = await install(ckpt, runId);
-    await saveCheckpoint(meta, ckpt);
+    const meta = await importRun(ckpt, { fileName, backend: backendName });
+    const result = await install(ckpt, meta.id).catch(async (err) => {
+      await deleteRun(meta.id); // a file the model cannot use leaves no run behind
+      throw err;
+    });
     return result;
   },
   async score({ image, captions }) {

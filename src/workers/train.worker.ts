@@ -3,7 +3,7 @@
 // checkpoints, and turns every failure (lost GPU device included) into an 'error' message.
 import * as tf from '@tensorflow/tfjs';
 import { loadTrainingSet } from '../storage/datasets';
-import { getRun, loadCheckpoint, putRun, saveCheckpoint, type RunMeta } from '../storage/runs';
+import { loadCheckpoint, saveCheckpoint, setRunStatus } from '../storage/runs';
 import { selectBackend } from '../workers/backend';
 import { runTraining } from '../train/trainer';
 import type { Checkpoint } from '../train/types';
@@ -28,7 +28,6 @@ function watchDeviceLoss() {
 async function start(req: Extract<TrainRequest, { type: 'start' }>) {
   abort = new AbortController();
   deviceLost = null;
-  let meta: RunMeta = await getRun(req.runId);
   const info = await selectBackend(req.backend);
   post({ type: 'backend', info });
   if (info.name === 'webgpu') watchDeviceLoss();
@@ -38,8 +37,7 @@ async function start(req: Extract<TrainRequest, { type: 'start' }>) {
   const trainCaptions = data.captions.filter((c) => data.imageSplit[c.image] === 0).length;
   const totalSteps = Math.max(1, Math.floor(trainCaptions / req.config.batchSize)) * req.config.epochs;
   post({ type: 'history', steps: resume?.history.steps ?? [], evals: resume?.history.evals ?? [], totalSteps });
-  meta = { ...meta, status: 'running', backend: info.name, totalSteps, error: undefined };
-  await putRun(meta);
+  let meta = await setRunStatus(req.runId, 'running', { backend: info.name, totalSteps });
 
   let saving = Promise.resolve();
   const final = await runTraining(data, req.config, {
@@ -55,7 +53,7 @@ async function start(req: Extract<TrainRequest, { type: 'start' }>) {
       onEval: (metrics) => post({ type: 'eval', metrics }),
       onCheckpoint: async (ckpt) => {
         saving = saving.then(async () => {
-          meta = await saveCheckpoint(meta, ckpt);
+          meta = await saveCheckpoint(req.runId, ckpt);
           post({ type: 'checkpoint', step: ckpt.step });
         });
         await saving;
@@ -65,9 +63,8 @@ async function start(req: Extract<TrainRequest, { type: 'start' }>) {
   await saving;
   if (deviceLost) throw Object.assign(new Error(`Training stopped: ${deviceLost}. Resume continues from the last checkpoint (step ${meta.step}).`), { code: 'device-lost' });
   const stopped = abort.signal.aborted;
-  meta = await saveCheckpoint(meta, final);
-  meta = { ...meta, status: stopped ? 'stopped' : 'done' };
-  await putRun(meta);
+  await saveCheckpoint(req.runId, final);
+  await setRunStatus(req.runId, stopped ? 'stopped' : 'done');
   post({ type: 'done', step: final.step, stopped });
 }
 
@@ -86,8 +83,7 @@ self.onmessage = (ev: MessageEvent<TrainRequest>) => {
           error.code = 'device-lost';
         }
         try {
-          const meta = await getRun(req.runId);
-          await putRun({ ...meta, status: 'failed', error: error.message });
+          await setRunStatus(req.runId, 'failed', { error: error.message });
         } catch {
           /* the run record itself is unreadable: the error below still reaches the UI */
         }

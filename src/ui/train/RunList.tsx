@@ -3,7 +3,7 @@ import type { RunMeta } from '../../storage/runs';
 
 function statusText(r: RunMeta, live: boolean): string {
   if (live) return r.status;
-  if (r.status === 'running' || r.status === 'paused') return 'interrupted';
+  if (r.status === 'running') return 'interrupted';
   return r.status;
 }
 
