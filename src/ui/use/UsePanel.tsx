@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DatasetMeta } from '../../storage/datasets';
 import { listRuns, type RunMeta } from '../../storage/runs';
-import { DEFAULT_MAX_MODEL_FILE_BYTES } from '../../io/modelFile';
+import { DEFAULT_MAX_MODEL_FILE_BYTES } from '../../io/limits';
 import { ModelClient } from '../../workers/modelClient';
 import type { ImageInput, LoadedModel } from '../../use/modelService';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
