@@ -67,27 +67,37 @@ export interface Connection<T> {
   close(reason?: string): void;
 }
 
-/** In the page: connects to `worker` (named `what` in messages), checking its API version once. */
+/**
+ * In the page: connects to `worker` (named `what` in messages), checking its API version once.
+ * A crash (the worker's error event) rejects the calls in flight; later calls are still sent.
+ */
 export function connect<T>(worker: WorkerLike, what: string): Connection<T> {
   const api = Comlink.wrap<T & { apiVersion(): number }>(worker);
-  let fail!: (err: Error) => void;
-  const gone = new Promise<never>((_, reject) => (fail = reject));
-  gone.catch(() => {}); // observed by the calls in flight; none may be
+  const inFlight = new Set<(err: Error) => void>();
+  let closed: RpcError | null = null;
+  const track = <R>(p: Promise<R>) =>
+    new Promise<R>((resolve, reject) => {
+      inFlight.add(reject);
+      p.then(resolve, reject).finally(() => inFlight.delete(reject));
+    });
+  const failAll = (err: Error) => [...inFlight].forEach((reject) => reject(err));
   worker.addEventListener('error', (ev) => {
     ev.preventDefault();
-    fail(new RpcError('crashed', `The ${what} worker crashed: ${(ev as ErrorEvent).message || 'unknown error'}`));
+    failAll(new RpcError('crashed', `The ${what} worker crashed: ${(ev as ErrorEvent).message || 'unknown error'}`));
   });
-  const ready = Promise.race([api.apiVersion(), gone]).then((v) => {
-    if (v !== API_VERSION) throw new RpcError('version', `The ${what} worker speaks API version ${String(v)}; this page expects ${API_VERSION}. Reload the page.`);
-  });
-  ready.catch(() => {});
+  let ready: Promise<void> | null = null;
   return {
     run: async (call) => {
+      if (closed) throw closed;
+      ready ??= track(api.apiVersion()).then((v) => {
+        if (v !== API_VERSION) throw new RpcError('version', `The ${what} worker speaks API version ${String(v)}; this page expects ${API_VERSION}. Reload the page.`);
+      });
       await ready;
-      return Promise.race([call(api as unknown as Comlink.Remote<T>), gone]);
+      return track(call(api as unknown as Comlink.Remote<T>));
     },
     close: (reason = `the ${what} worker was closed`) => {
-      fail(new RpcError('closed', reason));
+      closed = new RpcError('closed', reason);
+      failAll(closed);
       worker.terminate?.();
     },
   };

@@ -83,3 +83,19 @@ describe('rpc', () => {
     await expect(pending).rejects.toMatchObject({ name: 'RpcError', code: 'closed', message: 'decoding cancelled' });
   });
 });
+
+describe('rpc, a crashing worker', () => {
+  it("an error event rejects the calls in flight as RpcError 'crashed'; the next call still goes through", async () => {
+    const { port1, port2 } = new MessageChannel();
+    open.push(port1, port2);
+    serve(api, port1 as unknown as Comlink.Endpoint);
+    const conn = connect<typeof api>(port2 as unknown as Comlink.Endpoint, 'model');
+    await conn.run((a) => a.add(0, 0));
+    const pending = conn.run((a) => a.never());
+    await new Promise((r) => setTimeout(r, 10)); // the call is sent
+    const ev = Object.assign(new Event('error'), { message: 'out of memory' });
+    port2.dispatchEvent(ev);
+    await expect(pending).rejects.toMatchObject({ code: 'crashed', message: 'The model worker crashed: out of memory' });
+    await expect(conn.run((a) => a.add(1, 2))).resolves.toBe(3);
+  });
+});
