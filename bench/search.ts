@@ -3,7 +3,7 @@
 // extrapolated to Flickr8k's 7,000 images) and text -> top-10 latency over a 7,000-row index.
 
 import os from 'node:os';
-import type { BackendInfo } from '../src/workers/backend';
+import type { BackendInfo } from '../src/use/backend';
 import { buildBenchPage, openBenchBrowser } from './lib/browser';
 import { machineInfo } from './lib/machine';
 import { writeResult, type ResultFile } from './lib/results';

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { PresetName } from '../src/config';
-import type { BackendInfo } from '../src/workers/backend';
+import type { BackendInfo } from '../src/use/backend';
 import { setupNodeBackend } from '../src/train/node/backend';
 import { buildBenchPage, openBenchBrowser, type BenchBrowser, type PageVariant } from './lib/browser';
 import { machineInfo, PYTHON, torchVersion } from './lib/machine';

@@ -12,7 +12,7 @@ import { getDataset, getDatasetIndex, getPixels } from '../storage/datasets';
 import { EMBEDDING_INDEX_VERSION, getEmbeddingIndex, putEmbeddingIndex, type EmbeddingIndex } from '../storage/embeddings';
 import { deleteRun, getRun, importRun, loadCheckpoint } from '../storage/runs';
 import type { Checkpoint } from '../train/types';
-import type { BackendChoice, BackendInfo } from '../workers/backend';
+import type { BackendChoice, BackendInfo } from './backend';
 import { ModelSession, type ScoreRow, type ZeroShotRow } from './modelSession';
 
 /** An image to score: a file the user gave, or an image of a stored dataset. */

@@ -2,7 +2,7 @@
 // trained model and its search index in memory. Progress comes back through proxied callbacks;
 // the exported file's bytes are transferred, not copied.
 import { ModelService, type Progress, type SearchScope } from '../use/modelService';
-import { selectBackend } from './backend';
+import { selectBackend } from '../use/backend';
 import { serve, transfer } from './rpc';
 
 const service = new ModelService(selectBackend);

@@ -1,7 +1,7 @@
 // Train worker: a thin table of handlers over TrainJob (workers/trainJob.ts). start() resolves when
 // the run ends; its events reach the page through the proxied callback; pause, resume and stop
 // act on the running job.
-import { selectBackend } from './backend';
+import { selectBackend } from '../use/backend';
 import { serve } from './rpc';
 import { TrainJob, type Emit, type TrainRequest } from './trainJob';
 

@@ -10,7 +10,7 @@ import { loadTrainingSet } from '../storage/datasets';
 import { loadCheckpoint, saveCheckpoint, setRunStatus } from '../storage/runs';
 import { runTraining } from '../train/trainer';
 import type { Checkpoint, EvalMetrics, RunShape, StepMetrics, TrainPhase } from '../train/types';
-import type { BackendChoice, BackendInfo } from './backend';
+import type { BackendChoice, BackendInfo } from '../use/backend';
 
 export interface TrainRequest {
   runId: string;

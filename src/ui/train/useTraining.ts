@@ -2,7 +2,7 @@
 // updates (charts redraw at most a few times a second, so the page never freezes).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BackendName, TrainConfig } from '../../config';
-import type { BackendInfo } from '../../workers/backend';
+import type { BackendInfo } from '../../use/backend';
 import type { EvalMetrics, StepMetrics } from '../../train/types';
 import { TrainClient, type TrainEvent } from '../../workers/trainClient';
 

@@ -9,7 +9,7 @@ import { deleteRun, getRun } from '../../../src/storage/runs';
 import { runTraining } from '../../../src/train/trainer';
 import { ModelService } from '../../../src/use/modelService';
 import { ModelSession } from '../../../src/use/modelSession';
-import type { BackendInfo } from '../../../src/workers/backend';
+import type { BackendInfo } from '../../../src/use/backend';
 import { syntheticSet } from '../train/fixtures';
 import { storeSyntheticSet } from '../workers/storedSet';
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOverrides } from '../../../src/config';
 import { deleteDataset, type DatasetMeta } from '../../../src/storage/datasets';
 import { createRun, getRun, loadCurves } from '../../../src/storage/runs';
-import type { BackendInfo } from '../../../src/workers/backend';
+import type { BackendInfo } from '../../../src/use/backend';
 import { TrainJob, type TrainEvent } from '../../../src/workers/trainJob';
 import { storeSyntheticSet } from './storedSet';
 
