@@ -4,7 +4,7 @@
 
 import os from 'node:os';
 import { STORED_IMAGE_SIZE } from '../src/ingest/constants';
-import type { BackendInfo } from '../src/train/backend-browser';
+import type { BackendInfo } from '../src/use/backend';
 import { buildBenchPage, openBenchBrowser } from './lib/browser';
 import { machineInfo } from './lib/machine';
 import { writeResult, type ResultFile } from './lib/results';

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import type { PresetName } from '../src/config';
-import type { BackendInfo } from '../src/train/backend-browser';
+import type { BackendInfo } from '../src/use/backend';
 import { setupNodeBackend } from '../cli/backend';
 import { buildBenchPage, openBenchBrowser, type BenchBrowser, type PageVariant } from './lib/browser';
 import { machineInfo, PYTHON, torchVersion } from './lib/machine';
@@ -77,7 +77,7 @@ const COMBOS: Combo[] = [
   { id: 'chromium cpu tiny', runtime: 'chromium', backend: 'cpu', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 180 },
 ];
 
-/** The app's conv choice per backend (src/train/backend-browser.ts); rows record what actually ran. */
+/** The app's conv choice per backend (src/workers/backend.ts); rows record what actually ran. */
 const APP_CONV: Record<string, string> = { webgpu: 'conv2d', webgl: 'im2col', wasm: 'im2col', cpu: 'im2col' };
 
 function fromResult(base: Omit<TrainRow, 'status' | 'note'>, r: TrainBenchResult, note: string, appConv: string): TrainRow {

@@ -9,7 +9,7 @@ import { renderSampleImage, sampleImageCount } from '../src/data/sample';
 import { assignSplits } from '../src/data/splits';
 import { SPLIT_CODE, type TrainingSet } from '../src/data/types';
 import { setupNodeBackend } from '../cli/backend';
-import { ModelSession } from '../src/train/modelSession';
+import { ModelSession } from '../src/use/modelSession';
 import { evaluate } from '../src/train/evaluate';
 import { prepareData } from '../src/train/prepare';
 import { runTraining } from '../src/train/trainer';

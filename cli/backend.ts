@@ -80,7 +80,7 @@ export async function setupNodeBackend(name: string, opts: { matMulGrad?: 'expli
   if (!ok || tf.getBackend() !== name) throw new NodeBackendError('unavailable', `the ${name} backend could not be initialised in Node`);
   await tf.ready();
   if (name === 'wasm' && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) detail = 'wasm (no SIMD), 1 thread';
-  // im2col everywhere, as the page (src/train/backend-browser.ts): wasm cannot train tf.conv2d, and
+  // im2col everywhere, as the page (src/workers/backend.ts): wasm cannot train tf.conv2d, and
   // on cpu im2col measured 3-4x faster.
   return { name: name as NodeBackendName, convImpl: 'im2col', detail };
 }

@@ -1,13 +1,10 @@
 // The headless trainer: a dataset folder in, the page's model file out. Loads and decodes the
 // folder (./dataset), trains with the app's own runTraining for a number of epochs or steps,
-// evaluates on val at the end, and encodes the result with encodeModelFile so the page imports it.
+// evaluates on val at the end (the trainer does), and encodes the result with encodeModelFile so the page imports it.
 
 import { writeFileSync } from 'node:fs';
 import { withOverrides, type PresetName, type TrainConfig } from '../src/config';
 import { encodeModelFile } from '../src/io/modelFile';
-import { ClipModel } from '../src/model/clip';
-import { evaluate } from '../src/train/evaluate';
-import { prepareData } from '../src/train/prepare';
 import { runTraining } from '../src/train/trainer';
 import type { Checkpoint, EvalMetrics, StepMetrics, TrainPhase } from '../src/train/types';
 import { setupNodeBackend, type NodeBackendInfo } from './backend';
@@ -18,7 +15,7 @@ export interface HeadlessOptions {
   preset: PresetName;
   overrides?: Partial<TrainConfig>; // e.g. { textEncoder: 'bow', seed: 2 }
   epochs?: number; // default: the preset's
-  steps?: number; // stop after this many optimiser steps (evaluates then), whatever the epochs
+  steps?: number; // the run's length in optimiser steps (the trainer's maxSteps; evaluates then), instead of epochs
   backend?: string; // 'wasm' (default) | 'cpu' | 'webgpu'
   out?: string; // model file path; nothing written when absent
   limitImages?: number; // keep only the first N images of the folder (quick runs)
@@ -35,18 +32,6 @@ export interface HeadlessResult {
   finalEval: EvalMetrics | null;
   trainSeconds: number;
   bytes: Uint8Array; // the encoded model file
-}
-
-/** Evaluates a checkpoint's weights on the val sample of `set` (as the trainer does at an epoch's end). */
-async function evaluateCheckpoint(ckpt: Checkpoint, loaded: LoadedFolder, backend: NodeBackendInfo): Promise<EvalMetrics | null> {
-  const prep = prepareData(loaded.set, ckpt.config, ckpt.vocab);
-  const model = ClipModel.create(ckpt.config, ckpt.vocab.length, { convImpl: backend.convImpl });
-  try {
-    model.setWeights(ckpt.weights);
-    return await evaluate(model, prep.evalSet, { step: ckpt.step, epoch: ckpt.epoch, batchSize: ckpt.config.batchSize, seed: ckpt.config.seed });
-  } finally {
-    model.dispose();
-  }
 }
 
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
@@ -75,48 +60,30 @@ export async function trainFolder(opts: HeadlessOptions): Promise<HeadlessResult
     + `splits ${counts.train}/${counts.val}/${counts.test} (${plan.splitSource}); ${skipped.length} skipped; ${loadSeconds.toFixed(1)} s`);
   for (const s of skipped.slice(0, 5)) log(`  skipped ${s.name}: ${s.reason}`);
 
-  // With --steps, enough epochs to reach the step count; the run is stopped there.
-  const base = withOverrides(opts.preset, opts.overrides ?? {});
-  const trainCaptions = set.captions.filter((c) => set.imageSplit[c.image] === 0).length;
-  const perEpoch = Math.max(1, Math.floor(trainCaptions / base.batchSize));
-  // An epoch's plan may hold one batch fewer than nominal (src/data/batches.ts).
-  const epochs = opts.steps ? Math.max(opts.epochs ?? 1, Math.ceil(opts.steps / Math.max(1, perEpoch - 1))) : opts.epochs ?? base.epochs;
-  const config = withOverrides(opts.preset, { ...opts.overrides, epochs });
-  log(`training: preset ${config.preset}, ${config.textEncoder} text, batch ${config.batchSize}, ~${perEpoch} steps/epoch, `
-    + (opts.steps ? `${opts.steps} steps` : `${epochs} epochs`));
-
-  const abort = new AbortController();
+  const config = withOverrides(opts.preset, { ...opts.overrides, ...(opts.epochs ? { epochs: opts.epochs } : {}) });
   const t1 = performance.now();
   const checkpoint = await runTraining(set, config, {
-    signal: abort.signal,
+    maxSteps: opts.steps, // the trainer owns the run's shape: exactly this many steps, whatever the epochs
     convImpl: backend.convImpl,
     stepMetricsEvery: opts.stepMetricsEvery ?? 1,
     datasetName: set.name,
     callbacks: {
+      onStart: ({ totalSteps, stepsPerEpoch }) => log(`training: preset ${config.preset}, ${config.textEncoder} text, batch ${config.batchSize}, `
+        + `${stepsPerEpoch} steps/epoch, ${totalSteps} steps` + (opts.steps ? '' : ` in ${config.epochs} epochs`)),
       onPhase: (phase: TrainPhase, detail?: string) => log(`[${phase}]${detail ? ` ${detail}` : ''}`),
       onStep: (m) => {
         log(`step ${m.step} epoch ${m.epoch} loss ${fmt(m.loss)} acc ${fmt(m.accI2T, 2)}/${fmt(m.accT2I, 2)} `
           + `${fmt(m.pairsPerSec, 1)} pairs/s ${fmt(m.msPerStep, 0)} ms/step`);
         opts.onStep?.(m);
-        if (opts.steps && m.step >= opts.steps) abort.abort();
       },
       onEval: (m) => log(describeEval(m)),
     },
   });
-  if (opts.steps && checkpoint.step < opts.steps) log(`note: the data ran out after ${checkpoint.step} of ${opts.steps} steps`);
   const trainSeconds = (performance.now() - t1) / 1000;
 
-  // A run stopped by --steps has not evaluated its last weights: do it now and keep it in the history.
-  let finalEval = checkpoint.history.evals.at(-1) ?? null;
-  if (!finalEval || finalEval.step !== checkpoint.step) {
-    finalEval = await evaluateCheckpoint(checkpoint, loaded, backend);
-    if (finalEval) {
-      checkpoint.history.evals.push(finalEval);
-      log(describeEval(finalEval));
-    } else {
-      log('eval: fewer than 2 val images with captions; skipped');
-    }
-  }
+  // The trainer evaluated the last weights (epochs or --steps alike).
+  const finalEval = checkpoint.history.evals.at(-1) ?? null;
+  if (!finalEval) log('eval: fewer than 2 val images with captions; skipped');
 
   const bytes = encodeModelFile(checkpoint);
   if (opts.out) {

@@ -7,7 +7,7 @@ import { Tokenizer } from '../../src/data/tokenizer';
 import { ClipModel } from '../../src/model/clip';
 import type { ConvImpl } from '../../src/model/layers';
 import { topK } from '../../src/model/retrieval';
-import { embedImages, embedTexts } from '../../src/train/inference';
+import { embedImages, embedTexts } from '../../src/use/inference';
 import { summarize, type Summary } from './stats';
 import { randomUnitRows, syntheticTrainingSet } from './synthetic';
 

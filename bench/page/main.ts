@@ -9,7 +9,7 @@ import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-was
 import type { PresetName } from '../../src/config';
 import { preprocessImage } from '../../src/data/decode';
 import type { ConvImpl } from '../../src/model/layers';
-import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/train/backend-browser';
+import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/use/backend';
 import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../src/train/matMulGrad';
 import { benchIndexBuild, benchSearch } from '../lib/searchBench';
 import { benchTraining } from '../lib/trainBench';

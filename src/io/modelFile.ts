@@ -41,13 +41,14 @@ import { ClipModel, IMAGE_MEAN, IMAGE_STD } from '../model/clip';
 import type { WeightSpec } from '../model/params';
 import { CHECKPOINT_VERSION, type Checkpoint, type SerializedTensor } from '../train/types';
 import { ModelFileError } from './errors';
+import { DEFAULT_MAX_MODEL_FILE_BYTES } from './limits';
 import { encodeHistory, parseCount, parseHistory, parseJson, required } from './modelFileMetadata';
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors';
 
 export const MODEL_FILE_FORMAT = 'clip-lab';
 /** Never changed in place: a new layout gets a new number. */
 export const MODEL_FILE_VERSION = 1;
-export const DEFAULT_MAX_MODEL_FILE_BYTES = 512 * 2 ** 20;
+export { DEFAULT_MAX_MODEL_FILE_BYTES };
 export const OPTIMIZER_PREFIX = 'optimizer/';
 
 export interface EncodeModelFileOptions {

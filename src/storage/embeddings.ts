@@ -1,7 +1,8 @@
 // Cached embedding indexes for search, keyed by (run, checkpoint step, dataset, split): a newer
-// checkpoint or another dataset gets a new key, and older indexes of the same pair are dropped.
-import { delMany, get, keys, set } from 'idb-keyval';
-import { cacheStore } from './db';
+// checkpoint or another dataset gets a new key, and older indexes of the same pair are dropped in
+// the same transaction that stores the new one. A record of another format version is rebuilt.
+import { get } from 'idb-keyval';
+import { cacheStore, writeAtomic } from './db';
 import { wrapWriteError } from './errors';
 
 export const EMBEDDING_INDEX_VERSION = 1;
@@ -25,10 +26,12 @@ export async function getEmbeddingIndex(runId: string, step: number, datasetId: 
 }
 
 export async function putEmbeddingIndex(runId: string, step: number, datasetId: string, split: string, index: EmbeddingIndex): Promise<void> {
-  const stale = (await keys(cacheStore())).filter((k) => typeof k === 'string' && k.startsWith(prefix(runId, datasetId, split)));
-  if (stale.length) await delMany(stale, cacheStore());
+  const p = prefix(runId, datasetId, split);
   try {
-    await set(key(runId, step, datasetId, split), index, cacheStore());
+    await writeAtomic(cacheStore(), (s) => {
+      s.delete(IDBKeyRange.bound(p, `${p}\uffff`));
+      s.put(index, key(runId, step, datasetId, split));
+    });
   } catch (err) {
     throw wrapWriteError(err, 'the search index');
   }

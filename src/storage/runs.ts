@@ -1,14 +1,19 @@
-// Training runs in IndexedDB: a small metadata record per run (listed without loading weights)
-// and its latest checkpoint, written together in one transaction.
-import { del, delMany, get, getMany, keys, set, setMany } from 'idb-keyval';
+// Training runs in IndexedDB, and the only code that builds a run record: a small metadata record
+// per run (listed without loading weights), its latest checkpoint, and its curves (the metrics
+// history under their own key, so viewing a run never reads weights). Every write goes through
+// the atomic path of db.ts; every read checks the record's format version.
+import { get, getMany, keys } from 'idb-keyval';
 import type { TrainConfig } from '../config';
-import type { Checkpoint } from '../train/types';
-import { runStore } from './db';
+import { CHECKPOINT_VERSION, type Checkpoint, type MetricsHistory } from '../train/types';
+import { runStore, setManyAtomic, writeAtomic } from './db';
 import { StorageError, wrapWriteError } from './errors';
 
+/** Format version of run records; a new layout gets a new number, never an edit. */
 export const RUN_FORMAT_VERSION = 1;
+/** Format version of the curves record (added beside v1 runs; runs saved before it have none). */
+export const CURVES_FORMAT_VERSION = 1;
 
-export type RunStatus = 'running' | 'paused' | 'stopped' | 'done' | 'failed';
+export type RunStatus = 'running' | 'stopped' | 'done' | 'failed';
 
 export interface RunMeta {
   version: number;
@@ -30,12 +35,41 @@ export interface RunMeta {
   source: 'trained' | 'imported';
 }
 
+interface CurvesRecord extends MetricsHistory {
+  version: number;
+}
+
 const metaKey = (id: string) => `run:${id}`;
 const ckptKey = (id: string) => `ckpt:${id}`;
+const curvesKey = (id: string) => `curves:${id}`;
 
-export function newRunId(): string {
+function newRunId(): string {
   return `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
+
+/** Throws a 'version' StorageError unless `found` is a version this build reads. */
+function checkVersion(found: unknown, expected: number, what: string): void {
+  if (found === expected) return;
+  const newer = typeof found === 'number' && found > expected;
+  throw new StorageError('version',
+    `${what} was stored by ${newer ? 'a newer' : 'an older'} CLIP Lab: expected format ${expected}, found ${String(found)}. ` +
+      (newer ? 'Open it with the newer CLIP Lab, or delete it here.' : 'This build cannot read it: delete it, or export it from the build that made it.'));
+}
+
+async function write(entries: [IDBValidKey, unknown][], what: string): Promise<void> {
+  try {
+    await setManyAtomic(entries, runStore());
+  } catch (err) {
+    throw wrapWriteError(err, what);
+  }
+}
+
+function bestR1(history: MetricsHistory): number | null {
+  const vals = history.evals.map((e) => (e.i2t.r1 + e.t2i.r1) / 2);
+  return vals.length ? Math.max(...vals) : null;
+}
+
+const curvesOf = (ckpt: Checkpoint): CurvesRecord => ({ version: CURVES_FORMAT_VERSION, steps: ckpt.history.steps, evals: ckpt.history.evals });
 
 export async function listRuns(datasetId?: string): Promise<RunMeta[]> {
   const ks = (await keys(runStore())).filter((k): k is string => typeof k === 'string' && k.startsWith('run:'));
@@ -46,40 +80,94 @@ export async function listRuns(datasetId?: string): Promise<RunMeta[]> {
 export async function getRun(id: string): Promise<RunMeta> {
   const meta = await get<RunMeta>(metaKey(id), runStore());
   if (!meta) throw new StorageError('not-found', `No run with id ${id} is stored.`);
+  checkVersion(meta.version, RUN_FORMAT_VERSION, `Run "${meta.name}"`);
   return meta;
 }
 
-export async function putRun(meta: RunMeta): Promise<void> {
-  try {
-    await set(metaKey(meta.id), { ...meta, updatedAt: new Date().toISOString() }, runStore());
-  } catch (err) {
-    throw wrapWriteError(err, `run "${meta.name}"`);
-  }
+/** Creates and stores a new run on a dataset, status 'running', no checkpoint yet. */
+export async function createRun(init: { dataset: { id: string; name: string }; config: TrainConfig; backend: string }): Promise<RunMeta> {
+  const now = new Date().toISOString();
+  const meta: RunMeta = {
+    version: RUN_FORMAT_VERSION, id: newRunId(), name: `${init.config.preset} · ${new Date().toLocaleString('en-GB')}`,
+    datasetId: init.dataset.id, datasetName: init.dataset.name, preset: init.config.preset, config: init.config,
+    backend: init.backend, status: 'running', createdAt: now, updatedAt: now,
+    step: 0, epoch: 0, totalSteps: 0, bestValR1: null, source: 'trained',
+  };
+  await write([[metaKey(meta.id), meta]], `the new run "${meta.name}"`);
+  return meta;
 }
 
-function bestR1(ckpt: Checkpoint): number | null {
-  const vals = ckpt.history.evals.map((e) => (e.i2t.r1 + e.t2i.r1) / 2);
-  return vals.length ? Math.max(...vals) : null;
+/** Stores a model file's checkpoint as a new, stopped run of no dataset (it can continue on any). */
+export async function importRun(ckpt: Checkpoint, init: { fileName: string; backend: string }): Promise<RunMeta> {
+  const now = new Date().toISOString();
+  const meta: RunMeta = {
+    version: RUN_FORMAT_VERSION, id: newRunId(), name: `${init.fileName} (imported)`, datasetId: null, datasetName: ckpt.datasetName,
+    preset: ckpt.config.preset, config: ckpt.config, backend: init.backend, status: 'stopped', createdAt: now, updatedAt: now,
+    step: ckpt.step, epoch: ckpt.epoch, totalSteps: 0, bestValR1: bestR1(ckpt.history), source: 'imported',
+  };
+  await write([[ckptKey(meta.id), ckpt], [curvesKey(meta.id), curvesOf(ckpt)], [metaKey(meta.id), meta]], `the imported model "${init.fileName}"`);
+  return meta;
 }
 
-/** Stores a checkpoint and the run metadata that points at it, atomically. */
-export async function saveCheckpoint(meta: RunMeta, ckpt: Checkpoint): Promise<RunMeta> {
-  const next: RunMeta = { ...meta, step: ckpt.step, epoch: ckpt.epoch, bestValR1: bestR1(ckpt), updatedAt: new Date().toISOString() };
-  try {
-    await setMany([[ckptKey(meta.id), ckpt], [metaKey(meta.id), next]], runStore());
-  } catch (err) {
-    throw wrapWriteError(err, `the checkpoint at step ${ckpt.step} of run "${meta.name}" (the previous checkpoint is kept)`);
-  }
+/** What a status change may also record: the backend in use, the run's length, the error shown. */
+export interface RunStatusDetail {
+  backend?: string;
+  totalSteps?: number;
+  error?: string;
+}
+
+/** Sets a run's status (clearing its last error unless one is given). */
+export async function setRunStatus(id: string, status: RunStatus, detail: RunStatusDetail = {}): Promise<RunMeta> {
+  const meta = await getRun(id);
+  const next: RunMeta = { ...meta, ...detail, status, error: detail.error, updatedAt: new Date().toISOString() };
+  await write([[metaKey(id), next]], `the status of run "${meta.name}"`);
+  return next;
+}
+
+/** An imported model continues on `dataset`: the run becomes that dataset's. */
+export async function attachRunToDataset(id: string, dataset: { id: string; name: string }): Promise<RunMeta> {
+  const meta = await getRun(id);
+  const next: RunMeta = { ...meta, datasetId: dataset.id, datasetName: dataset.name, name: `${meta.name} → ${dataset.name}`, updatedAt: new Date().toISOString() };
+  await write([[metaKey(id), next]], `run "${meta.name}"`);
+  return next;
+}
+
+/** Stores a checkpoint, its curves and the run metadata that points at them, atomically. */
+export async function saveCheckpoint(id: string, ckpt: Checkpoint): Promise<RunMeta> {
+  const meta = await getRun(id);
+  const next: RunMeta = { ...meta, step: ckpt.step, epoch: ckpt.epoch, bestValR1: bestR1(ckpt.history), updatedAt: new Date().toISOString() };
+  await write([[ckptKey(id), ckpt], [curvesKey(id), curvesOf(ckpt)], [metaKey(id), next]],
+    `the checkpoint at step ${ckpt.step} of run "${meta.name}" (the previous checkpoint is kept)`);
   return next;
 }
 
 export async function loadCheckpoint(id: string): Promise<Checkpoint> {
   const ckpt = await get<Checkpoint>(ckptKey(id), runStore());
   if (!ckpt) throw new StorageError('not-found', `Run ${id} has no stored checkpoint yet.`);
+  checkVersion(ckpt.version, CHECKPOINT_VERSION, `The checkpoint of run ${id}`);
   return ckpt;
 }
 
+/** The run's metrics history without its weights (runs saved before curves had a key: from the checkpoint). */
+export async function loadCurves(id: string): Promise<MetricsHistory> {
+  const curves = await get<CurvesRecord>(curvesKey(id), runStore());
+  if (!curves) {
+    const ckpt = await get<Checkpoint>(ckptKey(id), runStore());
+    if (!ckpt) return { steps: [], evals: [] }; // a run that has not reached its first checkpoint
+    checkVersion(ckpt.version, CHECKPOINT_VERSION, `The checkpoint of run ${id}`);
+    return ckpt.history;
+  }
+  checkVersion(curves.version, CURVES_FORMAT_VERSION, `The curves of run ${id}`);
+  return { steps: curves.steps, evals: curves.evals };
+}
+
+/** Deletes a run, its checkpoint and its curves in one transaction. */
 export async function deleteRun(id: string): Promise<void> {
-  await del(metaKey(id), runStore());
-  await delMany([ckptKey(id)], runStore());
+  try {
+    await writeAtomic(runStore(), (s) => {
+      for (const key of [metaKey(id), ckptKey(id), curvesKey(id)]) s.delete(key);
+    });
+  } catch (err) {
+    throw wrapWriteError(err, `the deletion of run ${id}`);
+  }
 }

@@ -1,6 +1,6 @@
 // Small UI preferences that should survive a reload (which dataset was open).
-import { get, set } from 'idb-keyval';
-import { cacheStore } from './db';
+import { get } from 'idb-keyval';
+import { cacheStore, setManyAtomic } from './db';
 
 export async function getSetting<T>(key: string): Promise<T | undefined> {
   try {
@@ -12,7 +12,7 @@ export async function getSetting<T>(key: string): Promise<T | undefined> {
 
 export async function putSetting<T>(key: string, value: T): Promise<void> {
   try {
-    await set(`setting:${key}`, value, cacheStore());
+    await setManyAtomic([[`setting:${key}`, value]], cacheStore());
   } catch {
     /* a preference that cannot be saved is not worth interrupting the user for */
   }

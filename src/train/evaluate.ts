@@ -8,7 +8,7 @@ import { hashString, mulberry32 } from '../data/random';
 import type { ClipModel } from '../model/clip';
 import { clipLoss } from '../model/losses';
 import { balancedAccuracy, retrievalMetrics, rocAuc } from '../model/metrics';
-import { embedImages, embedTokens, scoreEmbeddings } from './inference';
+import { embedImages, embedTokens, scoreEmbeddings } from '../use/inference';
 import { gatherRows } from './pixels';
 import type { EvalMetrics } from './types';
 

@@ -13,7 +13,7 @@ import { gatherRows, imageBatch } from './pixels';
 import { prepareData, type PreparedData } from './prepare';
 import { learningRateAt } from './schedule';
 import { readStep, summarizeStep, trainStep, warmupStep, type TrainBatch } from './step';
-import { CHECKPOINT_VERSION, TrainError, type Checkpoint, type MetricsHistory, type TrainCallbacks } from './types';
+import { CHECKPOINT_VERSION, TrainError, type Checkpoint, type MetricsHistory, type RunShape, type TrainCallbacks } from './types';
 
 export interface TrainOptions {
   signal?: AbortSignal;
@@ -23,6 +23,7 @@ export interface TrainOptions {
   convImpl?: ConvImpl; // default 'conv2d'; 'im2col' on wasm
   stepMetricsEvery?: number; // read metrics back every N steps (default 1)
   datasetName?: string; // default data.name
+  maxSteps?: number; // the run's length in optimiser steps, instead of config.epochs (evaluates at the end)
 }
 
 /**
@@ -68,7 +69,14 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
   cb.onPhase?.('preparing', `${data.captions.length} captions, ${data.imageNames.length} images at ${cfg.imageSize}px`);
   const prep = prepareData(data, cfg, resume?.vocab);
   const batcher = new CaptionBatcher(prep.captionImage, prep.trainIds, cfg.batchSize, cfg.seed);
-  const totalSteps = cfg.epochs * batcher.nominalBatchesPerEpoch;
+  const maxSteps = opts.maxSteps;
+  if (maxSteps !== undefined && !(Number.isInteger(maxSteps) && maxSteps >= 1)) {
+    throw new TrainError('bad-option', `maxSteps: expected a whole number ≥ 1, found ${maxSteps}`);
+  }
+  // The run's shape, computed here only: the LR schedule, the UI's progress and the CLI read it.
+  const shape: RunShape = { stepsPerEpoch: batcher.nominalBatchesPerEpoch, totalSteps: maxSteps ?? cfg.epochs * batcher.nominalBatchesPerEpoch };
+  const { totalSteps } = shape;
+  cb.onStart?.(shape);
   const model = ClipModel.create(cfg, prep.tokenizer.size, { convImpl: opts.convImpl });
   const optimizer = new AdamW(model.trainableVariables(), { epsilon: cfg.adamEpsilon, weightDecay: cfg.weightDecay });
   try {
@@ -96,15 +104,17 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
       return snapshot();
     };
 
-    if (epoch < cfg.epochs) {
+    // With maxSteps the run ends at that step, in whichever epoch; otherwise after cfg.epochs epochs.
+    const more = () => (maxSteps !== undefined ? step < maxSteps : epoch < cfg.epochs);
+    if (more()) {
       cb.onPhase?.('warmup', 'compiling the training step');
       await warmupStep(model, batchOf(prep, cfg, batcher.plan(epoch)[0])); // a plan always holds a batch
-      cb.onPhase?.('training', `${totalSteps} steps in ${cfg.epochs} epochs`);
+      cb.onPhase?.('training', maxSteps !== undefined ? `${totalSteps} steps` : `${totalSteps} steps in ${cfg.epochs} epochs`);
     }
     let clock = { time: performance.now(), step };
-    while (epoch < cfg.epochs) {
+    while (more()) {
       const plan = batcher.plan(epoch);
-      while (batchInEpoch < plan.length) {
+      while (batchInEpoch < plan.length && more()) {
         if (signal?.aborted) return await stopped();
         const pausedAt = performance.now();
         await opts.pause?.();
@@ -124,13 +134,15 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
           history.steps.push(m);
           cb.onStep?.(m);
         }
-        if (step % cfg.checkpointEverySteps === 0 && batchInEpoch < plan.length) {
+        if (step % cfg.checkpointEverySteps === 0 && batchInEpoch < plan.length && more()) {
           await cb.onCheckpoint?.(await snapshot()); // at an epoch's end the epoch checkpoint follows instead
           clock = { time: performance.now(), step };
         }
         await yieldToEventLoop(); // let a worker receive pause / stop messages
       }
-      if (cfg.evalEveryEpoch || epoch === cfg.epochs - 1) {
+      const epochEnded = batchInEpoch >= plan.length; // else maxSteps ended the run mid-epoch
+      const last = maxSteps !== undefined ? step >= maxSteps : epoch === cfg.epochs - 1;
+      if (cfg.evalEveryEpoch || last) {
         cb.onPhase?.('evaluating', `epoch ${epoch + 1}: ${prep.evalSet.imageIds.length} val images`);
         const metrics = await evaluate(model, prep.evalSet, { step, epoch, batchSize: cfg.batchSize, seed: cfg.seed, signal });
         if (signal?.aborted) return await stopped(); // the cursor still points past this epoch's last batch: resume evaluates again
@@ -140,8 +152,10 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
         }
         cb.onPhase?.('training', metrics ? undefined : 'no val images with captions: evaluation skipped');
       }
-      epoch++;
-      batchInEpoch = 0;
+      if (epochEnded) {
+        epoch++;
+        batchInEpoch = 0;
+      }
       await cb.onCheckpoint?.(await snapshot());
       clock = { time: performance.now(), step };
     }

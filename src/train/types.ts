@@ -60,15 +60,22 @@ export interface Checkpoint {
 
 export type TrainPhase = 'preparing' | 'warmup' | 'training' | 'evaluating' | 'done';
 
+/** How long a run is, decided by the trainer once its data is prepared. */
+export interface RunShape {
+  totalSteps: number; // the LR schedule's length and the progress bar's end
+  stepsPerEpoch: number; // nominal: an epoch's plan may hold one batch fewer
+}
+
 export interface TrainCallbacks {
+  onStart?(shape: RunShape): void;
   onPhase?(phase: TrainPhase, detail?: string): void;
   onStep?(m: StepMetrics): void;
   onEval?(m: EvalMetrics): void;
   onCheckpoint?(c: Checkpoint): void | Promise<void>;
 }
 
-// 'device-lost': the WebGPU device was lost mid-run (the train worker's lost-GPU error).
-export type TrainErrorCode = 'no-train-data' | 'bad-data' | 'resume-mismatch' | 'bad-checkpoint' | 'not-finite' | 'device-lost';
+// 'device-lost': the WebGPU device was lost mid-run; 'bad-option': a runTraining option out of range.
+export type TrainErrorCode = 'no-train-data' | 'bad-data' | 'bad-option' | 'resume-mismatch' | 'bad-checkpoint' | 'not-finite' | 'device-lost';
 
 export class TrainError extends LabError<TrainErrorCode> {
   override readonly name = 'TrainError';

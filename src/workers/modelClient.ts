@@ -1,45 +1,49 @@
-// Main-thread API for the model worker: call(method, args, onProgress) returns a typed promise;
-// errors come back as RemoteError with the worker's name, message and code.
-import { PROTOCOL_VERSION, RemoteError, type ModelMethods, type ModelResponse } from './protocol';
+// Main-thread API for the model worker through the RPC layer: one typed async method per handler.
+// The caller decides what is transferred (an imported file's bytes); errors arrive as RemoteError
+// with the worker's name, message and code.
+import type { Progress, SearchScope } from '../use/modelService';
+import type { modelApi } from './model.worker';
+import { connect, proxy, transfer, type Connection } from './rpc';
 
-type Progress = (done: number, total: number, label: string) => void;
+type Api = typeof modelApi;
+type Arg<M extends keyof Api> = Parameters<Api[M]>[0];
 
 export class ModelClient {
-  private worker: Worker;
-  private next = 1;
-  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; progress?: Progress }>();
+  private readonly conn: Connection<Api> = connect<Api>(new Worker(new URL('./model.worker.ts', import.meta.url), { type: 'module', name: 'model' }), 'model');
 
-  constructor() {
-    this.worker = new Worker(new URL('./model.worker.ts', import.meta.url), { type: 'module', name: 'model' });
-    this.worker.onmessage = (ev: MessageEvent<ModelResponse>) => {
-      const msg = ev.data;
-      const p = this.pending.get(msg.id);
-      if (!p) return;
-      if (msg.type === 'progress') p.progress?.(msg.done, msg.total, msg.label);
-      else {
-        this.pending.delete(msg.id);
-        if (msg.type === 'result') p.resolve(msg.result);
-        else p.reject(new RemoteError(msg.error));
-      }
-    };
-    this.worker.onerror = (ev) => {
-      ev.preventDefault();
-      const err = new Error(`The model worker crashed: ${ev.message || 'unknown error'}`);
-      this.pending.forEach((p) => p.reject(err));
-      this.pending.clear();
-    };
+  load(a: Arg<'load'>) {
+    return this.conn.run((api) => api.load(a));
   }
 
-  call<M extends keyof ModelMethods>(method: M, args: Parameters<ModelMethods[M]>[0], progress?: Progress): Promise<ReturnType<ModelMethods[M]>> {
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, progress });
-      const transfer = method === 'importFile' ? [(args as { bytes: ArrayBuffer }).bytes] : [];
-      this.worker.postMessage({ v: PROTOCOL_VERSION, id, method, args }, transfer);
-    });
+  importFile(a: Arg<'importFile'>) {
+    return this.conn.run((api) => api.importFile(transfer(a, [a.bytes])));
+  }
+
+  score(a: Arg<'score'>) {
+    return this.conn.run((api) => api.score(a));
+  }
+
+  buildIndex(a: SearchScope, progress?: Progress) {
+    return this.conn.run((api) => api.buildIndex(a, progress ? proxy(progress) : undefined));
+  }
+
+  searchText(a: Arg<'searchText'>) {
+    return this.conn.run((api) => api.searchText(a));
+  }
+
+  searchImage(a: Arg<'searchImage'>) {
+    return this.conn.run((api) => api.searchImage(a));
+  }
+
+  zeroShot(a: Arg<'zeroShot'>) {
+    return this.conn.run((api) => api.zeroShot(a));
+  }
+
+  exportFile(a: Arg<'exportFile'>) {
+    return this.conn.run((api) => api.exportFile(a));
   }
 
   dispose() {
-    this.worker.terminate();
+    this.conn.close('the model was closed');
   }
 }

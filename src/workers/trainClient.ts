@@ -1,55 +1,42 @@
-// Main-thread API for training: owns one train worker, sends typed requests and hands typed
-// responses to a listener. The UI never calls postMessage itself.
-import type { BackendName, TrainConfig } from '../config';
-import { PROTOCOL_VERSION, RemoteError, type TrainRequest, type TrainResponse } from './protocol';
+// Main-thread API for training: owns one train worker through the RPC layer, starts a job with a
+// proxied event callback and turns its end into a 'done' or 'error' event. The UI never sees a
+// worker message.
+import { connect, proxy, type Connection } from './rpc';
+import type { trainApi } from './train.worker';
+import type { TrainEvent as JobEvent, TrainRequest } from './trainJob';
 
-export type TrainEvent = TrainResponse | { v: typeof PROTOCOL_VERSION; type: 'crashed'; error: Error };
+export type TrainEvent = JobEvent | { type: 'done'; step: number; stopped: boolean } | { type: 'error'; error: Error };
 
 export class TrainClient {
-  private worker: Worker | null = null;
+  private conn: Connection<typeof trainApi> | null = null;
 
   constructor(private readonly onEvent: (e: TrainEvent) => void) {}
 
-  start(opts: { runId: string; datasetId: string; config: TrainConfig; backend: BackendName | 'auto'; resume: boolean }) {
+  start(req: TrainRequest) {
     this.dispose();
-    const worker = new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' });
-    worker.onmessage = (ev: MessageEvent<TrainResponse>) => {
-      if (ev.data?.v !== PROTOCOL_VERSION) {
-        this.onEvent({ v: PROTOCOL_VERSION, type: 'crashed', error: new Error(`train worker answered in protocol ${String(ev.data?.v)}`) });
-        return;
-      }
-      this.onEvent(ev.data);
-    };
-    worker.onerror = (ev) => {
-      ev.preventDefault();
-      this.onEvent({ v: PROTOCOL_VERSION, type: 'crashed', error: new Error(`The training worker crashed: ${ev.message || 'unknown error'}`) });
-    };
-    this.worker = worker;
-    this.send({ v: PROTOCOL_VERSION, type: 'start', ...opts });
+    const conn = connect<typeof trainApi>(new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' }), 'training');
+    this.conn = conn;
+    conn.run((api) => api.start(req, proxy(this.onEvent))).then(
+      (r) => this.conn === conn && this.onEvent({ type: 'done', ...r }),
+      (err: unknown) => this.conn === conn && this.onEvent({ type: 'error', error: err instanceof Error ? err : new Error(String(err)) }),
+    );
   }
 
   pause() {
-    this.send({ v: PROTOCOL_VERSION, type: 'pause' });
+    void this.conn?.run((api) => api.pause()).catch(() => {}); // a failed job reports through start()
   }
 
   resume() {
-    this.send({ v: PROTOCOL_VERSION, type: 'resume' });
+    void this.conn?.run((api) => api.resume()).catch(() => {});
   }
 
   stop() {
-    this.send({ v: PROTOCOL_VERSION, type: 'stop' });
+    void this.conn?.run((api) => api.stop()).catch(() => {});
   }
 
   dispose() {
-    this.worker?.terminate();
-    this.worker = null;
+    const conn = this.conn;
+    this.conn = null;
+    conn?.close('training was closed');
   }
-
-  private send(msg: TrainRequest) {
-    this.worker?.postMessage(msg);
-  }
-}
-
-export function errorFromEvent(e: Extract<TrainEvent, { type: 'error' | 'crashed' }>): Error {
-  return e.type === 'crashed' ? e.error : new RemoteError(e.error);
 }

@@ -1,7 +1,7 @@
 // e2e: train `tiny` on the built-in sample for two epochs → a text search puts matching images at
 // the top, and an image's own caption outranks a caption of another scene; export → a file
 // arrives; reload, import it → the same two probabilities to 1e-6; each bad model file gives its
-// own error and the loaded model still scores the same; the imported model continues training.
+// own error and the loaded model still scores the same; the imported (finished) model trains one more epoch.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,7 +149,9 @@ it('scores, exports, re-imports identically, searches, and rejects bad files', a
   await page.getByTestId('train-backend').selectOption('wasm');
   const imported = page.getByTestId('run-row').filter({ hasText: '(imported)' });
   const cont = imported.getByTestId('run-resume');
-  const from = Number(/step (\d+)/.exec((await cont.textContent()) ?? '')?.[1]);
+  const label = (await cont.textContent()) ?? '';
+  expect(label).toMatch(/^Train one more epoch from step \d+$/); // it finished its two epochs
+  const from = Number(/step (\d+)/.exec(label)?.[1]);
   expect(from).toBeGreaterThanOrEqual(10);
   await cont.click();
   await expect.poll(async () => Number(await page.getByTestId('train-last').getAttribute('data-step').catch(() => '0')), { timeout: 120_000 }).toBeGreaterThan(from + 2);

@@ -1,9 +1,14 @@
 // The runs kept for a dataset: name, preset, progress, best val R@1, status; view, resume, delete.
 import type { RunMeta } from '../../storage/runs';
 
+/** Whether a run's checkpoint has trained every epoch of its config (resuming it would stop at once). */
+export function runFinished(r: RunMeta): boolean {
+  return r.epoch >= r.config.epochs;
+}
+
 function statusText(r: RunMeta, live: boolean): string {
   if (live) return r.status;
-  if (r.status === 'running' || r.status === 'paused') return 'interrupted';
+  if (r.status === 'running') return 'interrupted';
   return r.status;
 }
 
@@ -45,7 +50,7 @@ export function RunList({ runs, liveRunId, busy, selectedId, onView, onResume, o
                 <button type="button" onClick={() => onView(r)} disabled={live}>View</button>{' '}
                 {resumable && (
                   <button type="button" data-testid="run-resume" onClick={() => onResume(r)} disabled={busy}>
-                    {r.source === 'imported' ? `Continue training from step ${r.step}` : `Resume from step ${r.step}`}
+                    {runFinished(r) ? `Train one more epoch from step ${r.step}` : r.source === 'imported' ? `Continue training from step ${r.step}` : `Resume from step ${r.step}`}
                   </button>
                 )}{' '}
                 <button type="button" onClick={() => onDelete(r)} disabled={live || busy}>Delete</button>

@@ -3,13 +3,13 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { PRESETS, validateConfig, type BackendName, type TrainConfig } from '../../config';
 import type { DatasetMeta } from '../../storage/datasets';
-import { deleteRun, listRuns, loadCheckpoint, newRunId, putRun, RUN_FORMAT_VERSION, type RunMeta } from '../../storage/runs';
+import { attachRunToDataset, createRun, deleteRun, listRuns, loadCurves, type RunMeta } from '../../storage/runs';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { formatDuration } from '../common/format';
 import { ProgressBar } from '../common/ProgressBar';
 import { TrainingCharts } from './Charts';
 import { ConfigForm, configFromDraft, draftFromConfig, type ConfigDraft } from './ConfigForm';
-import { RunList } from './RunList';
+import { RunList, runFinished } from './RunList';
 import { useTraining } from './useTraining';
 
 const BACKENDS: (BackendName | 'auto')[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -55,14 +55,9 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
   const startNew = async () => {
     if (!dataset || !config) return;
     setError(null);
-    const now = new Date().toISOString();
-    const meta: RunMeta = {
-      version: RUN_FORMAT_VERSION, id: newRunId(), name: `${config.preset} · ${new Date().toLocaleString('en-GB')}`,
-      datasetId: dataset.id, datasetName: dataset.name, preset: config.preset, config, backend: backend,
-      status: 'running', createdAt: now, updatedAt: now, step: 0, epoch: 0, totalSteps: 0, bestValR1: null, source: 'trained',
-    };
+    let meta: RunMeta;
     try {
-      await putRun(meta);
+      meta = await createRun({ dataset, config, backend });
     } catch (err) {
       setError(toShownError('Could not create the run', err));
       return;
@@ -76,18 +71,24 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
     setError(null);
     if (!r.datasetId) {
       // An imported model continues on the dataset chosen here; the run is then that dataset's.
-      r = { ...r, datasetId: dataset.id, datasetName: dataset.name, name: `${r.name} → ${dataset.name}` };
-      await putRun(r);
+      try {
+        r = await attachRunToDataset(r.id, dataset);
+      } catch (err) {
+        setError(toShownError('Could not continue the imported model', err));
+        return;
+      }
       onRunsChanged();
     }
-    setDraft(draftFromConfig(r.config));
-    training.start({ runId: r.id, datasetId: r.datasetId!, config: r.config, backend, resume: true });
+    // A run that has trained all its epochs (an imported final model, say) continues for one more.
+    const config = runFinished(r) ? { ...r.config, epochs: r.epoch + 1 } : r.config;
+    setDraft(draftFromConfig(config));
+    training.start({ runId: r.id, datasetId: r.datasetId!, config, backend, resume: true });
   };
 
   const viewRun = async (r: RunMeta) => {
     try {
-      const ckpt = await loadCheckpoint(r.id);
-      training.show(r.id, ckpt.history.steps, ckpt.history.evals, r.totalSteps);
+      const curves = await loadCurves(r.id); // the metrics only: viewing a run reads no weights
+      training.show(r.id, curves.steps, curves.evals, r.totalSteps);
     } catch (err) {
       setError(toShownError('Could not open the run', err));
     }
@@ -187,7 +188,11 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
           onView={(r) => void viewRun(r)}
           onResume={(r) => void resumeRun(r)}
           onDelete={async (r) => {
-            await deleteRun(r.id);
+            try {
+              await deleteRun(r.id);
+            } catch (err) {
+              setError(toShownError('Could not delete the run', err));
+            }
             onRunsChanged();
           }}
         />

@@ -2,9 +2,9 @@
 // updates (charts redraw at most a few times a second, so the page never freezes).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BackendName, TrainConfig } from '../../config';
-import type { BackendInfo } from '../../train/backend-browser';
+import type { BackendInfo } from '../../use/backend';
 import type { EvalMetrics, StepMetrics } from '../../train/types';
-import { errorFromEvent, TrainClient, type TrainEvent } from '../../workers/trainClient';
+import { TrainClient, type TrainEvent } from '../../workers/trainClient';
 
 export type LiveStatus = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
 
@@ -48,7 +48,10 @@ export function useTraining(onFinished: () => void) {
         setState((s) => ({ ...s, phase: e.phase, phaseDetail: e.detail ?? '', status: s.status === 'starting' && e.phase === 'training' ? 'running' : s.status }));
         break;
       case 'history':
-        setState((s) => ({ ...s, steps: e.steps, evals: e.evals, totalSteps: e.totalSteps }));
+        setState((s) => ({ ...s, steps: e.steps, evals: e.evals }));
+        break;
+      case 'start':
+        setState((s) => ({ ...s, totalSteps: e.totalSteps }));
         break;
       case 'step':
         pending.current.push(e.metrics);
@@ -75,9 +78,8 @@ export function useTraining(onFinished: () => void) {
         finished.current();
         break;
       case 'error':
-      case 'crashed':
         flush();
-        setState((s) => ({ ...s, status: 'failed', error: errorFromEvent(e) }));
+        setState((s) => ({ ...s, status: 'failed', error: e.error }));
         client.current?.dispose();
         client.current = null;
         finished.current();

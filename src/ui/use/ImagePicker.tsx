@@ -1,7 +1,7 @@
 // Choose the image to score: drop or choose a file, or use an image picked from the dataset.
 // Shows a preview (EXIF-upright, as the browser draws it).
 import { useEffect, useState, type DragEvent } from 'react';
-import type { ImageInput } from '../../workers/protocol';
+import type { ImageInput } from '../../use/modelService';
 import { getImageRecords } from '../../storage/datasets';
 
 export function ImagePicker({ image, onImage }: { image: ImageInput | null; onImage: (i: ImageInput) => void }) {

@@ -2,7 +2,7 @@
 // classifier P(match) is shown large, with cosine similarity and a plain-words verdict; several
 // captions are ranked by P(match) with CLIP's softmax over them beside it.
 import { useState } from 'react';
-import type { ScoreRow } from '../../train/modelSession';
+import type { ScoreRow } from '../../use/modelSession';
 
 export function verdict(p: number): string {
   if (p >= 0.9) return 'Match';

@@ -1,15 +1,14 @@
 // Retrieval over a stored dataset: text → top-k images (thumbnails with scores) and the chosen
-// image → top-k captions. The embedding index is built in the worker with a progress bar and
-// cached per (model checkpoint, dataset, split).
+// image → top-k captions. The embedding index is built in the worker with a progress bar, kept in
+// its memory and cached in storage per (model checkpoint, dataset, split).
 import { useEffect, useState } from 'react';
 import type { Split } from '../../data/types';
-import { getDatasetIndex, getImageRecords, type DatasetMeta } from '../../storage/datasets';
-import type { CaptionHit, ImageHit } from '../../workers/protocol';
+import { getImageRecords, type DatasetMeta } from '../../storage/datasets';
+import type { CaptionHit, ImageHit } from '../../use/modelService';
 import { ProgressBar } from '../common/ProgressBar';
 
 interface Shown extends ImageHit {
   url: string | null;
-  caption: string;
 }
 
 export interface SearchCardProps {
@@ -50,8 +49,8 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
   const runText = () =>
     withIndex(async () => {
       const found = await searchText(ds.id, split, query, k);
-      const [recs, index] = await Promise.all([getImageRecords(ds.id, found.map((f) => f.index)), getDatasetIndex(ds.id)]);
-      setHits(found.map((f, i) => ({ ...f, url: recs[i]?.thumb ? URL.createObjectURL(recs[i]!.thumb) : null, caption: index.captions[f.index]?.[0] ?? '' })));
+      const recs = await getImageRecords(ds.id, found.map((f) => f.index)); // thumbnails: the one read per search
+      setHits(found.map((f, i) => ({ ...f, url: recs[i]?.thumb ? URL.createObjectURL(recs[i]!.thumb) : null })));
     });
 
   const runImage = () => withIndex(async () => setCaptionHits(await searchImage(ds.id, split, k)));

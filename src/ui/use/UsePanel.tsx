@@ -3,9 +3,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DatasetMeta } from '../../storage/datasets';
 import { listRuns, type RunMeta } from '../../storage/runs';
-import { DEFAULT_MAX_MODEL_FILE_BYTES } from '../../io/modelFile';
+import { DEFAULT_MAX_MODEL_FILE_BYTES } from '../../io/limits';
 import { ModelClient } from '../../workers/modelClient';
-import type { ImageInput, LoadedModel } from '../../workers/protocol';
+import type { ImageInput, LoadedModel } from '../../use/modelService';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { ImagePicker } from './ImagePicker';
 import { ScoreCard } from './ScoreCard';
@@ -78,7 +78,7 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
   const load = (id: string) =>
     guarded('Loading the model…', 'Could not load the model', async () => {
       setRunId(id);
-      setLoaded(await worker().call('load', { runId: id, backend: 'auto' }));
+      setLoaded(await worker().load({ runId: id, backend: 'auto' }));
     });
 
   const importFile = (file: File) =>
@@ -94,7 +94,7 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
 
   const importChecked = async (file: File) => {
     if (file.size > DEFAULT_MAX_MODEL_FILE_BYTES) throw new Error(`${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MiB: larger than the ${DEFAULT_MAX_MODEL_FILE_BYTES / 2 ** 20} MiB a CLIP Lab model file may be.`);
-    const info = await worker().call('importFile', { bytes: await file.arrayBuffer(), fileName: file.name, backend: 'auto' });
+    const info = await worker().importFile({ bytes: await file.arrayBuffer(), fileName: file.name, backend: 'auto' });
     setLoaded(info);
     setRunId(info.runId);
     onRunsChanged();
@@ -102,7 +102,7 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
 
   const exportFile = () =>
     guarded('Writing the model file…', 'Could not export the model', async () => {
-      const { bytes, fileName } = await worker().call('exportFile', { runId: loaded!.runId });
+      const { bytes, fileName } = await worker().exportFile({ runId: loaded!.runId });
       download(bytes, fileName);
     });
 
@@ -143,16 +143,16 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
           <h3>Image</h3>
           <ImagePicker image={image} onImage={setImage} />
         </div>
-        <ScoreCard disabled={!ready || !image} onScore={async (captions) => (await guarded('Scoring…', 'Scoring failed', () => worker().call('score', { image: image!, captions }))) ?? []} />
+        <ScoreCard disabled={!ready || !image} onScore={async (captions) => (await guarded('Scoring…', 'Scoring failed', () => worker().score({ image: image!, captions }))) ?? []} />
       </div>
-      <ZeroShotCard disabled={!ready || !image} onRun={async (labels, template) => (await guarded('Classifying…', 'Zero-shot failed', () => worker().call('zeroShot', { image: image!, labels, template }))) ?? []} />
+      <ZeroShotCard disabled={!ready || !image} onRun={async (labels, template) => (await guarded('Classifying…', 'Zero-shot failed', () => worker().zeroShot({ image: image!, labels, template }))) ?? []} />
       <SearchCard
         datasets={datasets}
         disabled={!ready}
         hasImage={!!image}
-        buildIndex={(datasetId, split, progress) => worker().call('buildIndex', { datasetId, split }, progress)}
-        searchText={async (datasetId, split, query, k) => (await guarded('Searching…', 'Search failed', () => worker().call('searchText', { datasetId, split, query, k }))) ?? []}
-        searchImage={async (datasetId, split, k) => (await guarded('Searching…', 'Search failed', () => worker().call('searchImage', { datasetId, split, image: image!, k }))) ?? []}
+        buildIndex={(datasetId, split, progress) => worker().buildIndex({ datasetId, split }, progress)}
+        searchText={async (datasetId, split, query, k) => (await guarded('Searching…', 'Search failed', () => worker().searchText({ datasetId, split, query, k }))) ?? []}
+        searchImage={async (datasetId, split, k) => (await guarded('Searching…', 'Search failed', () => worker().searchImage({ datasetId, split, image: image!, k }))) ?? []}
         onPick={(datasetId, index) => setImage({ kind: 'dataset', datasetId, index })}
       />
     </div>

@@ -3,7 +3,7 @@
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Tooltip, XAxis, YAxis } from 'recharts';
 import { DEFAULT_PROMPT_TEMPLATE, parseLabels } from '../../model/retrieval';
-import type { ZeroShotRow } from '../../train/modelSession';
+import type { ZeroShotRow } from '../../use/modelSession';
 
 export function ZeroShotCard({ disabled, onRun }: { disabled: boolean; onRun: (labels: string[], template: string) => Promise<ZeroShotRow[]> }) {
   const [labels, setLabels] = useState('');

@@ -140,6 +140,25 @@ describe('runTraining', () => {
     await expect(run()).rejects.toMatchObject({ code });
   });
 
+  it.each<[string, Partial<TrainConfig>, number | undefined, { totalSteps: number; end: [number, number, number]; evalSteps: number[] }]>([
+    ['epochs alone', { epochs: 2, warmupSteps: 0 }, undefined, { totalSteps: 6, end: [6, 2, 0], evalSteps: [3, 6] }],
+    ['maxSteps mid-epoch, past config.epochs', { epochs: 1, evalEveryEpoch: false, warmupSteps: 0 }, 4, { totalSteps: 4, end: [4, 1, 1], evalSteps: [4] }],
+    ['maxSteps at an epoch end', { epochs: 5, warmupSteps: 0 }, 3, { totalSteps: 3, end: [3, 1, 0], evalSteps: [3] }],
+  ])('owns the run shape (%s): onStart once, exact step count, evaluation at the end', async (_, o, maxSteps, want) => {
+    const data = syntheticSet({ images: 16, val: 4 }); // 12 train captions / batch 4: 3 steps per epoch
+    const starts: unknown[] = [];
+    const { result, steps, evals } = await train(data, small(o), { maxSteps, callbacks: { onStart: (s) => starts.push(s) } });
+    expect(starts).toEqual([{ totalSteps: want.totalSteps, stepsPerEpoch: 3 }]);
+    expect([result.step, result.epoch, result.batchInEpoch]).toEqual(want.end);
+    expect(steps).toHaveLength(want.end[0]);
+    expect(evals.map((e) => e.step)).toEqual(want.evalSteps);
+    expect(steps.at(-1)!.lr).toBeLessThan(steps[1].lr); // the cosine schedule spans totalSteps
+  });
+
+  it.each([0, -1, 2.5])('refuses maxSteps %s with TrainError bad-option', async (maxSteps) => {
+    await expect(runTraining(syntheticSet({ images: 8 }), small(), { maxSteps, callbacks: {} })).rejects.toMatchObject({ name: 'TrainError', code: 'bad-option' });
+  });
+
   it('refuses a batch larger than the number of train images', async () => {
     await expect(runTraining(syntheticSet({ images: 3 }), small(), { callbacks: {} })).rejects.toBeInstanceOf(BatchError);
   });

@@ -4,7 +4,7 @@
 import { withOverrides } from '../../../../src/config';
 import { renderSampleImage } from '../../../../src/data/sample';
 import type { TrainingSet } from '../../../../src/data/types';
-import { selectBackend, type BackendChoice } from '../../../../src/train/backend-browser';
+import { selectBackend, type BackendChoice } from '../../../../src/use/backend';
 import { runTraining } from '../../../../src/train/trainer';
 
 function sampleSet(n: number, size: number): TrainingSet {

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { withOverrides } from '../../../src/config';
 import { Tokenizer } from '../../../src/data/tokenizer';
 import { ClipModel } from '../../../src/model/clip';
-import { embedImages, embedTexts, scorePair } from '../../../src/train/inference';
+import { embedImages, embedTexts, scorePair } from '../../../src/use/inference';
 import { resizeImages } from '../../../src/train/pixels';
-import { syntheticSet } from './fixtures';
+import { syntheticSet } from '../train/fixtures';
 
 const data = syntheticSet({ images: 5, size: 32 });
 const tokenizer = Tokenizer.build(data.captions.map((c) => c.text), { maxVocab: 100, minCount: 1 });

@@ -6,7 +6,7 @@ import { ClipModel } from '../model/clip';
 import type { ConvImpl } from '../model/layers';
 import { fillPromptTemplate, softmax } from '../model/retrieval';
 import { embedImages, embedTexts, scoreEmbeddings } from './inference';
-import type { Checkpoint } from './types';
+import type { Checkpoint } from '../train/types';
 
 export interface ScoreRow {
   caption: string;

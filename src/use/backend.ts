@@ -8,7 +8,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from '../config';
-import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from './matMulGrad';
+import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../train/matMulGrad';
 
 export type BackendChoice = BackendName | 'auto';
 

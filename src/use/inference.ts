@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Tokenizer } from '../data/tokenizer';
 import type { ClipModel } from '../model/clip';
-import { imageBatch, resizeImages } from './pixels';
+import { imageBatch, resizeImages } from '../train/pixels';
 
 /** Embeddings [n, D] of the first n images of pixels [n, size, size, 3] uint8 (resized to the model's side). */
 export async function embedImages(model: ClipModel, pixels: Uint8Array, size: number, n: number, batchSize = 64): Promise<Float32Array> {

@@ -1,0 +1,216 @@
+// Using one trained model, as the model worker runs it but testable without a worker: load a
+// run's checkpoint or import a model file, score, search both ways, zero-shot, export. The
+// search index of (checkpoint, dataset, split) stays in memory once built or read, so a search
+// reads nothing from storage but the query's own image; it is rebuilt when any of them changes.
+import { preprocessImage } from '../data/decode';
+import type { Split } from '../data/types';
+import { LabError } from '../errors';
+import { STORED_IMAGE_SIZE } from '../ingest/constants';
+import { decodeModelFile, describeModelFile, encodeModelFile } from '../io/modelFile';
+import { topK } from '../model/retrieval';
+import { getDataset, getDatasetIndex, getPixels } from '../storage/datasets';
+import { EMBEDDING_INDEX_VERSION, getEmbeddingIndex, putEmbeddingIndex, type EmbeddingIndex } from '../storage/embeddings';
+import { deleteRun, getRun, importRun, loadCheckpoint } from '../storage/runs';
+import type { Checkpoint } from '../train/types';
+import type { BackendChoice, BackendInfo } from './backend';
+import { ModelSession, type ScoreRow, type ZeroShotRow } from './modelSession';
+
+/** An image to score: a file the user gave, or an image of a stored dataset. */
+export type ImageInput = { kind: 'file'; file: Blob; name: string } | { kind: 'dataset'; datasetId: string; index: number };
+
+export interface LoadedModel {
+  runId: string;
+  step: number;
+  summary: string;
+  backend: string;
+  hasClassifier: boolean;
+}
+
+export interface ImageHit {
+  index: number; // dataset image index
+  score: number; // cosine
+  caption: string; // the image's first caption
+}
+
+export interface CaptionHit {
+  image: number;
+  caption: string;
+  score: number;
+}
+
+export interface IndexInfo {
+  images: number;
+  captions: number;
+  cached: boolean; // read from memory or storage, not built now
+  seconds: number;
+}
+
+export type SearchScope = { datasetId: string; split: Split | 'all' };
+export type Progress = (done: number, total: number, label: string) => void;
+
+export type UseErrorCode = 'no-model' | 'no-labels';
+
+export class UseError extends LabError<UseErrorCode> {
+  override readonly name = 'UseError';
+}
+
+/** An index with, for each image row, the row of its first caption (what a text search shows). */
+interface LoadedIndex {
+  key: string;
+  index: EmbeddingIndex;
+  firstCaption: Map<number, string>;
+}
+
+const IMAGE_CHUNK = 256;
+
+export class ModelService {
+  private session: ModelSession | null = null;
+  private loaded: LoadedModel | null = null;
+  private backend: BackendInfo | null = null;
+  private index: LoadedIndex | null = null;
+
+  constructor(private readonly selectBackend: (choice: BackendChoice) => Promise<BackendInfo>) {}
+
+  async load({ runId, backend }: { runId: string; backend: BackendChoice }): Promise<LoadedModel> {
+    await this.ensureBackend(backend);
+    if (this.loaded?.runId === runId && (await getRun(runId)).step === this.loaded.step) return this.loaded;
+    return this.install(await loadCheckpoint(runId), runId);
+  }
+
+  async importFile({ bytes, fileName, backend }: { bytes: ArrayBuffer; fileName: string; backend: BackendChoice }): Promise<LoadedModel> {
+    const info = await this.ensureBackend(backend);
+    const ckpt = decodeModelFile(bytes); // validates everything before anything is stored or replaced
+    const meta = await importRun(ckpt, { fileName, backend: info.name });
+    try {
+      return await this.install(ckpt, meta.id);
+    } catch (err) {
+      await deleteRun(meta.id); // a file the model cannot use leaves no run behind
+      throw err;
+    }
+  }
+
+  async score({ image, captions }: { image: ImageInput; captions: string[] }): Promise<ScoreRow[]> {
+    const s = this.need();
+    const { pixels, size } = await imagePixels(image);
+    return s.score(pixels, size, captions);
+  }
+
+  async buildIndex(scope: SearchScope, progress?: Progress): Promise<IndexInfo> {
+    const t0 = performance.now();
+    const { loaded, cached } = await this.ensureIndex(scope, progress);
+    return { images: loaded.index.imageIds.length, captions: loaded.index.captionText.length, cached, seconds: cached ? 0 : (performance.now() - t0) / 1000 };
+  }
+
+  async searchText({ query, k, ...scope }: SearchScope & { query: string; k: number }, progress?: Progress): Promise<ImageHit[]> {
+    const s = this.need();
+    const { loaded } = await this.ensureIndex(scope, progress);
+    const { index } = loaded;
+    const q = await s.embedTexts([query]);
+    return topK(q, index.imageEmb, index.dim, k).map((r) => {
+      const image = index.imageIds[r.index];
+      return { index: image, score: r.score, caption: loaded.firstCaption.get(image) ?? '' };
+    });
+  }
+
+  async searchImage({ image, k, ...scope }: SearchScope & { image: ImageInput; k: number }, progress?: Progress): Promise<CaptionHit[]> {
+    const s = this.need();
+    const { index } = (await this.ensureIndex(scope, progress)).loaded;
+    const { pixels, size } = await imagePixels(image);
+    const q = await s.embedImages(pixels, size, 1);
+    return topK(q, index.captionEmb, index.dim, k).map((r) => ({ image: index.captionImage[r.index], caption: index.captionText[r.index], score: r.score }));
+  }
+
+  async zeroShot({ image, labels, template }: { image: ImageInput; labels: string[]; template: string }): Promise<ZeroShotRow[]> {
+    const s = this.need();
+    if (!labels.length) throw new UseError('no-labels', 'Type at least one label (comma-separated).');
+    const { pixels, size } = await imagePixels(image);
+    return s.zeroShot(pixels, size, labels, template);
+  }
+
+  async exportFile({ runId }: { runId: string }): Promise<{ bytes: Uint8Array; fileName: string }> {
+    const [meta, ckpt] = await Promise.all([getRun(runId), loadCheckpoint(runId)]);
+    const bytes = encodeModelFile(ckpt, { datasetName: meta.datasetName });
+    const safe = `${meta.preset}-${meta.datasetName}-step${ckpt.step}`.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100);
+    return { bytes, fileName: `${safe}.clip.safetensors` };
+  }
+
+  dispose(): void {
+    this.session?.dispose();
+    this.session = null;
+    this.loaded = null;
+    this.index = null;
+  }
+
+  private async ensureBackend(choice: BackendChoice): Promise<BackendInfo> {
+    return (this.backend ??= await this.selectBackend(choice));
+  }
+
+  private need(): ModelSession {
+    if (!this.session) throw new UseError('no-model', 'No model is loaded: choose a run or import a model file first.');
+    return this.session;
+  }
+
+  private async install(ckpt: Checkpoint, runId: string): Promise<LoadedModel> {
+    // The backend's convolution choice (im2col on wasm, webgl and cpu) reaches the model here.
+    const next = await ModelSession.fromCheckpoint(ckpt, this.backend?.convImpl);
+    this.dispose();
+    this.session = next;
+    this.loaded = { runId, step: ckpt.step, summary: describeModelFile(ckpt), backend: this.backend?.name ?? '', hasClassifier: ckpt.config.matchHidden > 0 };
+    return this.loaded;
+  }
+
+  /** The index of `scope` for the loaded checkpoint: from memory, else storage, else built now. */
+  private async ensureIndex({ datasetId, split }: SearchScope, progress?: Progress): Promise<{ loaded: LoadedIndex; cached: boolean }> {
+    this.need();
+    const { runId, step } = this.loaded!;
+    const key = `${runId}:${step}:${datasetId}:${split}`;
+    if (this.index?.key === key) return { loaded: this.index, cached: true };
+    this.index = null; // another checkpoint, dataset or split: the old one is not kept
+    const stored = await getEmbeddingIndex(runId, step, datasetId, split);
+    const index = stored ?? (await this.embedDataset(datasetId, split, progress));
+    if (!stored) await putEmbeddingIndex(runId, step, datasetId, split, index);
+    const firstCaption = new Map<number, string>();
+    index.captionImage.forEach((image, row) => firstCaption.has(image) || firstCaption.set(image, index.captionText[row]));
+    if (this.loaded?.runId === runId && this.loaded.step === step) this.index = { key, index, firstCaption };
+    return { loaded: { key, index, firstCaption }, cached: !!stored };
+  }
+
+  private async embedDataset(datasetId: string, split: Split | 'all', progress?: Progress): Promise<EmbeddingIndex> {
+    const s = this.need();
+    const meta = await getDataset(datasetId);
+    const ds = await getDatasetIndex(datasetId);
+    const ids: number[] = [];
+    ds.splits.forEach((sp, i) => (split === 'all' || sp === split) && ids.push(i));
+    const D = s.config.embedDim;
+    const imageEmb = new Float32Array(ids.length * D);
+    const per = meta.imageSize * meta.imageSize * 3;
+    for (let start = 0; start < ids.length; start += IMAGE_CHUNK) {
+      const chunk = ids.slice(start, start + IMAGE_CHUNK);
+      const flat = new Uint8Array(chunk.length * per);
+      (await getPixels(datasetId, chunk)).forEach((p, k) => flat.set(p, k * per));
+      imageEmb.set(await s.embedImages(flat, meta.imageSize, chunk.length), start * D);
+      progress?.(start + chunk.length, ids.length, 'images embedded');
+    }
+    const captionImage: number[] = [];
+    const captionText: string[] = [];
+    for (const i of ids) for (const c of ds.captions[i]) {
+      captionImage.push(i);
+      captionText.push(c);
+    }
+    return {
+      version: EMBEDDING_INDEX_VERSION, dim: D, imageIds: Int32Array.from(ids), imageEmb,
+      captionImage: Int32Array.from(captionImage), captionText, captionEmb: await s.embedTexts(captionText),
+    };
+  }
+}
+
+async function imagePixels(image: ImageInput): Promise<{ pixels: Uint8Array; size: number }> {
+  if (image.kind === 'file') {
+    // Exactly the ingestion path: centre-crop to the stored side, then the model's own resize.
+    const { pixels } = await preprocessImage(image.file, image.name, STORED_IMAGE_SIZE);
+    return { pixels, size: STORED_IMAGE_SIZE };
+  }
+  const meta = await getDataset(image.datasetId);
+  const [pixels] = await getPixels(image.datasetId, [image.index]);
+  return { pixels, size: meta.imageSize };
+}

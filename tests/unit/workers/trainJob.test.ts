@@ -1,0 +1,71 @@
+// TrainJob without a worker: a stored run trains on a stored dataset; events arrive in order and
+// all before the job settles; the run's shape, checkpoints and status are stored; Stop, Pause
+// and failures end the run with the right status.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withOverrides } from '../../../src/config';
+import { deleteDataset, type DatasetMeta } from '../../../src/storage/datasets';
+import { createRun, getRun, loadCurves } from '../../../src/storage/runs';
+import type { BackendInfo } from '../../../src/use/backend';
+import { TrainJob, type TrainEvent } from '../../../src/workers/trainJob';
+import { storeSyntheticSet } from './storedSet';
+
+const config = withOverrides('tiny', {
+  imageSize: 16, convChannels: [4, 8], embedDim: 16, textWidth: 16, matchHidden: 16, batchSize: 4, epochs: 2, checkpointEverySteps: 2,
+});
+const cpu = async (): Promise<BackendInfo> => ({ name: 'cpu', reason: 'test', adapter: null, fallbackAdapter: null, convImpl: 'im2col' });
+
+let ds: DatasetMeta;
+beforeAll(async () => {
+  ds = await storeSyntheticSet({ images: 16, val: 4, size: 16 }); // 12 train captions: 3 steps per epoch
+});
+afterAll(() => deleteDataset(ds.id));
+
+async function start(job: TrainJob, on: (e: TrainEvent, job: TrainJob) => void = () => {}) {
+  const run = await createRun({ dataset: ds, config, backend: 'auto' });
+  const events: TrainEvent[] = [];
+  const result = job.run({ runId: run.id, datasetId: ds.id, config, backend: 'auto', resume: false }, async (e) => {
+    await new Promise((r) => setTimeout(r, 1)); // a slow page: the job must still settle after the last event
+    events.push(e);
+    on(e, job);
+  });
+  return { run, events, result };
+}
+
+describe('TrainJob', () => {
+  it('trains a stored run: events in order, shape from the trainer, checkpoints and status stored', async () => {
+    const { run, events, result } = await start(new TrainJob(cpu));
+    await expect(result).resolves.toEqual({ step: 6, stopped: false });
+    const types = events.map((e) => e.type);
+    expect(types.slice(0, 5)).toEqual(['backend', 'phase', 'history', 'phase', 'start']); // loading, then preparing
+    expect(events.find((e) => e.type === 'start')).toEqual({ type: 'start', totalSteps: 6, stepsPerEpoch: 3 });
+    expect(events.filter((e) => e.type === 'step').map((e) => (e as { metrics: { step: number } }).metrics.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(events.filter((e) => e.type === 'checkpoint').map((e) => (e as { step: number }).step)).toEqual([2, 3, 4, 6]);
+    expect(events.at(-1)).toMatchObject({ type: 'phase', phase: 'done' }); // delivered before the job settled
+    expect(await getRun(run.id)).toMatchObject({ status: 'done', step: 6, totalSteps: 6, backend: 'cpu' });
+    expect((await loadCurves(run.id)).steps).toHaveLength(6);
+  });
+
+  it('Pause holds the loop until Resume; Stop ends the run as stopped', async () => {
+    const job = new TrainJob(cpu);
+    const { run, events, result } = await start(job, (e, j) => {
+      if (e.type === 'step' && e.metrics.step === 1) {
+        j.pause();
+        setTimeout(() => j.resume(), 50);
+      }
+      if (e.type === 'resumed') j.stop();
+    });
+    const r = await result;
+    expect(r.stopped).toBe(true);
+    expect(r.step).toBeLessThan(6);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['paused', 'resumed']));
+    expect(await getRun(run.id)).toMatchObject({ status: 'stopped', step: r.step });
+  });
+
+  it('a failure rejects with the error and marks the run failed with its message', async () => {
+    const run = await createRun({ dataset: ds, config, backend: 'auto' });
+    const job = new TrainJob(cpu);
+    const err = await job.run({ runId: run.id, datasetId: 'no-such-dataset', config, backend: 'auto', resume: false }, () => {}).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'StorageError', code: 'not-found' });
+    expect(await getRun(run.id)).toMatchObject({ status: 'failed', error: 'No dataset with id no-such-dataset is stored.' });
+  });
+});
