@@ -35,17 +35,28 @@ const TOKENIZER_CASES = [
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
-/** The synthetic sample as a Kaggle-layout folder of JPEGs (+ a few non-square PNGs in png/). */
-function writeSample(dir: string): void {
+function rgbaOf(rgb: Uint8Array, n: number): Uint8Array {
+  const rgba = new Uint8Array(n * 4).fill(255);
+  for (let p = 0; p < n; p++) rgba.set(rgb.subarray(3 * p, 3 * p + 3), 4 * p);
+  return rgba;
+}
+
+/**
+ * The synthetic sample as a Kaggle-layout folder of PNGs (lossless, so the lab and Python train on
+ * identical pixels), and the first 12 of its images as JPEGs in `jpegDir` (for the decoder bound
+ * when flickr8k-originals is absent).
+ */
+function writeSample(dir: string, jpegDir: string): void {
   mkdirSync(join(dir, 'Images'), { recursive: true });
+  mkdirSync(jpegDir, { recursive: true });
   const lines = ['image,caption'];
   for (let i = 0; i < SAMPLE_IMAGES; i++) {
     const img = renderSampleImage(i, 128, 0);
-    const name = img.name.replace(/\.png$/, '.jpg');
-    const rgba = new Uint8Array(128 * 128 * 4).fill(255);
-    for (let p = 0; p < 128 * 128; p++) rgba.set(img.pixels.subarray(3 * p, 3 * p + 3), 4 * p);
-    writeFileSync(join(dir, 'Images', name), jpeg.encode({ data: rgba, width: 128, height: 128 }, 90).data);
-    for (const c of img.captions) lines.push(`${name},${csvCell(c)}`);
+    const png = new pngjs.PNG({ width: 128, height: 128 });
+    png.data.set(rgbaOf(img.pixels, 128 * 128));
+    writeFileSync(join(dir, 'Images', img.name), pngjs.PNG.sync.write(png));
+    if (i < 12) writeFileSync(join(jpegDir, img.name.replace(/\.png$/, '.jpg')), jpeg.encode({ data: rgbaOf(img.pixels, 128 * 128), width: 128, height: 128 }, 90).data);
+    for (const c of img.captions) lines.push(`${img.name},${csvCell(c)}`);
   }
   writeFileSync(join(dir, 'captions.txt'), `${lines.join('\n')}\n`);
 }
@@ -93,7 +104,7 @@ async function hostileBase(): Promise<{ file: Uint8Array; vocab: string[] }> {
   const captions = ['a red circle', 'a blue square', 'two green triangles', 'a red square on blue'];
   const tokenizer = Tokenizer.build(captions, { maxVocab: PRESETS.tiny.vocabSize, minCount: 1 });
   const config = PRESETS.tiny;
-  const model = ClipModel.create(config, tokenizer.size);
+  const model = ClipModel.create(config, tokenizer.size, { convImpl: 'im2col' });
   const opt = new AdamW(model.trainableVariables(), { epsilon: config.adamEpsilon, weightDecay: config.weightDecay });
   const S = config.imageSize;
   const images = Float32Array.from({ length: 4 * S * S * 3 }, (_, i) => (i % 251) / 251);
@@ -109,7 +120,7 @@ async function hostileBase(): Promise<{ file: Uint8Array; vocab: string[] }> {
 
 export async function prepare(dir: string, log: (s: string) => void): Promise<void> {
   const sample = join(dir, 'sample');
-  writeSample(sample);
+  writeSample(sample, join(dir, 'jpeg'));
   const loaded = loadFolder(sample);
   const { set } = loaded;
   const plans: Record<string, unknown> = { sample: planOf(loaded.plan) };
@@ -121,8 +132,8 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
   const probeIds = Array.from({ length: PROBE }, (_, i) => i * 7);
   const probeCaptions = probeIds.map((id) => set.captions.find((c) => c.image === id)!.text);
   const pngNames = writePngs(join(dir, 'png'));
-  const jpegDir = plans.originals ? join(ORIGINALS, 'Flicker8k_Dataset') : join(sample, 'Images');
-  const jpegNames = (plans.originals ? (plans.originals as { names: string[] }).names : set.imageNames).slice(0, 12);
+  const jpegDir = plans.originals ? join(ORIGINALS, 'Flicker8k_Dataset') : join(dir, 'jpeg');
+  const jpegNames = (plans.originals ? (plans.originals as { names: string[] }).names : set.imageNames.map((n) => n.replace(/\.png$/, '.jpg'))).slice(0, 12);
   const jpegCaptions = plans.originals
     ? (plans.originals as { captions: string[][] }).captions.slice(0, 12).map((c) => c[0])
     : jpegNames.map((_, i) => set.captions.find((c) => c.image === i)!.text);
@@ -139,7 +150,7 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
     const pixels = resizeImages(probePixels, PROBE, 128, S);
     const jpegPixels = resizeImages(nodeStored(jpegDir, jpegNames), jpegNames.length, 128, S);
     models[enc] = {
-      file: out, eval: r.finalEval, pixels: [...pixels], captions: probeCaptions,
+      file: out, eval: r.finalEval, steps: r.checkpoint.history.steps, pixels: [...pixels], captions: probeCaptions,
       scores: await labScores(model, tokenizer, pixels, PROBE, probeCaptions),
       jpeg: { dir: jpegDir, names: jpegNames, captions: jpegCaptions, scores: await labScores(model, tokenizer, jpegPixels, jpegNames.length, jpegCaptions) },
     };
