@@ -29,6 +29,11 @@ def base_name(path):
     return path[max(path.rfind('/'), path.rfind('\\')) + 1:]
 
 
+def _read_text(path):
+    with open(path, encoding='utf-8', errors='replace') as f:
+        return f.read()
+
+
 def list_folder(root):
     """Relative '/'-paths of every file under root, sorted per directory; hidden folders skipped."""
     out = []
@@ -130,11 +135,11 @@ def plan_folder(root):
             images.setdefault(name, path)
         elif SPLIT_LIST.match(name):
             kind = SPLIT_LIST.match(name).group(1).lower()
-            for line in _text(open(os.path.join(root, path), encoding='utf-8').read()).split('\n'):
+            for line in _text(_read_text(os.path.join(root, path))).split('\n'):
                 if base_name(line):
                     split_lists[base_name(line)] = 'val' if kind == 'dev' else kind
         elif ext in ('txt', 'csv', 'tsv', 'json', 'jsonl') and os.path.getsize(os.path.join(root, path)) < 256 * 2 ** 20:
-            result = parse_captions(path, open(os.path.join(root, path), encoding='utf-8', errors='replace').read())
+            result = parse_captions(path, _read_text(os.path.join(root, path)))
             if result and result[1]:
                 parsed.append((PREFERENCE.index(result[0]) if result[0] in PREFERENCE else 99, path, result))
     if not images:

@@ -241,9 +241,14 @@ def weight_specs(config, vocab_size):
     return sorted(((n, list(p.shape)) for n, p in model.state_dict().items()), key=lambda s: group(s[0]))
 
 
+def read_bytes(path):
+    with open(path, 'rb') as f:
+        return f.read()
+
+
 def read(path_or_bytes, max_file_bytes=MAX_FILE_BYTES):
     """A clip-lab file -> dict(metadata fields..., weights, optimizer); raises ModelFileError."""
-    data = path_or_bytes if isinstance(path_or_bytes, (bytes, bytearray)) else open(path_or_bytes, 'rb').read()
+    data = path_or_bytes if isinstance(path_or_bytes, (bytes, bytearray)) else read_bytes(path_or_bytes)
     if len(data) > max_file_bytes:
         _fail('too-large', f'the file has {len(data)} bytes ({len(data) / 2 ** 20:.1f} MiB) but at most {max_file_bytes} '
                            f'({max_file_bytes / 2 ** 20:.1f} MiB) are accepted')
@@ -289,13 +294,13 @@ def save(model, path=None, *, optimizer_state=None, step=None, epoch=None, batch
     history = {'steps': downsample(history['steps']), 'evals': downsample(history['evals'])}
     meta = {
         'format': FORMAT, 'format_version': str(FORMAT_VERSION), 'checkpoint_version': str(CHECKPOINT_VERSION),
-        'config': json.dumps(model.config), 'vocab': json.dumps(model.vocab, ensure_ascii=False),
+        'config': json.dumps(model.config, separators=(',', ':')), 'vocab': json.dumps(model.vocab, ensure_ascii=False, separators=(',', ':')),
         'preprocessing': json.dumps(preprocessing or (model.preprocessing if isinstance(model.preprocessing, dict) and 'stored' in model.preprocessing
                                                       else preprocessing_spec(model.config))),
         'step': str(step if step is not None else md.get('step', 0)),
         'epoch': str(epoch if epoch is not None else md.get('epoch', 0)),
         'batch_in_epoch': str(batch_in_epoch if batch_in_epoch is not None else md.get('batch_in_epoch', 0)),
-        'metrics': json.dumps(_finite_json(history)),
+        'metrics': json.dumps(_finite_json(history), separators=(',', ':')),
         'dataset_name': dataset_name if dataset_name is not None else md.get('dataset_name', ''),
         'created_at': created_at or datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.') + f'{datetime.now().microsecond // 1000:03d}Z',
     }

@@ -36,8 +36,9 @@ def centre_crop_resize(rgb, size=STORED_SIDE):
     side = min(h, w)
     wx = _area_matrix((w - side) / 2, side, size, w)  # [size, W]
     wy = _area_matrix((h - side) / 2, side, size, h)  # [size, H]
-    tmp = np.einsum('xj,ijc->ixc', wx, rgb.astype(np.float64)).astype(np.float32)  # horizontal pass, stored as float32
-    return _round(np.einsum('yi,ixc->yxc', wy, tmp.astype(np.float64)))
+    planes = rgb.astype(np.float64).transpose(2, 0, 1)  # [3, H, W]
+    tmp = (planes @ wx.T).astype(np.float32)  # horizontal pass [3, H, size], stored as float32 (as Node)
+    return _round((wy @ tmp.astype(np.float64)).transpose(1, 2, 0))  # [size, size, 3]
 
 
 def _axis_matrix(src, dst):
@@ -67,8 +68,9 @@ def resize_square(pixels, size):
     x = pixels[None] if single else pixels
     if x.shape[1] != size:
         w = _axis_matrix(x.shape[1], size).astype(np.float64)
-        rows = np.einsum('xj,nijc->nixc', w, x.astype(np.float64)).astype(np.float32)  # horizontal pass, float32
-        x = _round(np.einsum('yi,nixc->nyxc', w, rows.astype(np.float64)))
+        planes = x.astype(np.float64).transpose(0, 3, 1, 2)  # [N, 3, R, R]
+        rows = (planes @ w.T).astype(np.float32)  # horizontal pass [N, 3, R, size], float32 (as the lab)
+        x = _round((w @ rows.astype(np.float64)).transpose(0, 2, 3, 1))  # [N, size, size, 3]
     return x[0] if single else x
 
 

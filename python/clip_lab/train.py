@@ -8,6 +8,7 @@ The global batch is config.batchSize, split evenly across ranks; each rank encod
 embeddings are gathered so the loss sees the whole batch (same loss, negatives and gradients as
 one process), and DDP averages the gradients. Rank 0 evaluates and writes the files."""
 import argparse
+import json
 import math
 import os
 import time
@@ -65,6 +66,7 @@ def parse_args(argv=None):
     p.add_argument('--preset', default='tiny', choices=['tiny', 'default', 'bench'])
     p.add_argument('--text-encoder', choices=['conv', 'bow', 'transformer'])
     p.add_argument('--seed', type=int)
+    p.add_argument('--set', action='append', default=[], metavar='KEY=JSON', help='config override, e.g. --set textLayers=2 (new runs only)')
     p.add_argument('--epochs', type=int, help='total epochs (default: the config\'s)')
     p.add_argument('--steps', type=int, help='stop after this many optimiser steps in all (evaluates then)')
     p.add_argument('--out', help='final file; checkpoints go to OUT with .step<N> before the extension')
@@ -112,6 +114,7 @@ def main(argv=None):
         config = dict(resume.config)
     else:
         overrides = {k: v for k, v in (('textEncoder', args.text_encoder), ('seed', args.seed)) if v is not None}
+        overrides.update((kv.split('=', 1)[0], json.loads(kv.split('=', 1)[1])) for kv in args.set)
         config = with_overrides(args.preset, **overrides)
     if args.epochs:
         config['epochs'] = args.epochs
@@ -211,6 +214,7 @@ def main(argv=None):
         log(f'done: {step} steps in {time.perf_counter() - t0:.1f} s')
         if args.out:
             write(args.out)
+    print(f'rank {rank} of {world} finished at step {step}', flush=True)
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
