@@ -10,123 +10,16 @@ import numpy as np
 import torch
 
 from .config import validate_config
-from .errors import ConfigError, ModelFileError
-from .model import IMAGE_MEAN, IMAGE_STD, ClipLab
+from .errors import ConfigError
+from .metadata import (check_preprocessing, count, downsample, fail as _fail, finite_json, parse_history, parse_json,
+                       preprocessing_spec, required)
+from .model import ClipLab
 from .safetensors import read_safetensors, write_safetensors
 from .tokenizer import PAD_TOKEN, UNK_TOKEN
 
 FORMAT, FORMAT_VERSION, CHECKPOINT_VERSION = 'clip-lab', 2, 1
 MAX_FILE_BYTES = 512 * 2 ** 20
-MAX_HISTORY = 2000
-STORED_SIDE = 128
 OPT = 'optimizer/'
-STEP_FIELDS = {'step': 'n', 'epoch': 'n', 'loss': 'n', 'clipLoss': 'n', 'matchLoss': 'null', 'accI2T': 'n', 'accT2I': 'n',
-               'matchAcc': 'null', 'posSim': 'n', 'negSim': 'n', 'logitScale': 'n', 'lr': 'n', 'pairsPerSec': 'n', 'msPerStep': 'n'}
-EVAL_FIELDS = {'step': 'n', 'epoch': 'n', 'valLoss': 'n', 'i2t': 'scores', 't2i': 'scores', 'matchAcc': 'null', 'auc': 'null',
-               'images': 'n', 'captions': 'n'}
-SCORE_FIELDS = {'r1': 'n', 'r5': 'n', 'r10': 'n', 'medianRank': 'n'}
-NON_FINITE = {'NaN': math.nan, 'Infinity': math.inf, '-Infinity': -math.inf}
-
-
-def _fail(code, message):
-    raise ModelFileError(code, message)
-
-
-def _show(v, n=40):
-    return json.dumps(v)[:n] if v is not None else 'nothing'
-
-
-def _required(meta, key):
-    if key not in meta:
-        _fail('bad-header', f"metadata '{key}': expected a value, found none")
-    return meta[key]
-
-
-def _count(meta, key):
-    text = _required(meta, key)
-    if not re.fullmatch(r'0|[1-9][0-9]*', text) or int(text) > 2 ** 53 - 1:
-        _fail('bad-header', f"metadata '{key}': expected a non-negative integer, found {json.dumps(text[:40])}")
-    return int(text)
-
-
-def _json(meta, key, code='bad-header'):
-    text = _required(meta, key)
-    try:
-        return json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(f'{c} is not JSON')))
-    except ValueError as error:
-        _fail(code, f"metadata '{key}' is not valid JSON: {error}")
-
-
-def preprocessing_spec(config, decoder='pillow', stored_resample='area'):
-    """The version-2 machine-readable preprocessing (see src/io/modelFileMetadata.ts PreprocessingSpec)."""
-    return {
-        'imageSize': config['imageSize'], 'decoder': decoder, 'orientation': 'exif', 'crop': 'center-square',
-        'channels': 'RGB', 'layout': 'NHWC',
-        'stored': {'side': STORED_SIDE, 'resample': stored_resample, 'rounding': 'half-up'},
-        'resize': {'shrink': 'area', 'enlarge': 'bilinear', 'rounding': 'half-up'},
-        'range': {'from': 'uint8', 'divide': 255, 'min': 0, 'max': 1},
-        'normalisation': {'mean': IMAGE_MEAN, 'std': IMAGE_STD, 'inside': 'model'},
-        'text': {'lowercase': True, 'tokens': "/[\\p{L}\\p{N}]+(?:'[\\p{L}\\p{N}]+)*/gu", 'pad': PAD_TOKEN, 'unk': UNK_TOKEN,
-                 'maxTokens': config['maxTokens'], 'idsAs': 'float32'},
-    }
-
-
-def _check_preprocessing(meta, config):
-    raw = _json(meta, 'preprocessing')
-    if not isinstance(raw, dict):
-        _fail('bad-header', f"metadata 'preprocessing': expected an object, found {_show(raw)}")
-
-    def at(path):
-        o = raw
-        for k in path.split('.'):
-            o = o.get(k) if isinstance(o, dict) else None
-        return o
-
-    def expect(path, ok, what):
-        if not ok(at(path)):
-            _fail('bad-header', f"metadata 'preprocessing': {path}: expected {what}, found {_show(at(path))}")
-    is_int = lambda v: isinstance(v, int) and not isinstance(v, bool)
-    expect('imageSize', lambda v: is_int(v) and v == config['imageSize'], f"{config['imageSize']} (config.imageSize)")
-    expect('decoder', lambda v: isinstance(v, str) and v != '', 'a decoder name')
-    expect('stored.side', lambda v: is_int(v) and 1 <= v <= 4096, 'an integer side in [1, 4096]')
-    expect('stored.resample', lambda v: v in ('canvas-high-quality', 'area'), "'canvas-high-quality' or 'area'")
-    expect('resize.shrink', lambda v: v == 'area', "'area'")
-    expect('resize.enlarge', lambda v: v == 'bilinear', "'bilinear'")
-    expect('range.divide', lambda v: v == 255, '255')
-    expect('normalisation.mean', lambda v: isinstance(v, list) and len(v) == 3, '3 numbers')
-    expect('normalisation.std', lambda v: isinstance(v, list) and len(v) == 3 and all(s > 0 for s in v), '3 positive numbers')
-    expect('text.maxTokens', lambda v: v == config['maxTokens'], f"{config['maxTokens']} (config.maxTokens)")
-    return raw
-
-
-def _pick(raw, fields, where):
-    if not isinstance(raw, dict):
-        _fail('bad-header', f"metadata 'metrics': {where}: expected an object, found {_show(raw)}")
-    out = {}
-    for key, kind in fields.items():
-        value, at = raw.get(key), f'{where}.{key}'
-        if kind == 'scores':
-            out[key] = _pick(value, SCORE_FIELDS, at)
-        elif value is None and kind == 'null' and key in raw:
-            out[key] = None
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[key] = value
-        elif isinstance(value, str) and value in NON_FINITE:
-            out[key] = NON_FINITE[value]
-        else:
-            _fail('bad-header', f"metadata 'metrics': {at}: expected a number{' or null' if kind == 'null' else ''}, found {_show(value)}")
-    return out
-
-
-def _history(meta):
-    raw = _json(meta, 'metrics')
-    if not isinstance(raw, dict) or not isinstance(raw.get('steps'), list) or not isinstance(raw.get('evals'), list):
-        _fail('bad-header', f"metadata 'metrics': expected {{\"steps\": [...], \"evals\": [...]}}, found {_show(raw)}")
-    for key in ('steps', 'evals'):
-        if len(raw[key]) > MAX_HISTORY:
-            _fail('bad-header', f"metadata 'metrics': expected at most {MAX_HISTORY} {key}, found {len(raw[key])}")
-    return {'steps': [_pick(s, STEP_FIELDS, f'steps[{i}]') for i, s in enumerate(raw['steps'])],
-            'evals': [_pick(e, EVAL_FIELDS, f'evals[{i}]') for i, e in enumerate(raw['evals'])]}
 
 
 def _check_vocab(raw, config):
@@ -161,28 +54,28 @@ def parse_metadata(meta, tensor_names):
         what = (f'this safetensors file has no {FORMAT} metadata' if 'format' not in meta
                 else f"this safetensors file's format is {json.dumps(meta['format'][:40])}, not '{FORMAT}'")
         _fail('not-clip-lab', f'{what} (found keys: {keys}; tensors: {names}); it is not a CLIP Lab model export')
-    text = _required(meta, 'format_version')
+    text = required(meta, 'format_version')
     if not re.fullmatch(r'[1-9][0-9]{0,8}', text):
         _fail('bad-header', f"metadata 'format_version': expected a positive integer, found {json.dumps(text[:40])}")
     version = int(text)
     if version > FORMAT_VERSION:
         _fail('version-too-new', f'made by a newer CLIP Lab: format version {version}, this reader reads up to {FORMAT_VERSION}')
-    ckpt_version = _count(meta, 'checkpoint_version')
+    ckpt_version = count(meta, 'checkpoint_version')
     if ckpt_version > CHECKPOINT_VERSION:
         _fail('version-too-new', f'made by a newer CLIP Lab: checkpoint version {ckpt_version}, this reader reads up to {CHECKPOINT_VERSION}')
     if ckpt_version < 1:
         _fail('bad-header', f"metadata 'checkpoint_version': expected 1 to {CHECKPOINT_VERSION}, found {ckpt_version}")
     try:
-        config = validate_config(_json(meta, 'config', 'bad-config'))
+        config = validate_config(parse_json(meta, 'config', 'bad-config'))
     except ConfigError as error:
         _fail('bad-config', str(error))
-    vocab = _check_vocab(_json(meta, 'vocab', 'bad-config'), config)
-    preprocessing = _check_preprocessing(meta, config) if version >= 2 else _json(meta, 'preprocessing')
-    created_at = _required(meta, 'created_at')
+    vocab = _check_vocab(parse_json(meta, 'vocab', 'bad-config'), config)
+    preprocessing = check_preprocessing(meta, config) if version >= 2 else parse_json(meta, 'preprocessing')
+    created_at = required(meta, 'created_at')
     _parse_time(created_at)
     return {'format_version': version, 'config': config, 'vocab': vocab, 'preprocessing': preprocessing,
-            'step': _count(meta, 'step'), 'epoch': _count(meta, 'epoch'), 'batch_in_epoch': _count(meta, 'batch_in_epoch'),
-            'metrics': _history(meta), 'dataset_name': _required(meta, 'dataset_name'), 'created_at': created_at}
+            'step': count(meta, 'step'), 'epoch': count(meta, 'epoch'), 'batch_in_epoch': count(meta, 'batch_in_epoch'),
+            'metrics': parse_history(meta), 'dataset_name': required(meta, 'dataset_name'), 'created_at': created_at}
 
 
 def _check_float(t, name, shape, prefix):
@@ -268,20 +161,9 @@ def load(path_or_bytes, map_location='cpu'):
     return model.to(map_location).eval()
 
 
-def _finite_json(obj):
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return 'NaN' if math.isnan(obj) else ('Infinity' if obj > 0 else '-Infinity')
-    if isinstance(obj, dict):
-        return {k: _finite_json(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_finite_json(v) for v in obj]
-    return obj
-
-
-def downsample(items, limit=MAX_HISTORY):
-    if len(items) <= limit:
-        return list(items)
-    return [items[int(math.floor(i * (len(items) - 1) / (limit - 1) + 0.5))] for i in range(limit)]
+def _now():
+    now = datetime.now(timezone.utc)
+    return now.strftime('%Y-%m-%dT%H:%M:%S.') + f'{now.microsecond // 1000:03d}Z'
 
 
 def save(model, path=None, *, optimizer_state=None, step=None, epoch=None, batch_in_epoch=None, metrics=None,
@@ -300,9 +182,9 @@ def save(model, path=None, *, optimizer_state=None, step=None, epoch=None, batch
         'step': str(step if step is not None else md.get('step', 0)),
         'epoch': str(epoch if epoch is not None else md.get('epoch', 0)),
         'batch_in_epoch': str(batch_in_epoch if batch_in_epoch is not None else md.get('batch_in_epoch', 0)),
-        'metrics': json.dumps(_finite_json(history), separators=(',', ':')),
+        'metrics': json.dumps(finite_json(history), separators=(',', ':')),
         'dataset_name': dataset_name if dataset_name is not None else md.get('dataset_name', ''),
-        'created_at': created_at or datetime.now(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.') + f'{datetime.now().microsecond // 1000:03d}Z',
+        'created_at': created_at or _now(),
     }
     parse_metadata(meta, [])  # the reader's own checks on what is about to be written
     state = {n: p.detach().cpu().float().contiguous().numpy() for n, p in model.state_dict().items()}

@@ -22,6 +22,7 @@ from torch.nn.parallel import DistributedDataParallel
 from .config import with_overrides
 from .data import load_folder
 from .model import ClipLab
+from .metadata import preprocessing_spec
 from .model_file import load, save
 from .preprocess import resize_square
 from .tokenizer import Tokenizer
@@ -136,6 +137,7 @@ def main(argv=None):
 
     model = resume if resume else ClipLab(config, tokenizer.vocab)
     model.config = config
+    model.preprocessing = preprocessing_spec(config)  # trained on here on Pillow-decoded, area-averaged pixels
     if not resume:
         lab_init_(model, config['seed'])
     model.to(device).train()

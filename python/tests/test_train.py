@@ -41,6 +41,20 @@ class TrainTest(unittest.TestCase):
                 print(f'\n  {enc}: {len(lab)} steps from scratch, max |loss - lab loss| = {diff:.1e}')
                 self.assertLessEqual(diff, 1e-4)
 
+    def test_resuming_a_lab_file_continues_as_an_unbroken_run(self):
+        m = fixtures()['models']['conv']  # the lab trained 6 steps; Python continues to 10
+        scratch = run_python(10, os.path.join(out_dir(), 'scratch10.clip.safetensors'))
+        out = os.path.join(out_dir(), 'resumed.clip.safetensors')
+        train.main(['--data', fixtures()['sample'], '--resume', m['file'], '--steps', '10', '--out', out, '--cache', cache(), '--threads', '1'])
+        resumed = clip_lab.load(out)
+        steps = resumed.metadata['metrics']['steps']
+        self.assertEqual([s['step'] for s in steps], list(range(1, 11)))
+        self.assertEqual(steps[:6], m['steps'])  # the lab's history kept
+        diff = np.abs(np.array([s['loss'] for s in steps[6:]]) - [s['loss'] for s in scratch[6:]]).max()
+        print(f'\n  lab file resumed in Python, steps 7-10: max |loss - unbroken Python run| = {diff:.1e}')
+        self.assertLessEqual(diff, 1e-4)
+        self.assertEqual((resumed.metadata['step'], resumed.metadata['optimizer']['step']), (10, 10))
+
     def test_two_gloo_processes_equal_one_and_write_a_lab_file(self):
         one = run_python(STEPS, os.path.join(out_dir(), 'one.clip.safetensors'))
         out = os.path.join(out_dir(), 'ddp.clip.safetensors')
