@@ -12,18 +12,38 @@ from PIL import Image, ImageOps
 STORED_SIDE = 128
 
 
-def _area_matrix(start, span, to, length):
-    """[to, length] box-filter weights: source [start, start + span) cut into `to` equal cells (Node's areaTaps)."""
+def _area_taps(start, span, to):
+    """Box-filter taps (index [to, K], weight [to, K], float64): source [start, start + span) cut into
+    `to` equal cells, weighted by overlap (Node's areaTaps); unused taps have weight 0."""
     scale = span / to
-    w = np.zeros((to, length))
+    taps = []
     for o in range(to):
         a = start + o * scale
         b = a + scale
-        for i in range(math.floor(a), math.ceil(b)):
-            overlap = min(b, i + 1) - max(a, i)
-            if overlap > 1e-9:
-                w[o, i] = overlap / scale
-    return w
+        row = [(i, (min(b, i + 1) - max(a, i)) / scale) for i in range(math.floor(a), math.ceil(b))
+               if min(b, i + 1) - max(a, i) > 1e-9]
+        taps.append(row)
+    return _pack(taps, np.float64)
+
+
+def _pack(taps, dtype):
+    K = max(len(r) for r in taps)
+    index = np.zeros((len(taps), K), np.int64)
+    weight = np.zeros((len(taps), K), dtype)
+    for o, row in enumerate(taps):
+        for k, (i, w) in enumerate(row):
+            index[o, k], weight[o, k] = i, w
+    return index, weight
+
+
+def _apply(x, axis, index, weight):
+    """Resamples axis `axis` of float64 x with taps, summing tap by tap in order (as the lab's loops)."""
+    out = 0
+    for k in range(index.shape[1]):
+        shape = [1] * x.ndim
+        shape[axis] = -1
+        out = out + np.take(x, index[:, k], axis=axis) * weight[:, k].astype(np.float64).reshape(shape)
+    return out
 
 
 def _round(x):
@@ -34,32 +54,26 @@ def centre_crop_resize(rgb, size=STORED_SIDE):
     """[H, W, 3] uint8 -> [size, size, 3] uint8: the centre square (fractional offset), exact area average."""
     h, w = rgb.shape[:2]
     side = min(h, w)
-    wx = _area_matrix((w - side) / 2, side, size, w)  # [size, W]
-    wy = _area_matrix((h - side) / 2, side, size, h)  # [size, H]
-    planes = rgb.astype(np.float64).transpose(2, 0, 1)  # [3, H, W]
-    tmp = (planes @ wx.T).astype(np.float32)  # horizontal pass [3, H, size], stored as float32 (as Node)
-    return _round((wy @ tmp.astype(np.float64)).transpose(1, 2, 0))  # [size, size, 3]
+    tmp = _apply(rgb.astype(np.float64), 1, *_area_taps((w - side) / 2, side, size)).astype(np.float32)  # [H, size, 3], float32 as Node
+    return _round(_apply(tmp.astype(np.float64), 0, *_area_taps((h - side) / 2, side, size)))
 
 
-def _axis_matrix(src, dst):
-    """[dst, src] float32 weights of src/train/pixels.ts: box filter when shrinking, bilinear (+0.5 centres, clamped) when enlarging."""
+def _axis_taps(src, dst):
+    """Taps of src/train/pixels.ts (float32 weights): box filter when shrinking, bilinear (+0.5 centres, clamped) when enlarging."""
     scale = src / dst
-    w = np.zeros((dst, src), dtype=np.float32)
+    taps = []
     for o in range(dst):
         if scale >= 1:
             start, end = o * scale, (o + 1) * scale
-            for i in range(math.floor(start), min(src, math.ceil(end))):
-                overlap = min(end, i + 1) - max(start, i)
-                if overlap > 0:
-                    w[o, i] = overlap / scale
+            row = [(i, (min(end, i + 1) - max(start, i)) / scale) for i in range(math.floor(start), min(src, math.ceil(end)))
+                   if min(end, i + 1) - max(start, i) > 0]
         else:
             pos = min(max((o + 0.5) * scale - 0.5, 0), src - 1)
             i0 = math.floor(pos)
             frac = pos - i0
-            w[o, i0] += 1 - frac
-            if frac > 0:
-                w[o, i0 + 1] += frac
-    return w
+            row = [(i0, 1 - frac)] + ([(i0 + 1, frac)] if frac > 0 else [])
+        taps.append(row)
+    return _pack(taps, np.float32)
 
 
 def resize_square(pixels, size):
@@ -67,10 +81,9 @@ def resize_square(pixels, size):
     single = pixels.ndim == 3
     x = pixels[None] if single else pixels
     if x.shape[1] != size:
-        w = _axis_matrix(x.shape[1], size).astype(np.float64)
-        planes = x.astype(np.float64).transpose(0, 3, 1, 2)  # [N, 3, R, R]
-        rows = (planes @ w.T).astype(np.float32)  # horizontal pass [N, 3, R, size], float32 (as the lab)
-        x = _round((w @ rows.astype(np.float64)).transpose(0, 2, 3, 1))  # [N, size, size, 3]
+        taps = _axis_taps(x.shape[1], size)
+        rows = _apply(x.astype(np.float64), 2, *taps).astype(np.float32)  # horizontal pass, float32 (as the lab)
+        x = _round(_apply(rows.astype(np.float64), 1, *taps))
     return x[0] if single else x
 
 
