@@ -1,9 +1,9 @@
 """The lab's image pipeline as numpy (the spec in a version-2 file's `preprocessing`): decode, EXIF
-upright, RGB (alpha dropped), centre square crop, exact area average to the stored side (128),
-uint8 with round-half-up, then area average (shrink) or bilinear (enlarge) to the model's side,
-uint8 again, / 255. Bit for bit what the Node trainer computes from the same decoded pixels
-(src/train/node/image.ts, src/train/pixels.ts); the decoder (Pillow's libjpeg vs jpeg-js, or the
-browser's) is where end-to-end scores differ — see the README for the measured bound."""
+upright, RGB (alpha dropped), centre square crop resampled to the stored side (128), then to the
+model's side — area average when shrinking, bilinear when enlarging, uint8 rounded half-up after
+each — then / 255. Bit for bit what the lab's CPU resampler computes from the same decoded pixels
+(src/data/rgb.ts on main; on this branch the Node trainer's crop box-filters enlargements too);
+the decoder (Pillow's libjpeg vs jpeg-js, or the browser's) is where end-to-end scores differ."""
 import math
 
 import numpy as np
@@ -12,24 +12,28 @@ from PIL import Image, ImageOps
 STORED_SIDE = 128
 
 
-def _area_taps(start, span, to):
-    """Box-filter taps (index [to, K], weight [to, K], float64): source [start, start + span) cut into
-    `to` equal cells, weighted by overlap (Node's areaTaps); unused taps have weight 0."""
+def axis_taps(start, span, to, length=None):
+    """Taps (index [to, K], float32 weight [to, K]) resampling [start, start + span) of an axis to `to`
+    cells: box filter weighted by overlap when shrinking (or keeping the size), bilinear with pixel
+    centres at +0.5 clamped to the interval when enlarging (the lab's axisTaps, src/data/rgb.ts)."""
+    length = start + span if length is None else length
     scale = span / to
     taps = []
     for o in range(to):
-        a = start + o * scale
-        b = a + scale
-        row = [(i, (min(b, i + 1) - max(a, i)) / scale) for i in range(math.floor(a), math.ceil(b))
-               if min(b, i + 1) - max(a, i) > 1e-9]
+        if scale >= 1:
+            a = start + o * scale
+            b = a + scale
+            row = [(i, (min(b, i + 1) - max(a, i)) / scale) for i in range(math.floor(a), min(length, math.ceil(b)))
+                   if min(b, i + 1) - max(a, i) > 1e-9]
+        else:
+            pos = min(max(start + (o + 0.5) * scale - 0.5, start), start + span - 1)
+            i0 = math.floor(pos)
+            frac = pos - i0
+            row = [(i0, 1 - frac)] + ([(i0 + 1, frac)] if frac > 0 else [])
         taps.append(row)
-    return _pack(taps, np.float64)
-
-
-def _pack(taps, dtype):
     K = max(len(r) for r in taps)
-    index = np.zeros((len(taps), K), np.int64)
-    weight = np.zeros((len(taps), K), dtype)
+    index = np.zeros((to, K), np.int64)
+    weight = np.zeros((to, K), np.float32)  # float32, as the lab stores them
     for o, row in enumerate(taps):
         for k, (i, w) in enumerate(row):
             index[o, k], weight[o, k] = i, w
@@ -39,52 +43,33 @@ def _pack(taps, dtype):
 def _apply(x, axis, index, weight):
     """Resamples axis `axis` of float64 x with taps, summing tap by tap in order (as the lab's loops)."""
     out = 0
+    shape = [1] * x.ndim
+    shape[axis] = -1
     for k in range(index.shape[1]):
-        shape = [1] * x.ndim
-        shape[axis] = -1
         out = out + np.take(x, index[:, k], axis=axis) * weight[:, k].astype(np.float64).reshape(shape)
     return out
 
 
-def _round(x):
-    return np.floor(x + 0.5).clip(0, 255).astype(np.uint8)  # Math.round on values >= 0
+def resample(x, cols, rows):
+    """[..., H, W, 3] uint8 through column then row taps -> [..., rows, cols, 3] uint8; the horizontal
+    pass is kept in float32 and each value rounded half-up, as the lab's resample()."""
+    tmp = _apply(x.astype(np.float64), x.ndim - 2, *cols).astype(np.float32)
+    return np.floor(_apply(tmp.astype(np.float64), x.ndim - 3, *rows) + 0.5).clip(0, 255).astype(np.uint8)
 
 
 def centre_crop_resize(rgb, size=STORED_SIDE):
-    """[H, W, 3] uint8 -> [size, size, 3] uint8: the centre square (fractional offset), exact area average."""
+    """[H, W, 3] uint8 -> [size, size, 3] uint8: the centre square (side min(H, W), fractional offset)."""
     h, w = rgb.shape[:2]
     side = min(h, w)
-    tmp = _apply(rgb.astype(np.float64), 1, *_area_taps((w - side) / 2, side, size)).astype(np.float32)  # [H, size, 3], float32 as Node
-    return _round(_apply(tmp.astype(np.float64), 0, *_area_taps((h - side) / 2, side, size)))
-
-
-def _axis_taps(src, dst):
-    """Taps of src/train/pixels.ts (float32 weights): box filter when shrinking, bilinear (+0.5 centres, clamped) when enlarging."""
-    scale = src / dst
-    taps = []
-    for o in range(dst):
-        if scale >= 1:
-            start, end = o * scale, (o + 1) * scale
-            row = [(i, (min(end, i + 1) - max(start, i)) / scale) for i in range(math.floor(start), min(src, math.ceil(end)))
-                   if min(end, i + 1) - max(start, i) > 0]
-        else:
-            pos = min(max((o + 0.5) * scale - 0.5, 0), src - 1)
-            i0 = math.floor(pos)
-            frac = pos - i0
-            row = [(i0, 1 - frac)] + ([(i0 + 1, frac)] if frac > 0 else [])
-        taps.append(row)
-    return _pack(taps, np.float32)
+    return resample(rgb, axis_taps((w - side) / 2, side, size, w), axis_taps((h - side) / 2, side, size, h))
 
 
 def resize_square(pixels, size):
     """[N, R, R, 3] (or [R, R, 3]) uint8 -> [N, size, size, 3] uint8, the lab's resizeImages."""
-    single = pixels.ndim == 3
-    x = pixels[None] if single else pixels
-    if x.shape[1] != size:
-        taps = _axis_taps(x.shape[1], size)
-        rows = _apply(x.astype(np.float64), 2, *taps).astype(np.float32)  # horizontal pass, float32 (as the lab)
-        x = _round(_apply(rows.astype(np.float64), 1, *taps))
-    return x[0] if single else x
+    if pixels.shape[-2] == size:
+        return pixels
+    taps = axis_taps(0, pixels.shape[-2], size)
+    return resample(pixels, taps, taps)
 
 
 def decode(image):

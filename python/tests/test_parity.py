@@ -39,7 +39,7 @@ class ParityTest(unittest.TestCase):
                 self.assertLessEqual(np.abs(prob - lab['probability']).max(), TOLERANCE)
 
     def test_preprocessing_equals_the_node_trainer_on_lossless_files(self):
-        png = fixtures()['png']  # non-square sizes: 300x180, 97x203, 128x128, 40x64 (enlarged)
+        png = fixtures()['png']  # non-square sizes: 300x180, 203x150, 128x128, 129x200 (all shrink)
         mine = np.stack([stored_pixels(os.path.join(png['dir'], n)) for n in png['names']])
         lab = np.array(png['stored'], np.uint8).reshape(mine.shape)
         self.assertEqual(int(np.abs(mine.astype(int) - lab).max()), 0)
