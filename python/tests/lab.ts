@@ -108,7 +108,7 @@ async function hostileBase(): Promise<{ file: Uint8Array; vocab: string[] }> {
   const opt = new AdamW(model.trainableVariables(), { epsilon: config.adamEpsilon, weightDecay: config.weightDecay });
   const S = config.imageSize;
   const images = Float32Array.from({ length: 4 * S * S * 3 }, (_, i) => (i % 251) / 251);
-  tf.dispose(trainStep(model, opt, { size: 4, images, tokens: tokenizer.encodeBatch(captions, config.maxTokens) }, { lr: 3e-3, step: 0, read: false }));
+  tf.dispose(trainStep(model, opt, { size: 4, images, tokens: tokenizer.encodeBatch(captions, config.maxTokens) }, { lr: 3e-3, step: 0, read: false }) ?? []);
   const file = encodeModelFile({
     version: 1, config, vocab: [...tokenizer.vocab], step: 1, epoch: 0, batchInEpoch: 1, weights: await model.getWeights(),
     optimizer: await opt.getState(), history: { steps: [], evals: [] }, datasetName: 'x', createdAt: '2025-03-04T10:15:42.123Z',
