@@ -7,7 +7,7 @@ from .errors import ClipLabError, ConfigError, DataError, ModelFileError
 from .metrics import image_text_retrieval, retrieval_metrics, roc_auc
 from .model import ClipLab
 from .model_file import load, save
-from .preprocess import STORED_SIDE, decode, preprocess as _preprocess
+from .pixels import STORED_SIDE, decode, preprocess as _preprocess
 from .tokenizer import Tokenizer, tokenize
 
 __all__ = ['ClipLab', 'load', 'save', 'preprocess', 'embed_images', 'embed_texts', 'score', 'retrieval_metrics',

@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from .errors import DataError
-from .preprocess import STORED_SIDE, centre_crop_resize, decode, flat_bottom_fraction
+from .pixels import STORED_SIDE, centre_crop_resize, decode, flat_bottom_fraction
 from .random import js_round, mulberry32, shuffle_in_place
 
 IMAGE_EXT = {'jpg', 'jpeg', 'png', 'webp', 'gif', 'bmp'}

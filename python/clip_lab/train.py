@@ -24,7 +24,7 @@ from .data import load_folder
 from .model import ClipLab
 from .metadata import preprocessing_spec
 from .model_file import load, save
-from .preprocess import resize_square
+from .pixels import resize_square
 from .tokenizer import Tokenizer
 from .training import (adamw, augment, eval_subset, evaluate, lab_init_, learning_rate_at, load_optimizer_state, objective,
                        optimizer_state, plan_epoch, random_negative_selection, step_metrics, step_random)

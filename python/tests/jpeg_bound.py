@@ -12,7 +12,8 @@ import clip_lab
 
 def main(model_path, scores_path):
     model = clip_lab.load(model_path)
-    lab = json.load(open(scores_path, encoding='utf-8'))
+    with open(scores_path, encoding='utf-8') as f:
+        lab = json.load(f)
     img = clip_lab.embed_images(model, lab['paths'])
     txt = clip_lab.embed_texts(model, lab['captions'])
     with torch.no_grad():

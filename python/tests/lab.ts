@@ -63,7 +63,7 @@ function writeSample(dir: string, jpegDir: string): void {
 
 function writePngs(dir: string): string[] {
   mkdirSync(dir, { recursive: true });
-  const sizes: [number, number][] = [[300, 180], [203, 150], [128, 128], [129, 200]]; // all shrink or keep (see preprocess.py on enlarging)
+  const sizes: [number, number][] = [[300, 180], [203, 150], [128, 128], [129, 200]]; // all shrink or keep (see clip_lab/pixels.py on enlarging)
   return sizes.map(([w, h], k) => {
     const src = renderSampleImage(k, Math.max(w, h), 3);
     const side = Math.max(w, h);

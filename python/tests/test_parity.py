@@ -9,7 +9,7 @@ import torch
 
 import clip_lab
 from clip_lab.data import plan_folder
-from clip_lab.preprocess import resize_square, stored_pixels
+from clip_lab.pixels import resize_square, stored_pixels
 from clip_lab.tokenizer import Tokenizer
 from clip_lab.training import eval_subset, evaluate
 
@@ -37,6 +37,17 @@ class ParityTest(unittest.TestCase):
                 self.assertLessEqual(np.abs(txt.numpy().ravel() - lab['txt']).max(), TOLERANCE)
                 self.assertLessEqual(np.abs((img * txt).sum(1).numpy() - lab['cosine']).max(), TOLERANCE)
                 self.assertLessEqual(np.abs(prob - lab['probability']).max(), TOLERANCE)
+
+    def test_score_from_image_files_equals_the_labs(self):
+        fx = fixtures()
+        for enc, m in fx['models'].items():
+            model = clip_lab.load(m['file'])
+            for i in range(3):  # probe image i is sample image 7i (python/tests/lab.ts), a PNG: no decoder difference
+                path = os.path.join(fx['sample'], 'Images', f'shapes_{7 * i:05d}.png')
+                out = clip_lab.score(model, path, [m['captions'][i]])
+                self.assertLessEqual(abs(float(out['probability'][0]) - m['scores']['probability'][i]), TOLERANCE, enc)
+                self.assertLessEqual(abs(float(out['cosine'][0]) - m['scores']['cosine'][i]), TOLERANCE, enc)
+                self.assertAlmostEqual(float(out['softmax'].sum()), 1.0, places=6)
 
     def test_preprocessing_equals_the_node_trainer_on_lossless_files(self):
         png = fixtures()['png']  # non-square sizes: 300x180, 203x150, 128x128, 129x200 (all shrink)
