@@ -96,7 +96,10 @@ def parse_captions(name, text):
             if len(parts) == 3:
                 records.append((base_name(parts[0]), parts[2].strip(), None))
         return 'flickr30k-csv', records
-    rows = list(csv.reader(io.StringIO(text), delimiter='\t' if low.endswith('.tsv') or ('\t' in first and ',' not in first) else ','))
+    delimiter = '\t' if low.endswith('.tsv') else guess_delimiter(first)
+    if delimiter is None:
+        return None
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
         return None
     i, c, s = _column(rows[0], IMAGE_KEYS), _column(rows[0], CAPTION_KEYS), _column(rows[0], ['split'])
@@ -105,11 +108,25 @@ def parse_captions(name, text):
     for row in rows[1:]:
         if len(row) > max(i, c):
             records.append((base_name(row[i]), row[c].strip(), SPLIT_VALUE.get(row[s].strip().lower()) if 0 <= s < len(row) else None))
-    fmt = 'flickr8k-csv' if [h.strip().lower() for h in rows[0]] == ['image', 'caption'] else 'generic-csv'
+    kaggle = delimiter == ',' and [h.strip().lower() for h in rows[0]] == ['image', 'caption']
+    fmt = 'flickr8k-csv' if kaggle else 'generic-tsv' if delimiter == '\t' else 'generic-csv'
     return fmt, records
 
 
-PREFERENCE = ['flickr8k-csv', 'flickr8k-token', 'flickr30k-csv', 'coco-json', 'generic-csv', 'jsonl']
+def guess_delimiter(header):
+    """The first of , TAB ; | whose header cells name an image and a caption column, else the one
+    giving the most cells, None if none splits the line (the lab's guessDelimiter, on main)."""
+    best, most = None, 1
+    for d in (',', '\t', ';', '|'):
+        cells = next(csv.reader([header], delimiter=d), [])
+        if len(cells) > 1 and _column(cells, IMAGE_KEYS) >= 0 and _column(cells, CAPTION_KEYS) >= 0:
+            return d
+        if len(cells) > most:
+            best, most = d, len(cells)
+    return best
+
+
+PREFERENCE = ['flickr8k-csv', 'flickr8k-token', 'flickr30k-csv', 'coco-json', 'generic-csv', 'generic-tsv', 'jsonl']
 
 
 def seeded_split(names, seed=INGEST_SPLIT_SEED, val=0.1, test=0.1):
