@@ -85,7 +85,7 @@ export async function trainFolder(opts: HeadlessOptions): Promise<HeadlessResult
   const finalEval = checkpoint.history.evals.at(-1) ?? null;
   if (!finalEval) log('eval: fewer than 2 val images with captions; skipped');
 
-  const bytes = encodeModelFile(checkpoint);
+  const bytes = encodeModelFile(checkpoint, { pipeline: 'node' }); // its pixels: jpeg-js + exact area average (./image.ts)
   if (opts.out) {
     writeFileSync(opts.out, bytes);
     log(`wrote ${opts.out} (${(bytes.length / 2 ** 20).toFixed(2)} MiB, step ${checkpoint.step})`);

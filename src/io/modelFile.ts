@@ -3,17 +3,21 @@
 // decodeModelFile validates everything (format, version, config, vocab, every tensor) before
 // returning, and throws a ModelFileError whose code says which check failed.
 //
-// ------------------------------------------------------------------- clip-lab format, version 1
+// ------------------------------------------------------------------- clip-lab format, version 2
 // A safetensors file (u64 LE header length, JSON header, little-endian data). Tensor order is free.
+// Version 2 = version 1 + a machine-readable `preprocessing` (PreprocessingSpec below); version 1
+// files (preprocessing as prose) are still read. The README's format section has the model math.
 //
 // Tensors
 //   <weight>               F32  every name and shape of ClipModel.weightSpecs(config, vocab.length):
 //                                image.conv<i>.kernel [3, 3, Cin, Cout], image.conv<i>.bias [Cout],
 //                                image.fc.kernel/.bias (imageWidth > 0), proj.image.kernel/.bias,
-//                                text.embedding [V, C], text.conv<i>.kernel/.bias (conv) or
-//                                text.block<i>.* and text.ln_final.* (transformer), proj.text.kernel/.bias,
+//                                text.embedding [V, C], text.conv<i>.kernel [3, C, C]/.bias [C] (conv) or
+//                                text.pos_embedding [T, C], text.block<i>.* and text.ln_final.*
+//                                (transformer), proj.text.kernel [C, D]/.bias [D],
 //                                logit_scale [] (log space: the multiplier is exp(logit_scale)),
-//                                match.fc0.kernel/.bias, match.fc1.kernel/.bias (matchHidden > 0)
+//                                match.fc0.kernel [4D, H]/.bias [H], match.fc1.kernel [H, 1]/.bias [1]
+//                                (matchHidden = H > 0)
 //   optimizer/m/<weight>   F32  AdamW first moment, the shape of <weight>   \  optional, but all of
 //   optimizer/v/<weight>   F32  AdamW second moment, the shape of <weight>   > them or none: absent
 //   optimizer/step         I32  [] AdamW updates applied (Adam's t)         /  when exported for use only
@@ -21,11 +25,14 @@
 //
 // __metadata__ (every value a string; JSON where structured)
 //   format             'clip-lab'
-//   format_version     '1' (a file with a larger number needs a newer CLIP Lab)
+//   format_version     '2' (a file with a larger number needs a newer CLIP Lab; '1' is still read)
 //   checkpoint_version '1' (CHECKPOINT_VERSION of the training state below)
 //   config             JSON TrainConfig (every key; see src/config.ts)
 //   vocab              JSON array of the tokenizer's words; id = index, '<pad>' = 0, '<unk>' = 1
-//   preprocessing      JSON, informational: how pixels and captions must be prepared for the model
+//   preprocessing      JSON PreprocessingSpec (version 2; checked): how pixels and captions are prepared
+//                      for the model — decoder, EXIF orientation, centre square crop, resample to
+//                      stored.side with stored.resample, then to imageSize (resize.shrink / .enlarge),
+//                      uint8 / 255, normalisation inside the model, and the tokenizer. Version 1: prose.
 //   step               optimiser steps completed, decimal
 //   epoch              data-order cursor: the next batch is batch `batch_in_epoch` of epoch `epoch`
 //   batch_in_epoch     decimal
@@ -41,19 +48,24 @@ import { ClipModel, IMAGE_MEAN, IMAGE_STD } from '../model/clip';
 import type { WeightSpec } from '../model/params';
 import { CHECKPOINT_VERSION, type Checkpoint, type SerializedTensor } from '../train/types';
 import { ModelFileError } from './errors';
+import { STORED_IMAGE_SIZE } from '../ingest/constants';
 import { DEFAULT_MAX_MODEL_FILE_BYTES } from './limits';
-import { encodeHistory, parseCount, parseHistory, parseJson, required } from './modelFileMetadata';
+import {
+  encodeHistory, parseCount, parseHistory, parseJson, parsePreprocessing, preprocessingSpec, required,
+  type PixelPipeline, type PreprocessingSpec,
+} from './modelFileMetadata';
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors';
 
 export const MODEL_FILE_FORMAT = 'clip-lab';
 /** Never changed in place: a new layout gets a new number. */
-export const MODEL_FILE_VERSION = 1;
+export const MODEL_FILE_VERSION = 2;
 export { DEFAULT_MAX_MODEL_FILE_BYTES };
 export const OPTIMIZER_PREFIX = 'optimizer/';
 
 export interface EncodeModelFileOptions {
   includeOptimizer?: boolean; // default true: so training can continue from the file
   datasetName?: string; // default: the checkpoint's
+  pipeline?: PixelPipeline; // whose pixels the model was trained on: 'browser' (default) or 'node'
 }
 
 export interface DecodeModelFileLimits {
@@ -86,7 +98,7 @@ export function encodeModelFile(ckpt: Checkpoint, opts: EncodeModelFileOptions =
     checkpoint_version: String(ckpt.version),
     config: JSON.stringify(checked),
     vocab: JSON.stringify(ckpt.vocab),
-    preprocessing: JSON.stringify(preprocessingOf(checked)),
+    preprocessing: JSON.stringify(preprocessingOf(checked, opts.pipeline ?? 'browser')),
     step: String(ckpt.step),
     epoch: String(ckpt.epoch),
     batch_in_epoch: String(ckpt.batchInEpoch),
@@ -117,22 +129,12 @@ function fromSerialized(name: string, t: SerializedTensor): FileTensor {
 }
 
 /** What a user of the weights must do to pixels and captions, as the lab's own code does it. */
-function preprocessingOf(config: TrainConfig) {
-  return {
-    imageSize: config.imageSize,
-    crop: 'center-square',
-    orientation: 'EXIF upright',
-    channels: 'RGB',
-    layout: 'NHWC',
-    resize: 'bilinear, high quality (canvas imageSmoothingQuality high) to the stored side, '
-      + 'then area average (shrink) or bilinear (enlarge) to imageSize',
-    range: "0..1 (uint8 / 255) then the model's own normalisation",
-    normalisation: { mean: IMAGE_MEAN, std: IMAGE_STD, inside: 'the model' },
-    text: {
-      tokens: "lower-cased words: /[\\p{L}\\p{N}]+(?:'[\\p{L}\\p{N}]+)*/gu",
-      pad: PAD_TOKEN, unk: UNK_TOKEN, maxTokens: config.maxTokens, idsAs: 'float32',
-    },
-  };
+function preprocessingOf(config: TrainConfig, pipeline: PixelPipeline): PreprocessingSpec {
+  return preprocessingSpec(pipeline, {
+    imageSize: config.imageSize, maxTokens: config.maxTokens, storedSide: STORED_IMAGE_SIZE,
+    mean: IMAGE_MEAN, std: IMAGE_STD, pad: PAD_TOKEN, unk: UNK_TOKEN,
+    tokens: "/[\\p{L}\\p{N}]+(?:'[\\p{L}\\p{N}]+)*/gu", // JS syntax, matched on the lower-cased caption
+  });
 }
 
 // ----------------------------------------------------------------------------------------- decode
@@ -155,7 +157,7 @@ export function decodeModelFile(bytes: Uint8Array | ArrayBuffer, limits: DecodeM
 
 /** Everything of a Checkpoint that lives in the metadata, checked in the order a reader needs it. */
 function parseMetadata(metadata: Record<string, string>, tensorNames: readonly string[]): Omit<Checkpoint, 'weights' | 'optimizer'> {
-  checkFormat(metadata, tensorNames);
+  const formatVersion = checkFormat(metadata, tensorNames);
   const checkpointVersion = parseCount(metadata, 'checkpoint_version');
   if (checkpointVersion > CHECKPOINT_VERSION) {
     fail('version-too-new', `made by a newer CLIP Lab: checkpoint version ${checkpointVersion}, this lab reads up to ${CHECKPOINT_VERSION}`);
@@ -163,6 +165,7 @@ function parseMetadata(metadata: Record<string, string>, tensorNames: readonly s
   if (checkpointVersion < 1) fail('bad-header', `metadata 'checkpoint_version': expected 1 to ${CHECKPOINT_VERSION}, found ${checkpointVersion}`);
   const config = checkConfig(parseJson(metadata, 'config', 'bad-config'));
   const vocab = checkVocab(parseJson(metadata, 'vocab', 'bad-config'), config);
+  if (formatVersion >= 2) parsePreprocessing(metadata, config.imageSize, config.maxTokens); // version 1: prose, unchecked
   const createdAt = required(metadata, 'created_at');
   if (!Number.isFinite(Date.parse(createdAt))) {
     fail('bad-header', `metadata 'created_at': expected an ISO 8601 time, found ${JSON.stringify(createdAt.slice(0, 40))}`);
@@ -180,7 +183,7 @@ function parseMetadata(metadata: Record<string, string>, tensorNames: readonly s
   };
 }
 
-function checkFormat(metadata: Record<string, string>, tensorNames: readonly string[]): void {
+function checkFormat(metadata: Record<string, string>, tensorNames: readonly string[]): number {
   const format = Object.hasOwn(metadata, 'format') ? metadata.format : undefined;
   if (format !== MODEL_FILE_FORMAT) {
     const keys = listSome(Object.keys(metadata));
@@ -198,6 +201,7 @@ function checkFormat(metadata: Record<string, string>, tensorNames: readonly str
   if (version > MODEL_FILE_VERSION) {
     fail('version-too-new', `made by a newer CLIP Lab: format version ${version}, this lab reads up to ${MODEL_FILE_VERSION}`);
   }
+  return version;
 }
 
 function checkConfig(raw: unknown): TrainConfig {

@@ -118,3 +118,71 @@ export function parseHistory(meta: Record<string, string>): MetricsHistory {
     evals: (raw.evals as unknown[]).map((e, i) => pick(e, EVAL_FIELDS, `evals[${i}]`) as unknown as EvalMetrics),
   };
 }
+
+// --------------------------------------------------------------------- preprocessing (version 2)
+
+/** Where the pixels a model was trained on came from: the page (canvas) or the Node trainer. */
+export type PixelPipeline = 'browser' | 'node';
+
+/**
+ * How pixels and captions reach the model, as fields a program can follow (format version 2).
+ * Images: decode, EXIF-upright, centre square crop (fractional offset (w - side) / 2), resample to
+ * stored.side with stored.resample, then to imageSize (area average when shrinking, bilinear with
+ * pixel centres at +0.5 when enlarging), rounding to uint8 after each resample, then uint8 / 255.
+ */
+export interface PreprocessingSpec {
+  imageSize: number;
+  decoder: string; // 'browser' (createImageBitmap), 'jpeg-js+pngjs' (Node trainer), 'pillow' (Python)
+  orientation: 'exif';
+  crop: 'center-square';
+  channels: 'RGB';
+  layout: 'NHWC';
+  stored: { side: number; resample: 'canvas-high-quality' | 'area'; rounding: 'half-up' };
+  resize: { shrink: 'area'; enlarge: 'bilinear'; rounding: 'half-up' };
+  range: { from: 'uint8'; divide: 255; min: 0; max: 1 };
+  normalisation: { mean: number[]; std: number[]; inside: 'model' };
+  text: { lowercase: true; tokens: string; pad: string; unk: string; maxTokens: number; idsAs: 'float32' };
+}
+
+/** The spec for a model of `imageSize` trained on `pipeline`'s pixels. */
+export function preprocessingSpec(
+  pipeline: PixelPipeline,
+  model: { imageSize: number; maxTokens: number; storedSide: number; mean: number[]; std: number[]; pad: string; unk: string; tokens: string },
+): PreprocessingSpec {
+  return {
+    imageSize: model.imageSize,
+    decoder: pipeline === 'browser' ? 'browser' : 'jpeg-js+pngjs',
+    orientation: 'exif',
+    crop: 'center-square',
+    channels: 'RGB',
+    layout: 'NHWC',
+    stored: { side: model.storedSide, resample: pipeline === 'browser' ? 'canvas-high-quality' : 'area', rounding: 'half-up' },
+    resize: { shrink: 'area', enlarge: 'bilinear', rounding: 'half-up' },
+    range: { from: 'uint8', divide: 255, min: 0, max: 1 },
+    normalisation: { mean: model.mean, std: model.std, inside: 'model' },
+    text: { lowercase: true, tokens: model.tokens, pad: model.pad, unk: model.unk, maxTokens: model.maxTokens, idsAs: 'float32' },
+  };
+}
+
+const RESAMPLES = ['canvas-high-quality', 'area'];
+
+/** Checks a version-2 file's `preprocessing` against its config; returns it. */
+export function parsePreprocessing(meta: Record<string, string>, imageSize: number, maxTokens: number): PreprocessingSpec {
+  const raw = parseJson(meta, 'preprocessing');
+  const at = (path: string) => path.split('.').reduce<unknown>((o, k) => (isRecord(o) && Object.hasOwn(o, k) ? o[k] : undefined), raw);
+  const expect = (path: string, ok: (v: unknown) => boolean, what: string) => {
+    if (!ok(at(path))) fail(`metadata 'preprocessing': ${path}: expected ${what}, found ${show(at(path))}`);
+  };
+  if (!isRecord(raw)) return fail(`metadata 'preprocessing': expected an object, found ${show(raw)}`);
+  expect('imageSize', (v) => v === imageSize, `${imageSize} (config.imageSize)`);
+  expect('decoder', (v) => typeof v === 'string' && v.length > 0, 'a decoder name');
+  expect('stored.side', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 4096, 'an integer side in [1, 4096]');
+  expect('stored.resample', (v) => RESAMPLES.includes(v as string), RESAMPLES.map((r) => `'${r}'`).join(' or '));
+  expect('resize.shrink', (v) => v === 'area', "'area'");
+  expect('resize.enlarge', (v) => v === 'bilinear', "'bilinear'");
+  expect('range.divide', (v) => v === 255, '255');
+  expect('normalisation.mean', (v) => Array.isArray(v) && v.length === 3 && v.every(Number.isFinite), '3 numbers');
+  expect('normalisation.std', (v) => Array.isArray(v) && v.length === 3 && v.every((s) => Number.isFinite(s) && s > 0), '3 positive numbers');
+  expect('text.maxTokens', (v) => v === maxTokens, `${maxTokens} (config.maxTokens)`);
+  return raw as unknown as PreprocessingSpec;
+}

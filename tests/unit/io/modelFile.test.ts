@@ -11,12 +11,13 @@ import {
   decodeModelFile, describeModelFile, encodeModelFile, MODEL_FILE_FORMAT, MODEL_FILE_VERSION,
 } from '../../../src/io/modelFile';
 import { MAX_HISTORY_ENTRIES } from '../../../src/io/modelFileMetadata';
-import { readSafetensors, writeSafetensors, type SafeTensor } from '../../../src/io/safetensors';
+import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors';
 import { ClipModel } from '../../../src/model/clip';
 import { AdamW } from '../../../src/train/optimizer';
 import { readStep, trainStep, type TrainBatch } from '../../../src/train/step';
 import { CHECKPOINT_VERSION, type Checkpoint, type EvalMetrics, type SerializedTensor, type StepMetrics } from '../../../src/train/types';
-import { buildFile, f32Bytes, referenceRead } from './helpers';
+import { referenceRead } from './helpers';
+import { hostileModelFiles } from './hostileFiles';
 
 const CAPTIONS = ['a red circle', 'a blue square', 'two green triangles', 'a red square on blue'];
 const DOCUMENTED_KEYS = [
@@ -141,17 +142,30 @@ describe('encodeModelFile → decodeModelFile', () => {
     expect(Object.keys(metadata).sort()).toEqual(DOCUMENTED_KEYS);
     expect(Object.values(metadata).every((v) => typeof v === 'string')).toBe(true);
     expect(metadata).toMatchObject({
-      format: 'clip-lab', format_version: '1', checkpoint_version: '1', step: '1', epoch: '0', batch_in_epoch: '1',
+      format: 'clip-lab', format_version: '2', checkpoint_version: '1', step: '1', epoch: '0', batch_in_epoch: '1',
       dataset_name: 'shapes (synthetic)', created_at: '2025-03-04T10:15:42.123Z',
     });
     expect(MODEL_FILE_FORMAT).toBe('clip-lab');
-    expect(MODEL_FILE_VERSION).toBe(1);
+    expect(MODEL_FILE_VERSION).toBe(2);
     expect(JSON.parse(metadata.config)).toEqual(PRESETS.tiny);
     expect(JSON.parse(metadata.vocab)).toEqual(['<pad>', '<unk>', ...tokenizer.vocab.slice(2)]);
     expect(JSON.parse(metadata.metrics)).toEqual(ckpt.history);
     expect(JSON.parse(metadata.preprocessing)).toMatchObject({
-      imageSize: 32, crop: 'center-square', channels: 'RGB', normalisation: { mean: [0.48145466, 0.4578275, 0.40821073] },
+      imageSize: 32, decoder: 'browser', crop: 'center-square', channels: 'RGB', layout: 'NHWC',
+      stored: { side: 128, resample: 'canvas-high-quality' }, resize: { shrink: 'area', enlarge: 'bilinear' },
+      range: { divide: 255 }, normalisation: { mean: [0.48145466, 0.4578275, 0.40821073] }, text: { maxTokens: 12 },
     });
+  });
+
+  it("says in preprocessing that the Node trainer's pixels come from jpeg-js and exact area averaging", () => {
+    const spec = JSON.parse(referenceRead(encodeModelFile(ckpt, { pipeline: 'node' })).metadata.preprocessing) as Record<string, unknown>;
+    expect(spec).toMatchObject({ decoder: 'jpeg-js+pngjs', stored: { side: 128, resample: 'area' } });
+  });
+
+  it('still reads a format version 1 file, whose preprocessing is prose', () => {
+    const { tensors, metadata } = readSafetensors(file);
+    const v1 = writeSafetensors(tensors, { ...metadata, format_version: '1', preprocessing: JSON.stringify({ resize: 'bilinear, high quality' }) });
+    expectSameCheckpoint(decodeModelFile(v1), ckpt);
   });
 
   it('leaves the optimizer state out when asked, and decodes it as []', () => {
@@ -238,95 +252,8 @@ function expectRefused(bytes: Uint8Array, code: ModelFileErrorCode, message: Reg
   expect(tf.memory().numTensors).toBe(tensors);
 }
 
-/** The valid file with its tensors and metadata changed through `edit`. */
-function rewrite(edit: (tensors: SafeTensor[], metadata: Record<string, string>) => SafeTensor[] | void): Uint8Array {
-  const { tensors, metadata } = readSafetensors(file);
-  return writeSafetensors(edit(tensors, metadata) ?? tensors, metadata);
-}
-
-const editMeta = (key: string, value: string | undefined) => rewrite((_, m) => {
-  if (value === undefined) delete m[key];
-  else m[key] = value;
-});
-const editConfig = (change: Record<string, unknown>) => editMeta('config', JSON.stringify({ ...PRESETS.tiny, ...change }));
-const editTensor = (name: string, change: (t: SafeTensor) => SafeTensor | null) =>
-  rewrite((ts) => ts.flatMap((t) => (t.name === name ? (change(t) ?? []) : [t])));
-const poke = (index: number, value: number) => (t: SafeTensor) => {
-  const data = (t.data as Float32Array).slice();
-  data[index] = value;
-  return { ...t, data };
-};
-
-/** The valid file with one tensor stored under another dtype (bytes written by hand). */
-function withDtype(name: string, dtype: 'F16' | 'I32'): Uint8Array {
-  const { tensors, metadata } = readSafetensors(file);
-  const header: Record<string, unknown> = { __metadata__: metadata };
-  const data: number[] = [];
-  for (const t of tensors) {
-    const size = t.data.length * (t.name === name && dtype === 'F16' ? 2 : 4);
-    header[t.name] = { dtype: t.name === name ? dtype : t.dtype, shape: t.shape, data_offsets: [data.length, data.length + size] };
-    data.push(...(t.name === name ? new Array<number>(size).fill(0) : bytesOf(t)));
-  }
-  return buildFile(header, data);
-}
-
-function seededBytes(seed: number, length: number): Uint8Array {
-  const random = mulberry32(seed);
-  return Uint8Array.from({ length }, () => Math.floor(random() * 256));
-}
-
 describe('decodeModelFile refuses bad files with a specific code and no side effects', () => {
-  const headerEnd = () => 8 + Number(new DataView(file.buffer).getBigUint64(0, true));
-
-  it.each<[string, () => Uint8Array, ModelFileErrorCode, RegExp]>([
-    ['a 0-byte file', () => new Uint8Array(0), 'empty', /empty \(0 bytes\)/],
-    ['a file cut after 5 bytes', () => file.slice(0, 5), 'truncated', /at least 8 bytes/],
-    ['a file cut after the length prefix', () => file.slice(0, 8), 'header-too-large', /header declares \d+ bytes but the file has 0/],
-    ['a file cut inside the header', () => file.slice(0, headerEnd() - 100), 'header-too-large', /header declares/],
-    ['a file cut right after the header', () => file.slice(0, headerEnd()), 'truncated', /the tensors need \d+ bytes of data but the file has 0/],
-    ['a file cut inside the data', () => file.slice(0, headerEnd() + 1000), 'truncated', /the file has 1000 after the header/],
-    ['a file missing its last byte', () => file.slice(0, -1), 'truncated', /tensors need/],
-    ['4 KiB of random bytes', () => seededBytes(99, 4096), 'header-too-large', /header declares/],
-    ['random bytes behind a plausible length', () => buildFile('', seededBytes(5, 64), 64n), 'bad-header', /UTF-8|start with/],
-    ['a declared header of 2^62 bytes', () => buildFile('{}', [], 2n ** 62n), 'header-too-large', /at least 2\^53/],
-    ['another model without metadata', () => buildFile({ 'bert.weight': { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, f32Bytes(1, 2)),
-      'not-clip-lab', /no clip-lab metadata \(found keys: none; tensors: "bert.weight"\)/],
-    ['another model with its own metadata', () => buildFile({ __metadata__: { format: 'pt' }, w: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32Bytes(1)),
-      'not-clip-lab', /format is "pt", not 'clip-lab' \(found keys: "format"; tensors: "w"\)/],
-    ['a newer format version', () => editMeta('format_version', '2'), 'version-too-new', /^made by a newer CLIP Lab: format version 2, this lab reads up to 1$/],
-    ['a format version that is not a number', () => editMeta('format_version', '1.0'), 'bad-header', /format_version.*positive integer, found "1.0"/],
-    ['a newer checkpoint version', () => editMeta('checkpoint_version', '2'), 'version-too-new', /checkpoint version 2, this lab reads up to 1/],
-    ['a config out of range', () => editConfig({ imageSize: 7 }), 'bad-config', /^config\.imageSize: expected an integer in \[8, 256\], found 7$/],
-    ['a config with an unknown key', () => editConfig({ dropout: 0.1 }), 'bad-config', /config\.dropout: unknown key/],
-    ['a config that is not JSON', () => editMeta('config', "{preset: 'tiny'}"), 'bad-config', /'config' is not valid JSON/],
-    ['a missing config', () => editMeta('config', undefined), 'bad-header', /metadata 'config': expected a value, found none/],
-    ['a vocab without PAD and UNK first', () => editMeta('vocab', '["a","b","c"]'), 'bad-config', /expected '<pad>' at 0 and '<unk>' at 1/],
-    ['a vocab of numbers', () => editMeta('vocab', '[1, 2]'), 'bad-config', /expected an array of strings/],
-    ['a vocab longer than vocabSize', () => editMeta('vocab', JSON.stringify(['<pad>', '<unk>', ...Array.from({ length: 1000 }, (_, i) => `w${i}`)])),
-      'bad-config', /expected 2 to config\.vocabSize = 1000 words, found 1002/],
-    ['a vocab one word longer than the embedding', () => editMeta('vocab', JSON.stringify([...tokenizer.vocab, 'extra'])),
-      'shape-mismatch', new RegExp(`'text.embedding': expected shape \\[${tokenizer.size + 1}, 32\\], found \\[${tokenizer.size}, 32\\]`)],
-    ['a negative step', () => editMeta('step', '-1'), 'bad-header', /'step': expected a non-negative integer, found "-1"/],
-    ['metrics of the wrong shape', () => editMeta('metrics', '{"steps": [{"step": "one"}], "evals": []}'), 'bad-header', /steps\[0\]\.step: expected a number/],
-    ['a bad creation time', () => editMeta('created_at', 'yesterday'), 'bad-header', /ISO 8601/],
-    ['a missing weight', () => editTensor('image.conv0.kernel', () => null), 'missing-tensor', /^missing tensor 'image\.conv0\.kernel': expected F32 \[3, 3, 3, 8\]$/],
-    ['a weight of the wrong shape', () => editTensor('proj.image.bias', (t) => ({ ...t, shape: [4, 8] })), 'shape-mismatch',
-      /'proj\.image\.bias': expected shape \[32\], found \[4, 8\]/],
-    ['a NaN weight', () => editTensor('proj.text.kernel', poke(5, NaN)), 'bad-tensor', /'proj\.text\.kernel': value 5 of 1024 is NaN/],
-    ['an infinite optimizer moment', () => editTensor('optimizer/v/logit_scale', poke(0, -Infinity)), 'bad-tensor', /'optimizer\/v\/logit_scale': value 0 of 1 is -Infinity/],
-    ['a weight stored as F16', () => withDtype('text.embedding', 'F16'), 'unsupported-dtype', /'text\.embedding': expected F32 \[\d+, 32\], found F16/],
-    ['a weight stored as I32', () => withDtype('logit_scale', 'I32'), 'unsupported-dtype', /'logit_scale': expected F32 \[\], found I32/],
-    ['an extra weight', () => rewrite((ts) => [...ts, { name: 'bert.weight', dtype: 'F32', shape: [2], data: new Float32Array(2) }]),
-      'unexpected-tensor', /unexpected tensor 'bert\.weight' \[2\]/],
-    ['an incomplete optimizer state', () => editTensor('optimizer/m/image.conv1.bias', () => null), 'missing-tensor',
-      /missing tensor 'optimizer\/m\/image\.conv1\.bias': expected F32 \[16\]; the optimizer state must be complete or absent/],
-    ['a moment of the wrong shape', () => editTensor('optimizer/m/logit_scale', (t) => ({ ...t, shape: [1] })), 'shape-mismatch',
-      /'optimizer\/m\/logit_scale': expected shape \[\], found \[1\]/],
-    ['a stray optimizer tensor', () => rewrite((ts) => [...ts, { name: 'optimizer/z/logit_scale', dtype: 'F32', shape: [], data: new Float32Array(1) }]),
-      'unexpected-tensor', /'optimizer\/z\/logit_scale'/],
-    ['an optimizer step stored as F32', () => editTensor('optimizer/step', (t) => ({ ...t, dtype: 'F32', data: Float32Array.of(1) })),
-      'unsupported-dtype', /'optimizer\/step': expected I32 \[\], found F32/],
-  ])('%s', (_, make, code, message) => {
+  it.each(hostileModelFiles(() => file, tokenizer.vocab))('%s', (_, make, code, message) => {
     expectRefused(make(), code, message);
   });
 

@@ -1,0 +1,59 @@
+"""clip_lab: load CLIP Lab's model files in PyTorch, reproduce the page's scores, save files the page
+imports, and continue training with torchrun (python -m clip_lab.train). See the README's python/ section."""
+import numpy as np
+import torch
+
+from .errors import ClipLabError, ConfigError, DataError, ModelFileError
+from .metrics import image_text_retrieval, retrieval_metrics, roc_auc
+from .model import ClipLab
+from .model_file import load, save
+from .pixels import STORED_SIDE, decode, preprocess as _preprocess
+from .tokenizer import Tokenizer, tokenize
+
+__all__ = ['ClipLab', 'load', 'save', 'preprocess', 'embed_images', 'embed_texts', 'score', 'retrieval_metrics',
+           'image_text_retrieval', 'roc_auc', 'tokenize', 'Tokenizer', 'ClipLabError', 'ModelFileError', 'ConfigError',
+           'DataError', 'decode']
+
+
+def _stored_side(model):
+    spec = model.preprocessing
+    return spec['stored']['side'] if isinstance(spec, dict) and isinstance(spec.get('stored'), dict) else STORED_SIDE
+
+
+def preprocess(image, model):
+    """A PIL image or path -> float32 tensor [S, S, 3] in 0..1: the pipeline model.preprocessing names
+    (centre crop, area average to the stored side, then to the model's side)."""
+    return torch.from_numpy(_preprocess(image, model.config['imageSize'], _stored_side(model)))
+
+
+def _device(model):
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def embed_images(model, images, batch_size=256):
+    """PIL images / paths, or a float tensor [B, S, S, 3] in 0..1 -> [B, D] unit rows."""
+    if not torch.is_tensor(images):
+        images = torch.stack([preprocess(im, model) for im in images])
+    out = [model.encode_image(images[i:i + batch_size].to(_device(model)).float()) for i in range(0, len(images), batch_size)]
+    return torch.cat(out) if out else torch.zeros(0, model.config['embedDim'])
+
+
+@torch.no_grad()
+def embed_texts(model, texts, batch_size=1024):
+    """Captions -> [N, D] unit rows (the file's vocab and maxTokens)."""
+    tok = Tokenizer(model.vocab)
+    ids = torch.from_numpy(tok.encode_batch(list(texts), model.config['maxTokens']))
+    out = [model.encode_text(ids[i:i + batch_size].to(_device(model))) for i in range(0, len(ids), batch_size)]
+    return torch.cat(out) if out else torch.zeros(0, model.config['embedDim'])
+
+
+@torch.no_grad()
+def score(model, image, captions):
+    """One image against captions, as the page's Use panel: {'probability': P(match) [N] (None without a
+    match classifier), 'cosine': [N], 'softmax': CLIP's softmax of exp(logit_scale) * cosine over the captions}."""
+    img = embed_images(model, [image]) if not torch.is_tensor(image) else embed_images(model, image.reshape(1, *image.shape[-3:]))
+    txt = embed_texts(model, captions)
+    cosine = (img @ txt.t())[0]
+    prob = model.match_probability(img.expand(len(captions), -1), txt) if model.has_match_head else None
+    return {'probability': prob, 'cosine': cosine, 'softmax': torch.softmax(model.logit_scale.exp() * cosine, dim=0)}
