@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
 import { imageEncoderForward, imageEncoderSpecs } from './imageEncoder';
 import { l2Normalize, type ConvImpl } from './layers';
-import { matchHeadForward, matchHeadSpecs } from './matchHead';
+import { matchHeadForward, matchHeadOptions, matchHeadSpecs } from './matchHead';
 import {
   constant, createParams, ModelError, readParams, writeParams,
   type ParamSpec, type Params, type SerializedTensor, type WeightSpec,
@@ -26,7 +26,7 @@ export function clipParamSpecs(config: TrainConfig, vocabSize: number): ParamSpe
     ...imageEncoderSpecs(config),
     ...textEncoderSpecs(config, vocabSize),
     constant('logit_scale', [], LOGIT_SCALE_INIT),
-    ...matchHeadSpecs(config.embedDim, config.matchHidden),
+    ...matchHeadSpecs(config.embedDim, config.matchHidden, config.matchHead),
   ];
 }
 
@@ -91,7 +91,7 @@ export class ClipModel {
   /** u [N, D] image embeddings, v [N, D] text embeddings -> match logits [N] */
   matchLogits(u: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor1D {
     if (!this.hasMatchHead) throw new ModelError('bad-input', 'matchLogits: this model has no match classifier (config.matchHidden = 0)');
-    return tf.tidy(() => matchHeadForward(this.params, u, v));
+    return tf.tidy(() => matchHeadForward(this.params, u, v, matchHeadOptions(this.config)));
   }
 
   /** P(match) [N] */
