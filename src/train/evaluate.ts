@@ -8,7 +8,7 @@ import { planEpoch } from '../data/batches';
 import { hashString, mulberry32 } from '../data/random';
 import type { ClipModel } from '../model/clip';
 import { applyPlatt, expectedCalibrationError, fitPlatt, reliabilityBins, sigmoid } from '../model/calibration';
-import { relevantCaptions, relevantImages, tokenRowGroups } from '../model/captionText';
+import { relevantCaptions, relevantImages, sameTextMask, tokenRowGroups } from '../model/captionText';
 import { clipLoss } from '../model/losses';
 import { balancedAccuracy, retrievalMetrics, rocAuc } from '../model/metrics';
 import { embedImages, embedTokens } from './inference';
@@ -32,8 +32,10 @@ async function similarity(img: Float32Array, txt: Float32Array, D: number): Prom
   return data;
 }
 
-/** Mean CLIP loss over batches of min(batchSize, Ni) val captions with distinct images (fixed order). */
-async function valLoss(sim: Float32Array, set: EvalSet, imagePos: Map<number, number>, scale: number, batchSize: number, seed: number): Promise<number> {
+/** Mean CLIP loss over batches of min(batchSize, Ni) val captions with distinct images (fixed order); groups [Nt] as in evaluate. */
+async function valLoss(
+  sim: Float32Array, set: EvalSet, imagePos: Map<number, number>, groups: ArrayLike<number>, scale: number, batchSize: number, seed: number,
+): Promise<number> {
   const Nt = set.captionIds.length;
   const captionPos = new Map(set.captionIds.map((id, j) => [id, j]));
   const batches = planEpoch(set.captionImage, set.captionIds, Math.min(batchSize, imagePos.size), seed, 0);
@@ -46,7 +48,8 @@ async function valLoss(sim: Float32Array, set: EvalSet, imagePos: Map<number, nu
         const row = imagePos.get(set.captionImage[ci])! * Nt;
         batch.forEach((cj, j) => (logits[i * b + j] = scale * sim[row + captionPos.get(cj)!]));
       });
-      return clipLoss(tf.tensor2d(logits, [b, b]));
+      const notNegative = sameTextMask(batch.map((id) => groups[captionPos.get(id)!])); // same-text captions are not negatives
+      return clipLoss(tf.tensor2d(logits, [b, b]), tf.tensor2d(notNegative, [b, b]));
     });
     return tf.mean(tf.stack(losses));
   });
@@ -72,7 +75,7 @@ export interface MatchPairs {
  * similar caption of another image) and one random caption of another image. A caption whose
  * text equals one of the image's own is never a negative (so an image may get none).
  */
-export function matchPairs(sim: Float32Array, captionImageRow: readonly number[], groups: ArrayLike<number>, Ni: number, seed: number): MatchPairs {
+export function matchPairs(sim: ArrayLike<number>, captionImageRow: readonly number[], groups: ArrayLike<number>, Ni: number, seed: number): MatchPairs {
   const Nt = captionImageRow.length;
   const pairs: MatchPairs = { imageRows: [], captionRows: [], labels: [], kinds: [] };
   const push = (i: number, j: number, kind: number) => {
@@ -194,7 +197,7 @@ export async function evaluate(
   const t2i = retrievalMetrics(simT, Ni, relevantImages(captionImageRow, groups));
 
   const scale = Math.exp((await model.logitScale.data())[0]);
-  const loss = await valLoss(sim, set, imagePos, scale, opts.batchSize, opts.seed);
+  const loss = await valLoss(sim, set, imagePos, groups, scale, opts.batchSize, opts.seed);
   let matchAcc: number | null = null;
   let auc: number | null = null;
   let match: MatchEvalMetrics | null = null;
