@@ -59,7 +59,7 @@ const TINY: TrainConfig = freezeConfig({
   preset: 'tiny', seed: 1,
   imageSize: 32, convChannels: [8, 16, 32], imageWidth: 0, augment: false,
   textEncoder: 'conv', vocabSize: 1000, minWordCount: 1, maxTokens: 12, textWidth: 32, textLayers: 1, textHeads: 1,
-  embedDim: 32, matchHidden: 32, matchLossWeight: 1, matchHead: 'mlp', matchDetach: false, matchNegatives: 1,
+  embedDim: 32, matchHidden: 32, matchLossWeight: 1, matchHead: 'cosine-feature', matchDetach: true, matchNegatives: 2,
   batchSize: 16, epochs: 5, learningRate: 3e-3, lrSchedule: 'cosine', warmupSteps: 5, weightDecay: 0, adamEpsilon: 1e-7,
   evalEveryEpoch: true, maxEvalImages: 200, checkpointEverySteps: 200,
 });
@@ -69,7 +69,7 @@ const DEFAULT: TrainConfig = freezeConfig({
   preset: 'default', seed: 1,
   imageSize: 64, convChannels: [32, 64, 128, 256], imageWidth: 256, augment: true,
   textEncoder: 'conv', vocabSize: 5000, minWordCount: 2, maxTokens: 24, textWidth: 256, textLayers: 2, textHeads: 4,
-  embedDim: 256, matchHidden: 256, matchLossWeight: 1, matchHead: 'mlp', matchDetach: false, matchNegatives: 1,
+  embedDim: 256, matchHidden: 256, matchLossWeight: 1, matchHead: 'cosine-feature', matchDetach: true, matchNegatives: 2,
   batchSize: 64, epochs: 20, learningRate: 1e-3, lrSchedule: 'cosine', warmupSteps: 200, weightDecay: 0.1, adamEpsilon: 1e-7,
   evalEveryEpoch: true, maxEvalImages: 1000, checkpointEverySteps: 500,
 });
