@@ -3,6 +3,11 @@
 // pairs (vs random and vs hardest wrong captions), ECE before and after Platt scaling.
 //   node --import tsx bench/match-head.ts --steps=2000 --variant=NAME [--variant=...]
 // Variants are config overrides (see VARIANTS). The decoded 32-px dataset is cached in /tmp.
+// Measured 2026-11-28 (2 cores under load), 2,000 steps, AUC vs random / vs hardest (cosine's):
+//   baseline (mlp, joint, 1 negative)  0.724 (0.774) / 0.470 (0.079); ECE 0.197 -> 0.028 after Platt
+//   cosine-feature, detached, 2        0.768 (0.771) / 0.187 (0.062); ECE 0.330 -> 0.012  <- presets
+//   cosine-feature, detached, 4        0.773 (0.771) / 0.101 (0.062); ECE 0.456 -> 0.024
+// The 800-step table is in the commit that set the presets.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
