@@ -6,6 +6,8 @@ import { LabError } from './errors';
 export type PresetName = 'tiny' | 'default' | 'bench';
 export type TextEncoderKind = 'conv' | 'transformer' | 'bow';
 export type LrSchedule = 'cosine' | 'constant';
+/** How the match classifier reads a pair: see src/model/matchHead.ts. */
+export type MatchHeadKind = 'mlp' | 'cosine-feature' | 'residual';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
 export interface TrainConfig {
@@ -28,6 +30,9 @@ export interface TrainConfig {
   embedDim: number; // D
   matchHidden: number; // hidden units of the match classifier MLP (0 = no classifier)
   matchLossWeight: number; // loss = clipLoss + matchLossWeight * matchLoss
+  matchHead: MatchHeadKind; // 'residual': logit = exp(logit_scale)·cos + MLP, starts at cosine's ranking
+  matchDetach: boolean; // the classifier's loss sends no gradient into the encoders
+  matchNegatives: number; // wrong captions per positive in the classifier's loss (the first half-hard, the rest random)
   // optimisation (AdamW, betas 0.9 / 0.999, decoupled decay on matrices only)
   batchSize: number;
   epochs: number;
@@ -54,7 +59,7 @@ const TINY: TrainConfig = freezeConfig({
   preset: 'tiny', seed: 1,
   imageSize: 32, convChannels: [8, 16, 32], imageWidth: 0, augment: false,
   textEncoder: 'conv', vocabSize: 1000, minWordCount: 1, maxTokens: 12, textWidth: 32, textLayers: 1, textHeads: 1,
-  embedDim: 32, matchHidden: 32, matchLossWeight: 1,
+  embedDim: 32, matchHidden: 32, matchLossWeight: 1, matchHead: 'cosine-feature', matchDetach: true, matchNegatives: 2,
   batchSize: 16, epochs: 5, learningRate: 3e-3, lrSchedule: 'cosine', warmupSteps: 5, weightDecay: 0, adamEpsilon: 1e-7,
   evalEveryEpoch: true, maxEvalImages: 200, checkpointEverySteps: 200,
 });
@@ -64,7 +69,7 @@ const DEFAULT: TrainConfig = freezeConfig({
   preset: 'default', seed: 1,
   imageSize: 64, convChannels: [32, 64, 128, 256], imageWidth: 256, augment: true,
   textEncoder: 'conv', vocabSize: 5000, minWordCount: 2, maxTokens: 24, textWidth: 256, textLayers: 2, textHeads: 4,
-  embedDim: 256, matchHidden: 256, matchLossWeight: 1,
+  embedDim: 256, matchHidden: 256, matchLossWeight: 1, matchHead: 'cosine-feature', matchDetach: true, matchNegatives: 2,
   batchSize: 64, epochs: 20, learningRate: 1e-3, lrSchedule: 'cosine', warmupSteps: 200, weightDecay: 0.1, adamEpsilon: 1e-7,
   evalEveryEpoch: true, maxEvalImages: 1000, checkpointEverySteps: 500,
 });
@@ -78,7 +83,7 @@ const BENCH: TrainConfig = freezeConfig({
   preset: 'bench', seed: 1,
   imageSize: 64, convChannels: [32, 64, 128, 256], imageWidth: 0, augment: false,
   textEncoder: 'bow', vocabSize: 5000, minWordCount: 1, maxTokens: 24, textWidth: 128, textLayers: 0, textHeads: 1,
-  embedDim: 128, matchHidden: 0, matchLossWeight: 0,
+  embedDim: 128, matchHidden: 0, matchLossWeight: 0, matchHead: 'mlp', matchDetach: false, matchNegatives: 1,
   batchSize: 64, epochs: 10, learningRate: 1e-3, lrSchedule: 'constant', warmupSteps: 0, weightDecay: 0, adamEpsilon: 1e-7,
   evalEveryEpoch: true, maxEvalImages: 1000, checkpointEverySteps: 500,
 });
@@ -127,6 +132,9 @@ export const CONFIG_RULES: Readonly<Record<keyof TrainConfig, Rule>> = Object.fr
   embedDim: int(1, 2048),
   matchHidden: int(0, 4096),
   matchLossWeight: num(0, 100),
+  matchHead: { kind: 'enum', values: ['mlp', 'cosine-feature', 'residual'] },
+  matchDetach: { kind: 'bool' },
+  matchNegatives: int(1, 16),
   batchSize: int(2, 4096),
   epochs: int(1, 10_000),
   learningRate: num(0, 1, true),
@@ -188,6 +196,12 @@ function checkField(field: string, value: unknown, rule: Rule): void {
 }
 
 /**
+ * Fields added after configs were first saved, with the value that reproduces what a saved config
+ * without them trained: validateConfig fills them in, so older checkpoints and files still load.
+ */
+export const LEGACY_DEFAULTS: Readonly<Partial<TrainConfig>> = Object.freeze({ matchHead: 'mlp', matchDetach: false, matchNegatives: 1 });
+
+/**
  * Checks that `x` is a complete TrainConfig: no unknown keys, no missing keys, every value of the
  * right type and in range (see CONFIG_RULES). Returns a frozen copy; throws ConfigError.
  */
@@ -195,7 +209,7 @@ export function validateConfig(x: unknown): TrainConfig {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) {
     throw new ConfigError('not-object', '', `config: expected an object, found ${x === null ? 'null' : typeof x}`);
   }
-  const record = x as Record<string, unknown>;
+  const record: Record<string, unknown> = { ...LEGACY_DEFAULTS, ...(x as Record<string, unknown>) };
   const known = Object.keys(CONFIG_RULES);
   for (const key of Object.keys(record)) {
     if (!known.includes(key)) {

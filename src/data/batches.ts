@@ -1,11 +1,12 @@
 // Batch sampling for contrastive training: each epoch is a seeded shuffle of the training
 // captions, grouped so that no batch holds two captions of one image (the other caption would be
 // a false negative). Deterministic in (seed, epoch), so a cursor (epoch, batchIndex) resumes exactly.
+// Also, before a run exists: can a dataset train at all, and the batch size clamped to its images.
 import { LabError } from '../errors';
 import { hashString, mulberry32, shuffleInPlace } from './random';
 import { SPLIT_CODE, type Split } from './types';
 
-export type BatchErrorCode = 'too-few-images' | 'bad-batch-size';
+export type BatchErrorCode = 'too-few-images' | 'bad-batch-size' | 'no-train-captions';
 
 export class BatchError extends LabError<BatchErrorCode> {
   override readonly name = 'BatchError';
@@ -123,4 +124,76 @@ export class CaptionBatcher {
     }
     return this.cached.plan;
   }
+}
+
+/** A contrastive batch needs at least two images: one caption's negatives are the others. */
+export const MIN_TRAIN_IMAGES = 2;
+/** Evaluation (R@K, calibration, best checkpoint) needs at least two val images. */
+export const MIN_EVAL_IMAGES = 2;
+
+export interface BatchSizeChoice {
+  batchSize: number; // what the run uses
+  requested: number;
+  clamped: boolean;
+  note: string | null; // shown beside the batch size when clamped
+}
+
+/**
+ * The batch size a run can use: a batch holds one caption per image, so at most the number of
+ * distinct training images. Throws BatchError('too-few-images') below MIN_TRAIN_IMAGES.
+ */
+export function clampBatchSize(requested: number, distinctTrainImages: number): BatchSizeChoice {
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new BatchError('bad-batch-size', `batchSize: expected an integer >= 1, found ${requested}`);
+  }
+  if (distinctTrainImages < MIN_TRAIN_IMAGES) {
+    throw new BatchError('too-few-images',
+      `training needs at least ${MIN_TRAIN_IMAGES} distinct training images with captions, found ${distinctTrainImages}`);
+  }
+  if (requested <= distinctTrainImages) return { batchSize: requested, requested, clamped: false, note: null };
+  return {
+    batchSize: distinctTrainImages, requested, clamped: true,
+    note: `Batch size ${requested} → ${distinctTrainImages}: the training split has ${distinctTrainImages} distinct images, and a batch holds one caption per image.`,
+  };
+}
+
+export interface Trainability {
+  ok: boolean; // false: do not create the run
+  code: 'ok' | Exclude<BatchErrorCode, 'bad-batch-size'>;
+  message: string; // why not, or what to expect
+  trainImages: number; // distinct images with captions per split
+  valImages: number;
+  trainCaptions: number;
+  batch: BatchSizeChoice | null; // the batch size the run would use (null when it cannot train)
+  notes: string[]; // what works but is limited: clamped batch, no evaluation
+}
+
+/**
+ * Whether a dataset can train at all, asked before a run is created, with a message that says
+ * why not: no training captions, or fewer than MIN_TRAIN_IMAGES training images. Too few val
+ * images still trains, with a note that nothing will be evaluated.
+ */
+export function trainability(imageSplit: Uint8Array, captions: readonly { image: number }[], requestedBatchSize: number): Trainability {
+  const imagesIn = (split: Split) => new Set(captions.filter((c) => imageSplit[c.image] === SPLIT_CODE[split]).map((c) => c.image)).size;
+  const trainImages = imagesIn('train');
+  const valImages = imagesIn('val');
+  const trainCaptions = captions.filter((c) => imageSplit[c.image] === SPLIT_CODE.train).length;
+  const base = { trainImages, valImages, trainCaptions };
+  const total = new Set(captions.map((c) => c.image)).size;
+  if (trainCaptions === 0) {
+    return { ...base, ok: false, code: 'no-train-captions', batch: null, notes: [],
+      message: `This dataset cannot train: expected captioned images in the train split, found none (${total} captioned images in all).` };
+  }
+  if (trainImages < MIN_TRAIN_IMAGES) {
+    return { ...base, ok: false, code: 'too-few-images', batch: null, notes: [],
+      message: `This dataset cannot train: contrastive training needs at least ${MIN_TRAIN_IMAGES} training images with captions, `
+        + `found ${trainImages} (${total} captioned images in all). Add images or captions.` };
+  }
+  const batch = clampBatchSize(requestedBatchSize, trainImages);
+  const notes = batch.note ? [batch.note] : [];
+  if (valImages < MIN_EVAL_IMAGES) {
+    notes.push(`Only ${valImages} val image${valImages === 1 ? '' : 's'} with captions: no evaluation, calibration or best-checkpoint choice (needs ${MIN_EVAL_IMAGES}).`);
+  }
+  return { ...base, ok: true, code: 'ok', batch, notes,
+    message: `Trains on ${trainImages} images (${trainCaptions} captions) with batch size ${batch.batchSize}.` };
 }

@@ -2,7 +2,7 @@
 // metrics history (validated field by field, non-finite numbers kept, bounded by downsampling).
 
 import type { RetrievalMetrics } from '../model/metrics';
-import type { EvalMetrics, MetricsHistory, StepMetrics } from '../train/types';
+import type { EvalMetrics, MatchEvalMetrics, MetricsHistory, StepMetrics } from '../train/types';
 import { ModelFileError } from './errors';
 
 /** The most step (and eval) entries an exported history keeps. */
@@ -60,7 +60,7 @@ export function encodeHistory(history: MetricsHistory, max = MAX_HISTORY_ENTRIES
     typeof value === 'number' && !Number.isFinite(value) ? String(value) : value);
 }
 
-type FieldKind = 'number' | 'nullable' | 'scores';
+type FieldKind = 'number' | 'nullable' | 'scores' | 'match' | 'numberList';
 
 // Records over keyof: adding a field to StepMetrics or EvalMetrics fails to compile until it is listed here.
 const STEP_FIELDS: Record<keyof StepMetrics, FieldKind> = {
@@ -70,7 +70,12 @@ const STEP_FIELDS: Record<keyof StepMetrics, FieldKind> = {
 };
 const EVAL_FIELDS: Record<keyof EvalMetrics, FieldKind> = {
   step: 'number', epoch: 'number', valLoss: 'number', i2t: 'scores', t2i: 'scores',
-  matchAcc: 'nullable', auc: 'nullable', images: 'number', captions: 'number',
+  matchAcc: 'nullable', auc: 'nullable', match: 'match', images: 'number', captions: 'number',
+};
+const MATCH_FIELDS: Record<keyof MatchEvalMetrics, FieldKind> = {
+  aucRandom: 'number', aucHard: 'number', cosineAuc: 'number', cosineAucRandom: 'number', cosineAucHard: 'number',
+  ece: 'number', eceCalibrated: 'number', plattA: 'number', plattB: 'number',
+  binCount: 'numberList', binConfidence: 'numberList', binAccuracy: 'numberList',
 };
 const SCORE_FIELDS: Record<keyof RetrievalMetrics, FieldKind> = { r1: 'number', r5: 'number', r10: 'number', medianRank: 'number' };
 
@@ -90,6 +95,13 @@ function pick(raw: unknown, fields: Record<string, FieldKind>, where: string): R
     const at = `${where}.${key}`;
     if (kind === 'scores') {
       out[key] = pick(value, SCORE_FIELDS, at);
+    } else if (kind === 'match') {
+      out[key] = value === undefined || value === null ? null : pick(value, MATCH_FIELDS, at); // absent in older files
+    } else if (kind === 'numberList') {
+      if (!Array.isArray(value) || value.length > 1000 || !value.every((v) => v === null || typeof v === 'number' || NON_FINITE.has(v as string))) {
+        fail(`metadata 'metrics': ${at}: expected a list of numbers, found ${show(value)}`);
+      }
+      out[key] = (value as unknown[]).map((v) => (typeof v === 'string' ? NON_FINITE.get(v) : v));
     } else if (value === null && kind === 'nullable') {
       out[key] = null;
     } else if (typeof value === 'number') {

@@ -12,8 +12,12 @@ export interface AugmentDraw {
   contrast: Float32Array; // per image: scale around the image mean
 }
 
-/** The random choices for a batch of B images of side S (pure JS, seeded). */
-export function drawAugmentation(batchSize: number, imageSize: number, random: () => number): AugmentDraw {
+/**
+ * The random choices for a batch of B images of side S (pure JS, seeded). Image b is never flipped
+ * when noFlip[b] is set (its caption says left or right: model/captionText hasSideWords); the
+ * random stream is the same either way.
+ */
+export function drawAugmentation(batchSize: number, imageSize: number, random: () => number, noFlip?: readonly boolean[]): AugmentDraw {
   const pad = Math.max(1, Math.round(imageSize / 8));
   const draw: AugmentDraw = {
     pad,
@@ -24,7 +28,7 @@ export function drawAugmentation(batchSize: number, imageSize: number, random: (
   };
   for (let b = 0; b < batchSize; b++) {
     draw.offsets.push([Math.floor(random() * (2 * pad + 1)), Math.floor(random() * (2 * pad + 1))]);
-    draw.flips.push(random() < 0.5);
+    draw.flips.push(random() < 0.5 && !noFlip?.[b]);
     draw.brightness[b] = (random() * 2 - 1) * 0.1;
     draw.contrast[b] = 1 + (random() * 2 - 1) * 0.2;
   }
@@ -51,6 +55,6 @@ export function applyAugmentation(images: tf.Tensor4D, draw: AugmentDraw): tf.Te
 }
 
 /** Draw and apply in one go. */
-export function augmentImages(images: tf.Tensor4D, random: () => number): tf.Tensor4D {
-  return applyAugmentation(images, drawAugmentation(images.shape[0], images.shape[1], random));
+export function augmentImages(images: tf.Tensor4D, random: () => number, noFlip?: readonly boolean[]): tf.Tensor4D {
+  return applyAugmentation(images, drawAugmentation(images.shape[0], images.shape[1], random, noFlip));
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
 import { conv1d3, conv3x3s2, dense, l2Normalize, layerNorm, maskedMean, oneHotFloat, tokenMask, type ConvImpl } from './layers';
-import { matchHeadForward, matchHeadSpecs } from './matchHead';
+import { matchHeadForward, matchHeadOptions, matchHeadSpecs } from './matchHead';
 import {
   constant, createVariable, glorot, ModelError, readParams, writeParams,
   type ParamSpec, type Params, type SerializedTensor, type WeightSpec,
@@ -87,7 +87,7 @@ function declareWeights<W>(config: TrainConfig, vocabSize: number, param: (spec:
 function clipParamSpecs(config: TrainConfig, vocabSize: number): ParamSpec[] {
   const specs: ParamSpec[] = [];
   declareWeights(config, vocabSize, (spec) => specs.push(spec));
-  return [...specs, ...matchHeadSpecs(config.embedDim, config.matchHidden)];
+  return [...specs, ...matchHeadSpecs(config.embedDim, config.matchHidden, config.matchHead)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -205,7 +205,7 @@ export class ClipModel {
       return v;
     };
     const w = declareWeights(config, vocabSize, make);
-    matchHeadSpecs(config.embedDim, config.matchHidden).forEach(make);
+    matchHeadSpecs(config.embedDim, config.matchHidden, config.matchHead).forEach(make);
     return new ClipModel(config, vocabSize, w, params, opts.convImpl ?? 'conv2d');
   }
 
@@ -247,7 +247,7 @@ export class ClipModel {
   /** u [N, D] image embeddings, v [N, D] text embeddings -> match logits [N] */
   matchLogits(u: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor1D {
     if (!this.hasMatchHead) throw new ModelError('bad-input', 'matchLogits: this model has no match classifier (config.matchHidden = 0)');
-    return tf.tidy(() => matchHeadForward(this.params, u, v));
+    return tf.tidy(() => matchHeadForward(this.params, u, v, matchHeadOptions(this.config)));
   }
 
   /** P(match) [N] */

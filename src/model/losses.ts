@@ -26,9 +26,14 @@ export function clipLoss(logitsPerImage: tf.Tensor2D, sameImageMask?: tf.Tensor2
   });
 }
 
-/** Mean binary cross-entropy of logits [N] against labels [N] in {0, 1}: max(x, 0) - x*y + log(1 + exp(-|x|)). */
-export function matchLoss(logits: tf.Tensor1D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() =>
-    tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))) as tf.Scalar,
-  );
+/**
+ * Mean binary cross-entropy of logits [N] against labels [N] in {0, 1}: max(x, 0) - x*y + log(1 + exp(-|x|)).
+ * With weights [N] (e.g. 0 for a pair that has no real negative), the weighted mean.
+ */
+export function matchLoss(logits: tf.Tensor1D, labels: tf.Tensor1D, weights?: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))));
+    if (!weights) return tf.mean(bce) as tf.Scalar;
+    return tf.div(tf.sum(tf.mul(bce, weights)), tf.maximum(tf.sum(weights), 1e-12)) as tf.Scalar;
+  });
 }

@@ -7,12 +7,32 @@ import { eye } from './losses';
 
 /**
  * Row i picks one caption j != i uniformly: [B * B] row-major one-hot rows. Seeded via `random`.
+ * With `excluded` [B * B] (1 where caption j is not a negative for image i, e.g. the same text),
+ * only j with excluded 0 are drawn; a row with none left stays all zeros (see validNegativeRows).
  */
-export function randomNegativeSelection(batchSize: number, random: () => number): Float32Array {
+export function randomNegativeSelection(batchSize: number, random: () => number, excluded?: ArrayLike<number>): Float32Array {
   const B = batchSize;
   const sel = new Float32Array(B * B);
-  for (let i = 0; i < B; i++) sel[i * B + ((i + 1 + Math.floor(random() * (B - 1))) % B)] = 1;
+  for (let i = 0; i < B; i++) {
+    if (!excluded) {
+      sel[i * B + ((i + 1 + Math.floor(random() * (B - 1))) % B)] = 1;
+      continue;
+    }
+    const allowed: number[] = [];
+    for (let j = 0; j < B; j++) if (j !== i && excluded[i * B + j] === 0) allowed.push(j);
+    const r = random(); // drawn even for a row without choices, so later rows see the same stream
+    if (allowed.length > 0) sel[i * B + allowed[Math.floor(r * allowed.length)]] = 1;
+  }
   return sel;
+}
+
+/** [B]: 1 where image i has at least one caption j != i that is not excluded (a negative exists), else 0. */
+export function validNegativeRows(batchSize: number, excluded: ArrayLike<number>): Float32Array {
+  const B = batchSize;
+  return Float32Array.from({ length: B }, (_, i) => {
+    for (let j = 0; j < B; j++) if (j !== i && excluded[i * B + j] === 0) return 1;
+    return 0;
+  });
 }
 
 /** One-hot (ties shared) of each row's largest entry not excluded.  sim, excluded [B, B] -> [B, B] */

@@ -1,16 +1,19 @@
 // Validation: embed a fixed sample of val images and all their captions, then retrieval
-// (R@1/5/10, median rank, both directions), val CLIP loss over one-caption-per-image batches,
-// and the match classifier's balanced accuracy and ROC AUC on positives vs hard/random negatives.
+// (R@1/5/10, median rank, both directions; a caption with the same text as a relevant one is
+// relevant too), val CLIP loss over one-caption-per-image batches, and the match classifier on
+// positives vs hard/random wrong captions: AUC beside plain cosine's, ECE, Platt calibration.
 
 import * as tf from '@tensorflow/tfjs';
 import { planEpoch } from '../data/batches';
 import { hashString, mulberry32 } from '../data/random';
 import type { ClipModel } from '../model/clip';
+import { applyPlatt, expectedCalibrationError, fitPlatt, reliabilityBins, sigmoid } from '../model/calibration';
+import { relevantCaptions, relevantImages, sameTextMask, tokenRowGroups } from '../model/captionText';
 import { clipLoss } from '../model/losses';
 import { balancedAccuracy, retrievalMetrics, rocAuc } from '../model/metrics';
-import { embedImages, embedTokens, scoreEmbeddings } from '../use/inference';
+import { embedImages, embedTokens } from '../use/inference';
 import { gatherRows } from './pixels';
-import type { EvalMetrics } from './types';
+import type { EvalMetrics, MatchEvalMetrics } from './types';
 
 export interface EvalSet {
   pixels: Uint8Array; // all images [N, S, S, 3] at the model's side
@@ -18,6 +21,7 @@ export interface EvalSet {
   captionIds: readonly number[]; // all captions of those images
   captionImage: ArrayLike<number>; // image index of every caption id
   tokens: Float32Array; // [numCaptions, T] token ids of every caption id
+  captionGroups?: ArrayLike<number>; // text group of every caption id (model/captionText); default: equal token rows
 }
 
 /** sim [Ni, Nt] = img [Ni, D] @ txt [Nt, D]^T, computed on the device. */
@@ -28,8 +32,10 @@ async function similarity(img: Float32Array, txt: Float32Array, D: number): Prom
   return data;
 }
 
-/** Mean CLIP loss over batches of min(batchSize, Ni) val captions with distinct images (fixed order). */
-async function valLoss(sim: Float32Array, set: EvalSet, imagePos: Map<number, number>, scale: number, batchSize: number, seed: number): Promise<number> {
+/** Mean CLIP loss over batches of min(batchSize, Ni) val captions with distinct images (fixed order); groups [Nt] as in evaluate. */
+async function valLoss(
+  sim: Float32Array, set: EvalSet, imagePos: Map<number, number>, groups: ArrayLike<number>, scale: number, batchSize: number, seed: number,
+): Promise<number> {
   const Nt = set.captionIds.length;
   const captionPos = new Map(set.captionIds.map((id, j) => [id, j]));
   const batches = planEpoch(set.captionImage, set.captionIds, Math.min(batchSize, imagePos.size), seed, 0);
@@ -42,7 +48,8 @@ async function valLoss(sim: Float32Array, set: EvalSet, imagePos: Map<number, nu
         const row = imagePos.get(set.captionImage[ci])! * Nt;
         batch.forEach((cj, j) => (logits[i * b + j] = scale * sim[row + captionPos.get(cj)!]));
       });
-      return clipLoss(tf.tensor2d(logits, [b, b]));
+      const notNegative = sameTextMask(batch.map((id) => groups[captionPos.get(id)!])); // same-text captions are not negatives
+      return clipLoss(tf.tensor2d(logits, [b, b]), tf.tensor2d(notNegative, [b, b]));
     });
     return tf.mean(tf.stack(losses));
   });
@@ -51,29 +58,111 @@ async function valLoss(sim: Float32Array, set: EvalSet, imagePos: Map<number, nu
   return value;
 }
 
+/** Pair kinds in MatchPairs.kinds. */
+const POSITIVE = 0;
+const HARD = 1;
+const RANDOM = 2;
+
+export interface MatchPairs {
+  imageRows: number[];
+  captionRows: number[];
+  labels: number[];
+  kinds: number[]; // POSITIVE | HARD | RANDOM
+}
+
 /**
  * Classifier pairs: every (image, own caption) positive; per image one hard negative (its most
- * similar caption of another image) and one random caption of another image.
+ * similar caption of another image) and one random caption of another image. A caption whose
+ * text equals one of the image's own is never a negative (so an image may get none).
  */
-function matchPairs(sim: Float32Array, captionImageRow: readonly number[], Ni: number, seed: number): { imageRows: number[]; captionRows: number[]; labels: number[] } {
+export function matchPairs(sim: ArrayLike<number>, captionImageRow: readonly number[], groups: ArrayLike<number>, Ni: number, seed: number): MatchPairs {
   const Nt = captionImageRow.length;
-  const imageRows: number[] = [];
-  const captionRows: number[] = [];
-  const labels: number[] = [];
-  const push = (i: number, j: number, label: number) => (imageRows.push(i), captionRows.push(j), labels.push(label));
-  captionImageRow.forEach((i, j) => push(i, j, 1));
+  const pairs: MatchPairs = { imageRows: [], captionRows: [], labels: [], kinds: [] };
+  const push = (i: number, j: number, kind: number) => {
+    pairs.imageRows.push(i);
+    pairs.captionRows.push(j);
+    pairs.labels.push(kind === POSITIVE ? 1 : 0);
+    pairs.kinds.push(kind);
+  };
+  captionImageRow.forEach((i, j) => push(i, j, POSITIVE));
+  const ownGroups: Set<number>[] = Array.from({ length: Ni }, () => new Set());
+  captionImageRow.forEach((i, j) => ownGroups[i].add(groups[j]));
   const random = mulberry32(hashString(`eval-negatives:${seed}`));
   for (let i = 0; i < Ni; i++) {
+    const wrong = (j: number) => !ownGroups[i].has(groups[j]);
     let hard = -1;
     for (let j = 0; j < Nt; j++) {
-      if (captionImageRow[j] !== i && (hard < 0 || sim[i * Nt + j] > sim[i * Nt + hard])) hard = j;
+      if (wrong(j) && (hard < 0 || sim[i * Nt + j] > sim[i * Nt + hard])) hard = j;
     }
+    if (hard < 0) continue; // every caption reads like this image's own
     let other = Math.floor(random() * Nt);
-    while (captionImageRow[other] === i) other = (other + 1) % Nt;
-    push(i, hard, 0);
-    push(i, other, 0);
+    while (!wrong(other)) other = (other + 1) % Nt;
+    push(i, hard, HARD);
+    push(i, other, RANDOM);
   }
-  return { imageRows, captionRows, labels };
+  return pairs;
+}
+
+/** Raw match logits of rows of u [N, D] against rows of v [N, D], in batches. */
+async function matchLogitsOf(model: ClipModel, u: Float32Array, v: Float32Array, batchSize = 1024): Promise<Float32Array> {
+  const D = model.config.embedDim;
+  const N = u.length / D;
+  const out = new Float32Array(N);
+  for (let start = 0; start < N; start += batchSize) {
+    const n = Math.min(batchSize, N - start);
+    const logits = tf.tidy(() => model.matchLogits(
+      tf.tensor2d(u.subarray(start * D, (start + n) * D), [n, D]),
+      tf.tensor2d(v.subarray(start * D, (start + n) * D), [n, D]),
+    ));
+    out.set((await logits.data()) as Float32Array, start);
+    logits.dispose();
+  }
+  return out;
+}
+
+/** Entries of xs (and labels) whose kind is POSITIVE or `kind`. */
+function subset(xs: ArrayLike<number>, pairs: MatchPairs, kind: number): { scores: number[]; labels: number[] } {
+  const scores: number[] = [];
+  const labels: number[] = [];
+  pairs.kinds.forEach((k, n) => {
+    if (k === POSITIVE || k === kind) (scores.push(xs[n]), labels.push(pairs.labels[n]));
+  });
+  return { scores, labels };
+}
+
+/** AUCs of the classifier and of cosine on the same pairs, ECE before and after Platt scaling. */
+export function matchEvalMetrics(logits: ArrayLike<number>, cosine: ArrayLike<number>, pairs: MatchPairs): MatchEvalMetrics {
+  const auc = (xs: ArrayLike<number>, kind: number) => {
+    const { scores, labels } = subset(xs, pairs, kind);
+    return rocAuc(scores, labels);
+  };
+  const raw = Float64Array.from({ length: logits.length }, (_, n) => sigmoid(logits[n]));
+  // Held-out calibration: fit on the pairs of even images, apply to odd ones, and vice versa.
+  const heldOut = new Float64Array(logits.length);
+  for (const fold of [0, 1]) {
+    const fitOn = pairs.imageRows.map((i, n) => (i % 2 !== fold ? n : -1)).filter((n) => n >= 0);
+    const fit = fitPlatt(fitOn.map((n) => logits[n]), fitOn.map((n) => pairs.labels[n]));
+    pairs.imageRows.forEach((i, n) => {
+      if (i % 2 === fold) heldOut[n] = sigmoid(fit.a * logits[n] + fit.b);
+    });
+  }
+  const platt = fitPlatt(logits, pairs.labels);
+  const bins = reliabilityBins(applyPlatt(logits, platt), pairs.labels, 10);
+  const orNull = (x: number) => (Number.isNaN(x) ? null : x);
+  return {
+    aucRandom: auc(logits, RANDOM),
+    aucHard: auc(logits, HARD),
+    cosineAuc: rocAuc(cosine, pairs.labels),
+    cosineAucRandom: auc(cosine, RANDOM),
+    cosineAucHard: auc(cosine, HARD),
+    ece: expectedCalibrationError(raw, pairs.labels),
+    eceCalibrated: expectedCalibrationError(heldOut, pairs.labels),
+    plattA: platt.a,
+    plattB: platt.b,
+    binCount: bins.map((b) => b.count),
+    binConfidence: bins.map((b) => orNull(b.meanConfidence)),
+    binAccuracy: bins.map((b) => orNull(b.accuracy)),
+  };
 }
 
 /** Metrics on the eval set; null when it holds fewer than 2 images or `signal` aborts. */
@@ -96,22 +185,29 @@ export async function evaluate(
   const imagePos = new Map(set.imageIds.map((id, i) => [id, i]));
 
   const captionImageRow = set.captionIds.map((id) => imagePos.get(set.captionImage[id])!); // [Nt]
+  const groups = set.captionGroups
+    ? Int32Array.from(set.captionIds, (id) => set.captionGroups![id])
+    : tokenRowGroups(gatherRows(set.tokens, T, set.captionIds), T, Nt); // [Nt] text group of each eval caption
   const captionsOf: number[][] = set.imageIds.map(() => []);
   captionImageRow.forEach((i, j) => captionsOf[i].push(j));
   const simT = new Float32Array(Nt * Ni); // [Nt, Ni]
   for (let i = 0; i < Ni; i++) for (let j = 0; j < Nt; j++) simT[j * Ni + i] = sim[i * Nt + j];
-  const i2t = retrievalMetrics(sim, Nt, captionsOf); // an image query hits with any of its captions
-  const t2i = retrievalMetrics(simT, Ni, captionImageRow.map((i) => [i]));
+  // An image query hits with any of its captions, or any caption of the same text; a caption query with any image that has its text.
+  const i2t = retrievalMetrics(sim, Nt, relevantCaptions(captionsOf, groups));
+  const t2i = retrievalMetrics(simT, Ni, relevantImages(captionImageRow, groups));
 
   const scale = Math.exp((await model.logitScale.data())[0]);
-  const loss = await valLoss(sim, set, imagePos, scale, opts.batchSize, opts.seed);
+  const loss = await valLoss(sim, set, imagePos, groups, scale, opts.batchSize, opts.seed);
   let matchAcc: number | null = null;
   let auc: number | null = null;
+  let match: MatchEvalMetrics | null = null;
   if (model.hasMatchHead) {
-    const pairs = matchPairs(sim, captionImageRow, Ni, opts.seed);
-    const { probability } = await scoreEmbeddings(model, gatherRows(img, D, pairs.imageRows), gatherRows(txt, D, pairs.captionRows));
-    matchAcc = balancedAccuracy(probability!, pairs.labels, 0.5);
-    auc = rocAuc(probability!, pairs.labels);
+    const pairs = matchPairs(sim, captionImageRow, groups, Ni, opts.seed);
+    const logits = await matchLogitsOf(model, gatherRows(img, D, pairs.imageRows), gatherRows(txt, D, pairs.captionRows));
+    const cosine = pairs.imageRows.map((i, n) => sim[i * Nt + pairs.captionRows[n]]);
+    matchAcc = balancedAccuracy(logits, pairs.labels, 0); // P = 0.5
+    auc = rocAuc(logits, pairs.labels);
+    match = matchEvalMetrics(logits, cosine, pairs);
   }
-  return { step: opts.step, epoch: opts.epoch, valLoss: loss, i2t, t2i, matchAcc, auc, images: Ni, captions: Nt };
+  return { step: opts.step, epoch: opts.epoch, valLoss: loss, i2t, t2i, matchAcc, auc, match, images: Ni, captions: Nt };
 }

@@ -1,10 +1,12 @@
 // Everything a run derives from a TrainingSet before its first step, on the CPU and once:
 // the tokenizer (from TRAIN captions only, or a checkpoint's vocab), every caption's token ids,
-// the images resized to the model's side, the train caption ids and the val evaluation sample.
+// the images resized to the model's side, the train caption ids and the val evaluation sample;
+// also which captions share a text and which name a side (what a batch needs: batchExtras).
 
 import type { TrainConfig } from '../config';
 import { evalSubset, splitCaptionIds } from '../data/batches';
 import { Tokenizer } from '../data/tokenizer';
+import { captionTextGroups, hasSideWords, sameTextMask } from '../model/captionText';
 import type { TrainingSet } from '../data/types';
 import type { EvalSet } from './evaluate';
 import { resizeImages } from './pixels';
@@ -17,6 +19,9 @@ export interface PreparedData {
   captionImage: Int32Array; // image index of every caption
   trainIds: number[]; // caption ids of the train split
   evalSet: EvalSet; // val sample, at most config.maxEvalImages images
+  captionGroups: Int32Array; // text group of every caption: equal when the normalised texts are equal
+  imageGroups: Set<number>[]; // text groups of each image's captions
+  sideWords: Uint8Array; // 1 where a caption says left or right (a flip would falsify it)
 }
 
 /** Throws TrainError('bad-data') unless the set's arrays agree with each other. */
@@ -44,5 +49,20 @@ export function prepareData(data: TrainingSet, config: TrainConfig, vocab?: read
   const pixels = resizeImages(data.pixels, data.imageNames.length, data.imageSize, config.imageSize);
   const captionImage = Int32Array.from(data.captions, (c) => c.image);
   const { imageIds, captionIds } = evalSubset(data.imageSplit, data.captions, 'val', config.maxEvalImages);
-  return { tokenizer, pixels, tokens, captionImage, trainIds, evalSet: { pixels, imageIds, captionIds, captionImage, tokens } };
+  const captionGroups = captionTextGroups(data.captions.map((c) => c.text));
+  const imageGroups = data.imageNames.map(() => new Set<number>());
+  data.captions.forEach((c, id) => imageGroups[c.image].add(captionGroups[id]));
+  const sideWords = Uint8Array.from(data.captions, (c) => (hasSideWords(c.text) ? 1 : 0));
+  return {
+    tokenizer, pixels, tokens, captionImage, trainIds, captionGroups, imageGroups, sideWords,
+    evalSet: { pixels, imageIds, captionIds, captionImage, tokens, captionGroups },
+  };
+}
+
+/** What a training batch of these caption ids needs beside pixels and tokens: TrainBatch's sameText and noFlip. */
+export function batchExtras(prep: PreparedData, captionIds: readonly number[]): { sameText: Float32Array; noFlip: boolean[] } {
+  return {
+    sameText: sameTextMask(captionIds.map((id) => prep.captionGroups[id]), captionIds.map((id) => prep.imageGroups[prep.captionImage[id]])),
+    noFlip: captionIds.map((id) => prep.sideWords[id] === 1),
+  };
 }

@@ -1,14 +1,17 @@
 // One training step: the objective (CLIP loss + weighted match loss on positives and hard/random
 // negatives), its gradients, the AdamW update and the logit_scale clamp, all inside one tidy.
 // A step's randomness (augmentation, random negatives) derives from (seed, step) alone.
+// Captions with the same text as one of an image's own are never its negatives: not in the
+// CLIP softmaxes, not as hard or random wrong captions for the classifier.
 
 import * as tf from '@tensorflow/tfjs';
 import { hashString, mulberry32 } from '../data/random';
 import { augmentImages } from '../model/augment';
+import { sameTextMask, tokenRowGroups } from '../model/captionText';
 import type { ClipModel } from '../model/clip';
 import { clipLoss, matchLoss } from '../model/losses';
 import { balancedAccuracy, inBatchAccuracy } from '../model/metrics';
-import { negativeSelection, randomNegativeSelection } from '../model/negatives';
+import { negativeSelection, randomNegativeSelection, validNegativeRows } from '../model/negatives';
 import type { AdamW } from './optimizer';
 import type { StepMetrics } from './types';
 
@@ -17,6 +20,15 @@ export interface TrainBatch {
   size: number; // B
   images: Float32Array; // [B, S, S, 3] in 0..1
   tokens: Float32Array; // [B, T] token ids as float32
+  sameText?: Float32Array; // [B, B] 1 where caption j has the text of one of image i's captions (captionText.sameTextMask); equal token rows count anyway
+  noFlip?: boolean[]; // [B] never flip image i (its caption names a side: captionText.hasSideWords)
+}
+
+/** [B * B]: 1 where caption j is not a negative for image i: j = i, equal token rows, or batch.sameText. */
+export function notNegativeMask(batch: TrainBatch, maxTokens: number): Float32Array {
+  const mask = sameTextMask(tokenRowGroups(batch.tokens, maxTokens, batch.size));
+  if (batch.sameText) for (let k = 0; k < mask.length; k++) mask[k] = Math.max(mask[k], batch.sameText[k]);
+  return mask;
 }
 
 /** What a step reports, read back from the device. */
@@ -26,7 +38,7 @@ export interface StepReadout {
   matchLoss: number | null;
   logitScale: number; // exp(logit_scale) used in the forward pass
   sim: Float32Array; // [B, B] cosine of image i with caption j
-  matchLogits: Float32Array | null; // [2B]: B positives, then B negatives
+  matchLogits: Float32Array | null; // [(1 + K) B]: B positives, then K groups of B negatives
 }
 
 /** The seeded random source of step `step` (0-based). */
@@ -43,42 +55,63 @@ interface ObjectiveOutputs {
   matchLogits: tf.Tensor1D | null;
 }
 
-/** images [B, S, S, 3], tokens [B, T], randomSel [B, B] -> losses and what the metrics need */
-export function objective(model: ClipModel, images: tf.Tensor4D, tokens: tf.Tensor2D, randomSel: tf.Tensor2D): ObjectiveOutputs {
+/** Which pairs are not negatives, and which images have any negative at all. */
+export interface NegativeMask {
+  notNegative: tf.Tensor2D; // [B, B] 1 on the diagonal and where caption j reads like one of image i's
+  validRows: tf.Tensor1D; // [B] 1 where image i has a negative in the batch (else its negative pairs weigh 0)
+}
+
+/**
+ * images [B, S, S, 3], tokens [B, T], randomSel [B, B] (or K of them: K negatives per positive)
+ * -> losses and what the metrics need. Negative k = 0 is hard (most similar wrong caption) for the
+ * first half of the images and randomSel[0] for the rest; k >= 1 are randomSel[k].
+ */
+export function objective(
+  model: ClipModel,
+  images: tf.Tensor4D,
+  tokens: tf.Tensor2D,
+  randomSel: tf.Tensor2D | readonly tf.Tensor2D[],
+  mask?: NegativeMask,
+): ObjectiveOutputs {
   const B = images.shape[0];
   const img = model.encodeImage(images); // [B, D]
   const txt = model.encodeText(tokens); // [B, D]
   const sim = tf.matMul(img, txt, false, true) as tf.Tensor2D; // [B, B] cosines
   const scale = tf.exp(model.logitScale) as tf.Scalar;
-  const clip = clipLoss(tf.mul(scale, sim) as tf.Tensor2D); // logitsPerImage = exp(logit_scale) * img @ txt^T
+  const clip = clipLoss(tf.mul(scale, sim) as tf.Tensor2D, mask?.notNegative); // logitsPerImage = exp(logit_scale) * img @ txt^T
   if (!model.hasMatchHead) return { loss: clip, clipLoss: clip, matchLoss: null, scale, sim, matchLogits: null };
-  // Half of the negatives hard (most similar wrong caption), half random.
-  const negTxt = tf.matMul(negativeSelection(sim, randomSel, Math.ceil(B / 2)), txt) as tf.Tensor2D; // [B, D]
-  const matchLogits = model.matchLogits(tf.concat([img, img]) as tf.Tensor2D, tf.concat([txt, negTxt]) as tf.Tensor2D); // [2B]
-  const labels = tf.tensor1d(Float32Array.from({ length: 2 * B }, (_, i) => (i < B ? 1 : 0)));
-  const match = matchLoss(matchLogits, labels);
+  const sels = Array.isArray(randomSel) ? randomSel : [randomSel as tf.Tensor2D];
+  const K = sels.length;
+  const negTxt = sels.map((sel, k) => tf.matMul(k === 0 ? negativeSelection(sim, sel, Math.ceil(B / 2), mask?.notNegative) : sel, txt)); // K x [B, D]
+  const imgs = tf.concat(Array.from({ length: K + 1 }, () => img)) as tf.Tensor2D; // [(1 + K) B, D]
+  const matchLogits = model.matchLogits(imgs, tf.concat([txt, ...negTxt]) as tf.Tensor2D); // [(1 + K) B]
+  const labels = tf.tensor1d(Float32Array.from({ length: (K + 1) * B }, (_, i) => (i < B ? 1 : 0)));
+  const weights = mask ? tf.concat([tf.onesLike(mask.validRows), ...sels.map(() => mask.validRows)]) as tf.Tensor1D : undefined;
+  const match = matchLoss(matchLogits, labels, weights);
   const loss = tf.add(clip, tf.mul(match, model.config.matchLossWeight)) as tf.Scalar;
   return { loss, clipLoss: clip, matchLoss: match, scale, sim, matchLogits };
 }
 
 function uploadBatch(model: ClipModel, batch: TrainBatch, random: () => number) {
-  const { imageSize: S, maxTokens: T, augment } = model.config;
+  const { imageSize: S, maxTokens: T, augment, matchNegatives } = model.config;
   const B = batch.size;
   const raw = tf.tensor4d(batch.images, [B, S, S, 3]);
-  const images = augment ? augmentImages(raw, random) : raw;
+  const images = augment ? augmentImages(raw, random, batch.noFlip) : raw;
   const tokens = tf.tensor2d(batch.tokens, [B, T]);
-  const randomSel = tf.tensor2d(randomNegativeSelection(B, random), [B, B]);
-  return { images, tokens, randomSel };
+  const notNegative = notNegativeMask(batch, T);
+  const randomSel = Array.from({ length: matchNegatives }, () => tf.tensor2d(randomNegativeSelection(B, random, notNegative), [B, B]));
+  const mask: NegativeMask = { notNegative: tf.tensor2d(notNegative, [B, B]), validRows: tf.tensor1d(validNegativeRows(B, notNegative)) };
+  return { images, tokens, randomSel, mask };
 }
 
 /** Loss and gradients by our parameter names; extra outputs are kept only if `keep` is set. */
 function lossAndGrads(model: ClipModel, batch: TrainBatch, step: number, keep: boolean) {
-  const { images, tokens, randomSel } = uploadBatch(model, batch, stepRandom(model.config.seed, step));
+  const { images, tokens, randomSel, mask } = uploadBatch(model, batch, stepRandom(model.config.seed, step));
   const names = new Map<string, string>();
   for (const [name, v] of model.trainableVariables()) names.set(v.name, name);
   let outputs: ObjectiveOutputs | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const out = objective(model, images, tokens, randomSel);
+    const out = objective(model, images, tokens, randomSel, mask);
     if (keep) {
       for (const t of Object.values(out)) if (t) tf.keep(t); // survive the tape's tidy; trainStep disposes them
       outputs = out;
@@ -92,7 +125,7 @@ function lossAndGrads(model: ClipModel, batch: TrainBatch, step: number, keep: b
 
 /**
  * One optimisation step at learning rate `lr`; `step` is the 0-based index of this step (its
- * randomness). With `read`, returns a packed [4 + B*B (+ 2B)] tensor for readStep(), else null.
+ * randomness). With `read`, returns a packed [4 + B*B (+ (1 + K) B)] tensor for readStep(), else null.
  */
 export function trainStep(
   model: ClipModel,
@@ -148,7 +181,7 @@ export function summarizeStep(
   let pos = 0;
   let neg = 0;
   for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) (i === j ? (pos += r.sim[i * B + j]) : (neg += r.sim[i * B + j]));
-  const labels = Float32Array.from({ length: 2 * B }, (_, i) => (i < B ? 1 : 0));
+  const labels = Float32Array.from({ length: r.matchLogits?.length ?? 0 }, (_, i) => (i < B ? 1 : 0));
   return {
     step: info.step,
     epoch: info.epoch,

@@ -10,7 +10,7 @@ import type { ConvImpl } from '../model/layers';
 import { evaluate } from './evaluate';
 import { AdamW } from './optimizer';
 import { gatherRows, imageBatch } from './pixels';
-import { prepareData, type PreparedData } from './prepare';
+import { batchExtras, prepareData, type PreparedData } from './prepare';
 import { learningRateAt } from './schedule';
 import { readStep, summarizeStep, trainStep, warmupStep, type TrainBatch } from './step';
 import { CHECKPOINT_VERSION, TrainError, type Checkpoint, type MetricsHistory, type RunShape, type TrainCallbacks } from './types';
@@ -54,6 +54,7 @@ function batchOf(prep: PreparedData, config: TrainConfig, captionIds: readonly n
     size: captionIds.length,
     images: imageBatch(prep.pixels, config.imageSize, captionIds.map((id) => prep.captionImage[id])), // [B, S, S, 3]
     tokens: gatherRows(prep.tokens, config.maxTokens, captionIds), // [B, T]
+    ...batchExtras(prep, captionIds), // same-text captions are not negatives; no flip when a caption names a side
   };
 }
 

@@ -24,6 +24,26 @@ export interface StepMetrics {
   msPerStep: number; // wall time per step over the steps since the last report
 }
 
+/**
+ * The match classifier on val pairs (each image's own captions vs one hard and one random wrong
+ * caption per image; wrong = no caption of the image has the same text), beside plain cosine on
+ * the very same pairs, and its calibration.
+ */
+export interface MatchEvalMetrics {
+  aucRandom: number; // classifier ROC AUC: positives vs random wrong captions
+  aucHard: number; // positives vs each image's most similar wrong caption
+  cosineAuc: number; // plain cosine on all the pairs `auc` uses; a classifier below it is broken
+  cosineAucRandom: number;
+  cosineAucHard: number;
+  ece: number; // expected calibration error of sigmoid(logit), 10 equal-width bins
+  eceCalibrated: number; // ECE after Platt scaling, 2-fold cross-fitted by image (held out)
+  plattA: number; // Platt scaling fitted on all val pairs: P = sigmoid(plattA * logit + plattB)
+  plattB: number;
+  binCount: number[]; // reliability bins of the calibrated P (10 equal-width bins over [0, 1])
+  binConfidence: (number | null)[]; // mean calibrated P per bin (null when empty)
+  binAccuracy: (number | null)[]; // share of true matches per bin (null when empty)
+}
+
 export interface EvalMetrics {
   step: number;
   epoch: number; // the epoch that just ended, 0-based
@@ -31,7 +51,8 @@ export interface EvalMetrics {
   i2t: RetrievalMetrics; // image query: a hit when ANY of its captions is retrieved
   t2i: RetrievalMetrics; // caption query: its one image
   matchAcc: number | null; // balanced, threshold P = 0.5; null without a match classifier
-  auc: number | null;
+  auc: number | null; // classifier ROC AUC on all val pairs (positives vs hard and random wrong captions)
+  match: MatchEvalMetrics | null; // null without a match classifier (and in histories saved before it existed)
   images: number; // val images evaluated
   captions: number;
 }

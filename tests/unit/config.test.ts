@@ -67,6 +67,20 @@ describe('validateConfig', () => {
     expect(e.message).toMatch(/config\.seed: missing; expected an integer in \[0, 4294967295\]/);
   });
 
+  it('fills the match-classifier fields a config saved before them lacks with the legacy head', () => {
+    const { matchHead: _h, matchDetach: _d, matchNegatives: _n, ...old } = PRESETS.tiny;
+    expect(validateConfig(old)).toMatchObject({ matchHead: 'mlp', matchDetach: false, matchNegatives: 1 });
+    expect(validateConfig({ ...old, matchNegatives: 4 }).matchNegatives).toBe(4);
+  });
+
+  it.each([
+    [{ matchHead: 'deep' }, /config\.matchHead: expected one of 'mlp', 'cosine-feature', 'residual', found 'deep'/],
+    [{ matchNegatives: 0 }, /config\.matchNegatives: expected an integer in \[1, 16\], found 0/],
+    [{ matchDetach: 'yes' }, /config\.matchDetach: expected true or false, found 'yes'/],
+  ])('rejects the match-classifier field %j', (override, message) => {
+    expect(errorOf(() => validateConfig({ ...PRESETS.tiny, ...override })).message).toMatch(message);
+  });
+
   it.each([null, 3, 'tiny', [1]])('rejects a non-object %j', (x) => {
     expect(errorOf(() => validateConfig(x)).code).toBe('not-object');
   });

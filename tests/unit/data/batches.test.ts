@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchError, CaptionBatcher, evalSubset, planEpoch, splitCaptionIds } from '../../../src/data/batches';
+import { BatchError, CaptionBatcher, clampBatchSize, evalSubset, planEpoch, splitCaptionIds, trainability } from '../../../src/data/batches';
 
 /** 5 captions per image, caption id c belongs to image floor(c / 5). */
 function dataset(images: number, perImage = 5) {
@@ -98,5 +98,49 @@ describe('split helpers', () => {
     [9, [1, 3], [1, 2, 4, 5]], // image 5 has no captions: never chosen
   ])('evalSubset(max %i)', (max, imageIds, captionIds) => {
     expect(evalSubset(imageSplit, captions, 'val', max)).toEqual({ imageIds, captionIds });
+  });
+});
+
+describe('small datasets (issue 9)', () => {
+  it.each([
+    [16, 100, 16, false],
+    [16, 12, 12, true],
+    [64, 2, 2, true],
+    [8, 8, 8, false],
+  ])('clampBatchSize(%i, %i images) -> %i (clamped %s)', (requested, images, expected, clamped) => {
+    const c = clampBatchSize(requested, images);
+    expect(c.batchSize).toBe(expected);
+    expect(c.clamped).toBe(clamped);
+    expect(c.note === null).toBe(!clamped);
+    if (clamped) expect(c.note).toBe(`Batch size ${requested} → ${images}: the training split has ${images} distinct images, and a batch holds one caption per image.`);
+  });
+
+  it('clampBatchSize refuses fewer than 2 images and a bad batch size', () => {
+    expect(() => clampBatchSize(16, 1)).toThrow(BatchError);
+    expect(() => clampBatchSize(16, 1)).toThrow(/at least 2 distinct training images with captions, found 1/);
+    expect(() => clampBatchSize(0, 10)).toThrow(/expected an integer >= 1, found 0/);
+  });
+
+  // splits: 0 train, 1 val, 2 test; captions point at images.
+  const captionsOf = (perImage: number[]) => perImage.flatMap((n, image) => Array.from({ length: n }, () => ({ image })));
+  it.each([
+    ['12 images, 10 train / 1 val / 1 test: trains, batch clamped, no evaluation', [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2], 5, true, 'ok', 10, 2],
+    ['30 images, 24 / 3 / 3: trains as asked', [...Array(24).fill(0), 1, 1, 1, 2, 2, 2], 5, true, 'ok', 16, 0],
+    ['one training image', [0, 1, 1, 2], 5, false, 'too-few-images', null, 0],
+    ['no training captions', [1, 1, 2], 5, false, 'no-train-captions', null, 0],
+  ])('%s', (_name, splits, perImage, ok, code, batchSize, notes) => {
+    const t = trainability(Uint8Array.from(splits), captionsOf(splits.map(() => perImage)), 16);
+    expect([t.ok, t.code]).toEqual([ok, code]);
+    expect(t.batch?.batchSize ?? null).toBe(batchSize);
+    expect(t.notes.length).toBe(notes);
+    if (!ok) expect(t.message).toMatch(/^This dataset cannot train: expected|^This dataset cannot train: contrastive training needs at least 2 training images with captions, found 1/);
+  });
+
+  it('a clamped batch size plans full epochs on 12 images', () => {
+    const captionImage = Array.from({ length: 60 }, (_, id) => id % 12);
+    const { batchSize } = clampBatchSize(16, 12);
+    const plan = planEpoch(captionImage, captionImage.map((_, id) => id), batchSize, 1, 0);
+    expect(plan.length).toBeGreaterThanOrEqual(4);
+    for (const batch of plan) expect(new Set(batch.map((id) => captionImage[id])).size).toBe(12);
   });
 });

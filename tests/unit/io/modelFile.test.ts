@@ -44,7 +44,7 @@ function stepMetrics(step: number, overrides: Partial<StepMetrics> = {}): StepMe
 
 const EVAL: EvalMetrics = {
   step: 1, epoch: 0, valLoss: 1.3862943611198906, i2t: { r1: 0.5, r5: 1, r10: 1, medianRank: 1.5 },
-  t2i: { r1: 0.25, r5: 0.75, r10: 1, medianRank: 2 }, matchAcc: null, auc: 0.8125, images: 4, captions: 4,
+  t2i: { r1: 0.25, r5: 0.75, r10: 1, medianRank: 2 }, matchAcc: null, auc: 0.8125, match: null, images: 4, captions: 4,
 };
 
 /** A checkpoint the way the trainer takes one: after a real AdamW step on a tiny batch. */

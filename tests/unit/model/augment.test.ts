@@ -65,4 +65,14 @@ describe('augmentation', () => {
     augmentImages(x, mulberry32(1)).dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('never flips an image whose caption names a side; the random stream is unchanged', () => {
+    const free = drawAugmentation(64, 16, mulberry32(5));
+    const noFlip = Array.from({ length: 64 }, (_, b) => b % 2 === 0);
+    const held = drawAugmentation(64, 16, mulberry32(5), noFlip);
+    expect(free.flips.some((f, b) => f && b % 2 === 0)).toBe(true); // the draw would have flipped some of them
+    held.flips.forEach((f, b) => expect(f).toBe(b % 2 === 0 ? false : free.flips[b]));
+    expect(held.offsets).toEqual(free.offsets);
+    expect(held.brightness).toEqual(free.brightness);
+  });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src/data/random';
-import { hardNegativeSelection, negativeSelection, randomNegativeSelection } from '../../../src/model/negatives';
+import { hardNegativeSelection, negativeSelection, randomNegativeSelection, validNegativeRows } from '../../../src/model/negatives';
 
 const sim = [
   [0.9, 0.8, 0.1, 0.3],
@@ -42,6 +42,28 @@ describe('randomNegativeSelection', () => {
     }
     expect(randomNegativeSelection(B, mulberry32(3))).toEqual(sel);
     expect(randomNegativeSelection(B, mulberry32(4))).not.toEqual(sel);
+  });
+});
+
+describe('randomNegativeSelection with excluded captions (same text)', () => {
+  it.each([[1], [2], [3]])('seed %i: never picks an excluded caption; a row without choices stays empty', (seed) => {
+    const B = 5;
+    const excluded = new Float32Array(B * B);
+    for (let i = 0; i < B; i++) excluded[i * B + i] = 1;
+    excluded[0 * B + 1] = excluded[0 * B + 2] = 1; // image 0 may only get 3 or 4
+    for (const j of [0, 1, 2, 3, 4]) excluded[4 * B + j] = 1; // image 4 has no negative at all
+    const sel = randomNegativeSelection(B, mulberry32(seed), excluded);
+    for (let i = 0; i < B; i++) {
+      const row = [...sel.subarray(i * B, (i + 1) * B)];
+      expect(row.reduce((a, b) => a + b, 0)).toBe(i === 4 ? 0 : 1);
+      row.forEach((v, j) => v === 1 && expect(excluded[i * B + j]).toBe(0));
+    }
+    expect(Array.from(validNegativeRows(B, excluded))).toEqual([1, 1, 1, 1, 0]);
+  });
+
+  it('the hard negative skips a same-text caption even when it is the most similar', () => {
+    const mask = tf.tensor2d([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]); // captions 0 and 1 read the same
+    expect(hardNegativeSelection(tf.tensor2d(sim), mask).arraySync()[1]).toEqual([0, 0, 1, 0]);
   });
 });
 

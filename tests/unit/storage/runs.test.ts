@@ -25,7 +25,7 @@ const stepAt = (step: number): StepMetrics => ({
 });
 const evalAt = (step: number, r1: number): EvalMetrics => ({
   step, epoch: 0, valLoss: 1, i2t: { r1, r5: r1, r10: r1, medianRank: 1 }, t2i: { r1, r5: r1, r10: r1, medianRank: 1 },
-  matchAcc: null, auc: null, images: 10, captions: 10,
+  matchAcc: null, auc: null, match: null, images: 10, captions: 10,
 });
 
 function checkpoint(step: number, evals: EvalMetrics[] = []): Checkpoint {
