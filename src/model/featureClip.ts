@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
 import { LOGIT_SCALE_INIT, LOGIT_SCALE_MAX } from './clip';
+import { bowTextForward } from './bagOfWords';
 import { featureHeadForward, featureHeadSpecs, type DropoutMasks, type FeatureHeadConfig } from './featureHead';
 import { l2Normalize } from './layers';
 import { matchHeadForward, matchHeadSpecs } from './matchHead';
@@ -63,6 +64,15 @@ export class FeatureClipModel {
       throw new ModelError('bad-input', `encodeText: expected float32 tokens [B, ${T}], found ${tokens.dtype} ${JSON.stringify(tokens.shape)}`);
     }
     return tf.tidy(() => l2Normalize(textEncoderForward(this.params, this.config, tokens)));
+  }
+
+  /** 'bow' only: counts [B, V] from bowCounts() -> [B, D] unit rows, as encodeText on the same captions */
+  encodeTextCounts(counts: tf.Tensor2D): tf.Tensor2D {
+    if (this.config.textEncoder !== 'bow' || counts.rank !== 2 || counts.shape[1] !== this.vocabSize) {
+      throw new ModelError('bad-input',
+        `encodeTextCounts: expected a 'bow' model and counts [B, ${this.vocabSize}], found '${this.config.textEncoder}' and ${JSON.stringify(counts.shape)}`);
+    }
+    return tf.tidy(() => l2Normalize(bowTextForward(this.params, counts)));
   }
 
   /** u [N, D], v [N, D] -> match logits [N] */

@@ -4,6 +4,7 @@
 // of pixels; dropout masks and negatives derive from (seed, step) alone.
 
 import * as tf from '@tensorflow/tfjs';
+import { bowCounts } from '../model/bagOfWords';
 import { dropoutMasks } from '../model/featureHead';
 import type { FeatureClipModel } from '../model/featureClip';
 import { clipLoss, matchLoss } from '../model/losses';
@@ -18,11 +19,14 @@ export interface FeatureBatch {
   tokens: Float32Array; // [B, T] token ids as float32
 }
 
-/** features [B, F], tokens [B, T] -> loss (and the CLIP part) with dropout from `random` */
-export function featureObjective(model: FeatureClipModel, features: tf.Tensor2D, tokens: tf.Tensor2D, random: () => number): { loss: tf.Scalar; clipLoss: tf.Scalar } {
+/** The captions as the text tower reads them: token ids [B, T], or for 'bow' the bowCounts() [B, V]. */
+export type TextInput = { tokens: tf.Tensor2D } | { counts: tf.Tensor2D };
+
+/** features [B, F], captions -> loss (and the CLIP part) with dropout from `random` */
+export function featureObjective(model: FeatureClipModel, features: tf.Tensor2D, text: TextInput, random: () => number): { loss: tf.Scalar; clipLoss: tf.Scalar } {
   const B = features.shape[0];
   const img = model.encodeImage(features, dropoutMasks(model.head, B, random)); // [B, D]
-  const txt = model.encodeText(tokens); // [B, D]
+  const txt = 'counts' in text ? model.encodeTextCounts(text.counts) : model.encodeText(text.tokens); // [B, D]
   const sim = tf.matMul(img, txt, false, true) as tf.Tensor2D; // [B, B] cosines
   const clip = clipLoss(tf.mul(tf.exp(model.logitScale), sim) as tf.Tensor2D);
   if (!model.hasMatchHead) return { loss: clip, clipLoss: clip };
@@ -48,11 +52,14 @@ export function featureTrainStep(
   const B = batch.size;
   const loss = tf.tidy((): tf.Scalar | void => {
     const features = tf.tensor2d(batch.features, [B, F]);
-    const tokens = tf.tensor2d(batch.tokens, [B, T]);
+    // 'bow' pools on the JS side: the device one-hot [B*T, V] dominated the step on wasm.
+    const text: TextInput = model.config.textEncoder === 'bow'
+      ? { counts: tf.tensor2d(bowCounts(batch.tokens, B, T, model.vocabSize), [B, model.vocabSize]) }
+      : { tokens: tf.tensor2d(batch.tokens, [B, T]) };
     const random = stepRandom(model.config.seed, opts.step);
     const names = new Map<string, string>();
     for (const [name, v] of model.trainableVariables()) names.set(v.name, name);
-    const { value, grads } = tf.variableGrads(() => featureObjective(model, features, tokens, random).loss, [...model.trainableVariables().values()]);
+    const { value, grads } = tf.variableGrads(() => featureObjective(model, features, text, random).loss, [...model.trainableVariables().values()]);
     const named = new Map<string, tf.Tensor>();
     for (const [tfName, g] of Object.entries(grads)) named.set(names.get(tfName)!, g);
     optimizer.apply(named, opts.lr);

@@ -4,9 +4,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src/data/random';
+import { bowCounts, bowTextForward } from '../../../src/model/bagOfWords';
 import { FeatureClipModel } from '../../../src/model/featureClip';
 import { dropoutMaskData, featureHeadForward, featureHeadSpecs, type FeatureHeadConfig } from '../../../src/model/featureHead';
 import { createParams } from '../../../src/model/params';
+import { textEncoderForward, textEncoderSpecs } from '../../../src/model/textEncoder';
 import { featureTrainStep } from '../../../src/train/featureStep';
 import { AdamW } from '../../../src/train/optimizer';
 
@@ -78,5 +80,21 @@ describe('featureTrainStep', () => {
     expect(last).toBeLessThan(first * 0.5);
     optimizer.dispose();
     model.dispose();
+  });
+});
+
+describe('bowCounts', () => {
+  it("gives textEncoderForward's 'bow' output through counts @ embedding (PAD and empty captions included)", () => {
+    const V = 9;
+    const T = 5;
+    const tokens = Float32Array.from([3, 3, 7, 0, 0, 1, 2, 8, 4, 5, 0, 0, 0, 0, 0]); // [3, T]: repeated word, full, empty
+    const cfg = { textEncoder: 'bow' as const, maxTokens: T, textWidth: 4, textLayers: 0, textHeads: 1, embedDim: 3 };
+    const params = createParams(textEncoderSpecs(cfg, V), 2);
+    const counts = bowCounts(tokens, 3, T, V);
+    expect(Array.from(counts.subarray(0, V)).map((x) => +x.toFixed(6))).toEqual([0, 0, 0, 0.666667, 0, 0, 0, 0.333333, 0]);
+    const want = textEncoderForward(params, cfg, tf.tensor2d(tokens, [3, T]));
+    const got = bowTextForward(params, tf.tensor2d(counts, [3, V]));
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(got, want))).dataSync()[0])).toBeLessThan(1e-6);
+    tf.dispose([want, got, ...params.values()]);
   });
 });
