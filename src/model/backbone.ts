@@ -54,11 +54,7 @@ interface ModelJson {
 
 /** Lower-case hex SHA-256 of the bytes (crypto.subtle: browsers, workers and Node 20). */
 export async function sha256Hex(parts: readonly Uint8Array[]): Promise<string> {
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.length; }
-  const digest = await crypto.subtle.digest('SHA-256', all);
+  const digest = await crypto.subtle.digest('SHA-256', concatBytes(parts));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
@@ -132,20 +128,34 @@ export async function loadBackbone(files: readonly BackboneFile[], opts: LoadBac
   const name = opts.name ?? `model.json ${sha256.slice(0, 12)}`;
   if (kind === 'graph') {
     const model = await tf.loadGraphModel(handler);
-    const inputSize = squareSide(model.inputs[0]?.shape, opts.inputSize);
-    const nodes = json.modelTopology!.node!;
-    const candidates = graphCandidates(model, nodes, inputSize);
-    const pick = chooseOutput(candidates, opts.outputNode, graphFeeds(nodes));
-    const run = (x: tf.Tensor4D) => pooled(model.execute(x, pick.node) as tf.Tensor);
-    return finish({ name, kind, sha256, inputSize, range }, pick, candidates, run, () => model.dispose());
+    return disposeOnError(model, () => {
+      const inputSize = squareSide(model.inputs[0]?.shape, opts.inputSize);
+      const nodes = json.modelTopology!.node!;
+      const candidates = graphCandidates(model, nodes, inputSize);
+      const pick = chooseOutput(candidates, opts.outputNode, graphFeeds(nodes));
+      const run = (x: tf.Tensor4D) => pooled(model.execute(x, pick.node) as tf.Tensor);
+      return finish({ name, kind, sha256, inputSize, range }, pick, candidates, run, () => model.dispose());
+    });
   }
   const model = await tf.loadLayersModel(handler);
-  const inputSize = squareSide(model.inputs[0]?.shape, opts.inputSize);
-  const candidates = layersCandidates(model);
-  const pick = chooseOutput(candidates, opts.outputNode, layersFeeds(model));
-  const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer(pick.node).output as tf.SymbolicTensor });
-  const run = (x: tf.Tensor4D) => pooled(sub.predict(x) as tf.Tensor);
-  return finish({ name, kind, sha256, inputSize, range }, pick, candidates, run, () => model.dispose());
+  return disposeOnError(model, () => {
+    const inputSize = squareSide(model.inputs[0]?.shape, opts.inputSize);
+    const candidates = layersCandidates(model);
+    const pick = chooseOutput(candidates, opts.outputNode, layersFeeds(model));
+    const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer(pick.node).output as tf.SymbolicTensor }); // shares the weights
+    const run = (x: tf.Tensor4D) => pooled(sub.predict(x) as tf.Tensor);
+    return finish({ name, kind, sha256, inputSize, range }, pick, candidates, run, () => model.dispose());
+  });
+}
+
+/** Runs `build`; if it throws, frees the loaded model's weights first. */
+function disposeOnError<T>(model: { dispose(): unknown }, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
 }
 
 function chooseOutput(candidates: FeatureCandidate[], override: string | undefined, feeds: (a: string, b: string) => boolean): FeatureCandidate {

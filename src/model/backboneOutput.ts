@@ -77,10 +77,16 @@ function dataInputs(node: GraphNodeDef): string[] {
 export function graphCandidates(model: tf.GraphModel, nodes: readonly GraphNodeDef[], inputSize: number): FeatureCandidate[] {
   const order = topologicalOrder(nodes).filter((n) => !FEATURE_MAP_OP.test(n.op));
   const names = order.map((n) => n.name);
-  const shapes = tf.tidy(() => {
-    const outs = model.execute(tf.zeros([2, inputSize, inputSize, 3]), names) as tf.Tensor[];
-    return outs.map((t) => t.shape);
-  });
+  let shapes: number[][];
+  try {
+    shapes = tf.tidy(() => (model.execute(tf.zeros([2, inputSize, inputSize, 3]), names) as tf.Tensor[]).map((t) => t.shape));
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    if (/executeAsync/.test(message)) {
+      throw new BackboneError('async-model', `expected a graph model without control flow (run with execute), found one that needs executeAsync: ${message}`);
+    }
+    throw err;
+  }
   const found: FeatureCandidate[] = [];
   order.forEach((n, i) => {
     const s = shapes[i];

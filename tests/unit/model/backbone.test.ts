@@ -156,3 +156,13 @@ describe('topologicalOrder', () => {
     expect(topologicalOrder(nodes).map((n) => n.name)).toEqual(['a', 'b', 'c', 'd']);
   });
 });
+
+describe('loadBackbone frees what it loaded when it refuses', () => {
+  it('no tensors are left after an unknown-input-size refusal', async () => {
+    const open = await tinyModelFiles([null, null, 3]);
+    open.model.dispose();
+    const before = tf.memory().numTensors;
+    await expect(loadBackbone(open.files)).rejects.toMatchObject({ code: 'unknown-input-size' });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
