@@ -35,9 +35,13 @@ export const VARIANTS: HeadVariant[] = [
   { ...BASE, name: 'linear-bow' },
   { ...BASE, name: 'linear-bow-drop', dropout: 0.5 },
   { ...BASE, name: 'linear-bow-drop-flip', dropout: 0.5, flipAugment: true },
+  { ...BASE, name: 'linear-bow-drop-flip-wd', dropout: 0.5, flipAugment: true, weightDecay: 0.5 },
   { ...BASE, name: 'mlp-bow-drop-flip', hidden: 1024, dropout: 0.5, flipAugment: true },
   { ...BASE, name: 'linear-conv-drop-flip', textEncoder: 'conv', dropout: 0.5, flipAugment: true },
 ];
+
+/** One variant's result and the number of train images it trained on. */
+export type BenchRow = VariantResult & { trainImages: number };
 
 export interface BackboneBenchFile {
   version: 1;
@@ -51,7 +55,7 @@ export interface BackboneBenchFile {
   trainImages: number;
   featurePass: { images: number; seconds: number; imagesPerSecond: number; computedNow: number; views: string[] };
   targets: typeof TARGETS;
-  rows: VariantResult[];
+  rows: BenchRow[];
   notes: string[];
 }
 
@@ -122,7 +126,7 @@ export async function benchBackbone(argv: string[]): Promise<BackboneBenchFile |
       images: stats.images, seconds: Math.round(stats.seconds), imagesPerSecond: stats.images / stats.seconds,
       computedNow: stats.computedNow, views: [...views],
     },
-    targets: TARGETS, rows: results,
+    targets: TARGETS, rows: results.map((r) => ({ ...r, trainImages: plans.train.length })),
     notes: [
       'flickr8k-224 official splits: train 6,000 images / 30,000 captions, dev 1,000 / 5,000. Images decoded with jpeg-js (Node ingestion), 224 px, values /255.',
       `Features: ${F}-d pooled output of the nsfwjs MobileNetV2 1.4 graph model, frozen; the feature pass's images/s counts JPEG decode + backbone on wasm (1 thread), as recorded per cached chunk when it was computed (under the machine's load then, niced).`,
@@ -131,6 +135,17 @@ export async function benchBackbone(argv: string[]): Promise<BackboneBenchFile |
       'tta = each dev image embedded as the normalised mean of its plain and flipped embeddings.',
     ],
   };
+  // Rows of other variants from an earlier run on the same backbone and train images are kept,
+  // so variants can be run one at a time on a loaded machine.
+  const earlier = existsSync(RESULT) ? (JSON.parse(readFileSync(RESULT, 'utf8')) as BackboneBenchFile) : null;
+  if (earlier?.backbone.sha256 === file.backbone.sha256) {
+    const key = (r: BenchRow) => `${r.variant.name}@${r.trainImages}`;
+    const kept = earlier.rows
+      .map((r) => ({ ...r, trainImages: r.trainImages ?? earlier.trainImages }))
+      .filter((r) => !file.rows.some((n) => key(n) === key(r)));
+    file.rows = [...kept, ...file.rows];
+    if (kept.length) file.notes.push(`Rows ${kept.map(key).join(', ')} come from an earlier run started ${earlier.startedAt} (load average then ${earlier.machine.loadAverage.join(' ')}).`);
+  }
   mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
   writeFileSync(RESULT, JSON.stringify(file, null, 1) + '\n');
   return file;
@@ -142,7 +157,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const r of file.rows) {
       const b = r.best;
       const p = (x: number) => (x * 100).toFixed(1);
-      console.log(`${r.variant.name.padEnd(24)} best epoch ${b.epoch}: i2t R@1/5/10 ${p(b.i2t.r1)}/${p(b.i2t.r5)}/${p(b.i2t.r10)} med ${b.i2t.medianRank}, t2i ${p(b.t2i.r1)}/${p(b.t2i.r5)}/${p(b.t2i.r10)} med ${b.t2i.medianRank}, ${b.seconds.toFixed(1)} s/epoch`);
+      console.log(`${`${r.variant.name}@${r.trainImages}`.padEnd(28)} best epoch ${b.epoch}: i2t R@1/5/10 ${p(b.i2t.r1)}/${p(b.i2t.r5)}/${p(b.i2t.r10)} med ${b.i2t.medianRank}, t2i ${p(b.t2i.r1)}/${p(b.t2i.r5)}/${p(b.t2i.r10)} med ${b.t2i.medianRank}, ${b.seconds.toFixed(1)} s/epoch`);
     }
     console.log(`backbone benchmark: ${file.seconds} s -> bench/results/backbone.json`);
   }

@@ -10,7 +10,6 @@ import { mulberry32, hashString } from '../../src/data/random';
 import type { Tokenizer } from '../../src/data/tokenizer';
 import { FeatureClipModel } from '../../src/model/featureClip';
 import { retrievalMetrics, type RetrievalMetrics } from '../../src/model/metrics';
-import type { SerializedTensor } from '../../src/model/params';
 import { featureTrainStep } from '../../src/train/featureStep';
 import { AdamW } from '../../src/train/optimizer';
 import { learningRateAt } from '../../src/train/schedule';
@@ -134,7 +133,6 @@ export async function trainVariant(
   const schedule = { learningRate: v.learningRate, warmupSteps: Math.min(200, stepsPerEpoch), totalSteps, schedule: 'cosine' as const };
   const epochs: EpochResult[] = [];
   let best: EpochResult | null = null;
-  let bestWeights: SerializedTensor[] | null = null;
   let step = 0;
   for (let epoch = 0; epoch < v.epochs; epoch++) {
     const batches = planEpoch(train.captionImage, captionIds, v.batchSize, v.seed, epoch);
@@ -163,14 +161,12 @@ export async function trainVariant(
     log(`[${v.name}] epoch ${epoch + 1}: ${seconds.toFixed(1)} s, loss ${result.trainLoss.toFixed(3)}, i2t ${fmt(result.i2t)}, t2i ${fmt(result.t2i)}` +
       (result.i2tTta ? `, tta i2t ${fmt(result.i2tTta)} t2i ${fmt(result.t2iTta!)}` : ''));
     if (!best || meanR5(result) > meanR5(best)) {
-      best = result;
-      bestWeights = await model.getWeights();
+      best = result; // an app run would also keep this epoch's weights beside the last
     } else if (result.epoch - best.epoch >= v.patience) {
       log(`[${v.name}] early stop: no better dev mean R@5 for ${v.patience} epochs (best epoch ${best.epoch})`);
       break;
     }
   }
-  void bestWeights; // the best epoch's weights: what an app run would keep beside the last
   optimizer.dispose();
   model.dispose();
   return { variant: v, epochs, best: best!, stepsPerEpoch };
