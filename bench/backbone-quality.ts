@@ -40,8 +40,8 @@ export const VARIANTS: HeadVariant[] = [
   { ...BASE, name: 'linear-conv-drop-flip', textEncoder: 'conv', dropout: 0.5, flipAugment: true },
 ];
 
-/** One variant's result and the number of train images it trained on. */
-export type BenchRow = VariantResult & { trainImages: number };
+/** One variant's result, the number of train images it trained on, and when (runs merge rows). */
+export type BenchRow = VariantResult & { trainImages: number; startedAt: string; loadAverage: number[] };
 
 export interface BackboneBenchFile {
   version: 1;
@@ -126,7 +126,8 @@ export async function benchBackbone(argv: string[]): Promise<BackboneBenchFile |
       images: stats.images, seconds: Math.round(stats.seconds), imagesPerSecond: stats.images / stats.seconds,
       computedNow: stats.computedNow, views: [...views],
     },
-    targets: TARGETS, rows: results.map((r) => ({ ...r, trainImages: plans.train.length })),
+    targets: TARGETS,
+    rows: results.map((r) => ({ ...r, trainImages: plans.train.length, startedAt, loadAverage: machine.loadAverage })),
     notes: [
       'flickr8k-224 official splits: train 6,000 images / 30,000 captions, dev 1,000 / 5,000. Images decoded with jpeg-js (Node ingestion), 224 px, values /255.',
       `Features: ${F}-d pooled output of the nsfwjs MobileNetV2 1.4 graph model, frozen; the feature pass's images/s counts JPEG decode + backbone on wasm (1 thread), as recorded per cached chunk when it was computed (under the machine's load then, niced).`,
@@ -141,10 +142,10 @@ export async function benchBackbone(argv: string[]): Promise<BackboneBenchFile |
   if (earlier?.backbone.sha256 === file.backbone.sha256) {
     const key = (r: BenchRow) => `${r.variant.name}@${r.trainImages}`;
     const kept = earlier.rows
-      .map((r) => ({ ...r, trainImages: r.trainImages ?? earlier.trainImages }))
+      .map((r) => ({ ...r, trainImages: r.trainImages ?? earlier.trainImages, startedAt: r.startedAt ?? earlier.startedAt, loadAverage: r.loadAverage ?? earlier.machine.loadAverage }))
       .filter((r) => !file.rows.some((n) => key(n) === key(r)));
     file.rows = [...kept, ...file.rows];
-    if (kept.length) file.notes.push(`Rows ${kept.map(key).join(', ')} come from an earlier run started ${earlier.startedAt} (load average then ${earlier.machine.loadAverage.join(' ')}).`);
+    if (kept.length) file.notes.push(`Rows ${kept.map(key).join(', ')} come from earlier runs (each row's startedAt and loadAverage).`);
   }
   mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
   writeFileSync(RESULT, JSON.stringify(file, null, 1) + '\n');
