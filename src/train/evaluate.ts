@@ -10,6 +10,7 @@ import { clipLoss } from '../model/losses';
 import { balancedAccuracy, retrievalMetrics, rocAuc } from '../model/metrics';
 import { embedImages, embedTokens, scoreEmbeddings } from '../use/inference';
 import { gatherRows } from './pixels';
+import type { EvalEmbeddings } from './insights';
 import type { EvalMetrics } from './types';
 
 export interface EvalSet {
@@ -80,7 +81,7 @@ function matchPairs(sim: Float32Array, captionImageRow: readonly number[], Ni: n
 export async function evaluate(
   model: ClipModel,
   set: EvalSet,
-  opts: { step: number; epoch: number; batchSize: number; seed: number; signal?: AbortSignal },
+  opts: { step: number; epoch: number; batchSize: number; seed: number; signal?: AbortSignal; onEmbeddings?: (e: EvalEmbeddings) => void },
 ): Promise<EvalMetrics | null> {
   const { imageSize: S, maxTokens: T, embedDim: D } = model.config;
   const Ni = set.imageIds.length;
@@ -102,6 +103,7 @@ export async function evaluate(
   for (let i = 0; i < Ni; i++) for (let j = 0; j < Nt; j++) simT[j * Ni + i] = sim[i * Nt + j];
   const i2t = retrievalMetrics(sim, Nt, captionsOf); // an image query hits with any of its captions
   const t2i = retrievalMetrics(simT, Ni, captionImageRow.map((i) => [i]));
+  opts.onEmbeddings?.({ img, txt, sim, dim: D, captionImageRow }); // for the embedding map and worst mistakes
 
   const scale = Math.exp((await model.logitScale.data())[0]);
   const loss = await valLoss(sim, set, imagePos, scale, opts.batchSize, opts.seed);

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, TrainConfig } from '../config';
 import { loadTrainingSet } from '../storage/datasets';
-import { loadCheckpoint, saveCheckpoint, setRunStatus } from '../storage/runs';
+import { loadCheckpoint, saveCheckpoint, saveInsights, setRunStatus } from '../storage/runs';
+import type { BatchSimilarity, EvalInsights } from '../train/insights';
 import { runTraining } from '../train/trainer';
 import { TrainError, type Checkpoint, type EvalMetrics, type RunShape, type StepMetrics, type TrainPhase } from '../train/types';
 import type { BackendChoice, BackendInfo } from '../use/backend';
@@ -27,6 +28,8 @@ export type TrainEvent =
   | ({ type: 'start' } & RunShape)
   | { type: 'step'; metrics: StepMetrics }
   | { type: 'eval'; metrics: EvalMetrics }
+  | { type: 'similarity'; similarity: BatchSimilarity } // the live batch's cosine matrix
+  | { type: 'insights'; insights: EvalInsights } // embedding map and worst mistakes, stored with the run
   | { type: 'checkpoint'; step: number }
   | { type: 'paused' | 'resumed' };
 
@@ -134,6 +137,11 @@ export class TrainJob {
         onPhase: (phase, detail) => this.emit({ type: 'phase', phase, detail }),
         onStep: (metrics) => this.emit({ type: 'step', metrics }),
         onEval: (metrics) => this.emit({ type: 'eval', metrics }),
+        onSimilarity: (similarity) => this.emit({ type: 'similarity', similarity }),
+        onInsights: (insights) => {
+          this.emit({ type: 'insights', insights });
+          saving = saving.then(() => saveInsights(req.runId, insights));
+        },
         onCheckpoint: async (ckpt) => {
           saving = saving.then(async () => {
             lastSaved = (await saveCheckpoint(req.runId, ckpt)).step;
