@@ -106,7 +106,9 @@ export function embeddingMap(e: EvalEmbeddings, labels: EvalLabels, maxImages: n
   const X = new Float32Array(n * D); // [Ni + Nc, D]: images, then their captions
   X.set(e.img.subarray(0, Ni * D));
   captionIds.forEach((j, r) => X.set(e.txt.subarray(j * D, (j + 1) * D), (Ni + r) * D));
-  const { projected: P, variance } = pca(X, n, D, 2);
+  const k = Math.min(2, D); // an embedding of one dimension lies on one axis
+  const { projected, variance } = pca(X, n, D, k);
+  const P = k === 2 ? projected : Float64Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? projected[i / 2] : 0));
   let total = 0;
   const mean = new Float64Array(D);
   for (let r = 0; r < n; r++) for (let a = 0; a < D; a++) mean[a] += X[r * D + a] / n;
@@ -114,7 +116,7 @@ export function embeddingMap(e: EvalEmbeddings, labels: EvalLabels, maxImages: n
   return {
     images: Array.from({ length: Ni }, (_, i) => ({ image: labels.images[i], x: P[2 * i], y: P[2 * i + 1] })),
     captions: captionIds.map((j, r) => ({ imageRow: e.captionImageRow[j], text: labels.captions[j], x: P[2 * (Ni + r)], y: P[2 * (Ni + r) + 1] })),
-    explained: [total > 0 ? variance[0] / total : 0, total > 0 ? variance[1] / total : 0],
+    explained: [total > 0 ? variance[0] / total : 0, total > 0 && k === 2 ? variance[1] / total : 0],
   };
 }
 

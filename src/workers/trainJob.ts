@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, TrainConfig } from '../config';
 import { loadTrainingSet } from '../storage/datasets';
-import { loadCheckpoint, saveCheckpoint, saveInsights, setRunStatus } from '../storage/runs';
+import { loadCheckpoint, loadInsights, saveCheckpoint, saveInsights, setRunStatus } from '../storage/runs';
 import type { BatchSimilarity, EvalInsights } from '../train/insights';
 import { runTraining } from '../train/trainer';
 import { TrainError, type Checkpoint, type EvalMetrics, type RunShape, type StepMetrics, type TrainPhase } from '../train/types';
@@ -118,6 +118,8 @@ export class TrainJob {
     const data = await loadTrainingSet(req.datasetId);
     const resume: Checkpoint | undefined = req.resume ? await loadCheckpoint(req.runId) : undefined;
     this.emit({ type: 'history', steps: resume?.history.steps ?? [], evals: resume?.history.evals ?? [] });
+    const stored = resume ? await loadInsights(req.runId) : null; // a resumed run shows its last map until the next evaluation
+    if (stored) this.emit({ type: 'insights', insights: stored });
     await setRunStatus(req.runId, 'running', { backend: info.name });
 
     let lastSaved = resume?.step ?? 0;

@@ -63,4 +63,12 @@ describe('embeddingMap', () => {
     expect(map.images[0].x).toBeGreaterThan(map.images[1].x);
     expect(Math.abs(map.captions[0].x - map.images[0].x)).toBeLessThan(0.2);
   });
+
+  it('draws one-dimensional embeddings on the x axis', () => {
+    const e: EvalEmbeddings = { img: Float32Array.from([1, -1]), txt: Float32Array.from([0.5, -0.5]), sim: new Float32Array(4), dim: 1, captionImageRow: [0, 1] };
+    const map = embeddingMap(e, { images: [0, 1], captions: ['a', 'b'] }, 10);
+    expect(map.images.map((p) => [p.x, p.y])).toEqual([[1, 0], [-1, 0]]);
+    expect(map.captions.map((p) => [p.x, p.y])).toEqual([[0.5, 0], [-0.5, 0]]);
+    expect(map.explained).toEqual([1, 0]);
+  });
 });
