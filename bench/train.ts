@@ -78,7 +78,7 @@ const COMBOS: Combo[] = [
 ];
 
 /** The app's conv choice per backend (src/train/backend-browser.ts); rows record what actually ran. */
-const APP_CONV: Record<string, string> = { webgpu: 'conv2d', webgl: 'im2col', wasm: 'im2col', cpu: 'im2col' };
+const APP_CONV: Record<string, string> = { webgpu: 'conv2d', webgl: 'im2col', wasm: 'conv2d', cpu: 'im2col' };
 
 function fromResult(base: Omit<TrainRow, 'status' | 'note'>, r: TrainBenchResult, note: string, appConv: string): TrainRow {
   const leak = r.numTensors.length > 1 && r.numTensors.at(-1)! > r.numTensors[0] ? `; numTensors grew ${r.numTensors[0]} -> ${r.numTensors.at(-1)}` : '';
