@@ -139,6 +139,7 @@ function obstacles(profile: ResultFile<ProfileRow> | null): string[] {
     const conv = ms(p, ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']);
     lines.push(`3. **What remains** (profile above, ${n0(p.totalMs)} ms under the profiler): the three conv kernels take ${n0(conv)} ms (${Math.round((100 * conv) / p.totalMs)}%), nearly all of it XNNPACK's matMuls at wasm's 128-bit SIMD on one thread (about 10 GMAC/s here; a bench step is about 2.8 GMAC of convolutions), where PyTorch's oneDNN uses AVX2/AVX-512. Reductions (Sum: bias gradients and pooling) ${n0(ms(p, ['Sum']))} ms; the hundreds of small element-wise kernels (Identity, Add, Multiply, Sub) ${n0(ms(p, ['Identity', 'Add', 'Multiply', 'Sub']))} ms.`);
   }
+  lines.push('   Measured and not kept (2026-11-28, Node wasm, CPU time, same process, 3 rounds): `tf.fused.conv2d` with bias and ReLU fused into the conv, forward and backward of the four bench layers, took 0.76, 0.98 and 1.07× the unfused time: no consistent gain.');
   lines.push('4. **One thread.** The app runs the SIMD build on one thread. The threaded build cannot start under the app\'s Content-Security-Policy (its pthread workers `importScripts` a blob: URL, which `script-src \'self\' \'wasm-unsafe-eval\'` refuses; seen as "Failed to execute \'importScripts\' … blob: … failed to load" and a hung `setBackend`). Without the CSP it started but tfjs reported 1 thread and gained nothing on this 2-core machine (BENCHMARKS.md of 2026-11-26).', '');
   return lines;
 }
@@ -182,7 +183,8 @@ function extraSections(): string[] {
       const q = row.ratioToPillowOne;
       out.push(`| ${row.dataset} | ${a.median.toFixed(0)} (${a.min.toFixed(0)}–${a.max.toFixed(0)}) | ${p(1)} | ${q ? `**${q.median.toFixed(2)}×** (${q.min.toFixed(2)}–${q.max.toFixed(2)})` : '– (older run, not interleaved)'} | ${p(r.machine.cores)} | ${row.app.runs.map((x) => x.wallSeconds.toFixed(0)).join(', ')} | ${row.app.runs.map((x) => x.loadAverage.toFixed(1)).join(', ')} |`);
     }
-    out.push('', '- The page also encodes a JPEG thumbnail and stores original, 128 px copy and thumbnail in IndexedDB; Pillow only decodes and resizes.', '');
+    out.push('', '- The page also encodes a JPEG thumbnail and stores original, 128 px copy and thumbnail in IndexedDB; Pillow only decodes and resizes. Since 2026-11-28 the thumbnail is drawn from the 128 px copy instead of a second resample of the full bitmap.',
+      '- Measured and not kept (2026-11-28, Chromium 156, 40 originals, ms per image summed over 2 rounds, load 17): `createImageBitmap` with `resizeWidth`/`resizeHeight` does not let Chromium\'s JPEG decoder scale during decode: full decode 22.6, with resize to 170×128 at quality high 29.2, medium 27.2, low 22.2; and the resized copy differed from the canvas path by 4.7 levels on average (max 88). Decoding dominates (about 11 ms per 500×375 photo here against Pillow\'s 4-13 ms).', '');
   }
   const gpu = join(RESULTS_DIR, 'gpu.json');
   if (existsSync(gpu)) out.push(...gpuSection(JSON.parse(readFileSync(gpu, 'utf8')) as GpuFile));
