@@ -104,6 +104,16 @@ describe('wasm conv-gradient kernels', () => {
     }
   });
 
+  it.each([[[2, 9, 7, 5]], [[1, 25, 25, 8]], [[2, 3, 3, 2]]])('x %j: the forward tf.conv2d (3x3, stride 2, padding 1) on wasm equals cpu, odd sides included', async (xShape) => {
+    const forward = () => tf.tidy(() => tf.conv2d(seeded(xShape, 1) as tf.Tensor4D, seeded([3, 3, xShape[3], 6], 2) as tf.Tensor4D, 2, 1).dataSync());
+    await tf.setBackend('cpu');
+    const want = forward();
+    await tf.setBackend('wasm');
+    const got = forward();
+    expect(got.length).toBe(want.length);
+    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+  });
+
   it.each([
     ['dilations 2', { strides: 1, pad: 'valid', dilations: 2 }, [1, 2, 2, 3], /expected dilations 1, found 2/],
     ['NCHW', { strides: 1, pad: 'valid', dataFormat: 'NCHW' }, [1, 3, 3, 3], /expected dataFormat NHWC, found NCHW/],
