@@ -123,7 +123,7 @@ function summary(f: RatioFile): string[] {
   lines.push(`| pytorch cpu bench 1 thread (reference) | 1× | | | ${ref.map(n0).join(' · ')} (CPU time ${refCpu.join(' · ')}) |`, '',
     `Load average (1 min) at the start of each round: ${f.rows.map((r) => r.loadAverage[0]).join(', ')}.`,
     ...(Number.isFinite(torchShare) && Number.isFinite(nodeShare)
-      ? ['', `Under this load PyTorch's process got ${Math.round(100 * torchShare)}% of a core (CPU time ÷ wall time) and Node's ${Math.round(100 * nodeShare)}%: the wall-clock ratios favour the lab by about ${(nodeShare / torchShare).toFixed(1)}×. The CPU-time row is the stricter figure.`]
+      ? ['', `Under this load PyTorch's process got ${Math.round(100 * torchShare)}% of a core (CPU time ÷ wall time) and Node's ${Math.round(100 * nodeShare)}%: the share each side gets moves its wall-clock ratio (here by ${(nodeShare / torchShare).toFixed(2)}×), which is why the CPU-time rows, less disturbed by other load, are the figures to compare.`]
       : []), '', ...f.notes.map((n) => `- ${n}`), '');
   return lines;
 }
