@@ -25,13 +25,11 @@ export function serializeError(err: unknown): SerializedError {
   return { name: 'Error', message: String(err) };
 }
 
-/** An Error rebuilt on the receiving side, keeping the sender's name and code. */
-export class RemoteError extends Error {
-  readonly code?: string;
+/** An Error rebuilt on the receiving side, keeping the sender's name and code ('remote' when it had none). */
+export class RemoteError extends LabError<string> {
   constructor(e: SerializedError) {
-    super(e.message);
+    super(e.code ?? 'remote', e.message);
     this.name = e.name;
-    this.code = e.code;
   }
 }
 
