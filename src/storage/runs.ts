@@ -1,5 +1,6 @@
 // Training runs in IndexedDB, and the only code that builds a run record: a small metadata record
-// per run (listed without loading weights), its latest checkpoint, and its curves (the metrics
+// per run (listed without loading weights), its latest checkpoint, its best checkpoint by a val
+// metric (kept beside the last, so overfitting never loses it), and its curves (the metrics
 // history under their own key, so viewing a run never reads weights). Every write goes through
 // the atomic path of db.ts; every read checks the record's format version.
 import { get, getMany, keys } from 'idb-keyval';
@@ -31,8 +32,20 @@ export interface RunMeta {
   epoch: number;
   totalSteps: number;
   bestValR1: number | null; // best mean of image→text and text→image R@1 over evaluations
+  best?: BestCheckpointInfo | null; // the stored best checkpoint (absent in older runs, and before the first evaluation)
   error?: string;
   source: 'trained' | 'imported';
+}
+
+/** Which checkpoint of a run: the latest one, or the best one by a val metric. */
+export type CheckpointChoice = 'last' | 'best';
+
+/** What the run record says of its best checkpoint (the checkpoint itself has its own key). */
+export interface BestCheckpointInfo {
+  step: number;
+  metric: string; // e.g. 'meanR5'
+  metricLabel: string; // e.g. 'mean R@5'
+  value: number;
 }
 
 interface CurvesRecord extends MetricsHistory {
@@ -42,6 +55,7 @@ interface CurvesRecord extends MetricsHistory {
 const metaKey = (id: string) => `run:${id}`;
 const ckptKey = (id: string) => `ckpt:${id}`;
 const curvesKey = (id: string) => `curves:${id}`;
+const bestKey = (id: string) => `best:${id}`;
 
 function newRunId(): string {
   return `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
@@ -132,19 +146,30 @@ export async function attachRunToDataset(id: string, dataset: { id: string; name
   return next;
 }
 
-/** Stores a checkpoint, its curves and the run metadata that points at them, atomically. */
-export async function saveCheckpoint(id: string, ckpt: Checkpoint): Promise<RunMeta> {
+/**
+ * Stores a checkpoint, its curves and the run metadata that points at them, atomically. With
+ * `best` (the caller found this checkpoint's evaluation the best so far; best.step must equal
+ * ckpt.step) it is also stored as the run's best checkpoint, in the same transaction.
+ */
+export async function saveCheckpoint(id: string, ckpt: Checkpoint, opts: { best?: BestCheckpointInfo } = {}): Promise<RunMeta> {
   const meta = await getRun(id);
-  const next: RunMeta = { ...meta, step: ckpt.step, epoch: ckpt.epoch, bestValR1: bestR1(ckpt.history), updatedAt: new Date().toISOString() };
-  await write([[ckptKey(id), ckpt], [curvesKey(id), curvesOf(ckpt)], [metaKey(id), next]],
+  const { best } = opts;
+  if (best && best.step !== ckpt.step) {
+    throw new StorageError('write-failed', `the best checkpoint of run "${meta.name}": expected the step of the checkpoint saved (${ckpt.step}), found ${best.step}`);
+  }
+  const next: RunMeta = {
+    ...meta, step: ckpt.step, epoch: ckpt.epoch, bestValR1: bestR1(ckpt.history), ...(best ? { best } : {}), updatedAt: new Date().toISOString(),
+  };
+  await write([[ckptKey(id), ckpt], ...(best ? [[bestKey(id), ckpt] as [string, Checkpoint]] : []), [curvesKey(id), curvesOf(ckpt)], [metaKey(id), next]],
     `the checkpoint at step ${ckpt.step} of run "${meta.name}" (the previous checkpoint is kept)`);
   return next;
 }
 
-export async function loadCheckpoint(id: string): Promise<Checkpoint> {
-  const ckpt = await get<Checkpoint>(ckptKey(id), runStore());
-  if (!ckpt) throw new StorageError('not-found', `Run ${id} has no stored checkpoint yet.`);
-  checkVersion(ckpt.version, CHECKPOINT_VERSION, `The checkpoint of run ${id}`);
+/** The run's last checkpoint, or its best one ('not-found' when it has none of that kind yet). */
+export async function loadCheckpoint(id: string, which: CheckpointChoice = 'last'): Promise<Checkpoint> {
+  const ckpt = await get<Checkpoint>(which === 'best' ? bestKey(id) : ckptKey(id), runStore());
+  if (!ckpt) throw new StorageError('not-found', `Run ${id} has no stored ${which === 'best' ? 'best checkpoint (no evaluation yet)' : 'checkpoint yet'}.`);
+  checkVersion(ckpt.version, CHECKPOINT_VERSION, `The ${which === 'best' ? 'best ' : ''}checkpoint of run ${id}`);
   return ckpt;
 }
 
@@ -161,11 +186,11 @@ export async function loadCurves(id: string): Promise<MetricsHistory> {
   return { steps: curves.steps, evals: curves.evals };
 }
 
-/** Deletes a run, its checkpoint and its curves in one transaction. */
+/** Deletes a run, its checkpoints (last and best) and its curves in one transaction. */
 export async function deleteRun(id: string): Promise<void> {
   try {
     await writeAtomic(runStore(), (s) => {
-      for (const key of [metaKey(id), ckptKey(id), curvesKey(id)]) s.delete(key);
+      for (const key of [metaKey(id), ckptKey(id), bestKey(id), curvesKey(id)]) s.delete(key);
     });
   } catch (err) {
     throw wrapWriteError(err, `the deletion of run ${id}`);
