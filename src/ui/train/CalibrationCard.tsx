@@ -36,10 +36,10 @@ export const CalibrationCard = memo(function CalibrationCard({ evals }: { evals:
       <h3>Match classifier (val, step {latest.step})</h3>
       <div className="row" style={{ alignItems: 'flex-start', flexWrap: 'wrap' }}>
         <div data-testid="reliability-diagram" data-points={points.length}>
-          <ComposedChart width={300} height={240} margin={{ top: 4, right: 12, bottom: 16, left: 0 }}>
+          <ComposedChart width={300} height={240} margin={{ top: 4, right: 12, bottom: 16, left: 14 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e3e7f0" />
             <XAxis type="number" dataKey="confidence" domain={[0, 1]} tick={{ fontSize: 11 }} label={{ value: 'calibrated P(match)', position: 'insideBottom', offset: -8, fontSize: 11 }} />
-            <YAxis type="number" dataKey="accuracy" domain={[0, 1]} tick={{ fontSize: 11 }} width={40} label={{ value: 'share matching', angle: -90, position: 'insideLeft', fontSize: 11 }} />
+            <YAxis type="number" dataKey="accuracy" domain={[0, 1]} tick={{ fontSize: 11 }} width={40} label={{ value: 'share matching', angle: -90, position: 'left', offset: 0, fontSize: 11 }} />
             <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(3) : String(v))} />
             <Legend wrapperStyle={{ fontSize: 12 }} verticalAlign="top" />
             <Line data={[{ confidence: 0, accuracy: 0 }, { confidence: 1, accuracy: 1 }]} dataKey="accuracy" name="perfect calibration" stroke="#9aa3b5" strokeDasharray="4 3" dot={false} isAnimationActive={false} />
