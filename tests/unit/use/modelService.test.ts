@@ -80,6 +80,9 @@ describe('ModelService', () => {
   });
 
   it('loads the best checkpoint by default and says which; the last on request; exports what it loaded', async () => {
+    // The trainer's checkpoint carries the calibration of its latest evaluation.
+    expect(trained.calibration).toMatchObject({ method: 'platt', step: trained.step, a: expect.any(Number), b: expect.any(Number) });
+    expect(decodeModelFile(bytes).calibration).toEqual(trained.calibration);
     const run = await createRun({ dataset: ds, config, backend: 'cpu' });
     const best: Checkpoint = { ...trained, step: 2, calibration: { method: 'platt', a: 2, b: -1, step: 2, eceCalibrated: 0.02 } };
     const last: Checkpoint = { ...trained, step: 7, calibration: undefined };
