@@ -77,8 +77,8 @@ const COMBOS: Combo[] = [
   { id: 'chromium cpu tiny', runtime: 'chromium', backend: 'cpu', preset: 'tiny', timedSteps: 5, maxSeconds: 30, timeoutSeconds: 180 },
 ];
 
-/** The app's conv choice per backend (src/workers/backend.ts); rows record what actually ran. */
-const APP_CONV: Record<string, string> = { webgpu: 'conv2d', webgl: 'im2col', wasm: 'im2col', cpu: 'im2col' };
+/** The app's conv choice per backend (src/use/backend.ts); rows record what actually ran. */
+const APP_CONV: Record<string, string> = { webgpu: 'conv2d', webgl: 'im2col', wasm: 'conv2d', cpu: 'im2col' };
 
 function fromResult(base: Omit<TrainRow, 'status' | 'note'>, r: TrainBenchResult, note: string, appConv: string): TrainRow {
   const leak = r.numTensors.length > 1 && r.numTensors.at(-1)! > r.numTensors[0] ? `; numTensors grew ${r.numTensors[0]} -> ${r.numTensors.at(-1)}` : '';

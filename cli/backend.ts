@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { LabError } from '../src/errors';
+import { registerWasmConvKernels } from '../src/kernels/wasmConv';
 import type { ConvImpl } from '../src/model/layers';
 import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../src/train/matMulGrad';
 
@@ -68,6 +69,7 @@ export async function setupNodeBackend(name: string, opts: { matMulGrad?: 'expli
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     setWasmPaths(wasmDistDir());
     detail = 'wasm SIMD, 1 thread';
+    registerWasmConvKernels(); // tf.conv2d trains on wasm with these (src/kernels/wasmConv.ts)
     if (opts.matMulGrad !== 'stock') {
       useExplicitTransposeMatMulGrad(); // transposed matMuls are 10-15x slower on wasm (../matMulGrad.ts)
       detail += ', explicit-transpose matMul gradient';
@@ -80,7 +82,7 @@ export async function setupNodeBackend(name: string, opts: { matMulGrad?: 'expli
   if (!ok || tf.getBackend() !== name) throw new NodeBackendError('unavailable', `the ${name} backend could not be initialised in Node`);
   await tf.ready();
   if (name === 'wasm' && !(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) detail = 'wasm (no SIMD), 1 thread';
-  // im2col everywhere, as the page (src/workers/backend.ts): wasm cannot train tf.conv2d, and
-  // on cpu im2col measured 3-4x faster.
-  return { name: name as NodeBackendName, convImpl: 'im2col', detail };
+  // As the page (src/use/backend.ts): tf.conv2d on wasm (its gradients are
+  // src/kernels/wasmConv.ts); im2col on cpu (3-4x faster there) and on Dawn (4.0 -> 3.1 s/step on lavapipe).
+  return { name: name as NodeBackendName, convImpl: name === 'wasm' ? 'conv2d' : 'im2col', detail };
 }

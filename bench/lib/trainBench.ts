@@ -24,6 +24,7 @@ export interface TrainBenchResult {
   warmupMs: number; // runTraining's warm-up: forward + backward once (compiles shaders on GPU backends)
   firstStepMs: number; // the first optimiser step (its update kernels compile here)
   stepMs: number[]; // each timed step, read-back of the step's metrics included
+  cpuMs: number[]; // this process's CPU time over each timed step (Node only: process.cpuUsage; empty in a page)
   step: Summary;
   pairsPerSec: number; // batchSize / median step
   numTensors: number[]; // tf.memory().numTensors after each step (flat = no leak)
@@ -38,6 +39,12 @@ export async function benchTraining(opts: TrainBenchOptions): Promise<TrainBench
   const abort = new AbortController();
   const marks: Record<string, number> = {};
   const stepMs: number[] = [];
+  const cpuMs: number[] = [];
+  const cpuNow = () => {
+    const usage = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process?.cpuUsage?.();
+    return usage ? (usage.user + usage.system) / 1000 : NaN;
+  };
+  let cpuMark = NaN;
   const numTensors: number[] = [];
   const losses: number[] = [];
   let firstStepMs = NaN;
@@ -51,8 +58,13 @@ export async function benchTraining(opts: TrainBenchOptions): Promise<TrainBench
       onStep: (m) => {
         numTensors.push(tf.memory().numTensors);
         losses.push(m.loss);
+        const cpu = cpuNow();
         if (m.step === 1) firstStepMs = m.msPerStep;
-        else stepMs.push(m.msPerStep);
+        else {
+          stepMs.push(m.msPerStep);
+          if (Number.isFinite(cpu - cpuMark)) cpuMs.push(cpu - cpuMark);
+        }
+        cpuMark = cpu;
         const spent = stepMs.reduce((a, b) => a + b, 0) + firstStepMs;
         const next = stepMs.at(-1) ?? firstStepMs;
         if (stepMs.length >= opts.timedSteps) abort.abort();
@@ -74,6 +86,7 @@ export async function benchTraining(opts: TrainBenchOptions): Promise<TrainBench
     warmupMs: marks.training - marks.warmup,
     firstStepMs,
     stepMs,
+    cpuMs,
     step,
     pairsPerSec: (1000 * config.batchSize) / (stepMs.length ? step.median : firstStepMs),
     numTensors,

@@ -35,6 +35,17 @@ function drawSquare(bitmap: ImageBitmap, size: number): { canvas: OffscreenCanva
   return { canvas, rgba: ctx.getImageData(0, 0, size, size).data };
 }
 
+/** A square canvas scaled to side×side. */
+function drawSquareFrom(square: OffscreenCanvas, side: number): OffscreenCanvas {
+  const canvas = new OffscreenCanvas(side, side);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new ImageDecodeError('corrupt', 'no 2D canvas context is available to resize images');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(square, 0, 0, side, side);
+  return canvas;
+}
+
 /**
  * Fraction of rows at the bottom of the image that are one flat mid-grey fill — what a browser draws
  * where a JPEG's scan data is corrupt or missing. Pure.
@@ -77,7 +88,7 @@ export async function preprocessImage(
   }
   try {
     if (bitmap.width < 1 || bitmap.height < 1) throw new ImageDecodeError('corrupt', 'image has no pixels');
-    const { rgba } = drawSquare(bitmap, size);
+    const { canvas, rgba } = drawSquare(bitmap, size);
     const pixels = rgbaToRgb(rgba);
     const flat = sniffImageType(head) === 'jpeg' ? flatBottomFraction(pixels, size) : 0;
     if (flat >= 0.2) {
@@ -85,8 +96,10 @@ export async function preprocessImage(
     }
     let thumb: Blob | undefined;
     if (thumbSize > 0) {
-      const t = drawSquare(bitmap, thumbSize);
-      thumb = await t.canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
+      // From the size×size copy, not the full bitmap, when that is large enough: one large
+      // resample per image instead of two (the thumbnail is only ever shown).
+      const t = thumbSize <= size ? drawSquareFrom(canvas, thumbSize) : drawSquare(bitmap, thumbSize).canvas;
+      thumb = await t.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
     }
     return { pixels, thumb, width: bitmap.width, height: bitmap.height };
   } finally {

@@ -33,27 +33,28 @@ type TextBody<W> =
   | { kind: 'conv'; convs: Linear<W>[] }
   | { kind: 'transformer'; pos: W; blocks: Block<W>[]; lnFinal: Norm<W> };
 
+export interface TextWeights<W> { embedding: W; body: TextBody<W>; proj: Linear<W> }
+
 interface ClipWeights<W> {
   image: { convs: Linear<W>[]; fc: Linear<W> | null; proj: Linear<W> };
-  text: { embedding: W; body: TextBody<W>; proj: Linear<W> };
+  text: TextWeights<W>;
   logitScale: W;
 }
 
-function declareWeights<W>(config: TrainConfig, vocabSize: number, param: (spec: ParamSpec) => W): ClipWeights<W> {
-  // A dense layer, or a conv whose kernel has the leading axes `taps` ([3, 3] for 3x3), glorot + zeros.
-  const linear = (name: string, fanIn: number, fanOut: number, taps: number[] = []): Linear<W> => {
+/** A dense layer, or a conv whose kernel has the leading axes `taps` ([3, 3] for 3x3), glorot + zeros. */
+function linearOf<W>(param: (spec: ParamSpec) => W) {
+  return (name: string, fanIn: number, fanOut: number, taps: number[] = []): Linear<W> => {
     const k = taps.reduce((a, b) => a * b, 1);
     return {
       kernel: param(glorot(`${name}.kernel`, [...taps, fanIn, fanOut], k * fanIn, k * fanOut)),
       bias: param(constant(`${name}.bias`, [fanOut], 0)),
     };
   };
-  const norm = (name: string, C: number): Norm<W> => ({
-    gamma: param(constant(`${name}.gamma`, [C], 1)),
-    beta: param(constant(`${name}.beta`, [C], 0)),
-  });
-  const layers = (n: number) => Array.from({ length: n }, (_, i) => i);
-  const { convChannels, imageWidth, textWidth: C, textLayers, embedDim: D } = config;
+}
+
+function declareWeights<W>(config: TrainConfig, vocabSize: number, param: (spec: ParamSpec) => W): ClipWeights<W> {
+  const linear = linearOf(param);
+  const { convChannels, imageWidth, embedDim: D } = config;
 
   // Image tower: conv3x3/2 kernels [3, 3, Cin, Cout], optional hidden dense, projection to D.
   const convs = convChannels.map((cout, i) => linear(`image.conv${i}`, i === 0 ? 3 : convChannels[i - 1], cout, [3, 3]));
@@ -61,7 +62,22 @@ function declareWeights<W>(config: TrainConfig, vocabSize: number, param: (spec:
   const fc = imageWidth > 0 ? linear('image.fc', pooled, imageWidth) : null;
   const image = { convs, fc, proj: linear('proj.image', imageWidth > 0 ? imageWidth : pooled, D) };
 
-  // Text tower: token embeddings [V, C], the encoder body, projection to D.
+  const text = declareTextWeights(config, vocabSize, param);
+  return { image, text, logitScale: param(constant('logit_scale', [], LOGIT_SCALE_INIT)) };
+}
+
+/** What the text tower reads from a TrainConfig. */
+export type TextTowerConfig = Pick<TrainConfig, 'textEncoder' | 'maxTokens' | 'textWidth' | 'textLayers' | 'embedDim'>;
+
+/** The text tower's weights: token embeddings [V, C], the encoder body, projection to D. */
+export function declareTextWeights<W>(config: TextTowerConfig, vocabSize: number, param: (spec: ParamSpec) => W): TextWeights<W> {
+  const linear = linearOf(param);
+  const norm = (name: string, C: number): Norm<W> => ({
+    gamma: param(constant(`${name}.gamma`, [C], 1)),
+    beta: param(constant(`${name}.beta`, [C], 0)),
+  });
+  const layers = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const { textWidth: C, textLayers, embedDim: D } = config;
   const embedding = param(glorot('text.embedding', [vocabSize, C], vocabSize, C));
   let body: TextBody<W> = { kind: 'bow' };
   if (config.textEncoder === 'conv') {
@@ -78,9 +94,7 @@ function declareWeights<W>(config: TrainConfig, vocabSize: number, param: (spec:
     }));
     body = { kind: 'transformer', pos, blocks, lnFinal: norm('text.ln_final', C) };
   }
-  const text = { embedding, body, proj: linear('proj.text', C, D) };
-
-  return { image, text, logitScale: param(constant('logit_scale', [], LOGIT_SCALE_INIT)) };
+  return { embedding, body, proj: linear('proj.text', C, D) };
 }
 
 /** Every parameter of a model for `config` and `vocabSize` words, in stored order (the match head's last). */
@@ -112,7 +126,7 @@ function imageTower(w: Weights['image'], images: tf.Tensor4D, impl: ConvImpl): t
 // body -> mean over non-PAD positions -> projection (not yet normalised).
 
 /** tokens [B, T] float ids -> [B, D] */
-function textTower(w: Weights['text'], tokens: tf.Tensor2D, heads: number): tf.Tensor2D {
+export function textTower(w: TextWeights<tf.Variable>, tokens: tf.Tensor2D, heads: number): tf.Tensor2D {
   const [B, T] = tokens.shape;
   const [V, C] = w.embedding.shape;
   const mask = tokenMask(tokens); // [B, T]

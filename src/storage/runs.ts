@@ -1,10 +1,12 @@
 // Training runs in IndexedDB, and the only code that builds a run record: a small metadata record
 // per run (listed without loading weights), its latest checkpoint, its best checkpoint by a val
-// metric (kept beside the last, so overfitting never loses it), and its curves (the metrics
-// history under their own key, so viewing a run never reads weights). Every write goes through
+// metric (kept beside the last, so overfitting never loses it), its curves (the metrics history
+// under their own key, so viewing a run never reads weights), and the latest eval insights
+// (embedding map, worst mistakes) under theirs. Every write goes through
 // the atomic path of db.ts; every read checks the record's format version.
 import { get, getMany, keys } from 'idb-keyval';
 import type { TrainConfig } from '../config';
+import type { EvalInsights } from '../train/insights';
 import { CHECKPOINT_VERSION, type Checkpoint, type MetricsHistory } from '../train/types';
 import { runStore, setManyAtomic, writeAtomic } from './db';
 import { StorageError, wrapWriteError } from './errors';
@@ -13,6 +15,9 @@ import { StorageError, wrapWriteError } from './errors';
 export const RUN_FORMAT_VERSION = 1;
 /** Format version of the curves record (added beside v1 runs; runs saved before it have none). */
 export const CURVES_FORMAT_VERSION = 1;
+
+/** Format version of the insights record (the latest embedding map and worst mistakes of a run). */
+export const INSIGHTS_FORMAT_VERSION = 1;
 
 export type RunStatus = 'running' | 'stopped' | 'done' | 'failed';
 
@@ -56,6 +61,11 @@ const metaKey = (id: string) => `run:${id}`;
 const ckptKey = (id: string) => `ckpt:${id}`;
 const curvesKey = (id: string) => `curves:${id}`;
 const bestKey = (id: string) => `best:${id}`;
+const insightsKey = (id: string) => `insights:${id}`;
+
+interface InsightsRecord extends EvalInsights {
+  version: number;
+}
 
 function newRunId(): string {
   return `run-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
@@ -186,11 +196,26 @@ export async function loadCurves(id: string): Promise<MetricsHistory> {
   return { steps: curves.steps, evals: curves.evals };
 }
 
-/** Deletes a run, its checkpoints (last and best) and its curves in one transaction. */
+/** Stores a run's latest eval insights, replacing the previous ones. */
+export async function saveInsights(id: string, insights: EvalInsights): Promise<void> {
+  const record: InsightsRecord = { version: INSIGHTS_FORMAT_VERSION, ...insights };
+  await write([[insightsKey(id), record]], `the embedding map of run ${id} at step ${insights.step}`);
+}
+
+/** A run's latest eval insights; null when it has not been evaluated since insights were kept. */
+export async function loadInsights(id: string): Promise<EvalInsights | null> {
+  const record = await get<InsightsRecord>(insightsKey(id), runStore());
+  if (!record) return null;
+  checkVersion(record.version, INSIGHTS_FORMAT_VERSION, `The embedding map of run ${id}`);
+  const { version: _, ...insights } = record;
+  return insights;
+}
+
+/** Deletes a run, its checkpoints (last and best), its curves and its insights in one transaction. */
 export async function deleteRun(id: string): Promise<void> {
   try {
     await writeAtomic(runStore(), (s) => {
-      for (const key of [metaKey(id), ckptKey(id), bestKey(id), curvesKey(id)]) s.delete(key);
+      for (const key of [metaKey(id), ckptKey(id), bestKey(id), curvesKey(id), insightsKey(id)]) s.delete(key);
     });
   } catch (err) {
     throw wrapWriteError(err, `the deletion of run ${id}`);

@@ -13,6 +13,7 @@ import { clipLoss } from '../model/losses';
 import { balancedAccuracy, retrievalMetrics, rocAuc } from '../model/metrics';
 import { embedImages, embedTokens } from '../use/inference';
 import { gatherRows } from './pixels';
+import type { EvalEmbeddings } from './insights';
 import type { EvalMetrics, MatchEvalMetrics } from './types';
 
 export interface EvalSet {
@@ -169,7 +170,7 @@ export function matchEvalMetrics(logits: ArrayLike<number>, cosine: ArrayLike<nu
 export async function evaluate(
   model: ClipModel,
   set: EvalSet,
-  opts: { step: number; epoch: number; batchSize: number; seed: number; signal?: AbortSignal },
+  opts: { step: number; epoch: number; batchSize: number; seed: number; signal?: AbortSignal; onEmbeddings?: (e: EvalEmbeddings) => void },
 ): Promise<EvalMetrics | null> {
   const { imageSize: S, maxTokens: T, embedDim: D } = model.config;
   const Ni = set.imageIds.length;
@@ -195,6 +196,7 @@ export async function evaluate(
   // An image query hits with any of its captions, or any caption of the same text; a caption query with any image that has its text.
   const i2t = retrievalMetrics(sim, Nt, relevantCaptions(captionsOf, groups));
   const t2i = retrievalMetrics(simT, Ni, relevantImages(captionImageRow, groups));
+  opts.onEmbeddings?.({ img, txt, sim, dim: D, captionImageRow }); // for the embedding map and worst mistakes
 
   const scale = Math.exp((await model.logitScale.data())[0]);
   const loss = await valLoss(sim, set, imagePos, groups, scale, opts.batchSize, opts.seed);

@@ -10,6 +10,7 @@ import type { ConvImpl } from '../model/layers';
 import { latestCalibration } from './checkpointSelect';
 import { evaluate } from './evaluate';
 import { AdamW } from './optimizer';
+import { evalInsights, type BatchSimilarity, type EvalEmbeddings } from './insights';
 import { gatherRows, imageBatch } from './pixels';
 import { batchExtras, prepareData, type PreparedData } from './prepare';
 import { learningRateAt } from './schedule';
@@ -25,6 +26,7 @@ export interface TrainOptions {
   stepMetricsEvery?: number; // read metrics back every N steps (default 1)
   datasetName?: string; // default data.name
   maxSteps?: number; // the run's length in optimiser steps, instead of config.epochs (evaluates at the end)
+  similarityEvery?: number; // onSimilarity at every Nth step whose metrics are read (default 10; the first read step too)
 }
 
 /**
@@ -118,6 +120,12 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
       cb.onPhase?.('training', maxSteps !== undefined ? `${totalSteps} steps` : `${totalSteps} steps in ${cfg.epochs} epochs`);
     }
     let clock = { time: performance.now(), step };
+    let reads = 0; // steps read back in this call: the similarity matrix goes out at every simEvery-th
+    const simEvery = Math.max(1, opts.similarityEvery ?? 10);
+    // The batch's cosines were read back with the step's metrics: no extra device work.
+    const batchSimilarity = (at: number, sim: Float32Array, ids: readonly number[]): BatchSimilarity => ({
+      step: at, size: ids.length, sim: Array.from(sim), images: ids.map((id) => prep.captionImage[id]), captions: ids.map((id) => data.captions[id].text),
+    });
     while (more()) {
       const plan = batcher.plan(epoch);
       while (batchInEpoch < plan.length && more()) {
@@ -128,7 +136,8 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
         if (signal?.aborted) return await stopped();
         const lr = learningRateAt(step, { learningRate: cfg.learningRate, warmupSteps: cfg.warmupSteps, totalSteps, schedule: cfg.lrSchedule });
         const read = (step + 1) % every === 0;
-        const packed = trainStep(model, optimizer, batchOf(prep, cfg, plan[batchInEpoch]), { lr, step, read });
+        const captionIds = plan[batchInEpoch];
+        const packed = trainStep(model, optimizer, batchOf(prep, cfg, captionIds), { lr, step, read });
         step++;
         batchInEpoch++;
         if (packed) {
@@ -139,6 +148,7 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
           clock = { time: now, step };
           history.steps.push(m);
           cb.onStep?.(m);
+          if (cb.onSimilarity && (reads++ % simEvery === 0)) cb.onSimilarity(batchSimilarity(step, readout.sim, captionIds));
         }
         if (step % cfg.checkpointEverySteps === 0 && batchInEpoch < plan.length && more()) {
           await cb.onCheckpoint?.(await snapshot()); // at an epoch's end the epoch checkpoint follows instead
@@ -150,7 +160,10 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
       const last = maxSteps !== undefined ? step >= maxSteps : epoch === cfg.epochs - 1;
       if (cfg.evalEveryEpoch || last) {
         cb.onPhase?.('evaluating', `epoch ${epoch + 1}: ${prep.evalSet.imageIds.length} val images`);
-        const metrics = await evaluate(model, prep.evalSet, { step, epoch, batchSize: cfg.batchSize, seed: cfg.seed, signal });
+        const { imageIds, captionIds } = prep.evalSet;
+        const labels = { images: imageIds, captions: captionIds.map((id) => data.captions[id].text) };
+        const onEmbeddings = cb.onInsights && ((e: EvalEmbeddings) => cb.onInsights!(evalInsights(e, labels, { step, epoch })));
+        const metrics = await evaluate(model, prep.evalSet, { step, epoch, batchSize: cfg.batchSize, seed: cfg.seed, signal, onEmbeddings: onEmbeddings || undefined });
         if (signal?.aborted) return await stopped(); // the cursor still points past this epoch's last batch: resume evaluates again
         if (metrics) {
           history.evals.push(metrics);

@@ -4,6 +4,7 @@ import { LabError } from '../errors';
 import type { TrainConfig } from '../config';
 import type { RetrievalMetrics } from '../model/metrics';
 import type { SerializedTensor } from '../model/params';
+import type { BatchSimilarity, EvalInsights } from './insights';
 
 export type { SerializedTensor } from '../model/params';
 
@@ -105,6 +106,8 @@ export interface TrainCallbacks {
   onPhase?(phase: TrainPhase, detail?: string): void;
   onStep?(m: StepMetrics): void;
   onEval?(m: EvalMetrics): void;
+  onSimilarity?(s: BatchSimilarity): void; // the batch's cosine matrix, every similarityEvery read steps
+  onInsights?(i: EvalInsights): void; // embedding map and worst mistakes, after each evaluation
   onCheckpoint?(c: Checkpoint): void | Promise<void>;
 }
 

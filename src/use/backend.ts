@@ -8,6 +8,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from '../config';
+import { registerWasmConvKernels } from '../kernels/wasmConv';
 import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../train/matMulGrad';
 
 export type BackendChoice = BackendName | 'auto';
@@ -66,11 +67,13 @@ async function activate(name: BackendName): Promise<boolean> {
   // are all transposed matMuls unless the transposes are made explicit (BENCHMARKS.md, profile).
   if (name === 'wasm') useExplicitTransposeMatMulGrad();
   else useStockMatMulGrad();
+  if (name === 'wasm') registerWasmConvKernels(); // tf.conv2d's gradients on wasm (src/kernels/wasmConv.ts)
   return true;
 }
 
-// im2col: wasm lacks Conv2DBackpropFilter; on webgl and cpu it measured 3-4x faster than the built-in conv.
-const CONV_IMPL: Record<BackendName, BackendInfo['convImpl']> = { webgpu: 'conv2d', webgl: 'im2col', wasm: 'im2col', cpu: 'im2col' };
+// im2col on webgl and cpu: 3-4x faster there than the built-in conv. wasm: tf.conv2d (XNNPACK forward)
+// with the gradient kernels of src/kernels/wasmConv.ts, faster than im2col (BENCHMARKS.md).
+const CONV_IMPL: Record<BackendName, BackendInfo['convImpl']> = { webgpu: 'conv2d', webgl: 'im2col', wasm: 'conv2d', cpu: 'im2col' };
 
 /** Initialises the chosen backend (or the best available) and says why it was picked. */
 export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {

@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, TrainConfig } from '../config';
 import { loadTrainingSet } from '../storage/datasets';
-import { loadCheckpoint, saveCheckpoint, setRunStatus, type BestCheckpointInfo } from '../storage/runs';
+import { loadCheckpoint, loadInsights, saveCheckpoint, saveInsights, setRunStatus, type BestCheckpointInfo } from '../storage/runs';
 import { bestEval } from '../train/checkpointSelect';
+import type { BatchSimilarity, EvalInsights } from '../train/insights';
 import { runTraining } from '../train/trainer';
 import { TrainError, type Checkpoint, type EvalMetrics, type RunShape, type StepMetrics, type TrainPhase } from '../train/types';
 import type { BackendChoice, BackendInfo } from '../use/backend';
@@ -28,6 +29,8 @@ export type TrainEvent =
   | ({ type: 'start' } & RunShape)
   | { type: 'step'; metrics: StepMetrics }
   | { type: 'eval'; metrics: EvalMetrics }
+  | { type: 'similarity'; similarity: BatchSimilarity } // the live batch's cosine matrix
+  | { type: 'insights'; insights: EvalInsights } // embedding map and worst mistakes, stored with the run
   | { type: 'checkpoint'; step: number }
   | { type: 'paused' | 'resumed' };
 
@@ -126,6 +129,8 @@ export class TrainJob {
     const data = await loadTrainingSet(req.datasetId);
     const resume: Checkpoint | undefined = req.resume ? await loadCheckpoint(req.runId) : undefined;
     this.emit({ type: 'history', steps: resume?.history.steps ?? [], evals: resume?.history.evals ?? [] });
+    const stored = resume ? await loadInsights(req.runId) : null; // a resumed run shows its last map until the next evaluation
+    if (stored) this.emit({ type: 'insights', insights: stored });
     await setRunStatus(req.runId, 'running', { backend: info.name });
 
     let lastSaved = resume?.step ?? 0;
@@ -145,6 +150,11 @@ export class TrainJob {
         onPhase: (phase, detail) => this.emit({ type: 'phase', phase, detail }),
         onStep: (metrics) => this.emit({ type: 'step', metrics }),
         onEval: (metrics) => this.emit({ type: 'eval', metrics }),
+        onSimilarity: (similarity) => this.emit({ type: 'similarity', similarity }),
+        onInsights: (insights) => {
+          this.emit({ type: 'insights', insights });
+          saving = saving.then(() => saveInsights(req.runId, insights));
+        },
         onCheckpoint: async (ckpt) => {
           saving = saving.then(async () => {
             lastSaved = (await saveCheckpoint(req.runId, ckpt, { best: bestInfoFor(ckpt) })).step;

@@ -3,9 +3,10 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { PRESETS, validateConfig, type BackendName, type TrainConfig } from '../../config';
 import type { DatasetMeta } from '../../storage/datasets';
-import { attachRunToDataset, createRun, deleteRun, listRuns, loadCurves, type RunMeta } from '../../storage/runs';
+import { attachRunToDataset, createRun, deleteRun, listRuns, loadCurves, loadInsights, type RunMeta } from '../../storage/runs';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { formatDuration } from '../common/format';
+import { Insights } from '../insights/Insights';
 import { ProgressBar } from '../common/ProgressBar';
 import { CalibrationCard } from './CalibrationCard';
 import { TrainingCharts } from './Charts';
@@ -101,7 +102,7 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
   const viewRun = async (r: RunMeta) => {
     try {
       const curves = await loadCurves(r.id); // the metrics only: viewing a run reads no weights
-      training.show(r.id, curves.steps, curves.evals, r.totalSteps);
+      training.show(r.id, curves.steps, curves.evals, r.totalSteps, await loadInsights(r.id));
     } catch (err) {
       setError(toShownError('Could not open the run', err));
     }
@@ -194,6 +195,7 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
       <OverfitWarning steps={state.steps} evals={state.evals} />
       <TrainingCharts steps={state.steps} evals={state.evals} />
       <CalibrationCard evals={state.evals} />
+      <Insights datasetId={dataset?.id ?? null} similarity={state.similarity} insights={state.insights} runs={runs} runsVersion={runsVersion} />
       <div className="card">
         <h3>Runs{dataset ? ` on ${dataset.name}` : ''}</h3>
         <RunList

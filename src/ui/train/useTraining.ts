@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BackendName, TrainConfig } from '../../config';
 import type { BackendInfo } from '../../use/backend';
+import type { BatchSimilarity, EvalInsights } from '../../train/insights';
 import type { EvalMetrics, StepMetrics } from '../../train/types';
 import { TrainClient, type TrainEvent } from '../../workers/trainClient';
 
@@ -19,9 +20,11 @@ export interface LiveTraining {
   totalSteps: number;
   checkpointStep: number | null;
   error: Error | null;
+  similarity: BatchSimilarity | null; // the latest batch's cosine matrix (live runs only)
+  insights: EvalInsights | null; // the latest embedding map and worst mistakes
 }
 
-const INITIAL: LiveTraining = { runId: null, status: 'idle', backend: null, phase: '', phaseDetail: '', steps: [], evals: [], totalSteps: 0, checkpointStep: null, error: null };
+const INITIAL: LiveTraining = { runId: null, status: 'idle', backend: null, phase: '', phaseDetail: '', steps: [], evals: [], totalSteps: 0, checkpointStep: null, error: null, similarity: null, insights: null };
 const FLUSH_MS = 300;
 
 export function useTraining(onFinished: () => void) {
@@ -59,6 +62,12 @@ export function useTraining(onFinished: () => void) {
         break;
       case 'eval':
         setState((s) => ({ ...s, evals: [...s.evals, e.metrics] }));
+        break;
+      case 'similarity':
+        setState((s) => ({ ...s, similarity: e.similarity }));
+        break;
+      case 'insights':
+        setState((s) => ({ ...s, insights: e.insights }));
         break;
       case 'checkpoint':
         setState((s) => ({ ...s, checkpointStep: e.step }));
@@ -106,8 +115,8 @@ export function useTraining(onFinished: () => void) {
       setState((s) => ({ ...s, status: 'stopping' }));
       client.current?.stop();
     },
-    show: (runId: string, steps: StepMetrics[], evals: EvalMetrics[], totalSteps: number) =>
-      setState({ ...INITIAL, runId, status: 'idle', steps, evals, totalSteps }),
+    show: (runId: string, steps: StepMetrics[], evals: EvalMetrics[], totalSteps: number, insights: EvalInsights | null = null) =>
+      setState({ ...INITIAL, runId, status: 'idle', steps, evals, totalSteps, insights }),
     live: state.status === 'starting' || state.status === 'running' || state.status === 'paused' || state.status === 'stopping',
   };
 }

@@ -1,14 +1,16 @@
 // Run records in (fake) IndexedDB: storage builds every record; checkpoints, curves and metadata
 // are written together; "View" reads curves without the checkpoint; records of another format
-// version are refused with a clear message; a full disk while checkpointing is a 'quota' error.
+// version are refused with a clear message; a full disk while checkpointing is a 'quota' error;
+// the latest eval insights are kept under their own key and go with the run.
 import { get, set, setMany } from 'idb-keyval';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PRESETS } from '../../../src/config';
 import { runStore } from '../../../src/storage/db';
 import {
-  attachRunToDataset, createRun, deleteRun, getRun, importRun, listRuns, loadCheckpoint, loadCurves, RUN_FORMAT_VERSION,
-  saveCheckpoint, setRunStatus,
+  attachRunToDataset, createRun, deleteRun, getRun, importRun, listRuns, loadCheckpoint, loadCurves, loadInsights, RUN_FORMAT_VERSION,
+  saveCheckpoint, saveInsights, setRunStatus,
 } from '../../../src/storage/runs';
+import type { EvalInsights } from '../../../src/train/insights';
 import { CHECKPOINT_VERSION, type Checkpoint, type EvalMetrics, type StepMetrics } from '../../../src/train/types';
 
 const DATASET = { id: 'ds-1', name: 'flowers' };
@@ -36,6 +38,12 @@ function checkpoint(step: number, evals: EvalMetrics[] = []): Checkpoint {
     datasetName: DATASET.name, createdAt: new Date().toISOString(),
   };
 }
+
+const insightsAt = (step: number): EvalInsights => ({
+  step, epoch: 0,
+  map: { images: [{ image: 3, x: 0.5, y: -1 }], captions: [{ imageRow: 0, text: 'a <b>red</b> circle', x: 1, y: 2 }], explained: [0.6, 0.2] },
+  mistakes: [{ image: 3, rank: 4, trueCaption: 'a red circle', trueSim: 0.2, preferredCaption: 'a blue square', preferredSim: 0.5 }],
+});
 
 async function newRun() {
   const meta = await createRun({ dataset: DATASET, config: PRESETS.tiny, backend: 'auto' });
@@ -98,13 +106,22 @@ describe('run life cycle', () => {
     expect((await loadCurves(meta.id)).steps.map((s) => s.step)).toEqual([1, 2]);
   });
 
-  it('deletes the run, its checkpoint and its curves in one transaction', async () => {
+  it('keeps the latest eval insights per run (none before the first evaluation)', async () => {
+    const meta = await newRun();
+    expect(await loadInsights(meta.id)).toBeNull();
+    await saveInsights(meta.id, insightsAt(5));
+    await saveInsights(meta.id, insightsAt(10));
+    expect(await loadInsights(meta.id)).toEqual(insightsAt(10));
+  });
+
+  it('deletes the run, its checkpoint, its curves and its insights in one transaction', async () => {
     const meta = await newRun();
     await saveCheckpoint(meta.id, checkpoint(2));
+    await saveInsights(meta.id, insightsAt(2));
     const txSpy = vi.spyOn(IDBDatabase.prototype, 'transaction');
     await deleteRun(meta.id);
     expect(txSpy.mock.calls.filter((c) => c[1] === 'readwrite')).toHaveLength(1);
-    for (const k of ['run:', 'ckpt:', 'curves:']) expect(await get(`${k}${meta.id}`, runStore())).toBeUndefined();
+    for (const k of ['run:', 'ckpt:', 'curves:', 'insights:']) expect(await get(`${k}${meta.id}`, runStore())).toBeUndefined();
     await expect(getRun(meta.id)).rejects.toMatchObject({ code: 'not-found' });
   });
 });
@@ -153,12 +170,14 @@ describe('format versions', () => {
     ['run record, older', 'run', 0, /stored by an older CLIP Lab: expected format 1, found 0/],
     ['checkpoint, newer', 'ckpt', CHECKPOINT_VERSION + 1, /checkpoint of run .* newer CLIP Lab/],
     ['curves, newer', 'curves', 9, /curves of run .* newer CLIP Lab: expected format 1, found 9/],
+    ['insights, newer', 'insights', 2, /embedding map of run .* newer CLIP Lab: expected format 1, found 2/],
   ])('%s → StorageError version', async (_label, kind, version, message) => {
     const meta = await newRun();
     await saveCheckpoint(meta.id, checkpoint(1));
+    await saveInsights(meta.id, insightsAt(1));
     const key = `${kind}:${meta.id}`;
     await set(key, { ...(await get<object>(key, runStore())), version }, runStore());
-    const read = kind === 'run' ? getRun : kind === 'ckpt' ? loadCheckpoint : loadCurves;
+    const read = { run: getRun, ckpt: loadCheckpoint, curves: loadCurves, insights: loadInsights }[kind]!;
     await expect(read(meta.id)).rejects.toMatchObject({ name: 'StorageError', code: 'version', message });
   });
 });

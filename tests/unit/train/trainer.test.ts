@@ -7,6 +7,7 @@ import { evaluate } from '../../../src/train/evaluate';
 import { Tokenizer } from '../../../src/data/tokenizer';
 import { runTraining } from '../../../src/train/trainer';
 import { CHECKPOINT_VERSION, TrainError, type Checkpoint, type EvalMetrics, type StepMetrics, type TrainPhase } from '../../../src/train/types';
+import type { BatchSimilarity, EvalInsights } from '../../../src/train/insights';
 import { syntheticSet } from './fixtures';
 
 /** A faster tiny model for loop mechanics: 16 px, two convs, batch 4. */
@@ -58,14 +59,48 @@ describe('runTraining', () => {
     const before = tf.memory().numTensors;
     const data = syntheticSet({ images: 12, captionsPerImage: 2, val: 4 });
     const atEpochEnd: number[] = [];
+    const sims: BatchSimilarity[] = [];
+    const insights: EvalInsights[] = [];
     const { steps, evals } = await train(data, small({ epochs: 3, augment: true }), {
-      callbacks: { onCheckpoint: () => void atEpochEnd.push(tf.memory().numTensors) },
+      similarityEvery: 2,
+      callbacks: {
+        onCheckpoint: () => void atEpochEnd.push(tf.memory().numTensors),
+        onSimilarity: (s) => void sims.push(s), // the insight callbacks add no tensors either
+        onInsights: (i) => void insights.push(i),
+      },
     });
     expect(steps.length).toBeGreaterThanOrEqual(9);
     expect(evals).toHaveLength(3);
+    expect(sims.length).toBeGreaterThanOrEqual(4);
+    expect(insights).toHaveLength(3);
     expect(atEpochEnd).toHaveLength(3);
     expect(atEpochEnd[2]).toBe(atEpochEnd[0]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('reports the batch similarity every N read steps and the map and mistakes after each evaluation', async () => {
+    const data = syntheticSet({ images: 16, val: 4 }); // 12 train captions / batch 4 = 3 steps per epoch
+    const sims: BatchSimilarity[] = [];
+    const insights: EvalInsights[] = [];
+    const { steps, evals } = await train(data, small({ epochs: 2 }), {
+      similarityEvery: 2,
+      callbacks: { onSimilarity: (s) => void sims.push(s), onInsights: (i) => void insights.push(i) },
+    });
+    expect(sims.map((s) => s.step)).toEqual([1, 3, 5]);
+    for (const s of sims) {
+      const m = steps[s.step - 1];
+      expect(s.size).toBe(4);
+      expect(s.sim).toHaveLength(16);
+      const diag = s.sim.filter((_, k) => k % 5 === 0).reduce((a, b) => a + b) / 4;
+      expect(diag).toBeCloseTo(m.posSim, 5); // the same cosines the step's metrics came from
+      s.images.forEach((image, i) => expect(data.captions.some((c) => c.image === image && c.text === s.captions[i])).toBe(true));
+    }
+    expect(insights.map((i) => [i.step, i.epoch])).toEqual(evals.map((e) => [e.step, e.epoch]));
+    const last = insights[1];
+    expect(last.map.images).toHaveLength(4);
+    expect(last.map.captions.length).toBe(evals[1].captions);
+    expect(last.mistakes.length).toBe(4);
+    for (const m of last.mistakes) expect(data.imageSplit[m.image]).toBe(1); // val images only
   });
 
   it('resumes exactly from a checkpoint taken on abort: same losses, weights and history', async () => {

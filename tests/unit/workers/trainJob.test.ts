@@ -1,10 +1,11 @@
 // TrainJob without a worker: a stored run trains on a stored dataset; events arrive in order and
 // all before the job settles; the run's shape, checkpoints and status are stored; Stop, Pause
-// and failures end the run with the right status.
+// and failures end the run with the right status; the insight pictures' data is forwarded, the
+// latest map and mistakes are stored and a resumed run shows them again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOverrides } from '../../../src/config';
 import { deleteDataset, type DatasetMeta } from '../../../src/storage/datasets';
-import { createRun, getRun, loadCurves } from '../../../src/storage/runs';
+import { createRun, getRun, loadCurves, loadInsights } from '../../../src/storage/runs';
 import type { BackendInfo } from '../../../src/use/backend';
 import { TrainJob, type TrainEvent } from '../../../src/workers/trainJob';
 import { storeSyntheticSet } from './storedSet';
@@ -43,6 +44,22 @@ describe('TrainJob', () => {
     expect(events.at(-1)).toMatchObject({ type: 'phase', phase: 'done' }); // delivered before the job settled
     expect(await getRun(run.id)).toMatchObject({ status: 'done', step: 6, totalSteps: 6, backend: 'cpu' });
     expect((await loadCurves(run.id)).steps).toHaveLength(6);
+  });
+
+  it('forwards the batch similarity and eval insights, stores the latest and shows it again on resume', async () => {
+    const { run, events, result } = await start(new TrainJob(cpu));
+    await result;
+    const sims = events.filter((e) => e.type === 'similarity');
+    expect(sims.map((e) => e.similarity.step)).toEqual([1]); // every 10th read step: step 1 only in a 6-step run
+    const insights = events.filter((e) => e.type === 'insights').map((e) => e.insights);
+    expect(insights.map((i) => i.step)).toEqual([3, 6]);
+    expect(await loadInsights(run.id)).toEqual(insights[1]);
+
+    const again: TrainEvent[] = [];
+    await new TrainJob(cpu).run({ runId: run.id, datasetId: ds.id, config: { ...config, epochs: 3 }, backend: 'auto', resume: true }, (e) => void again.push(e));
+    const shown = again.filter((e) => e.type === 'insights').map((e) => e.insights.step);
+    expect(shown).toEqual([6, 9]); // the stored one at once, then the new evaluation's
+    expect(again.findIndex((e) => e.type === 'insights')).toBeLessThan(again.findIndex((e) => e.type === 'step'));
   });
 
   it('Pause holds the loop until Resume; Stop ends the run as stopped', async () => {
