@@ -35,7 +35,7 @@ export interface LoadedModel {
 /** "best: step 120, mean R@5 0.412; last: step 200" — which checkpoints a run has, and which one is loaded. */
 export function describeChoice(meta: Pick<RunMeta, 'best' | 'step'>, which: CheckpointChoice): string {
   const best = meta.best;
-  if (!best) return `last: step ${meta.step} (no evaluation yet, so no best checkpoint)`;
+  if (!best) return `Loaded the last checkpoint — last: step ${meta.step} (no best checkpoint kept: not evaluated yet, or imported from a file)`;
   const line = `best: step ${best.step}, ${best.metricLabel} ${best.value.toFixed(3)}; last: step ${meta.step}`;
   return `${which === 'best' ? 'Loaded the best checkpoint' : 'Loaded the last checkpoint'} — ${line}`;
 }
