@@ -40,6 +40,9 @@
 //                      (evenly downsampled, first and last kept); NaN / ±Infinity as strings
 //   dataset_name       the training set's name
 //   created_at         ISO 8601 time the checkpoint was taken
+//   calibration        optional JSON {method: 'platt', a, b, step, eceCalibrated}: the match classifier's
+//                      Platt scaling from the latest evaluation, calibrated P(match) = sigmoid(a·logit + b);
+//                      absent (files made before it, or no evaluation yet): the model is uncalibrated
 // -----------------------------------------------------------------------------------------------
 
 import { validateConfig, type TrainConfig } from '../config';
@@ -51,7 +54,7 @@ import { ModelFileError } from './errors';
 import { STORED_IMAGE_SIZE } from '../ingest/constants';
 import { DEFAULT_MAX_MODEL_FILE_BYTES } from './limits';
 import {
-  encodeHistory, parseCount, parseHistory, parseJson, parsePreprocessing, preprocessingSpec, required,
+  encodeCalibration, encodeHistory, parseCalibration, parseCount, parseHistory, parseJson, parsePreprocessing, preprocessingSpec, required,
   type PixelPipeline, type PreprocessingSpec,
 } from './modelFileMetadata';
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors';
@@ -105,6 +108,7 @@ export function encodeModelFile(ckpt: Checkpoint, opts: EncodeModelFileOptions =
     metrics: encodeHistory(ckpt.history),
     dataset_name: opts.datasetName ?? ckpt.datasetName,
     created_at: ckpt.createdAt,
+    ...(ckpt.calibration ? { calibration: encodeCalibration(ckpt.calibration) } : {}),
   };
   // The reader's own checks, run on what is about to be written: a refused export beats an unreadable file.
   const { config, vocab } = parseMetadata(metadata, []);
@@ -170,6 +174,7 @@ function parseMetadata(metadata: Record<string, string>, tensorNames: readonly s
   if (!Number.isFinite(Date.parse(createdAt))) {
     fail('bad-header', `metadata 'created_at': expected an ISO 8601 time, found ${JSON.stringify(createdAt.slice(0, 40))}`);
   }
+  const calibration = parseCalibration(metadata);
   return {
     version: CHECKPOINT_VERSION,
     config,
@@ -180,6 +185,7 @@ function parseMetadata(metadata: Record<string, string>, tensorNames: readonly s
     history: parseHistory(metadata),
     datasetName: required(metadata, 'dataset_name'),
     createdAt,
+    ...(calibration ? { calibration } : {}), // absent: uncalibrated
   };
 }
 

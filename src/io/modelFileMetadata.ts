@@ -2,7 +2,7 @@
 // metrics history (validated field by field, non-finite numbers kept, bounded by downsampling).
 
 import type { RetrievalMetrics } from '../model/metrics';
-import type { EvalMetrics, MatchEvalMetrics, MetricsHistory, StepMetrics } from '../train/types';
+import type { Calibration, EvalMetrics, MatchEvalMetrics, MetricsHistory, StepMetrics } from '../train/types';
 import { ModelFileError } from './errors';
 
 /** The most step (and eval) entries an exported history keeps. */
@@ -197,4 +197,27 @@ export function parsePreprocessing(meta: Record<string, string>, imageSize: numb
   expect('normalisation.std', (v) => Array.isArray(v) && v.length === 3 && v.every((s) => Number.isFinite(s) && s > 0), '3 positive numbers');
   expect('text.maxTokens', (v) => v === maxTokens, `${maxTokens} (config.maxTokens)`);
   return raw as unknown as PreprocessingSpec;
+}
+
+// ------------------------------------------------------------- calibration (optional, version 2)
+
+/** The optional `calibration` value: JSON {method: 'platt', a, b, step, eceCalibrated} (NaN ECE as "NaN"). */
+export function encodeCalibration(c: Calibration): string {
+  return JSON.stringify({ method: c.method, a: c.a, b: c.b, step: c.step, eceCalibrated: Number.isFinite(c.eceCalibrated) ? c.eceCalibrated : 'NaN' });
+}
+
+/** Parses the optional `calibration` key: null when absent (files made before it: uncalibrated). */
+export function parseCalibration(meta: Record<string, string>): Calibration | null {
+  if (!Object.hasOwn(meta, 'calibration')) return null;
+  const raw = parseJson(meta, 'calibration');
+  const where = (key: string) => `metadata 'calibration': ${key}`;
+  if (!isRecord(raw)) return fail(`metadata 'calibration': expected {"method": "platt", "a", "b", "step"}, found ${show(raw)}`);
+  if (raw.method !== 'platt') fail(`${where('method')}: expected 'platt', found ${show(raw.method)}`);
+  for (const key of ['a', 'b'] as const) {
+    if (typeof raw[key] !== 'number' || !Number.isFinite(raw[key])) fail(`${where(key)}: expected a finite number, found ${show(raw[key])}`);
+  }
+  if (!Number.isSafeInteger(raw.step) || (raw.step as number) < 0) fail(`${where('step')}: expected a step count >= 0, found ${show(raw.step)}`);
+  const ece = raw.eceCalibrated === undefined || raw.eceCalibrated === 'NaN' ? NaN : raw.eceCalibrated;
+  if (typeof ece !== 'number') fail(`${where('eceCalibrated')}: expected a number, found ${show(raw.eceCalibrated)}`);
+  return { method: 'platt', a: raw.a as number, b: raw.b as number, step: raw.step as number, eceCalibrated: ece as number };
 }

@@ -1,7 +1,8 @@
 // Training runs in IndexedDB, and the only code that builds a run record: a small metadata record
-// per run (listed without loading weights), its latest checkpoint, and its curves (the metrics
-// history under their own key, so viewing a run never reads weights), and the latest eval
-// insights (embedding map, worst mistakes) under theirs. Every write goes through
+// per run (listed without loading weights), its latest checkpoint, its best checkpoint by a val
+// metric (kept beside the last, so overfitting never loses it), its curves (the metrics history
+// under their own key, so viewing a run never reads weights), and the latest eval insights
+// (embedding map, worst mistakes) under theirs. Every write goes through
 // the atomic path of db.ts; every read checks the record's format version.
 import { get, getMany, keys } from 'idb-keyval';
 import type { TrainConfig } from '../config';
@@ -36,8 +37,20 @@ export interface RunMeta {
   epoch: number;
   totalSteps: number;
   bestValR1: number | null; // best mean of image→text and text→image R@1 over evaluations
+  best?: BestCheckpointInfo | null; // the stored best checkpoint (absent in older runs, and before the first evaluation)
   error?: string;
   source: 'trained' | 'imported';
+}
+
+/** Which checkpoint of a run: the latest one, or the best one by a val metric. */
+export type CheckpointChoice = 'last' | 'best';
+
+/** What the run record says of its best checkpoint (the checkpoint itself has its own key). */
+export interface BestCheckpointInfo {
+  step: number;
+  metric: string; // e.g. 'meanR5'
+  metricLabel: string; // e.g. 'mean R@5'
+  value: number;
 }
 
 interface CurvesRecord extends MetricsHistory {
@@ -47,6 +60,7 @@ interface CurvesRecord extends MetricsHistory {
 const metaKey = (id: string) => `run:${id}`;
 const ckptKey = (id: string) => `ckpt:${id}`;
 const curvesKey = (id: string) => `curves:${id}`;
+const bestKey = (id: string) => `best:${id}`;
 const insightsKey = (id: string) => `insights:${id}`;
 
 interface InsightsRecord extends EvalInsights {
@@ -142,19 +156,30 @@ export async function attachRunToDataset(id: string, dataset: { id: string; name
   return next;
 }
 
-/** Stores a checkpoint, its curves and the run metadata that points at them, atomically. */
-export async function saveCheckpoint(id: string, ckpt: Checkpoint): Promise<RunMeta> {
+/**
+ * Stores a checkpoint, its curves and the run metadata that points at them, atomically. With
+ * `best` (the caller found this checkpoint's evaluation the best so far; best.step must equal
+ * ckpt.step) it is also stored as the run's best checkpoint, in the same transaction.
+ */
+export async function saveCheckpoint(id: string, ckpt: Checkpoint, opts: { best?: BestCheckpointInfo } = {}): Promise<RunMeta> {
   const meta = await getRun(id);
-  const next: RunMeta = { ...meta, step: ckpt.step, epoch: ckpt.epoch, bestValR1: bestR1(ckpt.history), updatedAt: new Date().toISOString() };
-  await write([[ckptKey(id), ckpt], [curvesKey(id), curvesOf(ckpt)], [metaKey(id), next]],
+  const { best } = opts;
+  if (best && best.step !== ckpt.step) {
+    throw new StorageError('write-failed', `the best checkpoint of run "${meta.name}": expected the step of the checkpoint saved (${ckpt.step}), found ${best.step}`);
+  }
+  const next: RunMeta = {
+    ...meta, step: ckpt.step, epoch: ckpt.epoch, bestValR1: bestR1(ckpt.history), ...(best ? { best } : {}), updatedAt: new Date().toISOString(),
+  };
+  await write([[ckptKey(id), ckpt], ...(best ? [[bestKey(id), ckpt] as [string, Checkpoint]] : []), [curvesKey(id), curvesOf(ckpt)], [metaKey(id), next]],
     `the checkpoint at step ${ckpt.step} of run "${meta.name}" (the previous checkpoint is kept)`);
   return next;
 }
 
-export async function loadCheckpoint(id: string): Promise<Checkpoint> {
-  const ckpt = await get<Checkpoint>(ckptKey(id), runStore());
-  if (!ckpt) throw new StorageError('not-found', `Run ${id} has no stored checkpoint yet.`);
-  checkVersion(ckpt.version, CHECKPOINT_VERSION, `The checkpoint of run ${id}`);
+/** The run's last checkpoint, or its best one ('not-found' when it has none of that kind yet). */
+export async function loadCheckpoint(id: string, which: CheckpointChoice = 'last'): Promise<Checkpoint> {
+  const ckpt = await get<Checkpoint>(which === 'best' ? bestKey(id) : ckptKey(id), runStore());
+  if (!ckpt) throw new StorageError('not-found', `Run ${id} has no stored ${which === 'best' ? 'best checkpoint (no evaluation yet)' : 'checkpoint yet'}.`);
+  checkVersion(ckpt.version, CHECKPOINT_VERSION, `The ${which === 'best' ? 'best ' : ''}checkpoint of run ${id}`);
   return ckpt;
 }
 
@@ -186,11 +211,11 @@ export async function loadInsights(id: string): Promise<EvalInsights | null> {
   return insights;
 }
 
-/** Deletes a run, its checkpoint, its curves and its insights in one transaction. */
+/** Deletes a run, its checkpoints (last and best), its curves and its insights in one transaction. */
 export async function deleteRun(id: string): Promise<void> {
   try {
     await writeAtomic(runStore(), (s) => {
-      for (const key of [metaKey(id), ckptKey(id), curvesKey(id), insightsKey(id)]) s.delete(key);
+      for (const key of [metaKey(id), ckptKey(id), bestKey(id), curvesKey(id), insightsKey(id)]) s.delete(key);
     });
   } catch (err) {
     throw wrapWriteError(err, `the deletion of run ${id}`);

@@ -2,7 +2,7 @@
 // metrics history, so the trainer can keep the best checkpoint beside the last and the Train tab
 // can warn while it happens.
 
-import type { EvalMetrics, MetricsHistory, StepMetrics } from './types';
+import type { Calibration, EvalMetrics, MetricsHistory, StepMetrics } from './types';
 
 export type SelectionMetric = 'meanR5' | 'meanR1' | 'meanR10' | 'valLoss' | 'auc';
 
@@ -109,4 +109,15 @@ export function detectOverfitting(history: MetricsHistory, patience = 2): Overfi
     suggestion: 'The model is memorising the training pairs: use the best checkpoint, train fewer epochs, turn augmentation on, '
       + 'or use a pretrained image tower.',
   };
+}
+
+/** The calibration of the latest evaluation that fitted one (finite a, b); null when none did. */
+export function latestCalibration(evals: readonly EvalMetrics[]): Calibration | null {
+  for (let k = evals.length - 1; k >= 0; k--) {
+    const m = evals[k].match;
+    if (m && Number.isFinite(m.plattA) && Number.isFinite(m.plattB)) {
+      return { method: 'platt', a: m.plattA, b: m.plattB, step: evals[k].step, eceCalibrated: m.eceCalibrated };
+    }
+  }
+  return null;
 }

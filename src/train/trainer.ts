@@ -7,6 +7,7 @@ import { CaptionBatcher } from '../data/batches';
 import type { TrainingSet } from '../data/types';
 import { ClipModel } from '../model/clip';
 import type { ConvImpl } from '../model/layers';
+import { latestCalibration } from './checkpointSelect';
 import { evaluate } from './evaluate';
 import { AdamW } from './optimizer';
 import { evalInsights, type BatchSimilarity, type EvalEmbeddings } from './insights';
@@ -91,17 +92,21 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
     let epoch = resume?.epoch ?? 0;
     let batchInEpoch = resume?.batchInEpoch ?? 0;
     const history: MetricsHistory = { steps: [...(resume?.history.steps ?? [])], evals: [...(resume?.history.evals ?? [])] };
-    const snapshot = async (): Promise<Checkpoint> => ({
-      version: CHECKPOINT_VERSION,
-      config: cfg,
-      vocab: [...prep.tokenizer.vocab],
-      step, epoch, batchInEpoch,
-      weights: await model.getWeights(),
-      optimizer: await optimizer.getState(),
-      history: { steps: history.steps.slice(), evals: history.evals.slice() },
-      datasetName: opts.datasetName ?? data.name,
-      createdAt: new Date().toISOString(),
-    });
+    const snapshot = async (): Promise<Checkpoint> => {
+      const calibration = latestCalibration(history.evals); // P(match) as Use shows it: sigmoid(a · logit + b)
+      return {
+        version: CHECKPOINT_VERSION,
+        config: cfg,
+        vocab: [...prep.tokenizer.vocab],
+        step, epoch, batchInEpoch,
+        weights: await model.getWeights(),
+        optimizer: await optimizer.getState(),
+        history: { steps: history.steps.slice(), evals: history.evals.slice() },
+        datasetName: opts.datasetName ?? data.name,
+        createdAt: new Date().toISOString(),
+        ...(calibration ? { calibration } : {}),
+      };
+    };
     const stopped = async (): Promise<Checkpoint> => {
       cb.onPhase?.('done', `stopped at step ${step}`);
       return snapshot();

@@ -63,6 +63,18 @@ export interface MetricsHistory {
   evals: EvalMetrics[];
 }
 
+/**
+ * The match classifier's calibration, fitted on val pairs at one evaluation (Platt scaling):
+ * calibrated P(match) = sigmoid(a · logit + b). Checkpoints and files without it are uncalibrated.
+ */
+export interface Calibration {
+  method: 'platt';
+  a: number;
+  b: number;
+  step: number; // the evaluation it was fitted at
+  eceCalibrated: number; // held-out ECE after calibration at that evaluation (NaN when unknown)
+}
+
 /** Format version of Checkpoint; a new layout gets a new number, this one is never changed in place. */
 export const CHECKPOINT_VERSION = 1;
 
@@ -78,6 +90,7 @@ export interface Checkpoint {
   history: MetricsHistory;
   datasetName: string;
   createdAt: string; // ISO 8601
+  calibration?: Calibration | null; // the latest evaluation's; absent in older checkpoints: uncalibrated
 }
 
 export type TrainPhase = 'preparing' | 'warmup' | 'training' | 'evaluating' | 'done';

@@ -3,6 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { Tokenizer } from '../data/tokenizer';
+import { sigmoid } from '../model/calibration';
 import type { ClipModel } from '../model/clip';
 import { imageBatch, resizeImages } from '../train/pixels';
 
@@ -40,23 +41,27 @@ export function embedTexts(model: ClipModel, tokenizer: Tokenizer, texts: readon
   return embedTokens(model, tokenizer.encodeBatch(texts, model.config.maxTokens), texts.length, batchSize);
 }
 
-/** Scores (probability, cosine) of rows of u [N, D] against rows of v [N, D]; probability null without a classifier. */
+/**
+ * Scores of rows of u [N, D] against rows of v [N, D]: cosine, the classifier's raw logit and
+ * sigmoid(logit) (uncalibrated; Platt scaling is applied by the caller); null without a classifier.
+ */
 export async function scoreEmbeddings(
   model: ClipModel,
   u: Float32Array,
   v: Float32Array,
-): Promise<{ probability: Float32Array | null; cosine: Float32Array }> {
+): Promise<{ probability: Float32Array | null; logit: Float32Array | null; cosine: Float32Array }> {
   const D = model.config.embedDim;
   const N = u.length / D;
-  const [cos, prob] = tf.tidy(() => {
+  const [cos, logits] = tf.tidy(() => {
     const ut = tf.tensor2d(u, [N, D]);
     const vt = tf.tensor2d(v, [N, D]);
-    return [tf.sum(tf.mul(ut, vt), 1), model.hasMatchHead ? model.matchProbability(ut, vt) : null] as const;
+    return [tf.sum(tf.mul(ut, vt), 1), model.hasMatchHead ? model.matchLogits(ut, vt) : null] as const;
   });
   const cosine = (await cos.data()) as Float32Array;
-  const probability = prob ? ((await prob.data()) as Float32Array) : null;
-  tf.dispose([cos, ...(prob ? [prob] : [])]);
-  return { probability, cosine };
+  const logit = logits ? ((await logits.data()) as Float32Array) : null;
+  tf.dispose([cos, ...(logits ? [logits] : [])]);
+  const probability = logit ? Float32Array.from(logit, sigmoid) : null;
+  return { probability, logit, cosine };
 }
 
 /** How well one caption fits one image (pixels [size, size, 3] uint8). */

@@ -1,5 +1,6 @@
 // Using one trained model, as the model worker runs it but testable without a worker: load a
-// run's checkpoint or import a model file, score, search both ways, zero-shot, export. The
+// run's checkpoint (its best by val mean R@5 unless the last is asked for) or import a model
+// file, score, search both ways, zero-shot, export what was loaded. The
 // search index of (checkpoint, dataset, split) stays in memory once built or read, so a search
 // reads nothing from storage but the query's own image; it is rebuilt when any of them changes.
 import { preprocessImage } from '../data/decode';
@@ -7,10 +8,11 @@ import type { Split } from '../data/types';
 import { LabError } from '../errors';
 import { STORED_IMAGE_SIZE } from '../ingest/constants';
 import { decodeModelFile, describeModelFile, encodeModelFile } from '../io/modelFile';
+import { requireCaptionText } from '../model/captionText';
 import { topK } from '../model/retrieval';
 import { getDataset, getDatasetIndex, getPixels } from '../storage/datasets';
 import { EMBEDDING_INDEX_VERSION, getEmbeddingIndex, putEmbeddingIndex, type EmbeddingIndex } from '../storage/embeddings';
-import { deleteRun, getRun, importRun, loadCheckpoint } from '../storage/runs';
+import { deleteRun, getRun, importRun, loadCheckpoint, type CheckpointChoice, type RunMeta } from '../storage/runs';
 import type { Checkpoint } from '../train/types';
 import type { BackendChoice, BackendInfo } from './backend';
 import { ModelSession, type ScoreRow, type ZeroShotRow } from './modelSession';
@@ -21,9 +23,21 @@ export type ImageInput = { kind: 'file'; file: Blob; name: string } | { kind: 'd
 export interface LoadedModel {
   runId: string;
   step: number;
+  which: CheckpointChoice; // the run's best checkpoint or its last
+  choice: string; // one line: "best: step N, mean R@5 x; last: step M"
+  hasBest: boolean; // the run has a best checkpoint to choose (else only the last)
   summary: string;
   backend: string;
   hasClassifier: boolean;
+  calibrated: boolean; // P(match) is Platt-calibrated (the checkpoint carries a calibration)
+}
+
+/** "best: step 120, mean R@5 0.412; last: step 200" — which checkpoints a run has, and which one is loaded. */
+export function describeChoice(meta: Pick<RunMeta, 'best' | 'step'>, which: CheckpointChoice): string {
+  const best = meta.best;
+  if (!best) return `Loaded the last checkpoint — last: step ${meta.step} (no best checkpoint kept: not evaluated yet, or imported from a file)`;
+  const line = `best: step ${best.step}, ${best.metricLabel} ${best.value.toFixed(3)}; last: step ${meta.step}`;
+  return `${which === 'best' ? 'Loaded the best checkpoint' : 'Loaded the last checkpoint'} — ${line}`;
 }
 
 export interface ImageHit {
@@ -71,10 +85,14 @@ export class ModelService {
 
   constructor(private readonly selectBackend: (choice: BackendChoice) => Promise<BackendInfo>) {}
 
-  async load({ runId, backend }: { runId: string; backend: BackendChoice }): Promise<LoadedModel> {
+  /** Loads a run's best checkpoint (by val mean R@5) when it has one, else its last; `which` picks. */
+  async load({ runId, backend, which }: { runId: string; backend: BackendChoice; which?: CheckpointChoice }): Promise<LoadedModel> {
     await this.ensureBackend(backend);
-    if (this.loaded?.runId === runId && (await getRun(runId)).step === this.loaded.step) return this.loaded;
-    return this.install(await loadCheckpoint(runId), runId);
+    const meta = await getRun(runId);
+    const pick: CheckpointChoice = meta.best && which !== 'last' ? 'best' : 'last';
+    const step = pick === 'best' ? meta.best!.step : meta.step;
+    if (this.loaded?.runId === runId && this.loaded.which === pick && this.loaded.step === step) return this.loaded;
+    return this.install(await loadCheckpoint(runId, pick), runId, { which: pick, choice: describeChoice(meta, pick), hasBest: !!meta.best });
   }
 
   async importFile({ bytes, fileName, backend }: { bytes: ArrayBuffer; fileName: string; backend: BackendChoice }): Promise<LoadedModel> {
@@ -82,7 +100,7 @@ export class ModelService {
     const ckpt = decodeModelFile(bytes); // validates everything before anything is stored or replaced
     const meta = await importRun(ckpt, { fileName, backend: info.name });
     try {
-      return await this.install(ckpt, meta.id);
+      return await this.install(ckpt, meta.id, { which: 'last', choice: `imported file, step ${ckpt.step}`, hasBest: false });
     } catch (err) {
       await deleteRun(meta.id); // a file the model cannot use leaves no run behind
       throw err;
@@ -103,6 +121,7 @@ export class ModelService {
 
   async searchText({ query, k, ...scope }: SearchScope & { query: string; k: number }, progress?: Progress): Promise<ImageHit[]> {
     const s = this.need();
+    requireCaptionText(query, 'search text');
     const { loaded } = await this.ensureIndex(scope, progress);
     const { index } = loaded;
     const q = await s.embedTexts([query]);
@@ -127,8 +146,10 @@ export class ModelService {
     return s.zeroShot(pixels, size, labels, template);
   }
 
-  async exportFile({ runId }: { runId: string }): Promise<{ bytes: Uint8Array; fileName: string }> {
-    const [meta, ckpt] = await Promise.all([getRun(runId), loadCheckpoint(runId)]);
+  /** The run's checkpoint as a model file: the one Use loaded (`which`, default: the loaded one, else the last). */
+  async exportFile({ runId, which }: { runId: string; which?: CheckpointChoice }): Promise<{ bytes: Uint8Array; fileName: string }> {
+    const pick = which ?? (this.loaded?.runId === runId ? this.loaded.which : 'last');
+    const [meta, ckpt] = await Promise.all([getRun(runId), loadCheckpoint(runId, pick)]);
     const bytes = encodeModelFile(ckpt, { datasetName: meta.datasetName });
     const safe = `${meta.preset}-${meta.datasetName}-step${ckpt.step}`.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 100);
     return { bytes, fileName: `${safe}.clip.safetensors` };
@@ -150,12 +171,15 @@ export class ModelService {
     return this.session;
   }
 
-  private async install(ckpt: Checkpoint, runId: string): Promise<LoadedModel> {
+  private async install(ckpt: Checkpoint, runId: string, how: Pick<LoadedModel, 'which' | 'choice' | 'hasBest'>): Promise<LoadedModel> {
     // The backend's convolution choice (im2col on wasm, webgl and cpu) reaches the model here.
     const next = await ModelSession.fromCheckpoint(ckpt, this.backend?.convImpl);
     this.dispose();
     this.session = next;
-    this.loaded = { runId, step: ckpt.step, summary: describeModelFile(ckpt), backend: this.backend?.name ?? '', hasClassifier: ckpt.config.matchHidden > 0 };
+    this.loaded = {
+      runId, step: ckpt.step, ...how, summary: describeModelFile(ckpt), backend: this.backend?.name ?? '',
+      hasClassifier: ckpt.config.matchHidden > 0, calibrated: ckpt.config.matchHidden > 0 && next.calibration !== null,
+    };
     return this.loaded;
   }
 

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, TrainConfig } from '../config';
 import { loadTrainingSet } from '../storage/datasets';
-import { loadCheckpoint, loadInsights, saveCheckpoint, saveInsights, setRunStatus } from '../storage/runs';
+import { loadCheckpoint, loadInsights, saveCheckpoint, saveInsights, setRunStatus, type BestCheckpointInfo } from '../storage/runs';
+import { bestEval } from '../train/checkpointSelect';
 import type { BatchSimilarity, EvalInsights } from '../train/insights';
 import { runTraining } from '../train/trainer';
 import { TrainError, type Checkpoint, type EvalMetrics, type RunShape, type StepMetrics, type TrainPhase } from '../train/types';
@@ -36,6 +37,16 @@ export type TrainEvent =
 export interface TrainResult {
   step: number;
   stopped: boolean;
+}
+
+/** Checkpoints are ranked by mean R@5 over both directions (val); the best one is kept beside the last. */
+const BEST_BY = 'meanR5' as const;
+
+/** The best-checkpoint record for `ckpt` when its own evaluation is the best so far; undefined otherwise. */
+export function bestInfoFor(ckpt: Checkpoint): BestCheckpointInfo | undefined {
+  const best = bestEval(ckpt.history.evals, BEST_BY);
+  if (!best || best.step !== ckpt.step || !best.isLast) return undefined;
+  return { step: best.step, metric: BEST_BY, metricLabel: 'mean R@5', value: best.value };
 }
 
 /** The job's events go to `emit`; a returned promise is awaited before the job settles (ordering). */
@@ -146,7 +157,7 @@ export class TrainJob {
         },
         onCheckpoint: async (ckpt) => {
           saving = saving.then(async () => {
-            lastSaved = (await saveCheckpoint(req.runId, ckpt)).step;
+            lastSaved = (await saveCheckpoint(req.runId, ckpt, { best: bestInfoFor(ckpt) })).step;
             this.emit({ type: 'checkpoint', step: ckpt.step });
           });
           await saving;
@@ -156,7 +167,7 @@ export class TrainJob {
     await saving;
     if (this.deviceLost) throw new TrainError('device-lost', `Training stopped: ${this.deviceLost}. Resume continues from the last checkpoint (step ${lastSaved}).`);
     const stopped = this.abort.signal.aborted;
-    await saveCheckpoint(req.runId, final);
+    await saveCheckpoint(req.runId, final, { best: bestInfoFor(final) });
     await setRunStatus(req.runId, stopped ? 'stopped' : 'done');
     return { step: final.step, stopped };
   }

@@ -8,9 +8,12 @@ import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanne
 import { formatDuration } from '../common/format';
 import { Insights } from '../insights/Insights';
 import { ProgressBar } from '../common/ProgressBar';
+import { CalibrationCard } from './CalibrationCard';
 import { TrainingCharts } from './Charts';
 import { ConfigForm, configFromDraft, draftFromConfig, type ConfigDraft } from './ConfigForm';
+import { OverfitWarning } from './OverfitWarning';
 import { RunList, runFinished } from './RunList';
+import { datasetTrainability, TrainabilityNote, useTrainability } from './Trainability';
 import { useTraining } from './useTraining';
 
 const BACKENDS: (BackendName | 'auto')[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
@@ -44,6 +47,7 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
   }, [dataset]);
   const training = useTraining(onRunsChanged);
   const { state } = training;
+  const trainable = useTrainability(dataset?.id ?? null, config?.batchSize ?? null);
 
   useEffect(() => {
     void refreshRuns();
@@ -57,13 +61,22 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
     if (!dataset || !config) return;
     setError(null);
     let meta: RunMeta;
+    let runConfig = config;
     try {
-      meta = await createRun({ dataset, config, backend });
+      // Before any run exists: a dataset that cannot train says why (no failed run is left), and
+      // the batch size is clamped to the distinct training images (the note stays visible).
+      const t = await datasetTrainability(dataset.id, config.batchSize);
+      if (!t.ok) {
+        setError({ title: 'This dataset cannot train', message: t.message });
+        return;
+      }
+      if (t.batch?.clamped) runConfig = { ...config, batchSize: t.batch.batchSize };
+      meta = await createRun({ dataset, config: runConfig, backend });
     } catch (err) {
       setError(toShownError('Could not create the run', err));
       return;
     }
-    training.start({ runId: meta.id, datasetId: dataset.id, config, backend, resume: false });
+    training.start({ runId: meta.id, datasetId: dataset.id, config: runConfig, backend, resume: false });
     onRunsChanged();
   };
 
@@ -129,8 +142,9 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
           </label>
         </div>
         <ConfigForm draft={draft} onChange={setDraft} disabled={training.live} error={configError} />
+        <TrainabilityNote result={trainable} />
         <div className="row">
-          <button type="button" className="primary" data-testid="train-start" disabled={!dataset || !config || training.live} onClick={() => void startNew()}>
+          <button type="button" className="primary" data-testid="train-start" disabled={!dataset || !config || training.live || trainable?.ok === false} onClick={() => void startNew()}>
             Train
           </button>
           {state.status === 'paused' ? (
@@ -178,7 +192,9 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
           </p>
         )}
       </div>
+      <OverfitWarning steps={state.steps} evals={state.evals} />
       <TrainingCharts steps={state.steps} evals={state.evals} />
+      <CalibrationCard evals={state.evals} />
       <Insights datasetId={dataset?.id ?? null} similarity={state.similarity} insights={state.insights} runs={runs} runsVersion={runsVersion} />
       <div className="card">
         <h3>Runs{dataset ? ` on ${dataset.name}` : ''}</h3>

@@ -1,16 +1,10 @@
 // Match score: one image against one or more captions (one per line). The first caption's
-// classifier P(match) is shown large, with cosine similarity and a plain-words verdict; several
-// captions are ranked by P(match) with CLIP's softmax over them beside it.
+// classifier P(match) (calibrated when the model carries a calibration) is shown large, with
+// cosine similarity, the verdict band and its one-line explanation; several captions are ranked
+// by P(match) with CLIP's softmax over them beside it.
 import { useState } from 'react';
+import { matchVerdict } from '../../model/calibration';
 import type { ScoreRow } from '../../use/modelSession';
-
-export function verdict(p: number): string {
-  if (p >= 0.9) return 'Match';
-  if (p >= 0.6) return 'Probably a match';
-  if (p > 0.4) return 'Unsure';
-  if (p > 0.1) return 'Probably not a match';
-  return 'No match';
-}
 
 export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (captions: string[]) => Promise<ScoreRow[]> }) {
   const [text, setText] = useState('');
@@ -55,8 +49,15 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
           </div>
           <div>
             P(match) for “<span data-testid="score-first-caption">{first.caption}</span>” ·{' '}
-            <strong data-testid="score-verdict">{first.probability == null ? 'this model has no match classifier' : verdict(first.probability)}</strong>
+            <strong data-testid="score-verdict" data-kind={first.probability == null ? '' : matchVerdict(first.probability, first.calibrated).kind}>
+              {first.probability == null ? 'this model has no match classifier' : matchVerdict(first.probability, first.calibrated).label}
+            </strong>
           </div>
+          {first.probability != null && (
+            <div className="small" data-testid="score-verdict-explanation">
+              {matchVerdict(first.probability, first.calibrated).explanation}
+            </div>
+          )}
           <div className="muted" data-testid="score-cosine" data-value={first.cosine}>
             cosine similarity {first.cosine.toFixed(4)}
           </div>

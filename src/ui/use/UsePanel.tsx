@@ -2,12 +2,13 @@
 // match score, search both ways, zero-shot labels. Model work runs in the model worker.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { DatasetMeta } from '../../storage/datasets';
-import { listRuns, type RunMeta } from '../../storage/runs';
+import { listRuns, type CheckpointChoice, type RunMeta } from '../../storage/runs';
 import { DEFAULT_MAX_MODEL_FILE_BYTES } from '../../io/limits';
 import { ModelClient } from '../../workers/modelClient';
 import type { ImageInput, LoadedModel } from '../../use/modelService';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { ImagePicker } from './ImagePicker';
+import { ModelChoice } from './ModelChoice';
 import { ScoreCard } from './ScoreCard';
 import { SearchCard } from './SearchCard';
 import { ZeroShotCard } from './ZeroShotCard';
@@ -75,10 +76,10 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
     }
   };
 
-  const load = (id: string) =>
+  const load = (id: string, which?: CheckpointChoice) =>
     guarded('Loading the model…', 'Could not load the model', async () => {
       setRunId(id);
-      setLoaded(await worker().load({ runId: id, backend: 'auto' }));
+      setLoaded(await worker().load({ runId: id, backend: 'auto', which })); // the run's best checkpoint unless `which` says last
     });
 
   const importFile = (file: File) =>
@@ -102,7 +103,7 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
 
   const exportFile = () =>
     guarded('Writing the model file…', 'Could not export the model', async () => {
-      const { bytes, fileName } = await worker().exportFile({ runId: loaded!.runId });
+      const { bytes, fileName } = await worker().exportFile({ runId: loaded!.runId, which: loaded!.which });
       download(bytes, fileName);
     });
 
@@ -137,6 +138,7 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
         <p data-testid="model-summary" className={loaded ? '' : 'muted'}>
           {loaded ? `Loaded: ${loaded.summary} · backend ${loaded.backend}${loaded.hasClassifier ? '' : ' · no match classifier (cosine only)'}` : 'No model loaded.'}
         </p>
+        <ModelChoice loaded={loaded} disabled={!!busy} onPick={(which) => loaded && void load(loaded.runId, which)} />
       </div>
       <div className="use-grid">
         <div className="card">

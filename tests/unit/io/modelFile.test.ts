@@ -168,6 +168,27 @@ describe('encodeModelFile → decodeModelFile', () => {
     expectSameCheckpoint(decodeModelFile(v1), ckpt);
   });
 
+  it('carries the calibration as an optional metadata field; a file without it reads as uncalibrated', () => {
+    const calibration = { method: 'platt' as const, a: 1.75, b: -0.625, step: 12, eceCalibrated: 0.031 };
+    const withCal = encodeModelFile({ ...ckpt, calibration });
+    expect(JSON.parse(referenceRead(withCal).metadata.calibration)).toEqual(calibration);
+    expect(decodeModelFile(withCal).calibration).toEqual(calibration);
+    expect(decodeModelFile(encodeModelFile({ ...ckpt, calibration: { ...calibration, eceCalibrated: NaN } })).calibration?.eceCalibrated).toBeNaN();
+    expect(referenceRead(file).metadata).not.toHaveProperty('calibration');
+    expect(decodeModelFile(file).calibration ?? null).toBeNull();
+  });
+
+  it.each([
+    ['not JSON', '{a', /calibration.*not valid JSON/],
+    ['another method', '{"method":"temperature","a":1,"b":0,"step":1}', /method: expected 'platt'/],
+    ['a non-finite slope', '{"method":"platt","a":"Infinity","b":0,"step":1}', /a: expected a finite number/],
+    ['a missing offset', '{"method":"platt","a":1,"step":1}', /b: expected a finite number/],
+    ['a negative step', '{"method":"platt","a":1,"b":0,"step":-1}', /step: expected a step count/],
+  ])('refuses a calibration with %s', (_what, value, message) => {
+    const { tensors, metadata } = readSafetensors(file);
+    expectRefused(writeSafetensors(tensors, { ...metadata, calibration: value }), 'bad-header', message);
+  });
+
   it('leaves the optimizer state out when asked, and decodes it as []', () => {
     const small = encodeModelFile(ckpt, { includeOptimizer: false });
     expect([...referenceRead(small).tensors.keys()].filter((n) => n.startsWith('optimizer/'))).toEqual([]);

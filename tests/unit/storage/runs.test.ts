@@ -126,6 +126,44 @@ describe('run life cycle', () => {
   });
 });
 
+describe('the best checkpoint beside the last', () => {
+  const bestAt = (step: number, value: number) => ({ step, metric: 'meanR5', metricLabel: 'mean R@5', value });
+
+  it('is stored with its checkpoint in the same transaction, kept while later checkpoints are worse, and deleted with the run', async () => {
+    const meta = await newRun();
+    await expect(loadCheckpoint(meta.id, 'best')).rejects.toMatchObject({ code: 'not-found', message: /no stored best checkpoint/ });
+    const txSpy = vi.spyOn(IDBDatabase.prototype, 'transaction');
+    const first = await saveCheckpoint(meta.id, checkpoint(4, [evalAt(4, 0.5)]), { best: bestAt(4, 0.5) });
+    expect(txSpy.mock.calls.filter((c) => c[1] === 'readwrite')).toHaveLength(1);
+    expect(first.best).toEqual(bestAt(4, 0.5));
+    // A later, worse checkpoint: the last moves on, the best stays.
+    const later = await saveCheckpoint(meta.id, checkpoint(8, [evalAt(4, 0.5), evalAt(8, 0.25)]));
+    expect(later).toMatchObject({ step: 8, best: bestAt(4, 0.5) });
+    expect((await loadCheckpoint(meta.id)).step).toBe(8);
+    const best = await loadCheckpoint(meta.id, 'best');
+    expect(best.step).toBe(4);
+    expect(Array.from(best.weights[0].data)).toEqual([4, 4]);
+    expect((await getRun(meta.id)).best).toEqual(bestAt(4, 0.5));
+    await deleteRun(meta.id);
+    for (const k of ['run:', 'ckpt:', 'best:', 'curves:']) expect(await get(`${k}${meta.id}`, runStore())).toBeUndefined();
+  });
+
+  it('refuses a best record whose step is not the checkpoint\'s, writing nothing', async () => {
+    const meta = await newRun();
+    await expect(saveCheckpoint(meta.id, checkpoint(4), { best: bestAt(3, 0.5) })).rejects.toMatchObject({ name: 'StorageError', message: /expected the step of the checkpoint saved \(4\), found 3/ });
+    expect(await get(`ckpt:${meta.id}`, runStore())).toBeUndefined();
+    expect(await get(`best:${meta.id}`, runStore())).toBeUndefined();
+  });
+
+  it('checks the best checkpoint\'s format version on read', async () => {
+    const meta = await newRun();
+    await saveCheckpoint(meta.id, checkpoint(2, [evalAt(2, 0.5)]), { best: bestAt(2, 0.5) });
+    await set(`best:${meta.id}`, { ...(await get<object>(`best:${meta.id}`, runStore())), version: CHECKPOINT_VERSION + 1 }, runStore());
+    await expect(loadCheckpoint(meta.id, 'best')).rejects.toMatchObject({ code: 'version', message: /best checkpoint of run .* newer CLIP Lab/ });
+    expect((await loadCheckpoint(meta.id)).step).toBe(2); // the last one still reads
+  });
+});
+
 describe('format versions', () => {
   it.each([
     ['run record, newer', 'run', RUN_FORMAT_VERSION + 1, /stored by a newer CLIP Lab: expected format 1, found 2/],

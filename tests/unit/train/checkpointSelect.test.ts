@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bestEval, detectOverfitting, metricValue } from '../../../src/train/checkpointSelect';
-import type { EvalMetrics, MetricsHistory, StepMetrics } from '../../../src/train/types';
+import { bestEval, detectOverfitting, latestCalibration, metricValue } from '../../../src/train/checkpointSelect';
+import type { EvalMetrics, MatchEvalMetrics, MetricsHistory, StepMetrics } from '../../../src/train/types';
 
 function ev(step: number, valLoss: number, r5: [number, number], auc: number | null = 0.7): EvalMetrics {
   const scores = (r: number) => ({ r1: r / 4, r5: r, r10: Math.min(1, r * 1.5), medianRank: 10 });
@@ -73,5 +73,23 @@ describe('detectOverfitting', () => {
 
   it('refuses a patience below 1', () => {
     expect(() => detectOverfitting({ steps: [], evals: [] }, 0)).toThrow(/expected patience an integer >= 1, found 0/);
+  });
+});
+
+describe('latestCalibration', () => {
+  const match = (plattA: number, plattB: number): MatchEvalMetrics => ({
+    aucRandom: 0.9, aucHard: 0.7, cosineAuc: 0.8, cosineAucRandom: 0.85, cosineAucHard: 0.6, ece: 0.1, eceCalibrated: 0.03,
+    plattA, plattB, binCount: [], binConfidence: [], binAccuracy: [],
+  });
+  const withMatch = (step: number, m: MatchEvalMetrics | null): EvalMetrics => ({ ...ev(step, 1, [0.1, 0.1]), match: m });
+
+  it.each([
+    ['no evaluations', [], null],
+    ['evaluations without a classifier', [withMatch(100, null)], null],
+    ['the latest fitted one', [withMatch(100, match(1.5, -0.5)), withMatch(200, match(2, 0.25))], { method: 'platt', a: 2, b: 0.25, step: 200, eceCalibrated: 0.03 }],
+    ['an earlier one when the latest has none', [withMatch(100, match(1.5, -0.5)), withMatch(200, null)], { method: 'platt', a: 1.5, b: -0.5, step: 100, eceCalibrated: 0.03 }],
+    ['a finite one past a non-finite fit', [withMatch(100, match(1.5, -0.5)), withMatch(200, match(NaN, 0))], { method: 'platt', a: 1.5, b: -0.5, step: 100, eceCalibrated: 0.03 }],
+  ])('%s', (_what, evals, expected) => {
+    expect(latestCalibration(evals as EvalMetrics[])).toEqual(expected);
   });
 });

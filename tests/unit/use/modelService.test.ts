@@ -3,9 +3,11 @@
 // progress, then kept in memory (no storage read per search), rebuilt for another split.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withOverrides } from '../../../src/config';
-import { encodeModelFile } from '../../../src/io/modelFile';
+import { decodeModelFile, encodeModelFile } from '../../../src/io/modelFile';
+import { sigmoid } from '../../../src/model/calibration';
 import { deleteDataset, type DatasetMeta } from '../../../src/storage/datasets';
-import { deleteRun, getRun } from '../../../src/storage/runs';
+import { createRun, deleteRun, getRun, saveCheckpoint } from '../../../src/storage/runs';
+import type { Checkpoint } from '../../../src/train/types';
 import { runTraining } from '../../../src/train/trainer';
 import { ModelService } from '../../../src/use/modelService';
 import { ModelSession } from '../../../src/use/modelSession';
@@ -18,11 +20,13 @@ const cpu = async (): Promise<BackendInfo> => ({ name: 'cpu', reason: 'test', ad
 
 let ds: DatasetMeta;
 let bytes: Uint8Array;
+let trained: Checkpoint;
 const service = new ModelService(cpu);
 
 beforeAll(async () => {
   ds = await storeSyntheticSet({ images: 12, val: 4, size: 16 });
-  bytes = encodeModelFile(await runTraining(syntheticSet({ images: 12, val: 4, size: 16 }), config, { callbacks: {} }));
+  trained = await runTraining(syntheticSet({ images: 12, val: 4, size: 16 }), config, { callbacks: {} });
+  bytes = encodeModelFile(trained);
 });
 afterAll(async () => {
   service.dispose();
@@ -73,5 +77,45 @@ describe('ModelService', () => {
     expect(out.fileName).toMatch(/^tiny-synthetic-12-step2\.clip\.safetensors$/);
     expect(out.bytes.byteLength).toBeGreaterThan(0);
     await deleteRun(runId);
+  });
+
+  it('loads the best checkpoint by default and says which; the last on request; exports what it loaded', async () => {
+    // The trainer's checkpoint carries the calibration of its latest evaluation.
+    expect(trained.calibration).toMatchObject({ method: 'platt', step: trained.step, a: expect.any(Number), b: expect.any(Number) });
+    expect(decodeModelFile(bytes).calibration).toEqual(trained.calibration);
+    const run = await createRun({ dataset: ds, config, backend: 'cpu' });
+    const best: Checkpoint = { ...trained, step: 2, calibration: { method: 'platt', a: 2, b: -1, step: 2, eceCalibrated: 0.02 } };
+    const last: Checkpoint = { ...trained, step: 7, calibration: undefined };
+    await saveCheckpoint(run.id, best, { best: { step: 2, metric: 'meanR5', metricLabel: 'mean R@5', value: 0.4375 } });
+    await saveCheckpoint(run.id, last);
+    const s = new ModelService(cpu);
+    try {
+      const loaded = await s.load({ runId: run.id, backend: 'auto' });
+      expect(loaded).toMatchObject({ which: 'best', step: 2, hasBest: true, calibrated: true });
+      expect(loaded.choice).toBe('Loaded the best checkpoint — best: step 2, mean R@5 0.438; last: step 7');
+      expect(decodeModelFile((await s.exportFile({ runId: run.id })).bytes).step).toBe(2);
+
+      // Calibrated P(match) = sigmoid(a · logit + b) of the raw one; an empty caption is refused.
+      const image = { kind: 'dataset' as const, datasetId: ds.id, index: 3 };
+      const rows = await s.score({ image, captions: ['a red dog', 'a blue cat'] });
+      for (const r of rows) {
+        const logit = Math.log(r.rawProbability! / (1 - r.rawProbability!));
+        expect(r.calibrated).toBe(true);
+        expect(r.probability!).toBeCloseTo(sigmoid(2 * logit - 1), 5);
+      }
+      await expect(s.score({ image, captions: ['a red dog', '  ?! '] })).rejects.toMatchObject({ name: 'CaptionTextError', code: 'empty-caption', message: /caption 2: expected at least one word/ });
+      await expect(s.searchText({ datasetId: ds.id, split: 'all', query: ' ', k: 1 })).rejects.toMatchObject({ code: 'empty-caption' });
+
+      const lastLoaded = await s.load({ runId: run.id, backend: 'auto', which: 'last' });
+      expect(lastLoaded).toMatchObject({ which: 'last', step: 7, calibrated: false });
+      expect(lastLoaded.choice).toMatch(/^Loaded the last checkpoint — best: step 2/);
+      const [row] = await s.score({ image, captions: ['a red dog'] });
+      expect(row).toMatchObject({ calibrated: false });
+      expect(row.probability).toBe(row.rawProbability); // uncalibrated: sigmoid(logit) itself
+      expect(decodeModelFile((await s.exportFile({ runId: run.id })).bytes).step).toBe(7);
+    } finally {
+      s.dispose();
+      await deleteRun(run.id);
+    }
   });
 });

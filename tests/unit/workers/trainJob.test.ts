@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOverrides } from '../../../src/config';
 import { deleteDataset, type DatasetMeta } from '../../../src/storage/datasets';
-import { createRun, getRun, loadCurves, loadInsights } from '../../../src/storage/runs';
+import { createRun, getRun, loadCheckpoint, loadCurves, loadInsights } from '../../../src/storage/runs';
+import { bestEval } from '../../../src/train/checkpointSelect';
 import type { BackendInfo } from '../../../src/use/backend';
 import { TrainJob, type TrainEvent } from '../../../src/workers/trainJob';
 import { storeSyntheticSet } from './storedSet';
@@ -44,6 +45,14 @@ describe('TrainJob', () => {
     expect(events.at(-1)).toMatchObject({ type: 'phase', phase: 'done' }); // delivered before the job settled
     expect(await getRun(run.id)).toMatchObject({ status: 'done', step: 6, totalSteps: 6, backend: 'cpu' });
     expect((await loadCurves(run.id)).steps).toHaveLength(6);
+    // The best checkpoint by val mean R@5 (evaluated at steps 3 and 6) is stored beside the last, with the latest calibration.
+    const evals = (await loadCurves(run.id)).evals;
+    expect(evals.map((e) => e.step)).toEqual([3, 6]);
+    const best = bestEval(evals, 'meanR5')!;
+    expect((await getRun(run.id)).best).toEqual({ step: best.step, metric: 'meanR5', metricLabel: 'mean R@5', value: best.value });
+    const stored = await loadCheckpoint(run.id, 'best');
+    expect(stored.step).toBe(best.step);
+    expect(stored.calibration).toMatchObject({ method: 'platt', step: best.step });
   });
 
   it('forwards the batch similarity and eval insights, stores the latest and shows it again on resume', async () => {
