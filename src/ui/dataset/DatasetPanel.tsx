@@ -19,6 +19,7 @@ import { ProgressBar } from '../common/ProgressBar';
 import { Gallery } from './Gallery';
 import { DatasetList } from './DatasetList';
 import { ImportZone, type ChosenFolder } from './ImportZone';
+import { IncompleteImportBanner } from './IncompleteImportBanner';
 import { ReportView } from './ReportView';
 
 export interface DatasetPanelProps {
@@ -91,9 +92,30 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanel
   };
 
   const busy = progress !== null;
+  const resumeImport = (meta: DatasetMeta) => {
+    resumeTarget.current = meta;
+    resumeInput.current?.click();
+  };
+  const removeDataset = async (id: string) => {
+    try {
+      await deleteDataset(id);
+      if (id === openId) onOpen(null);
+    } catch (err) {
+      setError(toShownError('Delete failed', err));
+    }
+    await refresh();
+  };
   return (
     <div className="panel dataset-panel">
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <IncompleteImportBanner
+        datasets={datasets}
+        busy={busy}
+        onResume={resumeImport}
+        onDiscard={(d) => {
+          if (confirm(`Discard "${d.name}" and everything stored for it?`)) void removeDataset(d.id);
+        }}
+      />
       <ImportZone disabled={busy} onChosen={(c) => void runImport(c)} onSample={() => void runSample()} />
       <input
         ref={resumeInput}
@@ -145,19 +167,8 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanel
               }
               await refresh();
             }}
-            onDelete={async (id) => {
-              try {
-                await deleteDataset(id);
-                if (id === openId) onOpen(null);
-              } catch (err) {
-                setError(toShownError('Delete failed', err));
-              }
-              await refresh();
-            }}
-            onResume={(meta) => {
-              resumeTarget.current = meta;
-              resumeInput.current?.click();
-            }}
+            onDelete={(id) => void removeDataset(id)}
+            onResume={resumeImport}
           />
           <p className="muted" data-testid="storage-usage">
             Storage: {formatBytes(estimate?.usage)} used of {formatBytes(estimate?.quota)} available

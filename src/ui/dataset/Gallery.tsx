@@ -4,6 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { getImageRecords, type DatasetIndex } from '../../storage/datasets';
 import type { Split } from '../../data/types';
+import { plural } from '../train/ticks';
 
 const CELL = 180;
 
@@ -87,10 +88,10 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
           <option value="test">test</option>
         </select>
         <span className="muted" data-testid="gallery-count">
-          {visible.length.toLocaleString('en-US')} images
+          {plural(visible.length, 'image')}
         </span>
       </div>
-      <div ref={parentRef} className="gallery-scroll">
+      <div ref={parentRef} className="gallery-scroll" tabIndex={0} role="region" aria-label="Dataset images">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((row) => (
             <div key={row.key} className="gallery-row" style={{ transform: `translateY(${row.start}px)` }}>

@@ -63,6 +63,7 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
         </div>
       )}
       {rows && rows.length > 1 && (
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scores per caption">
         <table className="metrics" data-testid="score-table">
           <thead>
             <tr>
@@ -83,6 +84,7 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </div>
   );
