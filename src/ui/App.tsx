@@ -32,6 +32,8 @@ export function App() {
   const onRunsChanged = useCallback(() => setRunsVersion((v) => v + 1), []);
   // The run Use should load: the one just trained, or the one "Try it" named.
   const [useRunId, setUseRunId] = useState<string | null>(null);
+  // A dataset image the gallery sent to Use for scoring.
+  const [useImage, setUseImage] = useState<{ datasetId: string; index: number } | null>(null);
   // A run the interrupted-run banner asked the Train panel to resume.
   const [resumeRequest, setResumeRequest] = useState<RunMeta | null>(null);
   const dropNote = useDropGuard();
@@ -88,7 +90,15 @@ export function App() {
         ))}
       </div>
       <div role="tabpanel" id="panel-data" aria-labelledby="tab-data" hidden={tab !== 'data'}>
-        <DatasetPanel openId={openId} onOpen={setOpenId} onDatasetsChanged={onDatasetsChanged} />
+        <DatasetPanel
+          openId={openId}
+          onOpen={setOpenId}
+          onDatasetsChanged={onDatasetsChanged}
+          onScoreImage={(datasetId, index) => {
+            setUseImage({ datasetId, index });
+            setTab('use');
+          }}
+        />
       </div>
       <div role="tabpanel" id="panel-train" aria-labelledby="tab-train" hidden={tab !== 'train'}>
         <TrainPanel
@@ -107,7 +117,7 @@ export function App() {
         />
       </div>
       <div role="tabpanel" id="panel-use" aria-labelledby="tab-use" hidden={tab !== 'use'}>
-        {tab === 'use' && <UsePanel datasets={datasets} runsVersion={runsVersion} onRunsChanged={onRunsChanged} runToLoad={useRunId} />}
+        {tab === 'use' && <UsePanel datasets={datasets} runsVersion={runsVersion} onRunsChanged={onRunsChanged} runToLoad={useRunId} imageToUse={useImage} />}
       </div>
     </div>
   );

@@ -26,9 +26,10 @@ export interface DatasetPanelProps {
   openId: string | null;
   onOpen: (id: string | null) => void;
   onDatasetsChanged?: (d: DatasetMeta[]) => void;
+  onScoreImage?: (datasetId: string, index: number) => void; // "Score this image in Use"
 }
 
-export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanelProps) {
+export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }: DatasetPanelProps) {
   const [datasets, setDatasets] = useState<DatasetMeta[]>([]);
   const [progress, setProgress] = useState<IngestProgress | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
@@ -177,7 +178,7 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanel
         </aside>
         <main>
           {open?.report && <ReportView report={open.report} />}
-          {open && index && <Gallery datasetId={open.id} index={index} />}
+          {open && index && <Gallery datasetId={open.id} index={index} onPick={onScoreImage && ((i) => onScoreImage(open.id, i))} />}
         </main>
       </div>
     </div>

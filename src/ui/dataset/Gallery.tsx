@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { getImageRecords, type DatasetIndex } from '../../storage/datasets';
 import type { Split } from '../../data/types';
 import { plural } from '../train/ticks';
+import { ImageDetails } from './ImageDetails';
 
 const CELL = 180;
 
@@ -34,8 +35,14 @@ function useThumbnails(datasetId: string) {
   return { urls, want };
 }
 
+/** The caption to show on a tile: the first one matching every search word, else the first. */
+function shownCaption(captions: string[], words: string[]): string {
+  return (words.length && captions.find((c) => words.every((w) => c.toLowerCase().includes(w)))) || captions[0];
+}
+
 export function Gallery({ datasetId, index, onPick }: { datasetId: string; index: DatasetIndex; onPick?: (i: number) => void }) {
   const [query, setQuery] = useState('');
+  const [opened, setOpened] = useState<number | null>(null);
   const [split, setSplit] = useState<Split | 'all'>('all');
   const parentRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(900);
@@ -49,8 +56,8 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
     return () => ro.disconnect();
   }, []);
 
+  const words = useMemo(() => query.toLowerCase().split(/\s+/).filter(Boolean), [query]);
   const visible = useMemo(() => {
-    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const out: number[] = [];
     for (let i = 0; i < index.names.length; i++) {
       if (split !== 'all' && index.splits[i] !== split) continue;
@@ -61,7 +68,7 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
       out.push(i);
     }
     return out;
-  }, [index, query, split]);
+  }, [index, words, split]);
 
   const perRow = Math.max(1, Math.floor(width / CELL));
   const rows = Math.ceil(visible.length / perRow);
@@ -91,6 +98,7 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
           {plural(visible.length, 'image')}
         </span>
       </div>
+      {opened !== null && <ImageDetails datasetId={datasetId} index={index} i={opened} onClose={() => setOpened(null)} onScore={onPick} />}
       <div ref={parentRef} className="gallery-scroll" tabIndex={0} role="region" aria-label="Dataset images">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((row) => (
@@ -99,10 +107,25 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
                 const i = visible[row.index * perRow + c];
                 if (i === undefined) return null;
                 return (
-                  <figure key={i} className="gallery-item" data-testid="gallery-item" style={{ width: CELL - 10 }} onClick={() => onPick?.(i)}>
+                  <figure
+                    key={i}
+                    className="gallery-item"
+                    data-testid="gallery-item"
+                    style={{ width: CELL - 10 }}
+                    role="button"
+                    tabIndex={0}
+                    aria-label={`Open ${index.names[i]}`}
+                    onClick={() => setOpened(i)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter' || e.key === ' ') {
+                        e.preventDefault();
+                        setOpened(i);
+                      }
+                    }}
+                  >
                     {urls.get(i) ? <img src={urls.get(i)} alt={index.names[i]} width={96} height={96} data-testid="gallery-thumb" /> : <div className="thumb-placeholder" />}
                     <figcaption>
-                      <span className="split-tag">{index.splits[i]}</span> <span data-testid="gallery-caption">{index.captions[i][0]}</span>
+                      <span className="split-tag">{index.splits[i]}</span> <span data-testid="gallery-caption">{shownCaption(index.captions[i], words)}</span>
                     </figcaption>
                   </figure>
                 );

@@ -3,6 +3,7 @@
 // captions are ranked by P(match) with CLIP's softmax over them beside it.
 import { useState } from 'react';
 import type { ScoreRow } from '../../use/modelSession';
+import { LongText } from '../common/LongText';
 
 export function verdict(p: number): string {
   if (p >= 0.9) return 'Match';
@@ -76,7 +77,7 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
           <tbody>
             {ranked.map((r, i) => (
               <tr key={i} data-testid="score-row" data-probability={r.probability ?? ''} data-softmax={r.softmax}>
-                <td style={{ textAlign: 'left' }}>{r.caption}</td>
+                <td style={{ textAlign: 'left' }}><LongText text={r.caption} /></td>
                 <td>{r.probability == null ? '—' : r.probability.toFixed(4)}</td>
                 <td>{r.cosine.toFixed(4)}</td>
                 <td>{r.softmax.toFixed(4)}</td>

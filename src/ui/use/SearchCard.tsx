@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import type { Split } from '../../data/types';
 import { getDatasetIndex, getImageRecords, type DatasetMeta } from '../../storage/datasets';
 import type { CaptionHit, ImageHit } from '../../use/modelService';
+import { LongText } from '../common/LongText';
 import { ProgressBar } from '../common/ProgressBar';
 
 interface Shown extends ImageHit {
@@ -113,7 +114,7 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
                   data-index={h.index}
                   role="button"
                   tabIndex={0}
-                  aria-label={`Use this image in Score: ${h.caption}`}
+                  aria-label={`Use this image in Score: ${h.caption.slice(0, 120)}`}
                   onClick={() => onPick(ds.id, h.index)}
                   onKeyDown={(e) => {
                     if (e.key === 'Enter' || e.key === ' ') {
@@ -137,7 +138,7 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
             <ol className="caption-hits" data-testid="caption-results">
               {captionHits.map((c, i) => (
                 <li key={i} data-testid="caption-result">
-                  <strong>{c.score.toFixed(3)}</strong> {c.caption} <span className="muted">({names[c.image] ?? `image #${c.image}`})</span>
+                  <strong>{c.score.toFixed(3)}</strong> <LongText text={c.caption} /> <span className="muted">({names[c.image] ?? `image #${c.image}`})</span>
                 </li>
               ))}
             </ol>

@@ -24,14 +24,23 @@ function download(bytes: Uint8Array, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function UsePanel({ datasets, runsVersion, onRunsChanged, runToLoad }: { datasets: DatasetMeta[]; runsVersion: number; onRunsChanged: () => void; runToLoad?: string | null }) {
+export function UsePanel({ datasets, runsVersion, onRunsChanged, runToLoad, imageToUse }: {
+  datasets: DatasetMeta[];
+  runsVersion: number;
+  onRunsChanged: () => void;
+  runToLoad?: string | null; // a run to load when the panel opens (the one just trained)
+  imageToUse?: { datasetId: string; index: number } | null; // a dataset image sent here from the gallery
+}) {
   const client = useRef<ModelClient | null>(null);
   const importInput = useRef<HTMLInputElement>(null);
   const [justTrained, setJustTrained] = useState(false);
   const [runs, setRuns] = useState<RunMeta[]>([]);
   const [runId, setRunId] = useState('');
   const [loaded, setLoaded] = useState<LoadedModel | null>(null);
-  const [image, setImage] = useState<ImageInput | null>(null);
+  const [image, setImage] = useState<ImageInput | null>(imageToUse ? { kind: 'dataset', ...imageToUse } : null);
+  useEffect(() => {
+    if (imageToUse) setImage({ kind: 'dataset', ...imageToUse });
+  }, [imageToUse]);
   const [error, setError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState('');
 
