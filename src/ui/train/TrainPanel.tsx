@@ -162,7 +162,7 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
           <button type="button" data-testid="train-stop" disabled={!training.live || state.status === 'stopping'} onClick={training.stop}>
             Stop
           </button>
-          <span data-testid="train-status" data-status={state.status} role="status">
+          <span data-testid="train-status" data-status={state.status}>
             {statusLine({ status: state.status, phase: state.phase, phaseDetail: state.phaseDetail, step: last?.step ?? null, totalSteps: state.totalSteps })}
           </span>
           {ended && onTryIt && (
