@@ -114,7 +114,6 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
                     style={{ width: CELL - 10 }}
                     role="button"
                     tabIndex={0}
-                    aria-label={`Open ${index.names[i]}`}
                     onClick={() => setOpened(i)}
                     onKeyDown={(e) => {
                       if (e.key === 'Enter' || e.key === ' ') {

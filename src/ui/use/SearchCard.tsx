@@ -114,7 +114,6 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
                   data-index={h.index}
                   role="button"
                   tabIndex={0}
-                  aria-label={`Use this image in Score: ${h.caption.slice(0, 120)}`}
                   onClick={() => onPick(ds.id, h.index)}
                   onKeyDown={(e) => {
                     if (e.key === 'Enter' || e.key === ' ') {
