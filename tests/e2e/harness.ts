@@ -263,17 +263,17 @@ export async function trainTinyOnSample(page: Page, run: TinyRun = {}): Promise<
 }
 
 /**
- * Presses Tab (up to `maxPresses` times) until the focused element has data-testid `testId`, as a
+ * Presses Tab (or Shift+Tab; up to `maxPresses` times) until the focused element has data-testid `testId`, as a
  * keyboard user would; throws naming the last element focused if it is never reached.
  */
-export async function tabTo(page: Page, testId: string, maxPresses = 80): Promise<void> {
+export async function tabTo(page: Page, testId: string, maxPresses = 80, key: 'Tab' | 'Shift+Tab' = 'Tab'): Promise<void> {
   const focused = () => page.evaluate(() => {
     const el = document.activeElement as HTMLElement | null;
     return el?.dataset.testid ?? `${el?.tagName.toLowerCase()}${el?.textContent ? ` "${el.textContent.slice(0, 30)}"` : ''}`;
   });
   for (let i = 0; i < maxPresses; i++) {
     if ((await focused()) === testId) return;
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(key);
   }
-  throw new Error(`Tab never reached [data-testid=${testId}] in ${maxPresses} presses; focus is on ${await focused()}`);
+  throw new Error(`${key} never reached [data-testid=${testId}] in ${maxPresses} presses; focus is on ${await focused()}`);
 }

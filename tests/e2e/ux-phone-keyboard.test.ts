@@ -91,8 +91,8 @@ it('goes from sample to a scored image and an imported model with the keyboard o
   await waitForText(page, 'report-images', /^2,000$/, 120_000);
   await expect.poll(() => a11yViolations(page)).toEqual([]);
 
-  // Tabs: arrow keys move between them.
-  await tabTo(page, 'tab-data');
+  // Tabs (back up past the gallery's tiles with Shift+Tab): arrow keys move between them.
+  await tabTo(page, 'tab-data', 80, 'Shift+Tab');
   await key('ArrowRight');
   expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.testid)).toBe('tab-train');
   await expect.poll(() => page.getByTestId('tab-train').getAttribute('aria-selected')).toBe('true');
