@@ -2,21 +2,14 @@
 // Usage: npx tsx scripts/screenshot.ts OUT.png [FOLDER | --train]
 //   FOLDER   choose that dataset folder and shoot the import report and gallery
 //   --train  load the built-in sample, train `tiny` on wasm for ~40 steps and shoot the curves
-import { chooseFolder, openLab, waitForText } from '../tests/e2e/harness';
+import { chooseFolder, openLab, trainTinyOnSample, waitForText } from '../tests/e2e/harness';
 
 const [out = 'screenshot.png', what] = process.argv.slice(2);
 const lab = await openLab();
 const { page } = lab;
 try {
   if (what === '--train') {
-    await page.getByTestId('load-sample').click();
-    await waitForText(page, 'report-images', /^2,000$/, 120_000);
-    await page.getByTestId('tab-train').click();
-    await page.getByTestId('train-preset').selectOption('tiny');
-    await page.getByTestId('train-epochs').fill('2');
-    await page.getByTestId('train-maxEvalImages').fill('200');
-    await page.getByTestId('train-backend').selectOption('wasm');
-    await page.getByTestId('train-start').click();
+    await trainTinyOnSample(page, { epochs: 2, maxEvalImages: 200, backend: 'wasm' });
     await waitForText(page, 'eval-summary', /epoch 2/, 600_000);
     await page.waitForTimeout(1000);
   } else if (what) {

@@ -286,7 +286,7 @@ function checkFloat(t: FileTensor | undefined, name: string, shape: readonly num
   const partial = prefix ? '; the optimizer state must be complete or absent' : '';
   if (!t) return fail('missing-tensor', `missing ${where}: expected F32 ${showShape(shape)}${partial}`);
   if (t.dtype !== 'F32' || !(t.data instanceof Float32Array)) {
-    fail('unsupported-dtype', `${where}: expected F32 ${showShape(shape)}, found ${t.dtype}`);
+    fail('unsupported-dtype', `${where}: expected F32 ${showShape(shape)}, found ${t.dtype}; CLIP Lab model files store weights as F32`);
   }
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     fail('shape-mismatch', `${where}: expected shape ${showShape(shape)}, found ${showShape(t.shape)}`);

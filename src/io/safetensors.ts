@@ -245,7 +245,8 @@ function parseEntry(name: string, value: unknown): HeaderEntry {
     fail('unsupported-dtype', `${where}: unknown dtype ${JSON.stringify(dtype)}; expected one of ${known}`);
   }
   if (!(dtype in ELEMENT_BYTES)) {
-    fail('unsupported-dtype', `${where}: dtype ${dtype} is valid safetensors but only F32, I32, U8, F16 are read`);
+    // Not "F16 is read": the reader widens F16, but a CLIP Lab model file refuses F16 weights.
+    fail('unsupported-dtype', `${where}: dtype ${dtype} is valid safetensors but is not read here; store the weights as F32`);
   }
   const [begin, end] = offsets as number[];
   if (!isIndex(begin) || !isIndex(end) || begin > end) {

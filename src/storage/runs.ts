@@ -40,6 +40,7 @@ export interface RunMeta {
   best?: BestCheckpointInfo | null; // the stored best checkpoint (absent in older runs, and before the first evaluation)
   error?: string;
   source: 'trained' | 'imported';
+  checkpointCreatedAt?: string; // imported runs: the file's created_at, which identifies the file on a second import
 }
 
 /** Which checkpoint of a run: the latest one, or the best one by a val metric. */
@@ -128,9 +129,19 @@ export async function importRun(ckpt: Checkpoint, init: { fileName: string; back
     version: RUN_FORMAT_VERSION, id: newRunId(), name: `${init.fileName} (imported)`, datasetId: null, datasetName: ckpt.datasetName,
     preset: ckpt.config.preset, config: ckpt.config, backend: init.backend, status: 'stopped', createdAt: now, updatedAt: now,
     step: ckpt.step, epoch: ckpt.epoch, totalSteps: 0, bestValR1: bestR1(ckpt.history), source: 'imported',
+    checkpointCreatedAt: ckpt.createdAt,
   };
   await write([[ckptKey(meta.id), ckpt], [curvesKey(meta.id), curvesOf(ckpt)], [metaKey(meta.id), meta]], `the imported model "${init.fileName}"`);
   return meta;
+}
+
+/**
+ * The stored, still unattached import of this same checkpoint (same created_at, step and dataset
+ * name), if any: importing one file twice then opens the first entry instead of adding a second.
+ */
+export async function findImportedRun(ckpt: Checkpoint): Promise<RunMeta | undefined> {
+  return (await listRuns()).find((r) => r.source === 'imported' && r.datasetId === null && r.checkpointCreatedAt === ckpt.createdAt
+    && r.step === ckpt.step && r.datasetName === ckpt.datasetName);
 }
 
 /** What a status change may also record: the backend in use, the run's length, the error shown. */

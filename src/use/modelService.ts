@@ -12,7 +12,7 @@ import { requireCaptionText } from '../model/captionText';
 import { topK } from '../model/retrieval';
 import { getDataset, getDatasetIndex, getPixels } from '../storage/datasets';
 import { EMBEDDING_INDEX_VERSION, getEmbeddingIndex, putEmbeddingIndex, type EmbeddingIndex } from '../storage/embeddings';
-import { deleteRun, getRun, importRun, loadCheckpoint, type CheckpointChoice, type RunMeta } from '../storage/runs';
+import { deleteRun, findImportedRun, getRun, importRun, loadCheckpoint, type CheckpointChoice, type RunMeta } from '../storage/runs';
 import type { Checkpoint } from '../train/types';
 import type { BackendChoice, BackendInfo } from './backend';
 import { ModelSession, type ScoreRow, type ZeroShotRow } from './modelSession';
@@ -98,6 +98,8 @@ export class ModelService {
   async importFile({ bytes, fileName, backend }: { bytes: ArrayBuffer; fileName: string; backend: BackendChoice }): Promise<LoadedModel> {
     const info = await this.ensureBackend(backend);
     const ckpt = decodeModelFile(bytes); // validates everything before anything is stored or replaced
+    const same = await findImportedRun(ckpt); // the same file imported again opens the first entry
+    if (same) return this.install(ckpt, same.id, { which: 'last', choice: `imported file, step ${ckpt.step}`, hasBest: false });
     const meta = await importRun(ckpt, { fileName, backend: info.name });
     try {
       return await this.install(ckpt, meta.id, { which: 'last', choice: `imported file, step ${ckpt.step}`, hasBest: false });

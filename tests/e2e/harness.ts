@@ -234,3 +234,46 @@ export async function a11yViolations(page: Page, include?: string): Promise<A11y
 export function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
+
+/** Opens the Train form's "Advanced" section (a closed <details>) if it is closed. */
+export async function showAdvancedSettings(page: Page): Promise<void> {
+  const details = page.getByTestId('train-advanced');
+  if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) await details.locator('summary').click();
+}
+
+export interface TinyRun {
+  epochs?: number;
+  checkpointEverySteps?: number;
+  maxEvalImages?: number;
+  backend?: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+}
+
+/** The steps every training test repeats: load the built-in sample → Train tab → tiny → Train. */
+export async function trainTinyOnSample(page: Page, run: TinyRun = {}): Promise<void> {
+  await page.getByTestId('load-sample').click();
+  await waitForText(page, 'report-images', /^2,000$/, 120_000);
+  await page.getByTestId('tab-train').click();
+  await page.getByTestId('train-preset').selectOption('tiny');
+  if (run.epochs !== undefined) await page.getByTestId('train-epochs').fill(String(run.epochs));
+  if (run.checkpointEverySteps !== undefined || run.maxEvalImages !== undefined) await showAdvancedSettings(page);
+  if (run.checkpointEverySteps !== undefined) await page.getByTestId('train-checkpointEverySteps').fill(String(run.checkpointEverySteps));
+  if (run.maxEvalImages !== undefined) await page.getByTestId('train-maxEvalImages').fill(String(run.maxEvalImages));
+  if (run.backend) await page.getByTestId('train-backend').selectOption(run.backend);
+  await page.getByTestId('train-start').click();
+}
+
+/**
+ * Presses Tab (or Shift+Tab; up to `maxPresses` times) until the focused element has data-testid `testId`, as a
+ * keyboard user would; throws naming the last element focused if it is never reached.
+ */
+export async function tabTo(page: Page, testId: string, maxPresses = 80, key: 'Tab' | 'Shift+Tab' = 'Tab'): Promise<void> {
+  const focused = () => page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    return el?.dataset.testid ?? `${el?.tagName.toLowerCase()}${el?.textContent ? ` "${el.textContent.slice(0, 30)}"` : ''}`;
+  });
+  for (let i = 0; i < maxPresses; i++) {
+    if ((await focused()) === testId) return;
+    await page.keyboard.press(key);
+  }
+  throw new Error(`${key} never reached [data-testid=${testId}] in ${maxPresses} presses; focus is on ${await focused()}`);
+}

@@ -2,7 +2,7 @@
 // draw points and the loss falls; reload mid-run → Resume continues from the checkpoint step with
 // the earlier curve still drawn; a forced WebGL run trains too.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openLab, waitForText, type Lab } from './harness';
+import { openLab, trainTinyOnSample, waitForText, type Lab } from './harness';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -27,15 +27,7 @@ async function setField(lab: Lab, id: string, value: string) {
 
 it('trains tiny on webgpu with live charts, resumes after a reload, and trains on webgl', async () => {
   const { page } = lab;
-  await page.getByTestId('load-sample').click();
-  await waitForText(page, 'report-images', /^2,000$/, 120_000);
-  await page.getByTestId('tab-train').click();
-  await page.getByTestId('train-preset').selectOption('tiny');
-  await setField(lab, 'train-epochs', '1');
-  await setField(lab, 'train-checkpointEverySteps', '5');
-  await setField(lab, 'train-maxEvalImages', '50');
-  await page.getByTestId('train-backend').selectOption('webgpu');
-  await page.getByTestId('train-start').click();
+  await trainTinyOnSample(page, { epochs: 1, checkpointEverySteps: 5, maxEvalImages: 50, backend: 'webgpu' });
   await waitForText(page, 'backend-name', /^webgpu$/, 60_000);
 
   await expect.poll(async () => (await lastStep(lab)).step, { timeout: 240_000, interval: 1000 }).toBeGreaterThanOrEqual(12);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SAMPLE_COLORS, SAMPLE_SHAPES } from '../../src/data/sample';
-import { openLab, waitForText, type Lab } from './harness';
+import { openLab, trainTinyOnSample, waitForText, type Lab } from './harness';
 
 let lab: Lab;
 const dir = mkdtempSync(join(tmpdir(), 'clip-lab-use-'));
@@ -74,14 +74,7 @@ async function score(captions: string[]): Promise<number[]> {
 
 it('scores, exports, re-imports identically, searches, and rejects bad files', async () => {
   const { page } = lab;
-  await page.getByTestId('load-sample').click();
-  await waitForText(page, 'report-images', /^2,000$/, 120_000);
-  await page.getByTestId('tab-train').click();
-  await page.getByTestId('train-preset').selectOption('tiny');
-  await page.getByTestId('train-epochs').fill('2');
-  await page.getByTestId('train-checkpointEverySteps').fill('50');
-  await page.getByTestId('train-backend').selectOption('wasm');
-  await page.getByTestId('train-start').click();
+  await trainTinyOnSample(page, { epochs: 2, checkpointEverySteps: 50, backend: 'wasm' });
   await waitForText(page, 'train-status', /done/, 480_000);
 
   await page.getByTestId('tab-use').click();

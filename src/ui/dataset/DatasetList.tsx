@@ -17,7 +17,9 @@ export interface DatasetListProps {
 export function DatasetList({ datasets, openId, busy, onOpen, onRename, onDelete, onResume }: DatasetListProps) {
   const [editing, setEditing] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
-  if (!datasets.length) return <p className="muted" data-testid="dataset-list-empty">No datasets stored yet.</p>;
+  if (!datasets.length) {
+    return <p className="muted" data-testid="dataset-list-empty">{busy ? 'Importing: the dataset appears here as its images are stored.' : 'No datasets stored yet.'}</p>;
+  }
   return (
     <ul className="dataset-list" data-testid="dataset-list">
       {datasets.map((d) => {
@@ -50,7 +52,7 @@ export function DatasetList({ datasets, openId, busy, onOpen, onRename, onDelete
                 </button>
               ) : (
                 <button type="button" onClick={() => onResume(d)} data-testid="dataset-resume" disabled={busy} title="Choose the same folder again to continue">
-                  Resume…
+                  Resume with folder “{d.name}”…
                 </button>
               )}
               <button

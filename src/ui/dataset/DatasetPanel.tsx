@@ -19,15 +19,17 @@ import { ProgressBar } from '../common/ProgressBar';
 import { Gallery } from './Gallery';
 import { DatasetList } from './DatasetList';
 import { ImportZone, type ChosenFolder } from './ImportZone';
+import { IncompleteImportBanner } from './IncompleteImportBanner';
 import { ReportView } from './ReportView';
 
 export interface DatasetPanelProps {
   openId: string | null;
   onOpen: (id: string | null) => void;
   onDatasetsChanged?: (d: DatasetMeta[]) => void;
+  onScoreImage?: (datasetId: string, index: number) => void; // "Score this image in Use"
 }
 
-export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanelProps) {
+export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }: DatasetPanelProps) {
   const [datasets, setDatasets] = useState<DatasetMeta[]>([]);
   const [progress, setProgress] = useState<IngestProgress | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
@@ -91,9 +93,30 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanel
   };
 
   const busy = progress !== null;
+  const resumeImport = (meta: DatasetMeta) => {
+    resumeTarget.current = meta;
+    resumeInput.current?.click();
+  };
+  const removeDataset = async (id: string) => {
+    try {
+      await deleteDataset(id);
+      if (id === openId) onOpen(null);
+    } catch (err) {
+      setError(toShownError('Delete failed', err));
+    }
+    await refresh();
+  };
   return (
     <div className="panel dataset-panel">
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <IncompleteImportBanner
+        datasets={datasets}
+        busy={busy}
+        onResume={resumeImport}
+        onDiscard={(d) => {
+          if (confirm(`Discard "${d.name}" and everything stored for it?`)) void removeDataset(d.id);
+        }}
+      />
       <ImportZone disabled={busy} onChosen={(c) => void runImport(c)} onSample={() => void runSample()} />
       <input
         ref={resumeInput}
@@ -145,19 +168,8 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanel
               }
               await refresh();
             }}
-            onDelete={async (id) => {
-              try {
-                await deleteDataset(id);
-                if (id === openId) onOpen(null);
-              } catch (err) {
-                setError(toShownError('Delete failed', err));
-              }
-              await refresh();
-            }}
-            onResume={(meta) => {
-              resumeTarget.current = meta;
-              resumeInput.current?.click();
-            }}
+            onDelete={(id) => void removeDataset(id)}
+            onResume={resumeImport}
           />
           <p className="muted" data-testid="storage-usage">
             Storage: {formatBytes(estimate?.usage)} used of {formatBytes(estimate?.quota)} available
@@ -166,7 +178,7 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged }: DatasetPanel
         </aside>
         <main>
           {open?.report && <ReportView report={open.report} />}
-          {open && index && <Gallery datasetId={open.id} index={index} />}
+          {open && index && <Gallery datasetId={open.id} index={index} onPick={onScoreImage && ((i) => onScoreImage(open.id, i))} />}
         </main>
       </div>
     </div>

@@ -4,6 +4,8 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { getImageRecords, type DatasetIndex } from '../../storage/datasets';
 import type { Split } from '../../data/types';
+import { plural } from '../train/ticks';
+import { ImageDetails } from './ImageDetails';
 
 const CELL = 180;
 
@@ -33,8 +35,14 @@ function useThumbnails(datasetId: string) {
   return { urls, want };
 }
 
+/** The caption to show on a tile: the first one matching every search word, else the first. */
+function shownCaption(captions: string[], words: string[]): string {
+  return (words.length && captions.find((c) => words.every((w) => c.toLowerCase().includes(w)))) || captions[0];
+}
+
 export function Gallery({ datasetId, index, onPick }: { datasetId: string; index: DatasetIndex; onPick?: (i: number) => void }) {
   const [query, setQuery] = useState('');
+  const [opened, setOpened] = useState<number | null>(null);
   const [split, setSplit] = useState<Split | 'all'>('all');
   const parentRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(900);
@@ -48,8 +56,8 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
     return () => ro.disconnect();
   }, []);
 
+  const words = useMemo(() => query.toLowerCase().split(/\s+/).filter(Boolean), [query]);
   const visible = useMemo(() => {
-    const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const out: number[] = [];
     for (let i = 0; i < index.names.length; i++) {
       if (split !== 'all' && index.splits[i] !== split) continue;
@@ -60,7 +68,7 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
       out.push(i);
     }
     return out;
-  }, [index, query, split]);
+  }, [index, words, split]);
 
   const perRow = Math.max(1, Math.floor(width / CELL));
   const rows = Math.ceil(visible.length / perRow);
@@ -87,10 +95,11 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
           <option value="test">test</option>
         </select>
         <span className="muted" data-testid="gallery-count">
-          {visible.length.toLocaleString('en-US')} images
+          {plural(visible.length, 'image')}
         </span>
       </div>
-      <div ref={parentRef} className="gallery-scroll">
+      {opened !== null && <ImageDetails datasetId={datasetId} index={index} i={opened} onClose={() => setOpened(null)} onScore={onPick} />}
+      <div ref={parentRef} className="gallery-scroll" tabIndex={0} role="region" aria-label="Dataset images">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((row) => (
             <div key={row.key} className="gallery-row" style={{ transform: `translateY(${row.start}px)` }}>
@@ -98,10 +107,24 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
                 const i = visible[row.index * perRow + c];
                 if (i === undefined) return null;
                 return (
-                  <figure key={i} className="gallery-item" data-testid="gallery-item" style={{ width: CELL - 10 }} onClick={() => onPick?.(i)}>
+                  <figure
+                    key={i}
+                    className="gallery-item"
+                    data-testid="gallery-item"
+                    style={{ width: CELL - 10 }}
+                    role="button"
+                    tabIndex={0}
+                    onClick={() => setOpened(i)}
+                    onKeyDown={(e) => {
+                      if (e.key === 'Enter' || e.key === ' ') {
+                        e.preventDefault();
+                        setOpened(i);
+                      }
+                    }}
+                  >
                     {urls.get(i) ? <img src={urls.get(i)} alt={index.names[i]} width={96} height={96} data-testid="gallery-thumb" /> : <div className="thumb-placeholder" />}
                     <figcaption>
-                      <span className="split-tag">{index.splits[i]}</span> <span data-testid="gallery-caption">{index.captions[i][0]}</span>
+                      <span className="split-tag">{index.splits[i]}</span> <span data-testid="gallery-caption">{shownCaption(index.captions[i], words)}</span>
                     </figcaption>
                   </figure>
                 );

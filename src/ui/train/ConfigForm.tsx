@@ -1,20 +1,33 @@
 // Preset choice and the editable training settings, validated by config.validateConfig so the
-// form shows the same allowed ranges the trainer enforces.
+// form shows the same allowed ranges the trainer enforces. The settings most people change are up
+// front; the rest sit under "Advanced" (a new field joins one of the two lists below).
 import { PRESET_NAMES, PRESETS, type PresetName, type TrainConfig } from '../../config';
 
 type NumField = 'epochs' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'weightDecay' | 'imageSize' | 'embedDim' | 'maxEvalImages' | 'checkpointEverySteps';
 
-const FIELDS: { key: NumField; label: string; step?: string }[] = [
-  { key: 'epochs', label: 'Epochs' },
-  { key: 'batchSize', label: 'Batch size' },
-  { key: 'learningRate', label: 'Learning rate', step: 'any' },
-  { key: 'warmupSteps', label: 'Warm-up steps' },
-  { key: 'weightDecay', label: 'Weight decay', step: 'any' },
-  { key: 'imageSize', label: 'Image size (px)' },
-  { key: 'embedDim', label: 'Embedding size' },
-  { key: 'maxEvalImages', label: 'Val images per eval' },
-  { key: 'checkpointEverySteps', label: 'Checkpoint every (steps)' },
+interface FieldDef {
+  key: NumField;
+  label: string;
+  help: string; // one line: what it does
+  step?: string;
+}
+
+const BASIC_FIELDS: FieldDef[] = [
+  { key: 'epochs', label: 'Epochs', help: 'Passes over the training images. More can help until val recall stops rising.' },
+  { key: 'batchSize', label: 'Batch size', help: 'Pairs per step; each image is contrasted with the other captions in its batch.' },
+  { key: 'learningRate', label: 'Learning rate', step: 'any', help: 'Peak step size (after warm-up, then cosine decay). Too high: the loss jumps or diverges.' },
 ];
+
+const ADVANCED_FIELDS: FieldDef[] = [
+  { key: 'warmupSteps', label: 'Warm-up steps', help: 'Steps over which the learning rate rises from 0 to its peak.' },
+  { key: 'weightDecay', label: 'Weight decay', step: 'any', help: 'AdamW decay that keeps weights small (less overfitting).' },
+  { key: 'imageSize', label: 'Image size (px)', help: 'Side of the square image the model sees. Larger is slower.' },
+  { key: 'embedDim', label: 'Embedding size', help: 'Length of the shared image/text embedding.' },
+  { key: 'maxEvalImages', label: 'Val images per eval', help: 'Val images used to measure recall after each epoch.' },
+  { key: 'checkpointEverySteps', label: 'Checkpoint every (steps)', help: 'How often the run is saved for Resume after a reload.' },
+];
+
+const FIELDS = [...BASIC_FIELDS, ...ADVANCED_FIELDS];
 
 export type ConfigDraft = Omit<TrainConfig, NumField> & Record<NumField, string>;
 
@@ -31,7 +44,21 @@ export function configFromDraft(d: ConfigDraft): Record<string, unknown> {
   return c;
 }
 
-export function ConfigForm({ draft, onChange, disabled, error }: { draft: ConfigDraft; onChange: (d: ConfigDraft) => void; disabled: boolean; error: string | null }) {
+function NumberFields({ fields, draft, onChange }: { fields: FieldDef[]; draft: ConfigDraft; onChange: (d: ConfigDraft) => void }) {
+  return (
+    <div className="config-grid">
+      {fields.map((f) => (
+        <label key={f.key} title={f.help}>
+          <span>{f.label}</span>
+          <input data-testid={`train-${f.key}`} type="number" step={f.step ?? '1'} value={draft[f.key]} aria-describedby={`help-${f.key}`} onChange={(e) => onChange({ ...draft, [f.key]: e.target.value })} />
+          <span className="field-help" id={`help-${f.key}`}>{f.help}</span>
+        </label>
+      ))}
+    </div>
+  );
+}
+
+export function ConfigForm({ draft, onChange, disabled, error, note }: { draft: ConfigDraft; onChange: (d: ConfigDraft) => void; disabled: boolean; error: string | null; note?: string | null }) {
   return (
     <fieldset className="config-form" disabled={disabled}>
       <legend>Model and training settings</legend>
@@ -46,29 +73,29 @@ export function ConfigForm({ draft, onChange, disabled, error }: { draft: Config
             ))}
           </select>
         </label>
-        <label>
-          Text encoder{' '}
-          <select data-testid="train-text-encoder" value={draft.textEncoder} onChange={(e) => onChange({ ...draft, textEncoder: e.target.value as TrainConfig['textEncoder'] })}>
-            <option value="conv">1-D conv (reads word order)</option>
-            <option value="transformer">transformer</option>
-            <option value="bow">bag of words</option>
-          </select>
-        </label>
-        <label>
-          <input type="checkbox" checked={draft.evalEveryEpoch} onChange={(e) => onChange({ ...draft, evalEveryEpoch: e.target.checked })} /> Evaluate on val split each epoch
-        </label>
-        <label>
-          <input type="checkbox" checked={draft.augment} onChange={(e) => onChange({ ...draft, augment: e.target.checked })} /> Augment images
-        </label>
+        {note && <span className="muted small" data-testid="preset-note">{note}</span>}
       </div>
-      <div className="config-grid">
-        {FIELDS.map((f) => (
-          <label key={f.key}>
-            <span>{f.label}</span>
-            <input data-testid={`train-${f.key}`} type="number" step={f.step ?? '1'} value={draft[f.key]} onChange={(e) => onChange({ ...draft, [f.key]: e.target.value })} />
+      <NumberFields fields={BASIC_FIELDS} draft={draft} onChange={onChange} />
+      <details className="advanced" data-testid="train-advanced">
+        <summary>Advanced</summary>
+        <div className="row">
+          <label>
+            Text encoder{' '}
+            <select data-testid="train-text-encoder" value={draft.textEncoder} onChange={(e) => onChange({ ...draft, textEncoder: e.target.value as TrainConfig['textEncoder'] })}>
+              <option value="conv">1-D conv (reads word order)</option>
+              <option value="transformer">transformer</option>
+              <option value="bow">bag of words</option>
+            </select>
           </label>
-        ))}
-      </div>
+          <label>
+            <input type="checkbox" checked={draft.evalEveryEpoch} onChange={(e) => onChange({ ...draft, evalEveryEpoch: e.target.checked })} /> Evaluate on val split each epoch
+          </label>
+          <label>
+            <input type="checkbox" checked={draft.augment} onChange={(e) => onChange({ ...draft, augment: e.target.checked })} /> Augment images
+          </label>
+        </div>
+        <NumberFields fields={ADVANCED_FIELDS} draft={draft} onChange={onChange} />
+      </details>
       {error && (
         <p className="field-error" data-testid="config-error" role="alert">
           {error}

@@ -23,6 +23,7 @@ export function RunList({ runs, liveRunId, busy, selectedId, onView, onResume, o
 }) {
   if (!runs.length) return <p className="muted">No runs yet for this dataset.</p>;
   return (
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Runs">
     <table className="metrics runs" data-testid="run-list">
       <thead>
         <tr>
@@ -60,5 +61,6 @@ export function RunList({ runs, liveRunId, busy, selectedId, onView, onResume, o
         })}
       </tbody>
     </table>
+    </div>
   );
 }

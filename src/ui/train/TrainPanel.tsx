@@ -1,7 +1,8 @@
 // The Train panel: pick a dataset, preset, settings and backend; Start, Pause, Resume, Stop;
 // progress with epoch, step, pairs/s and ETA; live curves; and the runs kept for the dataset.
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import { PRESETS, validateConfig, type BackendName, type TrainConfig } from '../../config';
+// A finished run offers "Try it" in Use.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { BackendName } from '../../config';
 import type { DatasetMeta } from '../../storage/datasets';
 import { attachRunToDataset, createRun, deleteRun, listRuns, loadCurves, loadInsights, type RunMeta } from '../../storage/runs';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
@@ -10,36 +11,35 @@ import { Insights } from '../insights/Insights';
 import { ProgressBar } from '../common/ProgressBar';
 import { CalibrationCard } from './CalibrationCard';
 import { TrainingCharts } from './Charts';
-import { ConfigForm, configFromDraft, draftFromConfig, type ConfigDraft } from './ConfigForm';
+import { ConfigForm, draftFromConfig } from './ConfigForm';
 import { OverfitWarning } from './OverfitWarning';
 import { RunList, runFinished } from './RunList';
+import { withSettings } from './shareSettings';
+import { statusLine } from './statusLine';
+import { plural } from './ticks';
 import { datasetTrainability, TrainabilityNote, useTrainability } from './Trainability';
+import { useTrainDraft } from './useTrainDraft';
 import { useTraining } from './useTraining';
 
 const BACKENDS: (BackendName | 'auto')[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
-function validate(draft: ConfigDraft): { config: TrainConfig | null; error: string | null } {
-  try {
-    return { config: validateConfig(configFromDraft(draft)), error: null };
-  } catch (err) {
-    return { config: null, error: (err as Error).message };
-  }
-}
-
-export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, onRunsChanged }: {
+export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, onRunsChanged, resumeRequest, onResumeHandled, onTrained, onTryIt }: {
   datasets: DatasetMeta[];
   datasetId: string | null;
   onDatasetChange: (id: string) => void;
   runsVersion: number; // bumped whenever any panel changes the stored runs
   onRunsChanged: () => void;
+  resumeRequest?: RunMeta | null; // a run to resume as soon as its dataset is open here
+  onResumeHandled?: () => void;
+  onTrained?: (runId: string) => void; // a run finished or stopped with a checkpoint
+  onTryIt?: (runId: string) => void;
 }) {
   const complete = datasets.filter((d) => d.status === 'complete');
   const dataset = complete.find((d) => d.id === datasetId) ?? null;
-  const [draft, setDraft] = useState<ConfigDraft>(() => draftFromConfig(dataset?.source === 'sample' ? PRESETS.tiny : PRESETS.default));
   const [backend, setBackend] = useState<BackendName | 'auto'>('auto');
+  const { draft, setDraft, config, error: configError, note, shareError } = useTrainDraft(dataset, backend);
   const [runs, setRuns] = useState<RunMeta[]>([]);
-  const [error, setError] = useState<ShownError | null>(null);
-  const { config, error: configError } = useMemo(() => validate(draft), [draft]);
+  const [error, setError] = useState<ShownError | null>(() => (shareError ? { title: 'The link\'s training settings were not used', message: shareError } : null));
 
   const refreshRuns = useCallback(async () => {
     // This dataset's runs, and imported models, which can continue training on any dataset.
@@ -56,6 +56,16 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
   useEffect(() => {
     if (state.error) setError(toShownError('Training stopped with an error', state.error));
   }, [state.error]);
+
+  // Tell the app when a run ends with a checkpoint, so Use can load it.
+  const reported = useRef<string | null>(null);
+  const ended = (state.status === 'done' || state.status === 'stopped') && state.runId && state.steps.length > 0;
+  useEffect(() => {
+    if (ended && reported.current !== state.runId) {
+      reported.current = state.runId;
+      onTrained?.(state.runId!);
+    }
+  }, [ended, state.runId, onTrained]);
 
   const startNew = async () => {
     if (!dataset || !config) return;
@@ -108,6 +118,14 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
     }
   };
 
+  // The interrupted-run banner's Resume: run it once this run's dataset is open here.
+  useEffect(() => {
+    const r = resumeRequest && runs.find((x) => x.id === resumeRequest.id);
+    if (!r || training.live || dataset?.id !== r.datasetId) return;
+    onResumeHandled?.();
+    void resumeRun(r);
+  });
+
   const last = state.steps[state.steps.length - 1];
   const lastEval = state.evals[state.evals.length - 1];
   const eta = last && state.totalSteps ? ((state.totalSteps - last.step) * last.msPerStep) / 1000 : null;
@@ -141,7 +159,7 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
             </select>
           </label>
         </div>
-        <ConfigForm draft={draft} onChange={setDraft} disabled={training.live} error={configError} />
+        <ConfigForm draft={draft} onChange={setDraft} disabled={training.live} error={configError} note={note} />
         <TrainabilityNote result={trainable} />
         <div className="row">
           <button type="button" className="primary" data-testid="train-start" disabled={!dataset || !config || training.live || trainable?.ok === false} onClick={() => void startNew()}>
@@ -160,10 +178,18 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
             Stop
           </button>
           <span data-testid="train-status" data-status={state.status}>
-            {state.status}
-            {state.phase && state.phase !== state.status ? ` · ${state.phase}` : ''}
-            {state.phaseDetail ? ` — ${state.phaseDetail}` : ''}
+            {statusLine({ status: state.status, phase: state.phase, phaseDetail: state.phaseDetail, step: last?.step ?? null, totalSteps: state.totalSteps })}
           </span>
+          {ended && onTryIt && (
+            <button type="button" data-testid="train-try-it" onClick={() => onTryIt(state.runId!)}>
+              Try it in Use →
+            </button>
+          )}
+          {config && (
+            <a className="small" href={withSettings('', config)} data-testid="settings-link" title="A link that opens this page with these training settings">
+              Link to these settings
+            </a>
+          )}
         </div>
         {state.backend && (
           <p data-testid="backend-info">
@@ -188,7 +214,7 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
         )}
         {lastEval && (
           <p data-testid="eval-summary" data-r1={(lastEval.i2t.r1 + lastEval.t2i.r1) / 2} data-auc={lastEval.auc ?? ''}>
-            Val (epoch {lastEval.epoch + 1}, {lastEval.images} images): image→text R@1 {lastEval.i2t.r1.toFixed(3)} R@5 {lastEval.i2t.r5.toFixed(3)} R@10 {lastEval.i2t.r10.toFixed(3)} (median rank {lastEval.i2t.medianRank}) · text→image R@1 {lastEval.t2i.r1.toFixed(3)} R@5 {lastEval.t2i.r5.toFixed(3)} R@10 {lastEval.t2i.r10.toFixed(3)} (median rank {lastEval.t2i.medianRank}) · classifier AUC {lastEval.auc == null ? '—' : lastEval.auc.toFixed(3)}, accuracy {lastEval.matchAcc == null ? '—' : lastEval.matchAcc.toFixed(3)}
+            Val (epoch {lastEval.epoch + 1}, {plural(lastEval.images, 'image')}): image→text R@1 {lastEval.i2t.r1.toFixed(3)} R@5 {lastEval.i2t.r5.toFixed(3)} R@10 {lastEval.i2t.r10.toFixed(3)} (median rank {lastEval.i2t.medianRank}) · text→image R@1 {lastEval.t2i.r1.toFixed(3)} R@5 {lastEval.t2i.r5.toFixed(3)} R@10 {lastEval.t2i.r10.toFixed(3)} (median rank {lastEval.t2i.medianRank}) · classifier AUC {lastEval.auc == null ? '—' : lastEval.auc.toFixed(3)}, accuracy {lastEval.matchAcc == null ? '—' : lastEval.matchAcc.toFixed(3)}
           </p>
         )}
       </div>

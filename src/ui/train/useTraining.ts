@@ -81,7 +81,8 @@ export function useTraining(onFinished: () => void) {
         break;
       case 'done':
         flush();
-        setState((s) => ({ ...s, status: e.stopped ? 'stopped' : 'done', phase: 'done' }));
+        // A finished run's length is the steps it trained: the bar ends full and agrees with the status.
+        setState((s) => ({ ...s, status: e.stopped ? 'stopped' : 'done', phase: 'done', totalSteps: e.stopped ? s.totalSteps : e.step }));
         client.current?.dispose();
         client.current = null;
         finished.current();

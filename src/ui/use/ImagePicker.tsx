@@ -1,11 +1,12 @@
 // Choose the image to score: drop or choose a file, or use an image picked from the dataset.
 // Shows a preview (EXIF-upright, as the browser draws it).
-import { useEffect, useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { ImageInput } from '../../use/modelService';
 import { getImageRecords } from '../../storage/datasets';
 
 export function ImagePicker({ image, onImage }: { image: ImageInput | null; onImage: (i: ImageInput) => void }) {
   const [url, setUrl] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
     let live: string | null = null;
     let cancelled = false;
@@ -32,20 +33,21 @@ export function ImagePicker({ image, onImage }: { image: ImageInput | null; onIm
   return (
     <div className="image-picker" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="image-picker">
       {url ? <img src={url} alt="Image to score" data-testid="score-image-preview" /> : <div className="thumb-placeholder big">Drop an image here</div>}
-      <label className="file-button">
+      <button type="button" onClick={() => input.current?.click()} data-testid="choose-image">
         Choose image…
-        <input
-          type="file"
-          accept="image/jpeg,image/png,image/webp,image/gif,image/bmp"
-          data-testid="score-image-input"
-          hidden
-          onChange={(e) => {
-            const f = e.target.files?.[0];
-            if (f) onImage({ kind: 'file', file: f, name: f.name });
-            e.target.value = '';
-          }}
-        />
-      </label>
+      </button>
+      <input
+        ref={input}
+        type="file"
+        accept="image/jpeg,image/png,image/webp,image/gif,image/bmp"
+        data-testid="score-image-input"
+        hidden
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          if (f) onImage({ kind: 'file', file: f, name: f.name });
+          e.target.value = '';
+        }}
+      />
       <div className="muted small" data-testid="score-image-label">
         {image?.kind === 'file' ? image.name : image?.kind === 'dataset' ? `dataset image #${image.index}` : 'or click a search result below'}
       </div>

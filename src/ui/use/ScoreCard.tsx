@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import { matchVerdict } from '../../model/calibration';
 import type { ScoreRow } from '../../use/modelSession';
+import { LongText } from '../common/LongText';
 
 export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (captions: string[]) => Promise<ScoreRow[]> }) {
   const [text, setText] = useState('');
@@ -64,6 +65,7 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
         </div>
       )}
       {rows && rows.length > 1 && (
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Scores per caption">
         <table className="metrics" data-testid="score-table">
           <thead>
             <tr>
@@ -76,7 +78,7 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
           <tbody>
             {ranked.map((r, i) => (
               <tr key={i} data-testid="score-row" data-probability={r.probability ?? ''} data-softmax={r.softmax}>
-                <td style={{ textAlign: 'left' }}>{r.caption}</td>
+                <td style={{ textAlign: 'left' }}><LongText text={r.caption} /></td>
                 <td>{r.probability == null ? '—' : r.probability.toFixed(4)}</td>
                 <td>{r.cosine.toFixed(4)}</td>
                 <td>{r.softmax.toFixed(4)}</td>
@@ -84,6 +86,7 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </div>
   );

@@ -3,8 +3,9 @@
 // its memory and cached in storage per (model checkpoint, dataset, split).
 import { useEffect, useState } from 'react';
 import type { Split } from '../../data/types';
-import { getImageRecords, type DatasetMeta } from '../../storage/datasets';
+import { getDatasetIndex, getImageRecords, type DatasetMeta } from '../../storage/datasets';
 import type { CaptionHit, ImageHit } from '../../use/modelService';
+import { LongText } from '../common/LongText';
 import { ProgressBar } from '../common/ProgressBar';
 
 interface Shown extends ImageHit {
@@ -31,6 +32,7 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
   const [status, setStatus] = useState('');
   const [hits, setHits] = useState<Shown[]>([]);
   const [captionHits, setCaptionHits] = useState<CaptionHit[]>([]);
+  const [names, setNames] = useState<string[]>([]); // image file names, for the caption results
   const ds = complete.find((d) => d.id === datasetId) ?? complete[0];
 
   useEffect(() => () => hits.forEach((h) => h.url && URL.revokeObjectURL(h.url)), [hits]);
@@ -53,7 +55,11 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
       setHits(found.map((f, i) => ({ ...f, url: recs[i]?.thumb ? URL.createObjectURL(recs[i]!.thumb) : null })));
     });
 
-  const runImage = () => withIndex(async () => setCaptionHits(await searchImage(ds.id, split, k)));
+  const runImage = () =>
+    withIndex(async () => {
+      setCaptionHits(await searchImage(ds.id, split, k));
+      setNames((await getDatasetIndex(ds.id)).names);
+    });
 
   return (
     <div className="card search-card">
@@ -101,7 +107,22 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
           {hits.length > 0 && (
             <div className="search-results" data-testid="search-results">
               {hits.map((h) => (
-                <figure key={h.index} className="gallery-item" data-testid="search-result" data-index={h.index} onClick={() => onPick(ds.id, h.index)} title="Use this image in Score">
+                <figure
+                  key={h.index}
+                  className="gallery-item"
+                  data-testid="search-result"
+                  data-index={h.index}
+                  role="button"
+                  tabIndex={0}
+                  onClick={() => onPick(ds.id, h.index)}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter' || e.key === ' ') {
+                      e.preventDefault();
+                      onPick(ds.id, h.index);
+                    }
+                  }}
+                  title="Use this image in Score"
+                >
                   {h.url ? <img src={h.url} alt="" width={96} height={96} /> : <div className="thumb-placeholder" />}
                   <figcaption>
                     <strong>{h.score.toFixed(3)}</strong> <span data-testid="search-result-caption">{h.caption}</span>
@@ -111,13 +132,16 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
             </div>
           )}
           {captionHits.length > 0 && (
+            <section>
+            <h4>Captions closest to the chosen image</h4>
             <ol className="caption-hits" data-testid="caption-results">
               {captionHits.map((c, i) => (
                 <li key={i} data-testid="caption-result">
-                  <strong>{c.score.toFixed(3)}</strong> {c.caption} <span className="muted">(image #{c.image})</span>
+                  <strong>{c.score.toFixed(3)}</strong> <LongText text={c.caption} /> <span className="muted">({names[c.image] ?? `image #${c.image}`})</span>
                 </li>
               ))}
             </ol>
+            </section>
           )}
         </>
       )}

@@ -7,29 +7,12 @@ import { DEFAULT_MAX_MODEL_FILE_BYTES } from '../../io/limits';
 import { ModelClient } from '../../workers/modelClient';
 import type { ImageInput, LoadedModel } from '../../use/modelService';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
+import { importProblem } from './importProblem';
 import { ImagePicker } from './ImagePicker';
 import { ModelChoice } from './ModelChoice';
 import { ScoreCard } from './ScoreCard';
 import { SearchCard } from './SearchCard';
 import { ZeroShotCard } from './ZeroShotCard';
-
-/** What each model-file error code means, in words, before the reader's detailed message. */
-const IMPORT_PROBLEM: Record<string, string> = {
-  empty: 'The file is empty (0 bytes)',
-  truncated: 'The file is truncated',
-  'header-too-large': 'The file header is corrupt or not a safetensors file',
-  'bad-header': 'The file header is not valid safetensors JSON',
-  'bad-offsets': 'The file is corrupt (tensor data does not line up)',
-  'unsupported-dtype': 'The file holds a tensor type this lab cannot use',
-  'too-large': 'The file is too large',
-  'not-clip-lab': 'This is not a CLIP Lab model file',
-  'version-too-new': 'The file was made by a newer CLIP Lab',
-  'bad-config': 'The file declares an invalid model config',
-  'missing-tensor': 'The file lacks a weight the model needs',
-  'unexpected-tensor': 'The file holds weights of another model',
-  'shape-mismatch': 'A weight in the file has the wrong shape',
-  'bad-tensor': 'A weight in the file is invalid',
-};
 
 function download(bytes: Uint8Array, fileName: string) {
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
@@ -42,12 +25,23 @@ function download(bytes: Uint8Array, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: DatasetMeta[]; runsVersion: number; onRunsChanged: () => void }) {
+export function UsePanel({ datasets, runsVersion, onRunsChanged, runToLoad, imageToUse }: {
+  datasets: DatasetMeta[];
+  runsVersion: number;
+  onRunsChanged: () => void;
+  runToLoad?: string | null; // a run to load when the panel opens (the one just trained)
+  imageToUse?: { datasetId: string; index: number } | null; // a dataset image sent here from the gallery
+}) {
   const client = useRef<ModelClient | null>(null);
+  const importInput = useRef<HTMLInputElement>(null);
+  const [justTrained, setJustTrained] = useState(false);
   const [runs, setRuns] = useState<RunMeta[]>([]);
   const [runId, setRunId] = useState('');
   const [loaded, setLoaded] = useState<LoadedModel | null>(null);
-  const [image, setImage] = useState<ImageInput | null>(null);
+  const [image, setImage] = useState<ImageInput | null>(imageToUse ? { kind: 'dataset', ...imageToUse } : null);
+  useEffect(() => {
+    if (imageToUse) setImage({ kind: 'dataset', ...imageToUse });
+  }, [imageToUse]);
   const [error, setError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState('');
 
@@ -87,9 +81,7 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
       try {
         return await importChecked(file);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        const what = code ? IMPORT_PROBLEM[code] : undefined;
-        throw what ? new Error(`${what}: ${(err as Error).message}`) : err;
+        throw new Error(importProblem((err as { code?: string }).code, err instanceof Error ? err.message : String(err)));
       }
     });
 
@@ -107,6 +99,14 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
       download(bytes, fileName);
     });
 
+  // The run just trained (or the one "Try it" named) is loaded when the panel opens.
+  const autoLoaded = useRef<string | null>(null);
+  useEffect(() => {
+    if (!runToLoad || autoLoaded.current === runToLoad) return;
+    autoLoaded.current = runToLoad;
+    void load(runToLoad).then(() => setJustTrained(true));
+  }, [runToLoad]); // once per run to load: load() is a fresh closure each render
+
   const ready = !!loaded && !busy;
   return (
     <div className="panel use-panel">
@@ -122,23 +122,26 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged }: { datasets: D
               </option>
             ))}
           </select>
-          <label className="file-button">
+          <button type="button" onClick={() => importInput.current?.click()} data-testid="import-weights">
             Import weights…
-            <input type="file" accept=".safetensors,application/octet-stream" hidden data-testid="import-input" onChange={(e) => {
-              const f = e.target.files?.[0];
-              if (f) void importFile(f);
-              e.target.value = '';
-            }} />
-          </label>
+          </button>
+          <input ref={importInput} type="file" accept=".safetensors,application/octet-stream" hidden data-testid="import-input" onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void importFile(f);
+            e.target.value = '';
+          }} />
           <button type="button" disabled={!ready} onClick={() => void exportFile()} data-testid="export-weights">
             Export weights
           </button>
           {busy && <span className="muted" data-testid="use-busy">{busy}</span>}
         </div>
         <p data-testid="model-summary" className={loaded ? '' : 'muted'}>
-          {loaded ? `Loaded: ${loaded.summary} · backend ${loaded.backend}${loaded.hasClassifier ? '' : ' · no match classifier (cosine only)'}` : 'No model loaded.'}
+          {loaded ? `Loaded: ${loaded.summary} · backend ${loaded.backend}${loaded.hasClassifier ? '' : ' · no match classifier (cosine only)'}` : runs.length ? 'No model loaded: choose a trained run or import a model file.' : 'No model loaded: train one in Train, or import a model file.'}
         </p>
         <ModelChoice loaded={loaded} disabled={!!busy} onPick={(which) => loaded && void load(loaded.runId, which)} />
+        {justTrained && loaded?.runId === runToLoad && (
+          <p className="small" data-testid="use-just-trained">The run you just trained is loaded (which checkpoint: above). Choose an image below to score it.</p>
+        )}
       </div>
       <div className="use-grid">
         <div className="card">

@@ -104,7 +104,7 @@ export function hostileModelFiles(valid: () => Uint8Array, vocab: readonly strin
       /'proj\.image\.bias': expected shape \[32\], found \[4, 8\]/],
     ['a NaN weight', () => editTensor('proj.text.kernel', poke(5, NaN)), 'bad-tensor', /'proj\.text\.kernel': value 5 of 1024 is NaN/],
     ['an infinite optimizer moment', () => editTensor('optimizer/v/logit_scale', poke(0, -Infinity)), 'bad-tensor', /'optimizer\/v\/logit_scale': value 0 of 1 is -Infinity/],
-    ['a weight stored as F16', () => withDtype('text.embedding', 'F16'), 'unsupported-dtype', /'text\.embedding': expected F32 \[\d+, 32\], found F16/],
+    ['a weight stored as F16', () => withDtype('text.embedding', 'F16'), 'unsupported-dtype', /'text\.embedding': expected F32 \[\d+, 32\], found F16; CLIP Lab model files store weights as F32$/],
     ['a weight stored as I32', () => withDtype('logit_scale', 'I32'), 'unsupported-dtype', /'logit_scale': expected F32 \[\], found I32/],
     ['an extra weight', () => rewrite((ts) => [...ts, { name: 'bert.weight', dtype: 'F32', shape: [2], data: new Float32Array(2) }]),
       'unexpected-tensor', /unexpected tensor 'bert\.weight' \[2\]/],

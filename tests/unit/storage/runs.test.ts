@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PRESETS } from '../../../src/config';
 import { runStore } from '../../../src/storage/db';
 import {
-  attachRunToDataset, createRun, deleteRun, getRun, importRun, listRuns, loadCheckpoint, loadCurves, loadInsights, RUN_FORMAT_VERSION,
+  attachRunToDataset, createRun, deleteRun, findImportedRun, getRun, importRun, listRuns, loadCheckpoint, loadCurves, loadInsights, RUN_FORMAT_VERSION,
   saveCheckpoint, saveInsights, setRunStatus,
 } from '../../../src/storage/runs';
 import type { EvalInsights } from '../../../src/train/insights';
@@ -98,6 +98,18 @@ describe('run life cycle', () => {
     expect(meta).toMatchObject({ status: 'stopped', datasetId: null, step: 4, bestValR1: 0.5, source: 'imported', name: 'm.clip.safetensors (imported)' });
     expect((await loadCurves(meta.id)).steps).toHaveLength(4);
     expect(await attachRunToDataset(meta.id, DATASET)).toMatchObject({ datasetId: DATASET.id, name: 'm.clip.safetensors (imported) → flowers' });
+  });
+
+  it('finds an earlier import of the same checkpoint (one entry per file), not of another', async () => {
+    const ckpt = checkpoint(3);
+    expect(await findImportedRun(ckpt)).toBeUndefined();
+    const meta = await importRun(ckpt, { fileName: 'a.clip.safetensors', backend: 'wasm' });
+    created.push(meta.id);
+    expect((await findImportedRun(ckpt))?.id).toBe(meta.id);
+    expect(await findImportedRun({ ...ckpt, createdAt: '2020-01-01T00:00:00.000Z' })).toBeUndefined();
+    expect(await findImportedRun({ ...ckpt, step: 4 })).toBeUndefined();
+    await attachRunToDataset(meta.id, DATASET); // once it trains on a dataset it is that dataset's run
+    expect(await findImportedRun(ckpt)).toBeUndefined();
   });
 
   it('runs saved before curves had their own key show the checkpoint history', async () => {

@@ -1,0 +1,52 @@
+// Train settings in the URL: only differences from the preset are written, a link round-trips to
+// the same config, and a bad link says which setting is wrong and what was expected.
+import { describe, expect, it } from 'vitest';
+import { PRESETS, withOverrides } from '../../../src/config';
+import { settingsFromQuery, settingsToQuery, withSettings } from '../../../src/ui/train/shareSettings';
+
+describe('settingsToQuery', () => {
+  it('writes only the preset when nothing was edited', () => {
+    expect(settingsToQuery(PRESETS.tiny)).toBe('preset=tiny');
+  });
+  it('writes the edited fields, lists joined by commas', () => {
+    const c = withOverrides('tiny', { epochs: 1, learningRate: 0.01, convChannels: [4, 8], augment: true });
+    expect(settingsToQuery(c)).toBe('preset=tiny&convChannels=4%2C8&augment=true&epochs=1&learningRate=0.01');
+  });
+});
+
+describe('settingsFromQuery', () => {
+  it.each([
+    [withOverrides('tiny', { epochs: 2, textEncoder: 'transformer', textHeads: 2 })],
+    [withOverrides('default', { convChannels: [16, 32], evalEveryEpoch: false, weightDecay: 0 })],
+    [PRESETS.bench],
+  ])('round-trips %#', (c) => {
+    expect(settingsFromQuery(settingsToQuery(c))).toEqual({ config: c, error: null });
+  });
+
+  it('is null when the query carries no setting', () => {
+    expect(settingsFromQuery('?tab=use')).toBeNull();
+    expect(settingsFromQuery('')).toBeNull();
+  });
+
+  it('starts from default when only fields are given', () => {
+    expect(settingsFromQuery('?epochs=3')?.config).toEqual(withOverrides('default', { epochs: 3 }));
+  });
+
+  it.each([
+    ['?preset=huge', /preset: expected one of tiny, default, bench, found 'huge'/],
+    ['?preset=tiny&epochs=0', /config\.epochs: expected an integer in \[1, 10000\], found 0/],
+    ['?preset=tiny&batchSize=abc', /config\.batchSize: expected an integer .* found NaN/],
+    ['?preset=tiny&augment=yes', /config\.augment: expected true or false, found 'yes'/],
+    ['?preset=tiny&convChannels=8,,16', /config\.convChannels/],
+  ])('%s is refused with the reason', (q, re) => {
+    const r = settingsFromQuery(q);
+    expect(r?.config).toBeNull();
+    expect(r?.error).toMatch(re);
+  });
+});
+
+describe('withSettings', () => {
+  it('replaces old settings and keeps other parameters', () => {
+    expect(withSettings('?tab=train&epochs=9&batchSize=4', withOverrides('tiny', { epochs: 1 }))).toBe('?tab=train&preset=tiny&epochs=1');
+  });
+});
