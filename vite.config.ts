@@ -42,9 +42,7 @@ function contentSecurityPolicy(): Plugin {
   return {
     name: 'clip-lab-csp',
     apply: 'build',
-    transformIndexHtml: () => [
-      { tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP }, injectTo: 'head-prepend' },
-    ],
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP }, injectTo: 'head-prepend' }],
     generateBundle() {
       const netlify = ['/*', ...lines.map(([k, v]) => `  ${k}: ${v}`)].join('\n');
       const nginx = [

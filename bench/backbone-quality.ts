@@ -26,8 +26,21 @@ const RESULT = fileURLToPath(new URL('./results/backbone.json', import.meta.url)
 export const TARGETS = { i2tR1: 0.07, t2iR1: 0.055, i2tR10: 0.28, t2iR10: 0.24 };
 
 const BASE: Omit<HeadVariant, 'name'> = {
-  textEncoder: 'bow', hidden: 0, dropout: 0, weightDecay: 0.1, flipAugment: false, epochs: 6, patience: 2,
-  learningRate: 1e-3, batchSize: 128, embedDim: 256, textWidth: 256, textLayers: 1, maxTokens: 24, matchHidden: 0, seed: 1,
+  textEncoder: 'bow',
+  hidden: 0,
+  dropout: 0,
+  weightDecay: 0.1,
+  flipAugment: false,
+  epochs: 6,
+  patience: 2,
+  learningRate: 1e-3,
+  batchSize: 128,
+  embedDim: 256,
+  textWidth: 256,
+  textLayers: 1,
+  maxTokens: 24,
+  matchHidden: 0,
+  seed: 1,
 };
 
 /** The levers, one at a time from the probe's setup (linear head, bag of words). */
@@ -59,7 +72,14 @@ export interface BackboneBenchFile {
   notes: string[];
 }
 
-function splitData(images: ReturnType<typeof planSplit>, plain: Float32Array, flip: Float32Array | null, tokenizer: Tokenizer, T: number, F: number): FeatureSplit {
+function splitData(
+  images: ReturnType<typeof planSplit>,
+  plain: Float32Array,
+  flip: Float32Array | null,
+  tokenizer: Tokenizer,
+  T: number,
+  F: number,
+): FeatureSplit {
   const captionImage: number[] = [];
   const texts: string[] = [];
   images.forEach((im, i) => im.captions.forEach((c) => (captionImage.push(i), texts.push(c))));
@@ -111,27 +131,35 @@ export async function benchBackbone(argv: string[]): Promise<BackboneBenchFile |
 
   const only = arg('only')?.split(',');
   const epochs = arg('epochs');
-  const variants = VARIANTS
-    .filter((v) => !only || only.includes(v.name))
+  const variants = VARIANTS.filter((v) => !only || only.includes(v.name))
     .filter((v) => withFlip || !v.flipAugment)
     .map((v) => (epochs ? { ...v, epochs: Number(epochs) } : v));
   const results: VariantResult[] = [];
   for (const v of variants) results.push(await trainVariant(v, splits.train, splits.val, tokenizer, log));
 
   const file: BackboneBenchFile = {
-    version: 1, benchmark: 'backbone', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine,
+    version: 1,
+    benchmark: 'backbone',
+    startedAt,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    machine,
     loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    backend: backend.detail, backbone: backbone.identity, trainImages: plans.train.length,
+    backend: backend.detail,
+    backbone: backbone.identity,
+    trainImages: plans.train.length,
     featurePass: {
-      images: stats.images, seconds: Math.round(stats.seconds), imagesPerSecond: stats.images / stats.seconds,
-      computedNow: stats.computedNow, views: [...views],
+      images: stats.images,
+      seconds: Math.round(stats.seconds),
+      imagesPerSecond: stats.images / stats.seconds,
+      computedNow: stats.computedNow,
+      views: [...views],
     },
     targets: TARGETS,
     rows: results.map((r) => ({ ...r, trainImages: plans.train.length, startedAt, loadAverage: machine.loadAverage })),
     notes: [
       'flickr8k-224 official splits: train 6,000 images / 30,000 captions, dev 1,000 / 5,000. Images decoded with jpeg-js (Node ingestion), 224 px, values /255.',
       `Features: ${F}-d pooled output of the nsfwjs MobileNetV2 1.4 graph model, frozen; the feature pass's images/s counts JPEG decode + backbone on wasm (1 thread), as recorded per cached chunk when it was computed (under the machine's load then, niced).`,
-      'Heads: FeatureClipModel (feature head + text tower, symmetric InfoNCE with learnable logit scale), AdamW (decay on matrices), warm-up + cosine to the variant\'s epoch budget, batch of distinct images.',
+      "Heads: FeatureClipModel (feature head + text tower, symmetric InfoNCE with learnable logit scale), AdamW (decay on matrices), warm-up + cosine to the variant's epoch budget, batch of distinct images.",
       'Best epoch = highest dev mean R@5 (i2t + t2i) / 2; early stopping on the same dev split, so the best-epoch numbers are selected on dev (slightly optimistic); every epoch is listed.',
       'tta = each dev image embedded as the normalised mean of its plain and flipped embeddings.',
     ],
@@ -142,7 +170,12 @@ export async function benchBackbone(argv: string[]): Promise<BackboneBenchFile |
   if (earlier?.backbone.sha256 === file.backbone.sha256) {
     const key = (r: BenchRow) => `${r.variant.name}@${r.trainImages}`;
     const kept = earlier.rows
-      .map((r) => ({ ...r, trainImages: r.trainImages ?? earlier.trainImages, startedAt: r.startedAt ?? earlier.startedAt, loadAverage: r.loadAverage ?? earlier.machine.loadAverage }))
+      .map((r) => ({
+        ...r,
+        trainImages: r.trainImages ?? earlier.trainImages,
+        startedAt: r.startedAt ?? earlier.startedAt,
+        loadAverage: r.loadAverage ?? earlier.machine.loadAverage,
+      }))
       .filter((r) => !file.rows.some((n) => key(n) === key(r)));
     file.rows = [...kept, ...file.rows];
     if (kept.length) file.notes.push(`Rows ${kept.map(key).join(', ')} come from earlier runs (each row's startedAt and loadAverage).`);
@@ -158,7 +191,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const r of file.rows) {
       const b = r.best;
       const p = (x: number) => (x * 100).toFixed(1);
-      console.log(`${`${r.variant.name}@${r.trainImages}`.padEnd(28)} best epoch ${b.epoch}: i2t R@1/5/10 ${p(b.i2t.r1)}/${p(b.i2t.r5)}/${p(b.i2t.r10)} med ${b.i2t.medianRank}, t2i ${p(b.t2i.r1)}/${p(b.t2i.r5)}/${p(b.t2i.r10)} med ${b.t2i.medianRank}, ${b.seconds.toFixed(1)} s/epoch`);
+      console.log(
+        `${`${r.variant.name}@${r.trainImages}`.padEnd(28)} best epoch ${b.epoch}: i2t R@1/5/10 ${p(b.i2t.r1)}/${p(b.i2t.r5)}/${p(b.i2t.r10)} med ${b.i2t.medianRank}, t2i ${p(b.t2i.r1)}/${p(b.t2i.r5)}/${p(b.t2i.r10)} med ${b.t2i.medianRank}, ${b.seconds.toFixed(1)} s/epoch`,
+      );
     }
     console.log(`backbone benchmark: ${file.seconds} s -> bench/results/backbone.json`);
   }

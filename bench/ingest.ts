@@ -14,7 +14,11 @@ import { chooseFolder, chromiumPath, openLab, REPO_ROOT, SHARED_DATASETS } from 
 const REPEATS = 3; // pairs
 const DATASETS = [
   { name: 'flickr8k-224', dir: join(SHARED_DATASETS, 'flickr8k-224'), images: join(SHARED_DATASETS, 'flickr8k-224', 'Images') },
-  { name: 'flickr8k-originals', dir: join(SHARED_DATASETS, 'flickr8k-originals'), images: join(SHARED_DATASETS, 'flickr8k-originals', 'Flicker8k_Dataset') },
+  {
+    name: 'flickr8k-originals',
+    dir: join(SHARED_DATASETS, 'flickr8k-originals'),
+    images: join(SHARED_DATASETS, 'flickr8k-originals', 'Flicker8k_Dataset'),
+  },
 ];
 
 interface AppRun {
@@ -61,7 +65,14 @@ async function ingestOnce(dir: string): Promise<AppRun> {
     const r = report as StoredReport | undefined;
     if (!r) throw new Error(`no import report stored for ${dir}`);
     lab.assertHealthy();
-    return { imagesPerSecond: r.imagesPerSecond, reportSeconds: r.seconds, wallSeconds, images: r.images, corrupt: r.corrupt.length, loadAverage };
+    return {
+      imagesPerSecond: r.imagesPerSecond,
+      reportSeconds: r.seconds,
+      wallSeconds,
+      images: r.images,
+      corrupt: r.corrupt.length,
+      loadAverage,
+    };
   } finally {
     await lab.close();
   }
@@ -106,20 +117,33 @@ interface PillowRun {
 
 function pillowAvailable(): string | null {
   try {
-    return execFileSync(PYTHON, ['-c', 'import PIL; print(PIL.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(PYTHON, ['-c', 'import PIL; print(PIL.__version__)'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }
 }
 
 function pillowReference(imagesDir: string, procs: number, repeats = REPEATS): PillowRun[] {
-  const paths = readdirSync(imagesDir).filter((f) => /\.(jpe?g|png)$/i.test(f)).map((f) => join(imagesDir, f));
-  const out = execFileSync(PYTHON, ['-c', PILLOW], { input: JSON.stringify([paths, procs, repeats]), encoding: 'utf8', maxBuffer: 1 << 20 });
+  const paths = readdirSync(imagesDir)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .map((f) => join(imagesDir, f));
+  const out = execFileSync(PYTHON, ['-c', PILLOW], {
+    input: JSON.stringify([paths, procs, repeats]),
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   const times = JSON.parse(out) as Record<string, number[]>;
-  return Object.entries(times).map(([n, secs]) => ({ processes: Number(n), imagesPerSecond: summarize(secs.map((s) => paths.length / s)) }));
+  return Object.entries(times).map(([n, secs]) => ({
+    processes: Number(n),
+    imagesPerSecond: summarize(secs.map((s) => paths.length / s)),
+  }));
 }
 
-const fmt = (s: Summary, digits = 1) => `${s.median.toFixed(digits)} ±${Math.round(s.spread * 100)}% (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
+const fmt = (s: Summary, digits = 1) =>
+  `${s.median.toFixed(digits)} ±${Math.round(s.spread * 100)}% (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
 
 async function main() {
   const startedAt = new Date().toISOString();
@@ -132,14 +156,22 @@ async function main() {
   const machine = { ...machineInfo(), chromium };
   const pillow = pillowAvailable();
   const notes: string[] = [];
-  console.log(`machine: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; ${chromium}; load ${machine.loadAverage.join(' / ')}`);
+  console.log(
+    `machine: ${machine.cores} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; ${chromium}; load ${machine.loadAverage.join(' / ')}`,
+  );
   if (!pillow) {
     const note = `Pillow reference skipped: ${PYTHON} cannot import PIL (Debian: apt-get install python3-pil; or set PYTHON).`;
     notes.push(note);
     console.log(note);
   }
 
-  type Row = { dataset: string; app: { imagesPerSecond: Summary; wallSeconds: Summary; runs: AppRun[] }; pillow: PillowRun[]; pillowOnePerPair?: number[]; ratioToPillowOne?: Summary | null };
+  type Row = {
+    dataset: string;
+    app: { imagesPerSecond: Summary; wallSeconds: Summary; runs: AppRun[] };
+    pillow: PillowRun[];
+    pillowOnePerPair?: number[];
+    ratioToPillowOne?: Summary | null;
+  };
   const rows: Row[] = [];
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
   for (const ds of DATASETS.filter((d) => !only || d.name.includes(only))) {
@@ -161,10 +193,20 @@ async function main() {
     const reference = pillow ? [{ processes: 1, imagesPerSecond: summarize(pillowOne) }, ...multi] : [];
     const app = summarize(runs.map((r) => r.imagesPerSecond));
     const ratio = ratios.length ? summarize(ratios) : null;
-    rows.push({ dataset: ds.name, app: { imagesPerSecond: app, wallSeconds: summarize(runs.map((r) => r.wallSeconds)), runs }, pillow: reference, pillowOnePerPair: pillowOne, ratioToPillowOne: ratio });
+    rows.push({
+      dataset: ds.name,
+      app: { imagesPerSecond: app, wallSeconds: summarize(runs.map((r) => r.wallSeconds)), runs },
+      pillow: reference,
+      pillowOnePerPair: pillowOne,
+      ratioToPillowOne: ratio,
+    });
     console.log(`${ds.name}: app ${fmt(app)} images/s (median ±half-range, ${REPEATS} fresh profiles)`);
-    if (ratio) console.log(`${ds.name}: page ÷ Pillow 1 process, median of ${ratios.length} interleaved pairs: ${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})`);
-    for (const p of reference) console.log(`${ds.name}: Pillow ${pillow}, ${p.processes} process${p.processes > 1 ? 'es' : ''}: ${fmt(p.imagesPerSecond)} images/s`);
+    if (ratio)
+      console.log(
+        `${ds.name}: page ÷ Pillow 1 process, median of ${ratios.length} interleaved pairs: ${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})`,
+      );
+    for (const p of reference)
+      console.log(`${ds.name}: Pillow ${pillow}, ${p.processes} process${p.processes > 1 ? 'es' : ''}: ${fmt(p.imagesPerSecond)} images/s`);
   }
 
   notes.push(
@@ -172,15 +214,26 @@ async function main() {
       'its work per image: sniff, createImageBitmap (EXIF-upright), centre crop to 128 RGB, 96 px JPEG thumbnail, and storing pixels, thumbnail and original in IndexedDB, ' +
       `in a pool of min(4, hardwareConcurrency) decode workers.`,
     'Pillow = decode + EXIF transpose + centre crop + bicubic resize to 128 only (no thumbnail, no storage). Its 1-process run follows each page import (interleaved pairs); the multi-process run is once, after them.',
-    'Other processes may share this machine: see each run\'s load average; compare ratios within one run.',
+    "Other processes may share this machine: see each run's load average; compare ratios within one run.",
   );
   if (only) {
     // Datasets not re-run keep their rows from the last run.
-    const last = existsSync(join(REPO_ROOT, 'bench/results/ingest.json')) ? JSON.parse(readFileSync(join(REPO_ROOT, 'bench/results/ingest.json'), 'utf8')) as { rows: Row[] } : null;
+    const last = existsSync(join(REPO_ROOT, 'bench/results/ingest.json'))
+      ? (JSON.parse(readFileSync(join(REPO_ROOT, 'bench/results/ingest.json'), 'utf8')) as { rows: Row[] })
+      : null;
     rows.push(...(last?.rows ?? []).filter((r) => !rows.some((x) => x.dataset === r.dataset)));
     notes.push(`Re-run with --only=${only}; other datasets' rows are from the run before.`);
   }
-  const result = { version: 1, benchmark: 'ingest', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine, pillow, rows, notes };
+  const result = {
+    version: 1,
+    benchmark: 'ingest',
+    startedAt,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    machine,
+    pillow,
+    rows,
+    notes,
+  };
   const dir = join(REPO_ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'ingest.json'), JSON.stringify(result, null, 1) + '\n');
@@ -188,7 +241,9 @@ async function main() {
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
     const p = (n: number) => r.pillow.find((x) => x.processes === n);
-    console.log(`| ${r.dataset} | ${fmt(r.app.imagesPerSecond)} | ${r.app.wallSeconds.median.toFixed(1)} | ${p(1) ? fmt(p(1)!.imagesPerSecond) : '—'} | ${p(machine.cores) ? fmt(p(machine.cores)!.imagesPerSecond) : '—'} |`);
+    console.log(
+      `| ${r.dataset} | ${fmt(r.app.imagesPerSecond)} | ${r.app.wallSeconds.median.toFixed(1)} | ${p(1) ? fmt(p(1)!.imagesPerSecond) : '—'} | ${p(machine.cores) ? fmt(p(machine.cores)!.imagesPerSecond) : '—'} |`,
+    );
   }
   console.log(`\nwrote bench/results/ingest.json after ${result.seconds} s`);
 }

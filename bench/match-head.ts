@@ -36,8 +36,15 @@ const VARIANTS: Record<string, Partial<TrainConfig>> = {
 
 function load(): LoadedFolder {
   if (existsSync(`${CACHE}.json`)) {
-    const meta = JSON.parse(readFileSync(`${CACHE}.json`, 'utf8')) as Omit<TrainingSet, 'pixels' | 'imageSplit'> & { imageSplit: number[]; plan: LoadedFolder['plan'] };
-    const set: TrainingSet = { ...meta, imageSplit: Uint8Array.from(meta.imageSplit), pixels: new Uint8Array(readFileSync(`${CACHE}.bin`)) };
+    const meta = JSON.parse(readFileSync(`${CACHE}.json`, 'utf8')) as Omit<TrainingSet, 'pixels' | 'imageSplit'> & {
+      imageSplit: number[];
+      plan: LoadedFolder['plan'];
+    };
+    const set: TrainingSet = {
+      ...meta,
+      imageSplit: Uint8Array.from(meta.imageSplit),
+      pixels: new Uint8Array(readFileSync(`${CACHE}.bin`)),
+    };
     return { set, plan: meta.plan, skipped: [] };
   }
   const loaded = loadFolder(DATA, { size: 32 });
@@ -56,14 +63,21 @@ for (const name of names.length ? names : ['baseline']) {
   const overrides = VARIANTS[name];
   if (!overrides) throw new Error(`--variant: expected one of ${Object.keys(VARIANTS).join(', ')}, found '${name}'`);
   const r = await trainFolder({
-    data: DATA, loaded, preset: 'tiny', backend: 'wasm', steps, stepMetricsEvery: 100,
+    data: DATA,
+    loaded,
+    preset: 'tiny',
+    backend: 'wasm',
+    steps,
+    stepMetricsEvery: 100,
     overrides: { ...overrides, maxEvalImages: 1000, evalEveryEpoch: false },
     log: (line) => (/^step \d*000 |^eval/.test(line) ? console.log(`[${name}] ${line}`) : undefined),
   });
   const e = r.finalEval!;
   const m = e.match;
-  console.log(`RESULT ${name} steps=${r.checkpoint.step} ${r.trainSeconds.toFixed(0)}s | i2t R@1/5/10 ${f(e.i2t.r1)}/${f(e.i2t.r5)}/${f(e.i2t.r10)} `
-    + `t2i ${f(e.t2i.r1)}/${f(e.t2i.r5)}/${f(e.t2i.r10)} valLoss ${f(e.valLoss)} | AUC all ${f(e.auc)} (cos ${f(m?.cosineAuc)}) `
-    + `random ${f(m?.aucRandom)} (cos ${f(m?.cosineAucRandom)}) hard ${f(m?.aucHard)} (cos ${f(m?.cosineAucHard)}) `
-    + `| ECE ${f(m?.ece)} -> Platt ${f(m?.eceCalibrated)} (a ${f(m?.plattA)}, b ${f(m?.plattB)})`);
+  console.log(
+    `RESULT ${name} steps=${r.checkpoint.step} ${r.trainSeconds.toFixed(0)}s | i2t R@1/5/10 ${f(e.i2t.r1)}/${f(e.i2t.r5)}/${f(e.i2t.r10)} ` +
+      `t2i ${f(e.t2i.r1)}/${f(e.t2i.r5)}/${f(e.t2i.r10)} valLoss ${f(e.valLoss)} | AUC all ${f(e.auc)} (cos ${f(m?.cosineAuc)}) ` +
+      `random ${f(m?.aucRandom)} (cos ${f(m?.cosineAucRandom)}) hard ${f(m?.aucHard)} (cos ${f(m?.cosineAucHard)}) ` +
+      `| ECE ${f(m?.ece)} -> Platt ${f(m?.eceCalibrated)} (a ${f(m?.plattA)}, b ${f(m?.plattB)})`,
+  );
 }

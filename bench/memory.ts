@@ -29,7 +29,10 @@ async function measure(backend: 'cpu' | 'wasm', preset: PresetName, steps: numbe
   const info = await setupNodeBackend(backend);
   // Two epochs with an evaluation between them: the epoch boundary and evaluate() are checked too.
   const config = withOverrides(preset, { epochs: 2, evalEveryEpoch: true, maxEvalImages: 64 });
-  const data = syntheticTrainingSet(config, { images: Math.ceil((steps / 2) * config.batchSize / 5) + 2 * config.batchSize, captionsPerImage: 5 });
+  const data = syntheticTrainingSet(config, {
+    images: Math.ceil(((steps / 2) * config.batchSize) / 5) + 2 * config.batchSize,
+    captionsPerImage: 5,
+  });
   const val = Math.min(64, Math.floor(data.imageNames.length / 4));
   data.imageSplit.fill(1, data.imageNames.length - val); // the last images are val
   const numTensors: number[] = [];
@@ -60,11 +63,20 @@ export async function benchMemory(): Promise<ResultFile<MemoryRow>> {
   for (const r of RUNS) {
     const row = await measure(r.backend, r.preset, r.steps);
     rows.push(row);
-    console.log(`${row.backend} ${row.preset}: numTensors ${row.numTensors[0]} -> ${row.numTensors.at(-1)} over ${row.numTensors.length} steps: ${row.flat ? 'flat' : 'GROWS'}`);
+    console.log(
+      `${row.backend} ${row.preset}: numTensors ${row.numTensors[0]} -> ${row.numTensors.at(-1)} over ${row.numTensors.length} steps: ${row.flat ? 'flat' : 'GROWS'}`,
+    );
   }
   const file: ResultFile<MemoryRow> = {
-    version: 1, benchmark: 'memory', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine, rows,
-    notes: ['runTraining on synthetic data with a val split, 2 epochs (an evaluation between them) cut at the step count; tf.memory() read in onStep.'],
+    version: 1,
+    benchmark: 'memory',
+    startedAt,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    machine,
+    rows,
+    notes: [
+      'runTraining on synthetic data with a val split, 2 epochs (an evaluation between them) cut at the step count; tf.memory() read in onStep.',
+    ],
   };
   writeResult(file);
   return file;

@@ -25,7 +25,9 @@ export interface PreprocessRow {
 
 async function compare(browser: BenchBrowser, dir: string, n: number): Promise<PreprocessRow> {
   const { plan } = loadFolder(dir, { limit: 1 });
-  let sum = 0, count = 0, worst = 0;
+  let sum = 0,
+    count = 0,
+    worst = 0;
   const within = [0, 0, 0]; // values within 2, 8, 32 levels
   const images = plan.images.slice(0, n);
   for (const img of images) {
@@ -42,7 +44,16 @@ async function compare(browser: BenchBrowser, dir: string, n: number): Promise<P
       if (d <= 32) within[2]++;
     }
   }
-  return { dataset: basename(dir), images: images.length, side: STORED_IMAGE_SIZE, meanAbs: sum / count, maxAbs: worst, within2: within[0] / count, within8: within[1] / count, within32: within[2] / count };
+  return {
+    dataset: basename(dir),
+    images: images.length,
+    side: STORED_IMAGE_SIZE,
+    meanAbs: sum / count,
+    maxAbs: worst,
+    within2: within[0] / count,
+    within8: within[1] / count,
+    within32: within[2] / count,
+  };
 }
 
 const DATASETS = ['flickr8k-originals', 'flickr8k-224'].map((d) => fileURLToPath(new URL(`../../shared/datasets/${d}`, import.meta.url)));
@@ -59,14 +70,23 @@ export async function benchPreprocess(n = 20): Promise<ResultFile<PreprocessRow>
     for (const dir of DATASETS.filter((d) => existsSync(d))) {
       const r = await compare(browser, dir, n);
       rows.push(r);
-      console.log(`${r.images} images of ${r.dataset} at ${r.side} px: mean |Node - Chromium| ${r.meanAbs.toFixed(2)} levels, max ${r.maxAbs}; within 2 levels ${(100 * r.within2).toFixed(1)}%, within 8 ${(100 * r.within8).toFixed(1)}%`);
+      console.log(
+        `${r.images} images of ${r.dataset} at ${r.side} px: mean |Node - Chromium| ${r.meanAbs.toFixed(2)} levels, max ${r.maxAbs}; within 2 levels ${(100 * r.within2).toFixed(1)}%, within 8 ${(100 * r.within8).toFixed(1)}%`,
+      );
     }
   } finally {
     await browser.close();
   }
   const file: ResultFile<PreprocessRow> = {
-    version: 1, benchmark: 'preprocess', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine, rows,
-    notes: ['Same files, same centre crop, same stored side: the difference is the resampling filter (exact area average in Node; Chromium\'s canvas "high" quality filter) and JPEG decoder rounding (jpeg-js vs libjpeg-turbo).'],
+    version: 1,
+    benchmark: 'preprocess',
+    startedAt,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    machine,
+    rows,
+    notes: [
+      'Same files, same centre crop, same stored side: the difference is the resampling filter (exact area average in Node; Chromium\'s canvas "high" quality filter) and JPEG decoder rounding (jpeg-js vs libjpeg-turbo).',
+    ],
   };
   writeResult(file);
   return file;

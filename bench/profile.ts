@@ -30,7 +30,11 @@ export async function profileStep(preset: PresetName, convImpl: 'im2col' | 'conv
   const ids = prep.trainIds.slice(0, config.batchSize);
   const batch: TrainBatch = {
     size: ids.length,
-    images: imageBatch(prep.pixels, config.imageSize, ids.map((id) => prep.captionImage[id])),
+    images: imageBatch(
+      prep.pixels,
+      config.imageSize,
+      ids.map((id) => prep.captionImage[id]),
+    ),
     tokens: gatherRows(prep.tokens, config.maxTokens, ids),
   };
   const model = ClipModel.create(config, prep.tokenizer.size, { convImpl });
@@ -77,11 +81,23 @@ export async function benchProfile(preset: PresetName = 'bench'): Promise<Result
     const info = await setupNodeBackend('wasm', { matMulGrad });
     const { totalMs, kernels } = await profileStep(preset, info.convImpl);
     rows.push({ runtime: 'node', backend: 'wasm', detail: info.detail, preset, matMulGrad, totalMs, kernels: kernels.slice(0, 10) });
-    console.log(`${info.detail}: ${totalMs.toFixed(0)} ms; ${kernels.slice(0, 4).map((k) => `${k.name} ${k.ms.toFixed(0)}`).join(', ')}`);
+    console.log(
+      `${info.detail}: ${totalMs.toFixed(0)} ms; ${kernels
+        .slice(0, 4)
+        .map((k) => `${k.name} ${k.ms.toFixed(0)}`)
+        .join(', ')}`,
+    );
   }
   const file: ResultFile<ProfileRow> = {
-    version: 1, benchmark: 'profile', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine, rows,
-    notes: ['tf.profile() around one trainStep (after a warm-up step and a first step) of the app\'s model; wasm kernels are synchronous, so their times add up to the step.'],
+    version: 1,
+    benchmark: 'profile',
+    startedAt,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    machine,
+    rows,
+    notes: [
+      "tf.profile() around one trainStep (after a warm-up step and a first step) of the app's model; wasm kernels are synchronous, so their times add up to the step.",
+    ],
   };
   writeResult(file);
   return file;
@@ -97,6 +113,9 @@ if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--
   const info = await setupNodeBackend(backend, { matMulGrad: process.argv.includes('--stock-grad') ? 'stock' : 'explicit-transpose' });
   const { totalMs, kernels } = await profileStep(preset, info.convImpl);
   const sum = kernels.reduce((a, k) => a + k.ms, 0);
-  console.log(`${preset} on ${info.detail}, convs ${info.convImpl}: one step ${totalMs.toFixed(0)} ms under the profiler, kernels ${sum.toFixed(0)} ms`);
-  for (const k of kernels.slice(0, 15)) console.log(`${k.name.padEnd(24)} ${k.ms.toFixed(0).padStart(7)} ms ${(100 * k.ms / sum).toFixed(1).padStart(5)}%  ${k.calls} calls`);
+  console.log(
+    `${preset} on ${info.detail}, convs ${info.convImpl}: one step ${totalMs.toFixed(0)} ms under the profiler, kernels ${sum.toFixed(0)} ms`,
+  );
+  for (const k of kernels.slice(0, 15))
+    console.log(`${k.name.padEnd(24)} ${k.ms.toFixed(0).padStart(7)} ms ${((100 * k.ms) / sum).toFixed(1).padStart(5)}%  ${k.calls} calls`);
 }

@@ -44,16 +44,33 @@ export async function benchQuality(argv: string[]): Promise<ResultFile<QualityRo
   const rows: QualityRow[] = [];
   for (const textEncoder of ['conv', 'bow'] as const) {
     const r = await trainFolder({
-      data: DATA, loaded, preset, backend, steps, overrides: { textEncoder, maxEvalImages: 1000, evalEveryEpoch: false }, stepMetricsEvery: 50,
+      data: DATA,
+      loaded,
+      preset,
+      backend,
+      steps,
+      overrides: { textEncoder, maxEvalImages: 1000, evalEveryEpoch: false },
+      stepMetricsEvery: 50,
       log: (line) => (/^step \d+0 |^eval|^backend|^training/.test(line) ? console.log(`[${textEncoder}] ${line}`) : undefined),
     });
     rows.push({
-      dataset: 'flickr8k-224', preset, textEncoder, backend: r.backend.detail, steps: r.checkpoint.step, seed: r.checkpoint.config.seed,
-      trainSeconds: r.trainSeconds, eval: r.finalEval,
+      dataset: 'flickr8k-224',
+      preset,
+      textEncoder,
+      backend: r.backend.detail,
+      steps: r.checkpoint.step,
+      seed: r.checkpoint.config.seed,
+      trainSeconds: r.trainSeconds,
+      eval: r.finalEval,
     });
   }
   const file: ResultFile<QualityRow> = {
-    version: 1, benchmark: 'quality', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine, rows,
+    version: 1,
+    benchmark: 'quality',
+    startedAt,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    machine,
+    rows,
     notes: [
       `flickr8k-224 decoded in Node (jpeg-js, centre crop, area resize to 128 px as ingestion stores) in ${loadSeconds.toFixed(0)} s: ${loaded.set.imageNames.length} images, ${loaded.skipped.length} refused as damaged/corrupt; splits from the official lists (train 6,000 / dev 1,000).`,
       `${steps} steps of the ${preset} preset (seed 1) per text encoder, everything else equal; evaluated once at the end on up to 1,000 dev images, one caption per image per batch for val loss; i2t counts a hit when any of the image's captions is retrieved.`,

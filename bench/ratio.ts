@@ -38,21 +38,40 @@ export async function benchRatio(argv: string[]): Promise<RatioFile> {
   machine.page = await browser.run('machine', [], 60_000);
   const page = (convImpl?: 'im2col') => async () => {
     const { backend, result } = await browser.run<{ backend: BackendInfo; result: TrainBenchResult }>(
-      'train', ['wasm', { preset: 'bench', timedSteps: 5, maxSeconds: 90, convImpl }], 300_000);
-    return { ms: stepMs(result), detail: `convs ${result.convImpl} (app: ${backend.convImpl}); steps ${result.stepMs.map(Math.round).join(', ')}; numTensors ${result.numTensors[0]} → ${result.numTensors.at(-1)}` };
+      'train',
+      ['wasm', { preset: 'bench', timedSteps: 5, maxSeconds: 90, convImpl }],
+      300_000,
+    );
+    return {
+      ms: stepMs(result),
+      detail: `convs ${result.convImpl} (app: ${backend.convImpl}); steps ${result.stepMs.map(Math.round).join(', ')}; numTensors ${result.numTensors[0]} → ${result.numTensors.at(-1)}`,
+    };
   };
   const node = (convImpl?: 'im2col') => async () => {
     const info = await setupNodeBackend('wasm');
     const r = await benchTraining({ preset: 'bench', convImpl: convImpl ?? info.convImpl, timedSteps: 5, maxSeconds: 90 });
-    return { ms: stepMs(r), cpuMs: summarize(r.cpuMs).median, detail: `convs ${r.convImpl}; numTensors ${r.numTensors[0]} → ${r.numTensors.at(-1)}` };
+    return {
+      ms: stepMs(r),
+      cpuMs: summarize(r.cpuMs).median,
+      detail: `convs ${r.convImpl}; numTensors ${r.numTensors[0]} → ${r.numTensors.at(-1)}`,
+    };
   };
   const sides: Side[] = [
-    { id: REFERENCE, run: async () => {
-      const out = execFileSync(PYTHON, ['bench/pytorch_bench.py', '--threads', '1', '--steps', '20', '--warmup', '3'], { encoding: 'utf8' });
-      const r = JSON.parse(out.trim().split('\n').at(-1)!) as { stepMs: number[]; cpuMs: number[] };
-      const s = summarize(r.stepMs);
-      return { ms: s.median, cpuMs: summarize(r.cpuMs).median, detail: `median of 20 steps after 3 warm-up; ${Math.round(s.min)}–${Math.round(s.max)}` };
-    } },
+    {
+      id: REFERENCE,
+      run: async () => {
+        const out = execFileSync(PYTHON, ['bench/pytorch_bench.py', '--threads', '1', '--steps', '20', '--warmup', '3'], {
+          encoding: 'utf8',
+        });
+        const r = JSON.parse(out.trim().split('\n').at(-1)!) as { stepMs: number[]; cpuMs: number[] };
+        const s = summarize(r.stepMs);
+        return {
+          ms: s.median,
+          cpuMs: summarize(r.cpuMs).median,
+          detail: `median of 20 steps after 3 warm-up; ${Math.round(s.min)}–${Math.round(s.max)}`,
+        };
+      },
+    },
     { id: 'chromium wasm bench (the app)', run: page() },
     { id: NODE, run: node() },
     { id: 'chromium wasm bench, im2col convs (before)', run: page('im2col') },
@@ -70,13 +89,19 @@ export async function benchRatio(argv: string[]): Promise<RatioFile> {
     ratio(results, NODE_BEFORE, REFERENCE, 'cpuMs'),
   ].filter((r): r is Ratio => r !== null);
   const file: RatioFile = {
-    version: 1, benchmark: 'ratio', startedAt, seconds: Math.round((performance.now() - t0) / 1000), machine, rows: results, ratios,
+    version: 1,
+    benchmark: 'ratio',
+    startedAt,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    machine,
+    rows: results,
+    ratios,
     notes: [
       `Each round runs every side once, in the order listed (${sides.map((s) => s.id).join(' → ')}); a ratio is the median of the per-round ratios (lab ms/step ÷ PyTorch ms/step of the same round), with its range.`,
-      'Lab sides: the app\'s runTraining on synthetic data (bench preset, batch 64), warm-up and first step excluded, median of 5 timed steps, metrics read back every step. Chromium sides run in a fresh page of the bench build (the app\'s selectBackend, CSP included).',
+      "Lab sides: the app's runTraining on synthetic data (bench preset, batch 64), warm-up and first step excluded, median of 5 timed steps, metrics read back every step. Chromium sides run in a fresh page of the bench build (the app's selectBackend, CSP included).",
       'PyTorch: bench/pytorch_bench.py, the same model, 1 thread (torch.set_num_threads(1)).',
-      'Wall-clock ratios, except the row marked CPU time: Node\'s process.cpuUsage() against Python\'s time.process_time() over the same steps, which other processes on the machine disturb far less than wall-clock time (a page\'s CPU time cannot be read from inside it).',
-      'Absolute times are this machine\'s under the load recorded per round; only the ratios carry over.',
+      "Wall-clock ratios, except the row marked CPU time: Node's process.cpuUsage() against Python's time.process_time() over the same steps, which other processes on the machine disturb far less than wall-clock time (a page's CPU time cannot be read from inside it).",
+      "Absolute times are this machine's under the load recorded per round; only the ratios carry over.",
     ],
   };
   writeResult(file);
@@ -85,6 +110,7 @@ export async function benchRatio(argv: string[]): Promise<RatioFile> {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = await benchRatio(process.argv.slice(2));
-  for (const r of file.ratios) console.log(`${r.side}: ${r.median.toFixed(2)}× PyTorch 1 thread (rounds: ${r.perRound.map((x) => x.toFixed(2)).join(', ')})`);
+  for (const r of file.ratios)
+    console.log(`${r.side}: ${r.median.toFixed(2)}× PyTorch 1 thread (rounds: ${r.perRound.map((x) => x.toFixed(2)).join(', ')})`);
   (await import('./report')).writeReport();
 }

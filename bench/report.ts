@@ -22,11 +22,22 @@ const n3 = (x: number | undefined | null) => (x === undefined || x === null || !
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : ` ±${Math.round(100 * x)}%`);
 
 function machineLine(m: MachineInfo): string {
-  const page = m.page as undefined | { webgpuAdapter?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean | null } | null; webglRenderer?: string | null; crossOriginIsolated?: boolean };
-  const gpu = page?.webgpuAdapter ? [page.webgpuAdapter.vendor, page.webgpuAdapter.architecture, page.webgpuAdapter.description].filter(Boolean).join(' ') || 'adapter without info' : 'none';
+  const page = m.page as
+    | undefined
+    | {
+        webgpuAdapter?: { vendor?: string; architecture?: string; description?: string; isFallbackAdapter?: boolean | null } | null;
+        webglRenderer?: string | null;
+        crossOriginIsolated?: boolean;
+      };
+  const gpu = page?.webgpuAdapter
+    ? [page.webgpuAdapter.vendor, page.webgpuAdapter.architecture, page.webgpuAdapter.description].filter(Boolean).join(' ') ||
+      'adapter without info'
+    : 'none';
   return [
     `${m.cores} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, TF.js ${m.tfjs}`,
-    m.chromium && page ? `; headless Chromium ${m.chromium} (WebGPU adapter: ${gpu}${page.webgpuAdapter?.isFallbackAdapter ? ', fallback' : ''}; WebGL: ${page.webglRenderer ?? 'none'}; crossOriginIsolated ${page.crossOriginIsolated})` : '',
+    m.chromium && page
+      ? `; headless Chromium ${m.chromium} (WebGPU adapter: ${gpu}${page.webgpuAdapter?.isFallbackAdapter ? ', fallback' : ''}; WebGL: ${page.webglRenderer ?? 'none'}; crossOriginIsolated ${page.crossOriginIsolated})`
+      : '',
     m.chromium && !page ? `; headless Chromium ${m.chromium}` : '',
     m.torch ? `; PyTorch ${m.torch}` : m.torch === null ? '; no PyTorch' : '',
     `; load average at start ${m.loadAverage.join(' / ')}`,
@@ -34,50 +45,89 @@ function machineLine(m: MachineInfo): string {
 }
 
 function header<T>(f: ResultFile<T>, cmd: string): string[] {
-  return [`Run ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${f.seconds} s (\`${cmd}\`, results in \`bench/results/${f.benchmark}.json\`).`, '', `Machine: ${machineLine(f.machine)}.`, ''];
+  return [
+    `Run ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${f.seconds} s (\`${cmd}\`, results in \`bench/results/${f.benchmark}.json\`).`,
+    '',
+    `Machine: ${machineLine(f.machine)}.`,
+    '',
+  ];
 }
 
 function trainSection(f: ResultFile<TrainRow>): string[] {
   const lines = [
-    '## Training throughput (this machine\'s absolute times)', '', ...header(f, 'npm run bench:train'),
-    'Each row ran once, at its own moment and load: compare rows here only roughly. Ratios to PyTorch are in the same-run section above, never taken from this table.', '',
+    "## Training throughput (this machine's absolute times)",
+    '',
+    ...header(f, 'npm run bench:train'),
+    'Each row ran once, at its own moment and load: compare rows here only roughly. Ratios to PyTorch are in the same-run section above, never taken from this table.',
+    '',
     ...(f.rows.some((r) => r.backend === 'wasm' && r.convImpl === 'im2col' && r.appChoice)
-      ? ['This run predates `src/kernels/wasmConv.ts`: its wasm rows used im2col convs, the app\'s choice then (wasm now runs `tf.conv2d` with those kernels; see the same-run section).', '']
+      ? [
+          "This run predates `src/kernels/wasmConv.ts`: its wasm rows used im2col convs, the app's choice then (wasm now runs `tf.conv2d` with those kernels; see the same-run section).",
+          '',
+        ]
       : []),
     '| run | preset | backend | convs | ms/step (median ± half-range) | steps timed | pairs/s | warm-up ms | first step ms | numTensors first → last | load (1 min) at start · end time UTC | note |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of f.rows) {
-    const ms = r.step && r.step.n ? `${n0(r.step.median)}${pct(r.step.spread)}` : r.status === 'ok' && r.firstStepMs ? `(first step only) ${n0(r.firstStepMs)}` : r.status;
+    const ms =
+      r.step && r.step.n
+        ? `${n0(r.step.median)}${pct(r.step.spread)}`
+        : r.status === 'ok' && r.firstStepMs
+          ? `(first step only) ${n0(r.firstStepMs)}`
+          : r.status;
     const tensors = r.numTensors?.length ? `${r.numTensors[0]} → ${r.numTensors.at(-1)}` : '';
-    lines.push(`| ${r.id} | ${r.preset} | ${r.runtime} ${r.backend}${r.threads && r.threads > 1 ? ` ×${r.threads}` : ''} | ${r.convImpl ?? ''}${r.convImpl && !r.appChoice ? ' (not the app\'s)' : ''} | ${ms} | ${r.step?.n ?? ''} | ${n1(r.pairsPerSec)} | ${n0(r.warmupMs)} | ${n0(r.firstStepMs)} | ${tensors} | ${r.loadAverage[0]}${r.runAt ? ` at ${r.runAt.slice(11, 16)}` : ''} | ${r.note.replace(/^; /, '').replace(/\|/g, '/')} |`);
+    lines.push(
+      `| ${r.id} | ${r.preset} | ${r.runtime} ${r.backend}${r.threads && r.threads > 1 ? ` ×${r.threads}` : ''} | ${r.convImpl ?? ''}${r.convImpl && !r.appChoice ? " (not the app's)" : ''} | ${ms} | ${r.step?.n ?? ''} | ${n1(r.pairsPerSec)} | ${n0(r.warmupMs)} | ${n0(r.firstStepMs)} | ${tensors} | ${r.loadAverage[0]}${r.runAt ? ` at ${r.runAt.slice(11, 16)}` : ''} | ${r.note.replace(/^; /, '').replace(/\|/g, '/')} |`,
+    );
   }
   return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
 }
 
 function searchSection(f: ResultFile<SearchRow>): string[] {
-  const lines = ['## Search and index build', '', ...header(f, 'npm run bench:search'), '| measurement | backend | result | detail |', '|---|---|---|---|'];
-  for (const r of f.rows) lines.push(`| ${r.what} | ${r.backend} | ${r.status === 'ok' ? r.result : r.status} | ${r.detail.replace(/\|/g, '/')} |`);
+  const lines = [
+    '## Search and index build',
+    '',
+    ...header(f, 'npm run bench:search'),
+    '| measurement | backend | result | detail |',
+    '|---|---|---|---|',
+  ];
+  for (const r of f.rows)
+    lines.push(`| ${r.what} | ${r.backend} | ${r.status === 'ok' ? r.result : r.status} | ${r.detail.replace(/\|/g, '/')} |`);
   return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
 }
 
 function memorySection(f: ResultFile<MemoryRow>): string[] {
-  const lines = ['## Memory (tensor leak check)', '', ...header(f, 'npm run bench:memory'),
-    '| runtime | backend | preset | steps | numTensors after step 1 → last (max) | MiB after step 1 → last | flat? |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    '## Memory (tensor leak check)',
+    '',
+    ...header(f, 'npm run bench:memory'),
+    '| runtime | backend | preset | steps | numTensors after step 1 → last (max) | MiB after step 1 → last | flat? |',
+    '|---|---|---|---|---|---|---|',
+  ];
   for (const r of f.rows) {
     const t = r.numTensors;
     const mb = r.numBytes;
-    lines.push(`| ${r.runtime} | ${r.backend} | ${r.preset} | ${t.length} | ${t[0]} → ${t.at(-1)} (${Math.max(...t)}) | ${n1(mb[0] / 2 ** 20)} → ${n1(mb.at(-1)! / 2 ** 20)} | ${r.flat ? 'yes' : '**no**'} |`);
+    lines.push(
+      `| ${r.runtime} | ${r.backend} | ${r.preset} | ${t.length} | ${t[0]} → ${t.at(-1)} (${Math.max(...t)}) | ${n1(mb[0] / 2 ** 20)} → ${n1(mb.at(-1)! / 2 ** 20)} | ${r.flat ? 'yes' : '**no**'} |`,
+    );
   }
   return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
 }
 
 function qualitySection(f: ResultFile<QualityRow>): string[] {
-  const lines = ['## Quality (headless trainer, fixed budget)', '', ...header(f, 'npm run bench:quality'),
-    '| text encoder | preset | backend | steps | train s | val images | i2t R@1 / R@5 / R@10 | t2i R@1 / R@5 / R@10 | AUC | val loss |', '|---|---|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '## Quality (headless trainer, fixed budget)',
+    '',
+    ...header(f, 'npm run bench:quality'),
+    '| text encoder | preset | backend | steps | train s | val images | i2t R@1 / R@5 / R@10 | t2i R@1 / R@5 / R@10 | AUC | val loss |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of f.rows) {
     const e = r.eval;
-    lines.push(`| ${r.textEncoder} | ${r.preset} | ${r.backend} | ${r.steps} | ${n0(r.trainSeconds)} | ${e?.images ?? '–'} | ${e ? `${n3(e.i2t.r1)} / ${n3(e.i2t.r5)} / ${n3(e.i2t.r10)}` : '–'} | ${e ? `${n3(e.t2i.r1)} / ${n3(e.t2i.r5)} / ${n3(e.t2i.r10)}` : '–'} | ${n3(e?.auc)} | ${n3(e?.valLoss)} |`);
+    lines.push(
+      `| ${r.textEncoder} | ${r.preset} | ${r.backend} | ${r.steps} | ${n0(r.trainSeconds)} | ${e?.images ?? '–'} | ${e ? `${n3(e.i2t.r1)} / ${n3(e.i2t.r5)} / ${n3(e.i2t.r10)}` : '–'} | ${e ? `${n3(e.t2i.r1)} / ${n3(e.t2i.r5)} / ${n3(e.t2i.r10)}` : '–'} | ${n3(e?.auc)} | ${n3(e?.valLoss)} |`,
+    );
   }
   return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
 }
@@ -86,84 +136,174 @@ function profileSection(f: ResultFile<ProfileRow>): string[] {
   const lines = ['## Where a wasm step goes (kernel profile)', '', ...header(f, 'npm run bench:profile')];
   for (const r of f.rows) {
     const sum = r.kernels.reduce((a, k) => a + k.ms, 0);
-    lines.push(`**${r.preset} preset, Node ${r.detail}** (${r.matMulGrad} matMul gradient): one step ${n0(r.totalMs)} ms under the profiler.`, '',
-      '| kernel | ms | calls |', '|---|---|---|', ...r.kernels.map((k) => `| ${k.name} | ${n0(k.ms)} | ${k.calls} |`), `| (top 10 together) | ${n0(sum)} | |`, '');
+    lines.push(
+      `**${r.preset} preset, Node ${r.detail}** (${r.matMulGrad} matMul gradient): one step ${n0(r.totalMs)} ms under the profiler.`,
+      '',
+      '| kernel | ms | calls |',
+      '|---|---|---|',
+      ...r.kernels.map((k) => `| ${k.name} | ${n0(k.ms)} | ${k.calls} |`),
+      `| (top 10 together) | ${n0(sum)} | |`,
+      '',
+    );
   }
   return [...lines, ...f.notes.map((n) => `- ${n}`), ''];
 }
 
 function preprocessSection(f: ResultFile<PreprocessRow>): string[] {
-  const lines = ['## Node vs browser image preprocessing', '', ...header(f, 'npm run bench:preprocess'),
-    '| dataset | images | side | mean abs. difference (levels) | max | within 2 levels | within 8 |', '|---|---|---|---|---|---|---|'];
-  for (const r of f.rows) lines.push(`| ${r.dataset} | ${r.images} | ${r.side} | ${r.meanAbs.toFixed(2)} | ${r.maxAbs} | ${(100 * r.within2).toFixed(1)}% | ${(100 * r.within8).toFixed(1)}% |`);
+  const lines = [
+    '## Node vs browser image preprocessing',
+    '',
+    ...header(f, 'npm run bench:preprocess'),
+    '| dataset | images | side | mean abs. difference (levels) | max | within 2 levels | within 8 |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of f.rows)
+    lines.push(
+      `| ${r.dataset} | ${r.images} | ${r.side} | ${r.meanAbs.toFixed(2)} | ${r.maxAbs} | ${(100 * r.within2).toFixed(1)}% | ${(100 * r.within8).toFixed(1)}% |`,
+    );
   return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
 }
 
 /** The headline: same-run, interleaved ratios to PyTorch (bench/ratio.ts). */
 function summary(f: RatioFile): string[] {
-  const ref = f.rows.map((r) => r.samples['pytorch cpu bench 1 thread']).filter((x): x is { ms: number } => !!x && 'ms' in x).map((x) => x.ms);
+  const ref = f.rows
+    .map((r) => r.samples['pytorch cpu bench 1 thread'])
+    .filter((x): x is { ms: number } => !!x && 'ms' in x)
+    .map((x) => x.ms);
   const lines = [
-    '## Same-run ratios to PyTorch (the only ratios quoted)', '',
-    `Run ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${f.seconds} s (\`npm run bench:ratio\`, results in \`bench/results/ratio.json\`). Machine: ${machineLine(f.machine)}.`, '',
-    `\`bench\` preset (batch 64), ${f.rows.length} interleaved rounds: in each round every side ran once, PyTorch ${f.machine.torch ?? ''} on 1 CPU thread first. A ratio is the median of the per-round ratios (lab ms/step ÷ PyTorch ms/step of the same round); higher is slower.`, '',
-    '| side | × PyTorch 1 thread (median of rounds) | range | per round | ms/step in each round (this machine) |', '|---|---|---|---|---|',
+    '## Same-run ratios to PyTorch (the only ratios quoted)',
+    '',
+    `Run ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${f.seconds} s (\`npm run bench:ratio\`, results in \`bench/results/ratio.json\`). Machine: ${machineLine(f.machine)}.`,
+    '',
+    `\`bench\` preset (batch 64), ${f.rows.length} interleaved rounds: in each round every side ran once, PyTorch ${f.machine.torch ?? ''} on 1 CPU thread first. A ratio is the median of the per-round ratios (lab ms/step ÷ PyTorch ms/step of the same round); higher is slower.`,
+    '',
+    '| side | × PyTorch 1 thread (median of rounds) | range | per round | ms/step in each round (this machine) |',
+    '|---|---|---|---|---|',
   ];
   for (const r of f.ratios) {
-    const ms = f.rows.map((row) => row.samples[r.side]).map((x) => (x && 'ms' in x ? n0(x[r.measure]) : 'failed')).join(' · ');
-    lines.push(`| ${r.side}${r.measure === 'cpuMs' ? ', CPU time' : ''} | **${r.median.toFixed(2)}×** | ${r.min.toFixed(2)}–${r.max.toFixed(2)}× | ${r.perRound.map((x) => x.toFixed(2)).join(', ')} | ${ms} |`);
+    const ms = f.rows
+      .map((row) => row.samples[r.side])
+      .map((x) => (x && 'ms' in x ? n0(x[r.measure]) : 'failed'))
+      .join(' · ');
+    lines.push(
+      `| ${r.side}${r.measure === 'cpuMs' ? ', CPU time' : ''} | **${r.median.toFixed(2)}×** | ${r.min.toFixed(2)}–${r.max.toFixed(2)}× | ${r.perRound.map((x) => x.toFixed(2)).join(', ')} | ${ms} |`,
+    );
   }
   const refCpu = f.rows.map((r) => r.samples['pytorch cpu bench 1 thread']).map((x) => (x && 'cpuMs' in x ? n0(x.cpuMs) : '–'));
   // How much of a core each process got: CPU time / wall time, summed over the rounds.
   const share = (id: string) => {
-    const xs = f.rows.map((r) => r.samples[id]).filter((x): x is { ms: number; cpuMs: number } => !!x && 'cpuMs' in x && Number.isFinite(x.cpuMs));
+    const xs = f.rows
+      .map((r) => r.samples[id])
+      .filter((x): x is { ms: number; cpuMs: number } => !!x && 'cpuMs' in x && Number.isFinite(x.cpuMs));
     return xs.length ? xs.reduce((a, x) => a + x.cpuMs, 0) / xs.reduce((a, x) => a + x.ms, 0) : NaN;
   };
   const torchShare = share('pytorch cpu bench 1 thread');
   const nodeShare = share('node wasm bench (headless trainer)');
-  lines.push(`| pytorch cpu bench 1 thread (reference) | 1× | | | ${ref.map(n0).join(' · ')} (CPU time ${refCpu.join(' · ')}) |`, '',
+  lines.push(
+    `| pytorch cpu bench 1 thread (reference) | 1× | | | ${ref.map(n0).join(' · ')} (CPU time ${refCpu.join(' · ')}) |`,
+    '',
     `Load average (1 min) at the start of each round: ${f.rows.map((r) => r.loadAverage[0]).join(', ')}.`,
     ...(Number.isFinite(torchShare) && Number.isFinite(nodeShare)
-      ? ['', `Under this load PyTorch's process got ${Math.round(100 * torchShare)}% of a core (CPU time ÷ wall time) and Node's ${Math.round(100 * nodeShare)}%: the share each side gets moves its wall-clock ratio (here by ${(nodeShare / torchShare).toFixed(2)}×), which is why the CPU-time rows, less disturbed by other load, are the figures to compare.`]
-      : []), '', ...f.notes.map((n) => `- ${n}`), '');
+      ? [
+          '',
+          `Under this load PyTorch's process got ${Math.round(100 * torchShare)}% of a core (CPU time ÷ wall time) and Node's ${Math.round(100 * nodeShare)}%: the share each side gets moves its wall-clock ratio (here by ${(nodeShare / torchShare).toFixed(2)}×), which is why the CPU-time rows, less disturbed by other load, are the figures to compare.`,
+        ]
+      : []),
+    '',
+    ...f.notes.map((n) => `- ${n}`),
+    '',
+  );
   return lines;
 }
 
 /** What keeps wasm from PyTorch's speed, with the numbers of the recorded runs. */
 function obstacles(profile: ResultFile<ProfileRow> | null): string[] {
   const p = profile?.rows.find((r) => r.matMulGrad === 'explicit-transpose');
-  const ms = (r: ProfileRow | undefined, names: string[]) => r?.kernels.filter((k) => names.includes(k.name)).reduce((a, k) => a + k.ms, 0) ?? NaN;
+  const ms = (r: ProfileRow | undefined, names: string[]) =>
+    r?.kernels.filter((k) => names.includes(k.name)).reduce((a, k) => a + k.ms, 0) ?? NaN;
   const lines = ['## What stands in the way of the CPU path', ''];
-  lines.push('1. **Transposed matMuls on wasm** (fixed). tfjs-backend-wasm multiplies through XNNPACK only when neither operand is transposed; the stock gradient of every matMul is two transposed matMuls, run by a naive loop. `src/train/matMulGrad.ts` transposes explicitly first (tested against tfjs-core\'s gradient); the page installs it whenever it picks wasm.');
-  lines.push('2. **Convolutions** (fixed: `src/kernels/wasmConv.ts`). tfjs-wasm has no `Conv2DBackpropFilter` and a naive `Conv2DBackpropInput` (560-700 ms per bench layer), so the app used to build im2col patches from ~50 slices, pads and concats per step. Now `tf.conv2d` runs XNNPACK\'s native forward, and both gradients are one JS pass over the wasm heap (im2col, transposed, for the filter gradient; col2im for the input gradient) around one XNNPACK matMul each. Each kernel is tested against tfjs-core\'s on seeded inputs, and 20 training steps equal the cpu backend\'s to 1e-4.');
+  lines.push(
+    "1. **Transposed matMuls on wasm** (fixed). tfjs-backend-wasm multiplies through XNNPACK only when neither operand is transposed; the stock gradient of every matMul is two transposed matMuls, run by a naive loop. `src/train/matMulGrad.ts` transposes explicitly first (tested against tfjs-core's gradient); the page installs it whenever it picks wasm.",
+  );
+  lines.push(
+    "2. **Convolutions** (fixed: `src/kernels/wasmConv.ts`). tfjs-wasm has no `Conv2DBackpropFilter` and a naive `Conv2DBackpropInput` (560-700 ms per bench layer), so the app used to build im2col patches from ~50 slices, pads and concats per step. Now `tf.conv2d` runs XNNPACK's native forward, and both gradients are one JS pass over the wasm heap (im2col, transposed, for the filter gradient; col2im for the input gradient) around one XNNPACK matMul each. Each kernel is tested against tfjs-core's on seeded inputs, and 20 training steps equal the cpu backend's to 1e-4.",
+  );
   if (p) {
     const conv = ms(p, ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']);
-    lines.push(`3. **What remains** (profile above, ${n0(p.totalMs)} ms under the profiler): the three conv kernels take ${n0(conv)} ms (${Math.round((100 * conv) / p.totalMs)}%), nearly all of it XNNPACK's matMuls at wasm's 128-bit SIMD on one thread (about 10 GMAC/s here; a bench step is about 2.8 GMAC of convolutions), where PyTorch's oneDNN uses AVX2/AVX-512. Reductions (Sum: bias gradients and pooling) ${n0(ms(p, ['Sum']))} ms; the hundreds of small element-wise kernels (Identity, Add, Multiply, Sub) ${n0(ms(p, ['Identity', 'Add', 'Multiply', 'Sub']))} ms.`);
+    lines.push(
+      `3. **What remains** (profile above, ${n0(p.totalMs)} ms under the profiler): the three conv kernels take ${n0(conv)} ms (${Math.round((100 * conv) / p.totalMs)}%), nearly all of it XNNPACK's matMuls at wasm's 128-bit SIMD on one thread (about 10 GMAC/s here; a bench step is about 2.8 GMAC of convolutions), where PyTorch's oneDNN uses AVX2/AVX-512. Reductions (Sum: bias gradients and pooling) ${n0(ms(p, ['Sum']))} ms; the hundreds of small element-wise kernels (Identity, Add, Multiply, Sub) ${n0(ms(p, ['Identity', 'Add', 'Multiply', 'Sub']))} ms.`,
+    );
   }
-  lines.push('   Measured and not kept (2026-11-28, Node wasm, CPU time, same process, 3 rounds): `tf.fused.conv2d` with bias and ReLU fused into the conv, forward and backward of the four bench layers, took 0.76, 0.98 and 1.07× the unfused time: no consistent gain. The input gradient of the stride-2 convs as four stride-1 XNNPACK convs, one per output parity (the sub-pixel form of a transposed conv), instead of dy·Wᵀ + col2im: 154, 223, 190 ms against 166, 171, 142 ms for layers 2-4, no gain.');
-  lines.push('4. **One thread.** The app runs the SIMD build on one thread. The threaded build cannot start under the app\'s Content-Security-Policy (its pthread workers `importScripts` a blob: URL, which `script-src \'self\' \'wasm-unsafe-eval\'` refuses; seen as "Failed to execute \'importScripts\' … blob: … failed to load" and a hung `setBackend`). Without the CSP it started but tfjs reported 1 thread and gained nothing on this 2-core machine (BENCHMARKS.md of 2026-11-26).', '');
+  lines.push(
+    '   Measured and not kept (2026-11-28, Node wasm, CPU time, same process, 3 rounds): `tf.fused.conv2d` with bias and ReLU fused into the conv, forward and backward of the four bench layers, took 0.76, 0.98 and 1.07× the unfused time: no consistent gain. The input gradient of the stride-2 convs as four stride-1 XNNPACK convs, one per output parity (the sub-pixel form of a transposed conv), instead of dy·Wᵀ + col2im: 154, 223, 190 ms against 166, 171, 142 ms for layers 2-4, no gain.',
+  );
+  lines.push(
+    "4. **One thread.** The app runs the SIMD build on one thread. The threaded build cannot start under the app's Content-Security-Policy (its pthread workers `importScripts` a blob: URL, which `script-src 'self' 'wasm-unsafe-eval'` refuses; seen as \"Failed to execute 'importScripts' … blob: … failed to load\" and a hung `setBackend`). Without the CSP it started but tfjs reported 1 thread and gained nothing on this 2-core machine (BENCHMARKS.md of 2026-11-26).",
+    '',
+  );
   return lines;
 }
 
-interface GpuSide { error?: string; adapter?: string; medianMs?: number | null; batch?: number; pairsPerSec?: number; stepMs?: number[]; warmupMs?: number; firstStepMs?: number; numTensors?: number[]; device?: string; torch?: string }
-interface GpuFile { startedAt: string; card: string | null; loadAverage: number[]; seconds: number; args: { steps: number; torchDevice?: string; torch_device?: string }; presets: { preset: string; pairs: { pair: number; lab: GpuSide; torch: GpuSide & { stepMs?: number[] }; ratio?: number; torchPairsPerSec?: number }[]; ratio: { median: number; min: number; max: number; n: number } | null }[] }
+interface GpuSide {
+  error?: string;
+  adapter?: string;
+  medianMs?: number | null;
+  batch?: number;
+  pairsPerSec?: number;
+  stepMs?: number[];
+  warmupMs?: number;
+  firstStepMs?: number;
+  numTensors?: number[];
+  device?: string;
+  torch?: string;
+}
+interface GpuFile {
+  startedAt: string;
+  card: string | null;
+  loadAverage: number[];
+  seconds: number;
+  args: { steps: number; torchDevice?: string; torch_device?: string };
+  presets: {
+    preset: string;
+    pairs: { pair: number; lab: GpuSide; torch: GpuSide & { stepMs?: number[] }; ratio?: number; torchPairsPerSec?: number }[];
+    ratio: { median: number; min: number; max: number; n: number } | null;
+  }[];
+}
 
 /** The GPU bundle's run (bench:gpu; bench/results/gpu.json is run.py's gpu-results.json). */
 function gpuSection(f: GpuFile): string[] {
   const adapter = f.presets.flatMap((p) => p.pairs.map((x) => x.lab.adapter)).find(Boolean) ?? 'unknown adapter';
   const software = /llvmpipe|swiftshader|lavapipe/i.test(adapter);
   const torchDevice = f.args.torch_device ?? f.args.torchDevice ?? 'cuda';
-  const lines = ['## WebGPU through Node against PyTorch on the same card (`npm run bench:gpu`)', '',
-    `Run ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${f.seconds} s, on ${f.card ?? 'no NVIDIA card'}; WebGPU adapter: ${adapter}; PyTorch on ${torchDevice}; load average at start ${f.loadAverage.join(' / ')} (results in \`bench/results/gpu.json\`).`, ''];
-  if (software) lines.push(`**No GPU has run this yet.** This run is the bundle's check on Mesa lavapipe (Vulkan on the CPU) against PyTorch on the CPU, with ${f.presets[0]?.pairs.length ?? 0} pair per preset and a short step budget (\`tiny\` is paired with PyTorch's \`bench\` model): it shows that the bundle runs, not how fast a GPU is.`, '');
-  lines.push('| preset | pair | lab ms/step (WebGPU) | lab warm-up ms | PyTorch ms/step | lab pairs/s ÷ PyTorch pairs/s | numTensors |', '|---|---|---|---|---|---|---|');
+  const lines = [
+    '## WebGPU through Node against PyTorch on the same card (`npm run bench:gpu`)',
+    '',
+    `Run ${f.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${f.seconds} s, on ${f.card ?? 'no NVIDIA card'}; WebGPU adapter: ${adapter}; PyTorch on ${torchDevice}; load average at start ${f.loadAverage.join(' / ')} (results in \`bench/results/gpu.json\`).`,
+    '',
+  ];
+  if (software)
+    lines.push(
+      `**No GPU has run this yet.** This run is the bundle's check on Mesa lavapipe (Vulkan on the CPU) against PyTorch on the CPU, with ${f.presets[0]?.pairs.length ?? 0} pair per preset and a short step budget (\`tiny\` is paired with PyTorch's \`bench\` model): it shows that the bundle runs, not how fast a GPU is.`,
+      '',
+    );
+  lines.push(
+    '| preset | pair | lab ms/step (WebGPU) | lab warm-up ms | PyTorch ms/step | lab pairs/s ÷ PyTorch pairs/s | numTensors |',
+    '|---|---|---|---|---|---|---|',
+  );
   for (const p of f.presets) {
     for (const x of p.pairs) {
       const labMs = x.lab.medianMs ?? (x.lab.pairsPerSec && x.lab.batch ? (1000 * x.lab.batch) / x.lab.pairsPerSec : undefined);
       const tMs = x.torch.stepMs?.length ? [...x.torch.stepMs].sort((a, b) => a - b)[x.torch.stepMs.length >> 1] : undefined;
-      lines.push(`| ${p.preset} | ${x.pair} | ${x.lab.error ? `failed: ${x.lab.error.slice(0, 80)}` : `${n0(labMs)}${x.lab.medianMs ? '' : ' (first step only)'}`} | ${n0(x.lab.warmupMs)} | ${x.torch.error ? 'failed' : n0(tMs)} | ${x.ratio !== undefined ? x.ratio.toFixed(3) : '–'} | ${x.lab.numTensors?.length ? `${x.lab.numTensors[0]} → ${x.lab.numTensors.at(-1)}` : ''} |`);
+      lines.push(
+        `| ${p.preset} | ${x.pair} | ${x.lab.error ? `failed: ${x.lab.error.slice(0, 80)}` : `${n0(labMs)}${x.lab.medianMs ? '' : ' (first step only)'}`} | ${n0(x.lab.warmupMs)} | ${x.torch.error ? 'failed' : n0(tMs)} | ${x.ratio !== undefined ? x.ratio.toFixed(3) : '–'} | ${x.lab.numTensors?.length ? `${x.lab.numTensors[0]} → ${x.lab.numTensors.at(-1)}` : ''} |`,
+      );
     }
   }
-  lines.push('', '- Bundle: Node, the `webgpu` package\'s dawn.node (xz), Debian\'s libvulkan.so.1, the app\'s trainer bundled by esbuild, and bench/pytorch_bench.py: 30.5 MiB; it needs Python 3 with torch and the NVIDIA driver, no Node, npm or network. Build: `npm run bench:gpu`; run on the GPU machine: `python3 clip-lab-gpu/run.py` (writes gpu-results.json; copy it to bench/results/gpu.json and run `npm run bench:report`).', '');
+  lines.push(
+    '',
+    "- Bundle: Node, the `webgpu` package's dawn.node (xz), Debian's libvulkan.so.1, the app's trainer bundled by esbuild, and bench/pytorch_bench.py: 30.5 MiB; it needs Python 3 with torch and the NVIDIA driver, no Node, npm or network. Build: `npm run bench:gpu`; run on the GPU machine: `python3 clip-lab-gpu/run.py` (writes gpu-results.json; copy it to bench/results/gpu.json and run `npm run bench:report`).",
+    '',
+  );
   return lines;
 }
 
@@ -173,18 +313,39 @@ function extraSections(): string[] {
   const ingest = join(RESULTS_DIR, 'ingest.json');
   if (existsSync(ingest)) {
     type Stat = { median: number; min: number; max: number };
-    const r = JSON.parse(readFileSync(ingest, 'utf8')) as { startedAt: string; machine: { cores: number; chromium?: string; loadAverage: number[] }; pillow?: string; rows: { dataset: string; app: { imagesPerSecond: Stat; runs: { loadAverage: number; wallSeconds: number }[] }; pillow?: { processes: number; imagesPerSecond: Stat }[]; ratioToPillowOne?: Stat | null }[] };
-    out.push('## Ingestion (`npm run bench:ingest`)', '',
-      `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores, ${r.machine.chromium ?? 'Chromium'}, load average at start ${r.machine.loadAverage.join(' / ')} (results in \`bench/results/ingest.json\`). The page's import and Pillow on one process ran interleaved (page, Pillow, page, Pillow, …).`, '',
-      `| dataset | page: decode + resize + thumbnail + store, images/s (median, range) | Pillow ${r.pillow ?? ''} 1 process, images/s | page ÷ Pillow 1 process (median of pairs, range) | Pillow ${r.machine.cores} processes | page import wall s | load at each page run |`, '|---|---|---|---|---|---|---|');
+    const r = JSON.parse(readFileSync(ingest, 'utf8')) as {
+      startedAt: string;
+      machine: { cores: number; chromium?: string; loadAverage: number[] };
+      pillow?: string;
+      rows: {
+        dataset: string;
+        app: { imagesPerSecond: Stat; runs: { loadAverage: number; wallSeconds: number }[] };
+        pillow?: { processes: number; imagesPerSecond: Stat }[];
+        ratioToPillowOne?: Stat | null;
+      }[];
+    };
+    out.push(
+      '## Ingestion (`npm run bench:ingest`)',
+      '',
+      `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores, ${r.machine.chromium ?? 'Chromium'}, load average at start ${r.machine.loadAverage.join(' / ')} (results in \`bench/results/ingest.json\`). The page's import and Pillow on one process ran interleaved (page, Pillow, page, Pillow, …).`,
+      '',
+      `| dataset | page: decode + resize + thumbnail + store, images/s (median, range) | Pillow ${r.pillow ?? ''} 1 process, images/s | page ÷ Pillow 1 process (median of pairs, range) | Pillow ${r.machine.cores} processes | page import wall s | load at each page run |`,
+      '|---|---|---|---|---|---|---|',
+    );
     for (const row of r.rows) {
       const a = row.app.imagesPerSecond;
       const p = (n: number) => row.pillow?.find((x) => x.processes === n)?.imagesPerSecond.median.toFixed(0) ?? '–';
       const q = row.ratioToPillowOne;
-      out.push(`| ${row.dataset} | ${a.median.toFixed(0)} (${a.min.toFixed(0)}–${a.max.toFixed(0)}) | ${p(1)} | ${q ? `**${q.median.toFixed(2)}×** (${q.min.toFixed(2)}–${q.max.toFixed(2)})` : '– (older run, not interleaved)'} | ${p(r.machine.cores)} | ${row.app.runs.map((x) => x.wallSeconds.toFixed(0)).join(', ')} | ${row.app.runs.map((x) => x.loadAverage.toFixed(1)).join(', ')} |`);
+      out.push(
+        `| ${row.dataset} | ${a.median.toFixed(0)} (${a.min.toFixed(0)}–${a.max.toFixed(0)}) | ${p(1)} | ${q ? `**${q.median.toFixed(2)}×** (${q.min.toFixed(2)}–${q.max.toFixed(2)})` : '– (older run, not interleaved)'} | ${p(r.machine.cores)} | ${row.app.runs.map((x) => x.wallSeconds.toFixed(0)).join(', ')} | ${row.app.runs.map((x) => x.loadAverage.toFixed(1)).join(', ')} |`,
+      );
     }
-    out.push('', '- The page also encodes a JPEG thumbnail and stores original, 128 px copy and thumbnail in IndexedDB; Pillow only decodes and resizes. Since 2026-11-28 the thumbnail is drawn from the 128 px copy instead of a second resample of the full bitmap.',
-      '- Measured and not kept (2026-11-28, Chromium 156, 40 originals, ms per image summed over 2 rounds, load 17): `createImageBitmap` with `resizeWidth`/`resizeHeight` does not let Chromium\'s JPEG decoder scale during decode: full decode 22.6, with resize to 170×128 at quality high 29.2, medium 27.2, low 22.2; and the resized copy differed from the canvas path by 4.7 levels on average (max 88). Decoding dominates (about 11 ms per 500×375 photo here against Pillow\'s 4-13 ms).', '');
+    out.push(
+      '',
+      '- The page also encodes a JPEG thumbnail and stores original, 128 px copy and thumbnail in IndexedDB; Pillow only decodes and resizes. Since 2026-11-28 the thumbnail is drawn from the 128 px copy instead of a second resample of the full bitmap.',
+      "- Measured and not kept (2026-11-28, Chromium 156, 40 originals, ms per image summed over 2 rounds, load 17): `createImageBitmap` with `resizeWidth`/`resizeHeight` does not let Chromium's JPEG decoder scale during decode: full decode 22.6, with resize to 170×128 at quality high 29.2, medium 27.2, low 22.2; and the resized copy differed from the canvas path by 4.7 levels on average (max 88). Decoding dominates (about 11 ms per 500×375 photo here against Pillow's 4-13 ms).",
+      '',
+    );
   }
   const gpu = join(RESULTS_DIR, 'gpu.json');
   if (existsSync(gpu)) out.push(...gpuSection(JSON.parse(readFileSync(gpu, 'utf8')) as GpuFile));
@@ -206,7 +367,7 @@ export function writeReport(): string {
     '',
     'Generated by `npm run bench` (or one of `bench:ratio`, `bench:train`, `bench:search`, `bench:memory`, `bench:profile`, `bench:quality`, `bench:preprocess`, `bench:ingest`, `bench:gpu`; `bench:report` only',
     'rewrites this file) from `bench/results/*.json`. Every number below comes from the run named above its table, on the',
-    'machine named there, a 2-core machine shared with other work: absolute times are this machine\'s at that moment. Every ratio',
+    "machine named there, a 2-core machine shared with other work: absolute times are this machine's at that moment. Every ratio",
     'to PyTorch comes from sides run interleaved (A B A B …, at least 3 rounds) in one invocation, as the median of the per-round',
     'ratios with its range and the load average.',
     '',
@@ -216,7 +377,9 @@ export function writeReport(): string {
     ...obstacles(profile),
     ...(search ? searchSection(search) : ['## Search and index build', '', 'Not run yet: `npm run bench:search`.', '']),
     ...(memory ? memorySection(memory) : ['## Memory', '', 'Not run yet: `npm run bench:memory`.', '']),
-    ...(quality ? qualitySection(quality) : ['## Quality', '', 'Not run yet: `npm run bench:quality` (trains on ../shared/datasets/flickr8k-224).', '']),
+    ...(quality
+      ? qualitySection(quality)
+      : ['## Quality', '', 'Not run yet: `npm run bench:quality` (trains on ../shared/datasets/flickr8k-224).', '']),
     ...(preprocess ? preprocessSection(preprocess) : []),
     ...extraSections(),
   ];

@@ -9,7 +9,9 @@ import app from '../vite.config';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const noCsp = process.env.CLIP_BENCH_VARIANT === 'no-csp';
-const plugins = (app.plugins ?? []).flat().filter((p) => !(noCsp && p && typeof p === 'object' && 'name' in p && p.name === 'clip-lab-csp'));
+const plugins = (app.plugins ?? [])
+  .flat()
+  .filter((p) => !(noCsp && p && typeof p === 'object' && 'name' in p && p.name === 'clip-lab-csp'));
 
 export default defineConfig({
   ...app,

@@ -21,11 +21,16 @@ const RELATION = / (left of|right of|above|below|to the left of|to the right of)
 function sampleSet(): TrainingSet {
   const n = sampleImageCount();
   const images = Array.from({ length: n }, (_, i) => renderSampleImage(i, SIDE));
-  const split = assignSplits(images.map((i) => i.name), { seed: 42 }).split; // the page's split
+  const split = assignSplits(
+    images.map((i) => i.name),
+    { seed: 42 },
+  ).split; // the page's split
   const pixels = new Uint8Array(n * SIDE * SIDE * 3);
   images.forEach((im, i) => pixels.set(im.pixels, i * SIDE * SIDE * 3));
   return {
-    name: 'Synthetic shapes (built-in sample)', imageSize: SIDE, pixels,
+    name: 'Synthetic shapes (built-in sample)',
+    imageSize: SIDE,
+    pixels,
     imageNames: images.map((i) => i.name),
     imageSplit: Uint8Array.from(images, (im) => SPLIT_CODE[split.get(im.name)!]),
     captions: images.flatMap((im, i) => im.captions.map((text) => ({ image: i, text }))),
@@ -57,16 +62,28 @@ const data = sampleSet();
 console.log(`word-order benchmark: tiny preset, ${steps} steps, ${info.name}, sample of ${data.imageNames.length} images`);
 const rows: string[] = [];
 for (const textEncoder of ['conv', 'bow'] as TextEncoderKind[]) {
-  const config = withOverrides('tiny', { textEncoder, epochs: 50, evalEveryEpoch: false, maxEvalImages: 200, checkpointEverySteps: 1_000_000 });
+  const config = withOverrides('tiny', {
+    textEncoder,
+    epochs: 50,
+    evalEveryEpoch: false,
+    maxEvalImages: 200,
+    checkpointEverySteps: 1_000_000,
+  });
   const ctrl = new AbortController();
   const t0 = performance.now();
   const ckpt = await runTraining(data, config, {
-    signal: ctrl.signal, convImpl: info.convImpl,
+    signal: ctrl.signal,
+    convImpl: info.convImpl,
     callbacks: { onStep: (m) => m.step >= steps && ctrl.abort() },
   });
   const session = await ModelSession.fromCheckpoint(ckpt, info.convImpl);
   const prep = prepareData(data, config, ckpt.vocab);
-  const ev = (await evaluate(session.model, prep.evalSet, { step: ckpt.step, epoch: ckpt.epoch, batchSize: config.batchSize, seed: config.seed })) as EvalMetrics;
+  const ev = (await evaluate(session.model, prep.evalSet, {
+    step: ckpt.step,
+    epoch: ckpt.epoch,
+    batchSize: config.batchSize,
+    seed: config.seed,
+  })) as EvalMetrics;
   const swap = await swapTest(session, data);
   session.dispose();
   const secs = (performance.now() - t0) / 1000;
@@ -74,7 +91,8 @@ for (const textEncoder of ['conv', 'bow'] as TextEncoderKind[]) {
   console.log(row);
   rows.push(row);
 }
-const header = '| text encoder | steps | s | val images | i2t R@1 / R@5 / R@10 | t2i R@1 / R@5 / R@10 | swap test: true > swapped (pairs) |\n|---|---|---|---|---|---|---|';
+const header =
+  '| text encoder | steps | s | val images | i2t R@1 / R@5 / R@10 | t2i R@1 / R@5 / R@10 | swap test: true > swapped (pairs) |\n|---|---|---|---|---|---|---|';
 const os = await import('node:os');
 const md = [
   '# Word-order benchmark (`npm run bench:word-order`)',
@@ -89,5 +107,7 @@ const md = [
 ].join('\n');
 const { writeFileSync } = await import('node:fs');
 writeFileSync(new URL('./results/word-order.md', import.meta.url), md);
-console.log('\n| text encoder | steps | s | val images | i2t R@1 / R@5 / R@10 | t2i R@1 / R@5 / R@10 | swap test: true > swapped (pairs) |\n|---|---|---|---|---|---|---|');
+console.log(
+  '\n| text encoder | steps | s | val images | i2t R@1 / R@5 / R@10 | t2i R@1 / R@5 / R@10 | swap test: true > swapped (pairs) |\n|---|---|---|---|---|---|---|',
+);
 console.log(rows.join('\n'));

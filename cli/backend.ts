@@ -46,13 +46,20 @@ async function installDawn(): Promise<string> {
   try {
     dawn = (await import(/* @vite-ignore */ pkg)) as typeof dawn;
   } catch {
-    throw new NodeBackendError('unavailable', 'webgpu in Node needs the npm package `webgpu` (Dawn): `npm install --no-save webgpu@0.6.2`, plus a Vulkan driver');
+    throw new NodeBackendError(
+      'unavailable',
+      'webgpu in Node needs the npm package `webgpu` (Dawn): `npm install --no-save webgpu@0.6.2`, plus a Vulkan driver',
+    );
   }
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create([]) as { requestAdapter(): Promise<{ info?: GpuAdapterInfo } | null> };
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   const adapter = await gpu.requestAdapter().catch(() => null);
-  if (!adapter) throw new NodeBackendError('unavailable', 'webgpu in Node: Dawn found no adapter (no usable Vulkan driver: Mesa 25 lavapipe works, Debian bookworm Mesa 22.3 does not; see .ci/lavapipe.sh)');
+  if (!adapter)
+    throw new NodeBackendError(
+      'unavailable',
+      'webgpu in Node: Dawn found no adapter (no usable Vulkan driver: Mesa 25 lavapipe works, Debian bookworm Mesa 22.3 does not; see .ci/lavapipe.sh)',
+    );
   const info = adapter.info ?? {};
   return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter';
 }

@@ -37,8 +37,10 @@ export interface HeadlessResult {
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : String(x));
 
 export function describeEval(m: EvalMetrics): string {
-  return `eval step ${m.step}: val loss ${fmt(m.valLoss)} i2t R@1/5/10 ${fmt(m.i2t.r1)}/${fmt(m.i2t.r5)}/${fmt(m.i2t.r10)} `
-    + `t2i ${fmt(m.t2i.r1)}/${fmt(m.t2i.r5)}/${fmt(m.t2i.r10)} auc ${m.auc === null ? '-' : fmt(m.auc)} (${m.images} images)`;
+  return (
+    `eval step ${m.step}: val loss ${fmt(m.valLoss)} i2t R@1/5/10 ${fmt(m.i2t.r1)}/${fmt(m.i2t.r5)}/${fmt(m.i2t.r10)} ` +
+    `t2i ${fmt(m.t2i.r1)}/${fmt(m.t2i.r5)}/${fmt(m.t2i.r10)} auc ${m.auc === null ? '-' : fmt(m.auc)} (${m.images} images)`
+  );
 }
 
 /** Trains on a folder and (with `out`) writes the model file; see HeadlessOptions. */
@@ -48,16 +50,20 @@ export async function trainFolder(opts: HeadlessOptions): Promise<HeadlessResult
   log(`backend: ${backend.detail} (convs as ${backend.convImpl})`);
 
   const t0 = performance.now();
-  const loaded = opts.loaded ?? loadFolder(opts.data, {
-    limit: opts.limitImages,
-    onProgress: (p) => p.done === p.total && log(`decoded ${p.done} images`),
-  });
+  const loaded =
+    opts.loaded ??
+    loadFolder(opts.data, {
+      limit: opts.limitImages,
+      onProgress: (p) => p.done === p.total && log(`decoded ${p.done} images`),
+    });
   const loadSeconds = (performance.now() - t0) / 1000;
   const { set, plan, skipped } = loaded;
   const counts = { train: 0, val: 0, test: 0 };
   set.imageSplit.forEach((s) => (s === 0 ? counts.train++ : s === 1 ? counts.val++ : counts.test++));
-  log(`data: ${set.imageNames.length} images, ${set.captions.length} captions from ${plan.captionFile} (${plan.format}); `
-    + `splits ${counts.train}/${counts.val}/${counts.test} (${plan.splitSource}); ${skipped.length} skipped; ${loadSeconds.toFixed(1)} s`);
+  log(
+    `data: ${set.imageNames.length} images, ${set.captions.length} captions from ${plan.captionFile} (${plan.format}); ` +
+      `splits ${counts.train}/${counts.val}/${counts.test} (${plan.splitSource}); ${skipped.length} skipped; ${loadSeconds.toFixed(1)} s`,
+  );
   for (const s of skipped.slice(0, 5)) log(`  skipped ${s.name}: ${s.reason}`);
 
   const config = withOverrides(opts.preset, { ...opts.overrides, ...(opts.epochs ? { epochs: opts.epochs } : {}) });
@@ -68,12 +74,18 @@ export async function trainFolder(opts: HeadlessOptions): Promise<HeadlessResult
     stepMetricsEvery: opts.stepMetricsEvery ?? 1,
     datasetName: set.name,
     callbacks: {
-      onStart: ({ totalSteps, stepsPerEpoch }) => log(`training: preset ${config.preset}, ${config.textEncoder} text, batch ${config.batchSize}, `
-        + `${stepsPerEpoch} steps/epoch, ${totalSteps} steps` + (opts.steps ? '' : ` in ${config.epochs} epochs`)),
+      onStart: ({ totalSteps, stepsPerEpoch }) =>
+        log(
+          `training: preset ${config.preset}, ${config.textEncoder} text, batch ${config.batchSize}, ` +
+            `${stepsPerEpoch} steps/epoch, ${totalSteps} steps` +
+            (opts.steps ? '' : ` in ${config.epochs} epochs`),
+        ),
       onPhase: (phase: TrainPhase, detail?: string) => log(`[${phase}]${detail ? ` ${detail}` : ''}`),
       onStep: (m) => {
-        log(`step ${m.step} epoch ${m.epoch} loss ${fmt(m.loss)} acc ${fmt(m.accI2T, 2)}/${fmt(m.accT2I, 2)} `
-          + `${fmt(m.pairsPerSec, 1)} pairs/s ${fmt(m.msPerStep, 0)} ms/step`);
+        log(
+          `step ${m.step} epoch ${m.epoch} loss ${fmt(m.loss)} acc ${fmt(m.accI2T, 2)}/${fmt(m.accT2I, 2)} ` +
+            `${fmt(m.pairsPerSec, 1)} pairs/s ${fmt(m.msPerStep, 0)} ms/step`,
+        );
         opts.onStep?.(m);
       },
       onEval: (m) => log(describeEval(m)),
@@ -91,7 +103,11 @@ export async function trainFolder(opts: HeadlessOptions): Promise<HeadlessResult
     log(`wrote ${opts.out} (${(bytes.length / 2 ** 20).toFixed(2)} MiB, step ${checkpoint.step})`);
   }
   return {
-    checkpoint, backend, finalEval, trainSeconds, bytes,
+    checkpoint,
+    backend,
+    finalEval,
+    trainSeconds,
+    bytes,
     data: { plan, skipped, images: set.imageNames.length, captions: set.captions.length, loadSeconds },
   };
 }

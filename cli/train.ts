@@ -7,8 +7,9 @@ import { parseArgs } from 'node:util';
 import { PRESET_NAMES, type PresetName, type TextEncoderKind, type TrainConfig } from '../src/config';
 import { trainFolder } from './headless';
 
-const USAGE = 'usage: npm run train -- --data DIR --preset tiny|default|bench [--epochs N] [--steps N] [--out FILE] '
-  + '[--backend wasm|cpu|webgpu] [--limit IMAGES] [--text-encoder bow|conv|transformer] [--seed N] [--every N]';
+const USAGE =
+  'usage: npm run train -- --data DIR --preset tiny|default|bench [--epochs N] [--steps N] [--out FILE] ' +
+  '[--backend wasm|cpu|webgpu] [--limit IMAGES] [--text-encoder bow|conv|transformer] [--seed N] [--every N]';
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

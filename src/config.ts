@@ -56,22 +56,68 @@ function freezeConfig(c: TrainConfig): TrainConfig {
 
 /** Trains in seconds on the CPU backend: for tests, smoke runs and the synthetic sample set. */
 const TINY: TrainConfig = freezeConfig({
-  preset: 'tiny', seed: 1,
-  imageSize: 32, convChannels: [8, 16, 32], imageWidth: 0, augment: false,
-  textEncoder: 'conv', vocabSize: 1000, minWordCount: 1, maxTokens: 12, textWidth: 32, textLayers: 1, textHeads: 1,
-  embedDim: 32, matchHidden: 32, matchLossWeight: 1, matchHead: 'cosine-feature', matchDetach: true, matchNegatives: 2,
-  batchSize: 16, epochs: 5, learningRate: 3e-3, lrSchedule: 'cosine', warmupSteps: 5, weightDecay: 0, adamEpsilon: 1e-7,
-  evalEveryEpoch: true, maxEvalImages: 200, checkpointEverySteps: 200,
+  preset: 'tiny',
+  seed: 1,
+  imageSize: 32,
+  convChannels: [8, 16, 32],
+  imageWidth: 0,
+  augment: false,
+  textEncoder: 'conv',
+  vocabSize: 1000,
+  minWordCount: 1,
+  maxTokens: 12,
+  textWidth: 32,
+  textLayers: 1,
+  textHeads: 1,
+  embedDim: 32,
+  matchHidden: 32,
+  matchLossWeight: 1,
+  matchHead: 'cosine-feature',
+  matchDetach: true,
+  matchNegatives: 2,
+  batchSize: 16,
+  epochs: 5,
+  learningRate: 3e-3,
+  lrSchedule: 'cosine',
+  warmupSteps: 5,
+  weightDecay: 0,
+  adamEpsilon: 1e-7,
+  evalEveryEpoch: true,
+  maxEvalImages: 200,
+  checkpointEverySteps: 200,
 });
 
 /** For a user with a GPU training on Flickr8k (6,000 train images, 30,000 captions). */
 const DEFAULT: TrainConfig = freezeConfig({
-  preset: 'default', seed: 1,
-  imageSize: 64, convChannels: [32, 64, 128, 256], imageWidth: 256, augment: true,
-  textEncoder: 'conv', vocabSize: 5000, minWordCount: 2, maxTokens: 24, textWidth: 256, textLayers: 2, textHeads: 4,
-  embedDim: 256, matchHidden: 256, matchLossWeight: 1, matchHead: 'cosine-feature', matchDetach: true, matchNegatives: 2,
-  batchSize: 64, epochs: 20, learningRate: 1e-3, lrSchedule: 'cosine', warmupSteps: 200, weightDecay: 0.1, adamEpsilon: 1e-7,
-  evalEveryEpoch: true, maxEvalImages: 1000, checkpointEverySteps: 500,
+  preset: 'default',
+  seed: 1,
+  imageSize: 64,
+  convChannels: [32, 64, 128, 256],
+  imageWidth: 256,
+  augment: true,
+  textEncoder: 'conv',
+  vocabSize: 5000,
+  minWordCount: 2,
+  maxTokens: 24,
+  textWidth: 256,
+  textLayers: 2,
+  textHeads: 4,
+  embedDim: 256,
+  matchHidden: 256,
+  matchLossWeight: 1,
+  matchHead: 'cosine-feature',
+  matchDetach: true,
+  matchNegatives: 2,
+  batchSize: 64,
+  epochs: 20,
+  learningRate: 1e-3,
+  lrSchedule: 'cosine',
+  warmupSteps: 200,
+  weightDecay: 0.1,
+  adamEpsilon: 1e-7,
+  evalEveryEpoch: true,
+  maxEvalImages: 1000,
+  checkpointEverySteps: 500,
 });
 
 /**
@@ -80,12 +126,35 @@ const DEFAULT: TrainConfig = freezeConfig({
  * Adam 1e-3 (constant, no decay); batch 64. No augmentation, no match classifier.
  */
 const BENCH: TrainConfig = freezeConfig({
-  preset: 'bench', seed: 1,
-  imageSize: 64, convChannels: [32, 64, 128, 256], imageWidth: 0, augment: false,
-  textEncoder: 'bow', vocabSize: 5000, minWordCount: 1, maxTokens: 24, textWidth: 128, textLayers: 0, textHeads: 1,
-  embedDim: 128, matchHidden: 0, matchLossWeight: 0, matchHead: 'mlp', matchDetach: false, matchNegatives: 1,
-  batchSize: 64, epochs: 10, learningRate: 1e-3, lrSchedule: 'constant', warmupSteps: 0, weightDecay: 0, adamEpsilon: 1e-7,
-  evalEveryEpoch: true, maxEvalImages: 1000, checkpointEverySteps: 500,
+  preset: 'bench',
+  seed: 1,
+  imageSize: 64,
+  convChannels: [32, 64, 128, 256],
+  imageWidth: 0,
+  augment: false,
+  textEncoder: 'bow',
+  vocabSize: 5000,
+  minWordCount: 1,
+  maxTokens: 24,
+  textWidth: 128,
+  textLayers: 0,
+  textHeads: 1,
+  embedDim: 128,
+  matchHidden: 0,
+  matchLossWeight: 0,
+  matchHead: 'mlp',
+  matchDetach: false,
+  matchNegatives: 1,
+  batchSize: 64,
+  epochs: 10,
+  learningRate: 1e-3,
+  lrSchedule: 'constant',
+  warmupSteps: 0,
+  weightDecay: 0,
+  adamEpsilon: 1e-7,
+  evalEveryEpoch: true,
+  maxEvalImages: 1000,
+  checkpointEverySteps: 500,
 });
 
 export const PRESETS: Readonly<Record<PresetName, TrainConfig>> = Object.freeze({ tiny: TINY, default: DEFAULT, bench: BENCH });
@@ -149,11 +218,16 @@ export const CONFIG_RULES: Readonly<Record<keyof TrainConfig, Rule>> = Object.fr
 
 function describeRule(rule: Rule): string {
   switch (rule.kind) {
-    case 'int': return `an integer in [${rule.min}, ${rule.max}]`;
-    case 'number': return `a number in ${rule.minExclusive ? '(' : '['}${rule.min}, ${rule.max}]`;
-    case 'enum': return `one of ${rule.values.map((v) => `'${v}'`).join(', ')}`;
-    case 'bool': return 'true or false';
-    case 'intList': return `${rule.minLength} to ${rule.maxLength} integers, each in [${rule.min}, ${rule.max}]`;
+    case 'int':
+      return `an integer in [${rule.min}, ${rule.max}]`;
+    case 'number':
+      return `a number in ${rule.minExclusive ? '(' : '['}${rule.min}, ${rule.max}]`;
+    case 'enum':
+      return `one of ${rule.values.map((v) => `'${v}'`).join(', ')}`;
+    case 'bool':
+      return 'true or false';
+    case 'intList':
+      return `${rule.minLength} to ${rule.maxLength} integers, each in [${rule.min}, ${rule.max}]`;
   }
 }
 
@@ -225,8 +299,11 @@ export function validateConfig(x: unknown): TrainConfig {
   }
   const config = { ...(record as unknown as TrainConfig), convChannels: [...(record.convChannels as number[])] };
   if (config.textEncoder === 'transformer' && config.textWidth % config.textHeads !== 0) {
-    throw new ConfigError('out-of-range', 'textHeads',
-      `config.textHeads: expected a divisor of textWidth (${config.textWidth}) for the transformer, found ${config.textHeads}`);
+    throw new ConfigError(
+      'out-of-range',
+      'textHeads',
+      `config.textHeads: expected a divisor of textWidth (${config.textWidth}) for the transformer, found ${config.textHeads}`,
+    );
   }
   return freezeConfig(config);
 }

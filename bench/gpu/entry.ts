@@ -18,12 +18,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 type GpuAdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string };
 
 async function main() {
-  const dawn = createRequire(import.meta.url)(arg('dawn', join(here, 'dawn.node'))) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+  const dawn = createRequire(import.meta.url)(arg('dawn', join(here, 'dawn.node'))) as {
+    create(flags: string[]): unknown;
+    globals: Record<string, unknown>;
+  };
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create([]) as { requestAdapter(opts?: object): Promise<{ info?: GpuAdapterInfo; isFallbackAdapter?: boolean } | null> };
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('Dawn found no WebGPU adapter (is the Vulkan loader libvulkan.so.1 on LD_LIBRARY_PATH, and a driver ICD installed?)');
+  if (!adapter)
+    throw new Error('Dawn found no WebGPU adapter (is the Vulkan loader libvulkan.so.1 on LD_LIBRARY_PATH, and a driver ICD installed?)');
   const info = adapter.info ?? {};
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not initialise its webgpu backend on Dawn');
@@ -32,15 +36,38 @@ async function main() {
   const convImpl = arg('conv', 'conv2d') as ConvImpl;
   const t0 = performance.now();
   const r = await benchTraining({ preset, convImpl, timedSteps: Number(arg('steps', '10')), maxSeconds: Number(arg('max-seconds', '60')) });
-  console.log(JSON.stringify({
-    runtime: 'node webgpu (Dawn)', preset, convImpl, node: process.version,
-    adapter: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter',
-    batch: r.batchSize, warmupMs: r.warmupMs, firstStepMs: r.firstStepMs, stepMs: r.stepMs, medianMs: r.step.median,
-    pairsPerSec: r.pairsPerSec, numTensors: r.numTensors, losses: r.losses, stoppedBy: r.stoppedBy, seconds: (performance.now() - t0) / 1000,
-  }));
+  console.log(
+    JSON.stringify({
+      runtime: 'node webgpu (Dawn)',
+      preset,
+      convImpl,
+      node: process.version,
+      adapter: [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'unnamed adapter',
+      batch: r.batchSize,
+      warmupMs: r.warmupMs,
+      firstStepMs: r.firstStepMs,
+      stepMs: r.stepMs,
+      medianMs: r.step.median,
+      pairsPerSec: r.pairsPerSec,
+      numTensors: r.numTensors,
+      losses: r.losses,
+      stoppedBy: r.stoppedBy,
+      seconds: (performance.now() - t0) / 1000,
+    }),
+  );
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.log(JSON.stringify({ error: String((err as Error)?.stack ?? err).split('\n').slice(0, 3).join(' | ') }));
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.log(
+      JSON.stringify({
+        error: String((err as Error)?.stack ?? err)
+          .split('\n')
+          .slice(0, 3)
+          .join(' | '),
+      }),
+    );
+    process.exit(1);
+  },
+);

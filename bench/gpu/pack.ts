@@ -34,7 +34,8 @@ function vulkanLoader(dst: string): string {
     return deb;
   } catch {
     const system = '/usr/lib/x86_64-linux-gnu/libvulkan.so.1';
-    if (!existsSync(system)) throw new Error('libvulkan.so.1: `apt-get download libvulkan1` failed and the system has none (apt-get install libvulkan1)');
+    if (!existsSync(system))
+      throw new Error('libvulkan.so.1: `apt-get download libvulkan1` failed and the system has none (apt-get install libvulkan1)');
     copyFileSync(system, dst);
     return `${system} (system copy)`;
   } finally {
@@ -46,8 +47,14 @@ function vulkanLoader(dst: string): string {
 export async function bundleScripts(dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await build({
-    entryPoints: [join(HERE, 'entry.ts')], outfile: join(dir, 'bench.mjs'), bundle: true, platform: 'node', format: 'esm',
-    target: 'node20', minify: true, logLevel: 'warning',
+    entryPoints: [join(HERE, 'entry.ts')],
+    outfile: join(dir, 'bench.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    logLevel: 'warning',
     // Bundled CommonJS (tfjs, seedrandom) calls require(); ESM output needs one defined.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });

@@ -12,8 +12,14 @@ const CONFIG = fileURLToPath(new URL('../vite.config.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const ARGS = [
-  '--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-quic', '--enable-unsafe-webgpu',
+  '--headless',
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--enable-unsafe-webgpu',
 ];
 /**
  * Console lines that mean WebGPU dropped work silently: a shader that fails to compile (e.g. an
@@ -41,7 +47,11 @@ export function buildBenchPage(variant: PageVariant = 'app'): void {
 
 export async function openBenchBrowser(variant: PageVariant = 'app'): Promise<BenchBrowser> {
   process.env.CLIP_BENCH_VARIANT = variant; // read by bench/vite.config.ts for the output folder
-  const server: PreviewServer = await preview({ configFile: CONFIG, logLevel: 'warn', preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false } });
+  const server: PreviewServer = await preview({
+    configFile: CONFIG,
+    logLevel: 'warn',
+    preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+  });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('bench preview server reported no local URL');
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ARGS });
@@ -58,7 +68,9 @@ export async function openBenchBrowser(variant: PageVariant = 'app'): Promise<Be
         await page.goto(url, { waitUntil: 'load' });
         await page.waitForFunction(() => 'clipBench' in globalThis, null, { timeout: 60_000 });
         page.setDefaultTimeout(timeoutMs);
-        const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`benchmark timed out after ${timeoutMs / 1000} s`)), timeoutMs).unref());
+        const timer = new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`benchmark timed out after ${timeoutMs / 1000} s`)), timeoutMs).unref(),
+        );
         const result = await Promise.race([
           page.evaluate(
             ([m, a]) => (globalThis as unknown as { clipBench: Record<string, (...x: unknown[]) => Promise<unknown>> }).clipBench[m](...a),

@@ -47,7 +47,10 @@ export function planSplit(dir: string, split: Split): PlannedImage[] {
 
 function cacheDir(backbone: Backbone, dataset: string): string {
   const { sha256, inputSize, outputNode } = backbone.identity;
-  const nodeTag = outputNode.split('/').pop()!.replace(/[^A-Za-z0-9_]/g, '');
+  const nodeTag = outputNode
+    .split('/')
+    .pop()!
+    .replace(/[^A-Za-z0-9_]/g, '');
   return join(FEATURE_CACHE_ROOT, `${dataset}-${sha256.slice(0, 12)}-${inputSize}-${nodeTag}`);
 }
 
@@ -56,8 +59,14 @@ function cacheDir(backbone: Backbone, dataset: string): string {
  * each chunk. Returns [N, F] rows in `images` order plus the rows that failed to decode.
  */
 export async function featurePass(
-  backbone: Backbone, dir: string, dataset: string, split: Split, images: PlannedImage[], view: View,
-  log: (line: string) => void = () => {}, stats: FeaturePassStats = { images: 0, seconds: 0, computedNow: 0 },
+  backbone: Backbone,
+  dir: string,
+  dataset: string,
+  split: Split,
+  images: PlannedImage[],
+  view: View,
+  log: (line: string) => void = () => {},
+  stats: FeaturePassStats = { images: 0, seconds: 0, computedNow: 0 },
 ): Promise<{ rows: Float32Array; skipped: Set<number> }> {
   const F = backbone.identity.featureSize;
   const out = new Float32Array(images.length * F);
@@ -66,7 +75,9 @@ export async function featurePass(
   mkdirSync(base, { recursive: true });
   const chunks = Math.ceil(images.length / CHUNK);
   // Chunks another process is computing (a fresh .lock) are left for last, then waited for.
-  const order = [...Array(chunks).keys()].sort((a, b) => Number(isLocked(join(base, `${split}.${view}.${a}`))) - Number(isLocked(join(base, `${split}.${view}.${b}`))));
+  const order = [...Array(chunks).keys()].sort(
+    (a, b) => Number(isLocked(join(base, `${split}.${view}.${a}`))) - Number(isLocked(join(base, `${split}.${view}.${b}`))),
+  );
   for (const c of order) {
     const chunk = images.slice(c * CHUNK, (c + 1) * CHUNK);
     const file = join(base, `${split}.${view}.${c}`);
@@ -97,7 +108,12 @@ function isLocked(file: string): boolean {
 }
 
 /** Decodes and runs one chunk of images through the backbone: [n, F] rows, failed rows zero. */
-async function computeChunk(backbone: Backbone, dir: string, chunk: PlannedImage[], view: View): Promise<ChunkMeta & { rows: Float32Array }> {
+async function computeChunk(
+  backbone: Backbone,
+  dir: string,
+  chunk: PlannedImage[],
+  view: View,
+): Promise<ChunkMeta & { rows: Float32Array }> {
   const { featureSize: F, inputSize: S } = backbone.identity;
   const t0 = performance.now();
   const rows = new Float32Array(chunk.length * F);
@@ -121,7 +137,12 @@ async function computeChunk(backbone: Backbone, dir: string, chunk: PlannedImage
 }
 
 /** Drops the skipped rows: images and [N, F] rows kept in step. */
-export function dropSkipped(images: PlannedImage[], rows: Float32Array[], skipped: Set<number>, F: number): { images: PlannedImage[]; rows: Float32Array[] } {
+export function dropSkipped(
+  images: PlannedImage[],
+  rows: Float32Array[],
+  skipped: Set<number>,
+  F: number,
+): { images: PlannedImage[]; rows: Float32Array[] } {
   if (skipped.size === 0) return { images, rows };
   const keep = images.map((_, i) => i).filter((i) => !skipped.has(i));
   return {

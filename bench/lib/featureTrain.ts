@@ -82,7 +82,12 @@ async function embedAll(rows: Float32Array, width: number, embed: (x: tf.Tensor2
 }
 
 /** Retrieval both ways: img [Ni, D], txt [Nc, D] unit rows. */
-export function retrieval(img: Float32Array, txt: Float32Array, D: number, captionImage: readonly number[]): { i2t: RetrievalMetrics; t2i: RetrievalMetrics } {
+export function retrieval(
+  img: Float32Array,
+  txt: Float32Array,
+  D: number,
+  captionImage: readonly number[],
+): { i2t: RetrievalMetrics; t2i: RetrievalMetrics } {
   const Ni = img.length / D;
   const Nc = txt.length / D;
   const sim = tf.tidy(() => tf.matMul(tf.tensor2d(img, [Ni, D]), tf.tensor2d(txt, [Nc, D]), false, true));
@@ -92,7 +97,14 @@ export function retrieval(img: Float32Array, txt: Float32Array, D: number, capti
   for (let i = 0; i < Ni; i++) for (let j = 0; j < Nc; j++) simT[j * Ni + i] = s[i * Nc + j];
   const captionsOf: number[][] = Array.from({ length: Ni }, () => []);
   captionImage.forEach((i, j) => captionsOf[i].push(j));
-  return { i2t: retrievalMetrics(s, Nc, captionsOf), t2i: retrievalMetrics(simT, Ni, captionImage.map((i) => [i])) };
+  return {
+    i2t: retrievalMetrics(s, Nc, captionsOf),
+    t2i: retrievalMetrics(
+      simT,
+      Ni,
+      captionImage.map((i) => [i]),
+    ),
+  };
 }
 
 async function evaluateDev(model: FeatureClipModel, dev: FeatureSplit): Promise<Pick<EpochResult, 'i2t' | 't2i' | 'i2tTta' | 't2iTta'>> {
@@ -118,14 +130,29 @@ const meanR5 = (e: EpochResult) => (e.i2t.r5 + e.t2i.r5) / 2;
 
 /** Trains one variant; `log` hears a line per epoch. The model is disposed before returning. */
 export async function trainVariant(
-  v: HeadVariant, train: FeatureSplit, dev: FeatureSplit, tokenizer: Tokenizer, log: (line: string) => void,
+  v: HeadVariant,
+  train: FeatureSplit,
+  dev: FeatureSplit,
+  tokenizer: Tokenizer,
+  log: (line: string) => void,
 ): Promise<VariantResult> {
   const F = train.featureSize;
   const T = v.maxTokens;
   const model = FeatureClipModel.create(
-    { textEncoder: v.textEncoder, maxTokens: T, textWidth: v.textWidth, textLayers: v.textLayers, textHeads: 1, embedDim: v.embedDim,
-      matchHidden: v.matchHidden, matchLossWeight: 1, seed: v.seed },
-    { featureSize: F, hidden: v.hidden, dropout: v.dropout, embedDim: v.embedDim }, tokenizer.size);
+    {
+      textEncoder: v.textEncoder,
+      maxTokens: T,
+      textWidth: v.textWidth,
+      textLayers: v.textLayers,
+      textHeads: 1,
+      embedDim: v.embedDim,
+      matchHidden: v.matchHidden,
+      matchLossWeight: 1,
+      seed: v.seed,
+    },
+    { featureSize: F, hidden: v.hidden, dropout: v.dropout, embedDim: v.embedDim },
+    tokenizer.size,
+  );
   const optimizer = new AdamW(model.trainableVariables(), { epsilon: 1e-7, weightDecay: v.weightDecay });
   const captionIds = train.captionImage.map((_, j) => j);
   const stepsPerEpoch = planEpoch(train.captionImage, captionIds, v.batchSize, v.seed, 0).length;
@@ -147,9 +174,16 @@ export async function trainVariant(
         features.set(src.subarray(i * F, (i + 1) * F), k * F);
       });
       const tokens = gatherRows(train.tokens, T, batch);
-      const loss = featureTrainStep(model, optimizer, { size: batch.length, features, tokens }, {
-        lr: learningRateAt(step, schedule), step, read: true,
-      });
+      const loss = featureTrainStep(
+        model,
+        optimizer,
+        { size: batch.length, features, tokens },
+        {
+          lr: learningRateAt(step, schedule),
+          step,
+          read: true,
+        },
+      );
       lossSum += (await loss!.data())[0];
       loss!.dispose();
       step++;
@@ -157,9 +191,12 @@ export async function trainVariant(
     const seconds = (performance.now() - t0) / 1000;
     const result: EpochResult = { epoch: epoch + 1, seconds, trainLoss: lossSum / batches.length, ...(await evaluateDev(model, dev)) };
     epochs.push(result);
-    const fmt = (m: RetrievalMetrics) => `${(m.r1 * 100).toFixed(1)}/${(m.r5 * 100).toFixed(1)}/${(m.r10 * 100).toFixed(1)} med ${m.medianRank}`;
-    log(`[${v.name}] epoch ${epoch + 1}: ${seconds.toFixed(1)} s, loss ${result.trainLoss.toFixed(3)}, i2t ${fmt(result.i2t)}, t2i ${fmt(result.t2i)}` +
-      (result.i2tTta ? `, tta i2t ${fmt(result.i2tTta)} t2i ${fmt(result.t2iTta!)}` : ''));
+    const fmt = (m: RetrievalMetrics) =>
+      `${(m.r1 * 100).toFixed(1)}/${(m.r5 * 100).toFixed(1)}/${(m.r10 * 100).toFixed(1)} med ${m.medianRank}`;
+    log(
+      `[${v.name}] epoch ${epoch + 1}: ${seconds.toFixed(1)} s, loss ${result.trainLoss.toFixed(3)}, i2t ${fmt(result.i2t)}, t2i ${fmt(result.t2i)}` +
+        (result.i2tTta ? `, tta i2t ${fmt(result.i2tTta)} t2i ${fmt(result.t2iTta!)}` : ''),
+    );
     if (!best || meanR5(result) > meanR5(best)) {
       best = result; // an app run would also keep this epoch's weights beside the last
     } else if (result.epoch - best.epoch >= v.patience) {

@@ -43,7 +43,11 @@ export async function interleave(sides: Side[], rounds: number, log: (line: stri
         round.samples[side.id] = await side.run();
         log(`round ${r}/${rounds} ${side.id}: ${(round.samples[side.id] as Sample).ms.toFixed(0)} ms (load ${load()[0]})`);
       } catch (err) {
-        round.samples[side.id] = { error: String((err as Error)?.message ?? err).split('\n')[0].slice(0, 300) };
+        round.samples[side.id] = {
+          error: String((err as Error)?.message ?? err)
+            .split('\n')[0]
+            .slice(0, 300),
+        };
         log(`round ${r}/${rounds} ${side.id}: failed: ${(round.samples[side.id] as { error: string }).error}`);
       }
     }

@@ -43,7 +43,10 @@ export const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 /** PyTorch's version from PYTHON (default /usr/bin/python3), or null when it has none. */
 export function torchVersion(): string | null {
   try {
-    return execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return null;
   }

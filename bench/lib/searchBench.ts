@@ -35,12 +35,20 @@ export interface SearchBenchResult {
 function model(preset: PresetName, convImpl: ConvImpl) {
   const config = withOverrides(preset);
   const data = syntheticTrainingSet(config, { images: 400, captionsPerImage: 5, size: 8 });
-  const tokenizer = Tokenizer.build(data.captions.map((c) => c.text), { maxVocab: config.vocabSize, minCount: config.minWordCount });
+  const tokenizer = Tokenizer.build(
+    data.captions.map((c) => c.text),
+    { maxVocab: config.vocabSize, minCount: config.minWordCount },
+  );
   return { config, data, tokenizer, model: ClipModel.create(config, tokenizer.size, { convImpl }) };
 }
 
 /** Embeds `images` random images stored at `storedSide` px, after a one-batch warm-up. */
-export async function benchIndexBuild(opts: { preset: PresetName; convImpl: ConvImpl; images: number; storedSide: number }): Promise<IndexBenchResult> {
+export async function benchIndexBuild(opts: {
+  preset: PresetName;
+  convImpl: ConvImpl;
+  images: number;
+  storedSide: number;
+}): Promise<IndexBenchResult> {
   const { model: m } = model(opts.preset, opts.convImpl);
   try {
     const per = opts.storedSide * opts.storedSide * 3;
@@ -53,8 +61,14 @@ export async function benchIndexBuild(opts: { preset: PresetName; convImpl: Conv
     await embedImages(m, pixels, opts.storedSide, opts.images);
     const ms = performance.now() - t;
     return {
-      preset: opts.preset, convImpl: opts.convImpl, images: opts.images, storedSide: opts.storedSide, warmupMs, ms,
-      imagesPerSec: (1000 * opts.images) / ms, extrapolatedMsFor7000: (ms / opts.images) * 7000,
+      preset: opts.preset,
+      convImpl: opts.convImpl,
+      images: opts.images,
+      storedSide: opts.storedSide,
+      warmupMs,
+      ms,
+      imagesPerSec: (1000 * opts.images) / ms,
+      extrapolatedMsFor7000: (ms / opts.images) * 7000,
     };
   } finally {
     m.dispose();
@@ -88,5 +102,13 @@ export async function benchSearch(opts: { preset: PresetName; queries: number; i
   } finally {
     m.dispose();
   }
-  return { preset: opts.preset, indexRows: rows, dim: D, queries: opts.queries, total: summarize(total), embedText: summarize(embed), topK: summarize(scan) };
+  return {
+    preset: opts.preset,
+    indexRows: rows,
+    dim: D,
+    queries: opts.queries,
+    total: summarize(total),
+    embedText: summarize(embed),
+    topK: summarize(scan),
+  };
 }

@@ -10,7 +10,10 @@ import type { TrainingSet } from '../../src/data/types';
  * `images` images of side `size` (all train), `captionsPerImage` captions each of 8..maxTokens
  * words drawn from vocabSize + 1,000 distinct words, so that every vocabulary slot is used.
  */
-export function syntheticTrainingSet(config: TrainConfig, opts: { images: number; captionsPerImage?: number; size?: number; seed?: number }): TrainingSet {
+export function syntheticTrainingSet(
+  config: TrainConfig,
+  opts: { images: number; captionsPerImage?: number; size?: number; seed?: number },
+): TrainingSet {
   const { images, captionsPerImage = 5, size = config.imageSize, seed = 1 } = opts;
   const random = mulberry32(seed);
   const pixels = new Uint8Array(images * size * size * 3);

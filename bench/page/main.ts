@@ -26,7 +26,13 @@ async function machine() {
     hardwareConcurrency: navigator.hardwareConcurrency,
     crossOriginIsolated: globalThis.crossOriginIsolated,
     webgpuAdapter: adapter
-      ? { vendor: adapter.info?.vendor, architecture: adapter.info?.architecture, device: adapter.info?.device, description: adapter.info?.description, isFallbackAdapter: adapter.isFallbackAdapter ?? null }
+      ? {
+          vendor: adapter.info?.vendor,
+          architecture: adapter.info?.architecture,
+          device: adapter.info?.device,
+          description: adapter.info?.description,
+          isFallbackAdapter: adapter.isFallbackAdapter ?? null,
+        }
       : null,
     webglRenderer: gl && ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : gl ? 'webgl2 (renderer hidden)' : null,
   };
@@ -35,11 +41,22 @@ async function machine() {
 /** The app's selectBackend, or (threads > 1) wasm with its threaded build, which the app itself does not use. */
 async function useBackend(choice: BackendChoice, threads = 1): Promise<BackendInfo & { threads?: number }> {
   if (choice === 'wasm' && threads > 1) {
-    setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmUrl, 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl });
+    setWasmPaths({
+      'tfjs-backend-wasm.wasm': wasmUrl,
+      'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+      'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
+    });
     setThreadsCount(threads);
     if (!(await tf.setBackend('wasm'))) throw new Error('threaded wasm could not be initialised');
     useExplicitTransposeMatMulGrad(); // as the app's selectBackend does on wasm
-    return { name: 'wasm', reason: 'threaded SIMD build (bench only)', adapter: null, fallbackAdapter: null, convImpl: 'im2col', threads: getThreadsCount() };
+    return {
+      name: 'wasm',
+      reason: 'threaded SIMD build (bench only)',
+      adapter: null,
+      fallbackAdapter: null,
+      convImpl: 'im2col',
+      threads: getThreadsCount(),
+    };
   }
   return selectBackend(choice);
 }
@@ -52,12 +69,27 @@ const api = {
     const { pixels } = await preprocessImage(new Blob([bytes]), name, size);
     return Array.from(pixels);
   },
-  async train(backend: BackendChoice, opts: { preset: PresetName; timedSteps: number; maxSeconds: number; convImpl?: ConvImpl; threads?: number; matMulGrad?: 'explicit-transpose' | 'stock' }) {
+  async train(
+    backend: BackendChoice,
+    opts: {
+      preset: PresetName;
+      timedSteps: number;
+      maxSeconds: number;
+      convImpl?: ConvImpl;
+      threads?: number;
+      matMulGrad?: 'explicit-transpose' | 'stock';
+    },
+  ) {
     const info = await useBackend(backend, opts.threads);
     // Unset: whatever the app's selectBackend installed (explicit-transpose on wasm since 17a5614).
     if (opts.matMulGrad === 'explicit-transpose') useExplicitTransposeMatMulGrad();
     if (opts.matMulGrad === 'stock') useStockMatMulGrad();
-    const result = await benchTraining({ preset: opts.preset, convImpl: opts.convImpl ?? info.convImpl, timedSteps: opts.timedSteps, maxSeconds: opts.maxSeconds });
+    const result = await benchTraining({
+      preset: opts.preset,
+      convImpl: opts.convImpl ?? info.convImpl,
+      timedSteps: opts.timedSteps,
+      maxSeconds: opts.maxSeconds,
+    });
     return { backend: info, result };
   },
   async index(backend: BackendChoice, opts: { preset: PresetName; images: number; storedSide: number }) {

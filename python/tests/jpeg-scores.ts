@@ -19,12 +19,17 @@ const model = ClipModel.create(ckpt.config, ckpt.vocab.length, { convImpl: 'im2c
 model.setWeights(ckpt.weights);
 const entries = listFolder(dir);
 const texts = new Map(textFilesToRead(entries).map((e) => [e.path, readFileSync(join(dir, e.path), 'utf8')]));
-const images = planIngest(entries, texts, 42).images.filter((i) => i.split === 'val').slice(0, Number(count));
+const images = planIngest(entries, texts, 42)
+  .images.filter((i) => i.split === 'val')
+  .slice(0, Number(count));
 const pixels = new Uint8Array(images.length * 128 * 128 * 3);
 images.forEach((img, i) => pixels.set(decodeImageFile(readFileSync(join(dir, img.path)), img.name, 128).pixels, i * 128 * 128 * 3));
 const captions = images.map((img) => img.captions[0]);
 const u = await embedImages(model, pixels, 128, images.length);
 const v = await embedTexts(model, Tokenizer.fromVocab(ckpt.vocab), captions);
 const { probability, cosine } = await scoreEmbeddings(model, u, v);
-writeFileSync(out, JSON.stringify({ paths: images.map((i) => join(dir, i.path)), captions, cosine: [...cosine], probability: [...(probability ?? [])] }));
+writeFileSync(
+  out,
+  JSON.stringify({ paths: images.map((i) => join(dir, i.path)), captions, cosine: [...cosine], probability: [...(probability ?? [])] }),
+);
 console.log(`wrote ${out}: ${images.length} val images`);

@@ -29,8 +29,18 @@ const SAMPLE_IMAGES = 240;
 const PROBE = 8; // images and captions whose embeddings are compared
 export const ORIGINALS = join(import.meta.dirname, '../../../shared/datasets/flickr8k-originals');
 const TOKENIZER_CASES = [
-  "A dog's ball, 2 kids!", 'Café déjà-vu NAÏVE', "don't  'quoted' rock'n'roll", 'x_y snake_case', 'élan—vital…',
-  '日本語のテキスト', '١٢٣ digits ²³ Ⅻ', 'Straße ΣΊΣΥΦΟΣ', 'İstanbul', 'emoji 🐶 dog', 'tab\tand\nnewline', '',
+  "A dog's ball, 2 kids!",
+  'Café déjà-vu NAÏVE',
+  "don't  'quoted' rock'n'roll",
+  'x_y snake_case',
+  'élan—vital…',
+  '日本語のテキスト',
+  '١٢٣ digits ²³ Ⅻ',
+  'Straße ΣΊΣΥΦΟΣ',
+  'İstanbul',
+  'emoji 🐶 dog',
+  'tab\tand\nnewline',
+  '',
 ];
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -55,7 +65,11 @@ function writeSample(dir: string, jpegDir: string): void {
     const png = new pngjs.PNG({ width: 128, height: 128 });
     png.data.set(rgbaOf(img.pixels, 128 * 128));
     writeFileSync(join(dir, 'Images', img.name), pngjs.PNG.sync.write(png));
-    if (i < 12) writeFileSync(join(jpegDir, img.name.replace(/\.png$/, '.jpg')), jpeg.encode({ data: rgbaOf(img.pixels, 128 * 128), width: 128, height: 128 }, 90).data);
+    if (i < 12)
+      writeFileSync(
+        join(jpegDir, img.name.replace(/\.png$/, '.jpg')),
+        jpeg.encode({ data: rgbaOf(img.pixels, 128 * 128), width: 128, height: 128 }, 90).data,
+      );
     for (const c of img.captions) lines.push(`${img.name},${csvCell(c)}`);
   }
   writeFileSync(join(dir, 'captions.txt'), `${lines.join('\n')}\n`);
@@ -63,14 +77,20 @@ function writeSample(dir: string, jpegDir: string): void {
 
 function writePngs(dir: string): string[] {
   mkdirSync(dir, { recursive: true });
-  const sizes: [number, number][] = [[300, 180], [203, 150], [128, 128], [129, 200]]; // all shrink or keep (see clip_lab/pixels.py on enlarging)
+  const sizes: [number, number][] = [
+    [300, 180],
+    [203, 150],
+    [128, 128],
+    [129, 200],
+  ]; // all shrink or keep (see clip_lab/pixels.py on enlarging)
   return sizes.map(([w, h], k) => {
     const src = renderSampleImage(k, Math.max(w, h), 3);
     const side = Math.max(w, h);
     const png = new pngjs.PNG({ width: w, height: h });
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      png.data.set([...src.pixels.subarray(3 * (y * side + x), 3 * (y * side + x) + 3), 255], 4 * (y * w + x));
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        png.data.set([...src.pixels.subarray(3 * (y * side + x), 3 * (y * side + x) + 3), 255], 4 * (y * w + x));
+      }
     const name = `png_${k}.png`;
     writeFileSync(join(dir, name), pngjs.PNG.sync.write(png));
     return name;
@@ -108,10 +128,26 @@ async function hostileBase(): Promise<{ file: Uint8Array; vocab: string[] }> {
   const opt = new AdamW(model.trainableVariables(), { epsilon: config.adamEpsilon, weightDecay: config.weightDecay });
   const S = config.imageSize;
   const images = Float32Array.from({ length: 4 * S * S * 3 }, (_, i) => (i % 251) / 251);
-  tf.dispose(trainStep(model, opt, { size: 4, images, tokens: tokenizer.encodeBatch(captions, config.maxTokens) }, { lr: 3e-3, step: 0, read: false }) ?? []);
+  tf.dispose(
+    trainStep(
+      model,
+      opt,
+      { size: 4, images, tokens: tokenizer.encodeBatch(captions, config.maxTokens) },
+      { lr: 3e-3, step: 0, read: false },
+    ) ?? [],
+  );
   const file = encodeModelFile({
-    version: 1, config, vocab: [...tokenizer.vocab], step: 1, epoch: 0, batchInEpoch: 1, weights: await model.getWeights(),
-    optimizer: await opt.getState(), history: { steps: [], evals: [] }, datasetName: 'x', createdAt: '2025-03-04T10:15:42.123Z',
+    version: 1,
+    config,
+    vocab: [...tokenizer.vocab],
+    step: 1,
+    epoch: 0,
+    batchInEpoch: 1,
+    weights: await model.getWeights(),
+    optimizer: await opt.getState(),
+    history: { steps: [], evals: [] },
+    datasetName: 'x',
+    createdAt: '2025-03-04T10:15:42.123Z',
   });
   model.dispose();
   opt.dispose();
@@ -133,7 +169,9 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
   const probeCaptions = probeIds.map((id) => set.captions.find((c) => c.image === id)!.text);
   const pngNames = writePngs(join(dir, 'png'));
   const jpegDir = plans.originals ? join(ORIGINALS, 'Flicker8k_Dataset') : join(dir, 'jpeg');
-  const jpegNames = (plans.originals ? (plans.originals as { names: string[] }).names : set.imageNames.map((n) => n.replace(/\.png$/, '.jpg'))).slice(0, 12);
+  const jpegNames = (
+    plans.originals ? (plans.originals as { names: string[] }).names : set.imageNames.map((n) => n.replace(/\.png$/, '.jpg'))
+  ).slice(0, 12);
   const jpegCaptions = plans.originals
     ? (plans.originals as { captions: string[][] }).captions.slice(0, 12).map((c) => c[0])
     : jpegNames.map((_, i) => set.captions.find((c) => c.image === i)!.text);
@@ -150,9 +188,18 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
     const pixels = resizeImages(probePixels, PROBE, 128, S);
     const jpegPixels = resizeImages(nodeStored(jpegDir, jpegNames), jpegNames.length, 128, S);
     models[enc] = {
-      file: out, eval: r.finalEval, steps: r.checkpoint.history.steps, pixels: [...pixels], captions: probeCaptions,
+      file: out,
+      eval: r.finalEval,
+      steps: r.checkpoint.history.steps,
+      pixels: [...pixels],
+      captions: probeCaptions,
       scores: await labScores(model, tokenizer, pixels, PROBE, probeCaptions),
-      jpeg: { dir: jpegDir, names: jpegNames, captions: jpegCaptions, scores: await labScores(model, tokenizer, jpegPixels, jpegNames.length, jpegCaptions) },
+      jpeg: {
+        dir: jpegDir,
+        names: jpegNames,
+        captions: jpegCaptions,
+        scores: await labScores(model, tokenizer, jpegPixels, jpegNames.length, jpegCaptions),
+      },
     };
     model.dispose();
     log(`lab-${enc}: step ${r.checkpoint.step}, ${r.finalEval ? `val R@1 i2t ${r.finalEval.i2t.r1.toFixed(3)}` : 'no eval'}`);
@@ -166,7 +213,10 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
     return { name, path, code };
   });
   const fixtures = {
-    sample, models, plans, hostile,
+    sample,
+    models,
+    plans,
+    hostile,
     png: { dir: join(dir, 'png'), names: pngNames, stored: [...nodeStored(join(dir, 'png'), pngNames)] },
     jpegStored: { dir: jpegDir, names: jpegNames, stored: [...nodeStored(jpegDir, jpegNames)] },
     tokenizer: TOKENIZER_CASES.map((text) => ({ text, tokens: tokenize(text) })),
@@ -188,7 +238,8 @@ export async function check(dir: string, log: (s: string) => void): Promise<stri
     const ckpt = decodeModelFile(readFileSync(join(dir, 'py', `roundtrip-${enc}.clip.safetensors`)));
     const original = decodeModelFile(readFileSync(m.file));
     ckpt.weights.forEach((w, i) => {
-      if (Buffer.compare(Buffer.from(w.data.buffer), Buffer.from(original.weights[i].data.buffer)) !== 0) failures.push(`roundtrip-${enc}: ${w.name} differs`);
+      if (Buffer.compare(Buffer.from(w.data.buffer), Buffer.from(original.weights[i].data.buffer)) !== 0)
+        failures.push(`roundtrip-${enc}: ${w.name} differs`);
     });
     if (ckpt.optimizer.length !== original.optimizer.length) failures.push(`roundtrip-${enc}: optimizer state lost`);
     const model = modelOf(ckpt);
@@ -206,13 +257,29 @@ export async function check(dir: string, log: (s: string) => void): Promise<stri
   if (!scores.probability?.every((p) => p >= 0 && p <= 1)) failures.push('ddp file: P(match) out of [0, 1]');
   const loaded = loadFolder(fixtures.sample);
   const stop = new AbortController();
-  const resumed = await runTraining(loaded.set, { ...ckpt.config, epochs: ckpt.epoch + 2 }, {
-    resume: ckpt, convImpl: 'im2col', signal: stop.signal, datasetName: ckpt.datasetName,
-    callbacks: { onStep: (s) => s.step >= ckpt.step + 3 && stop.abort() },
-  });
+  const resumed = await runTraining(
+    loaded.set,
+    { ...ckpt.config, epochs: ckpt.epoch + 2 },
+    {
+      resume: ckpt,
+      convImpl: 'im2col',
+      signal: stop.signal,
+      datasetName: ckpt.datasetName,
+      callbacks: { onStep: (s) => s.step >= ckpt.step + 3 && stop.abort() },
+    },
+  );
   const losses = resumed.history.steps.slice(ckpt.history.steps.length).map((s) => s.loss);
-  if (!(resumed.step > ckpt.step) || !losses.every(Number.isFinite)) failures.push(`ddp file: did not continue (step ${ckpt.step} -> ${resumed.step})`);
-  log(`ddp file (Python, 2 ranks): imported at step ${ckpt.step}, P(match) ${scores.probability!.slice(0, 2).map((p) => p.toFixed(3)).join(', ')}..., `
-    + `continued in the lab to step ${resumed.step} (losses ${losses.slice(0, 3).map((l) => l.toFixed(3)).join(', ')}...)`);
+  if (!(resumed.step > ckpt.step) || !losses.every(Number.isFinite))
+    failures.push(`ddp file: did not continue (step ${ckpt.step} -> ${resumed.step})`);
+  log(
+    `ddp file (Python, 2 ranks): imported at step ${ckpt.step}, P(match) ${scores
+      .probability!.slice(0, 2)
+      .map((p) => p.toFixed(3))
+      .join(', ')}..., ` +
+      `continued in the lab to step ${resumed.step} (losses ${losses
+        .slice(0, 3)
+        .map((l) => l.toFixed(3))
+        .join(', ')}...)`,
+  );
   return failures;
 }

@@ -19,8 +19,20 @@ async function main(): Promise<number> {
     await prepare(dir, log);
     log(`fixtures in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     t = performance.now();
-    const args = ['-m', 'unittest', 'discover', '-s', join(import.meta.dirname), '-t', join(import.meta.dirname, '..'), ...process.argv.slice(2)];
-    const py = spawnSync(python, args, { stdio: 'inherit', env: { ...process.env, CLIP_LAB_FIXTURES: dir, PYTHONPATH: join(import.meta.dirname, '..') } });
+    const args = [
+      '-m',
+      'unittest',
+      'discover',
+      '-s',
+      join(import.meta.dirname),
+      '-t',
+      join(import.meta.dirname, '..'),
+      ...process.argv.slice(2),
+    ];
+    const py = spawnSync(python, args, {
+      stdio: 'inherit',
+      env: { ...process.env, CLIP_LAB_FIXTURES: dir, PYTHONPATH: join(import.meta.dirname, '..') },
+    });
     log(`python tests: exit ${py.status} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     if (py.status !== 0) return 1;
     const failures = await check(dir, log);
@@ -32,7 +44,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => (process.exitCode = code), (err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -56,11 +56,7 @@ export function planEpoch(
 }
 
 /** Caption ids whose image is in `split`, in caption order. */
-export function splitCaptionIds(
-  imageSplit: Uint8Array,
-  captions: readonly { image: number }[],
-  split: Split,
-): number[] {
+export function splitCaptionIds(imageSplit: Uint8Array, captions: readonly { image: number }[], split: Split): number[] {
   const code = SPLIT_CODE[split];
   const ids: number[] = [];
   captions.forEach((c, id) => {
@@ -108,8 +104,10 @@ export class CaptionBatcher {
     }
     const images = new Set(captionIds.map((id) => captionImage[id])).size;
     if (images < batchSize) {
-      throw new BatchError('too-few-images',
-        `a batch of ${batchSize} needs ${batchSize} distinct images, found ${images} (${captionIds.length} captions)`);
+      throw new BatchError(
+        'too-few-images',
+        `a batch of ${batchSize} needs ${batchSize} distinct images, found ${images} (${captionIds.length} captions)`,
+      );
     }
   }
 
@@ -147,12 +145,16 @@ export function clampBatchSize(requested: number, distinctTrainImages: number): 
     throw new BatchError('bad-batch-size', `batchSize: expected an integer >= 1, found ${requested}`);
   }
   if (distinctTrainImages < MIN_TRAIN_IMAGES) {
-    throw new BatchError('too-few-images',
-      `training needs at least ${MIN_TRAIN_IMAGES} distinct training images with captions, found ${distinctTrainImages}`);
+    throw new BatchError(
+      'too-few-images',
+      `training needs at least ${MIN_TRAIN_IMAGES} distinct training images with captions, found ${distinctTrainImages}`,
+    );
   }
   if (requested <= distinctTrainImages) return { batchSize: requested, requested, clamped: false, note: null };
   return {
-    batchSize: distinctTrainImages, requested, clamped: true,
+    batchSize: distinctTrainImages,
+    requested,
+    clamped: true,
     note: `Batch size ${requested} → ${distinctTrainImages}: the training split has ${distinctTrainImages} distinct images, and a batch holds one caption per image.`,
   };
 }
@@ -181,19 +183,40 @@ export function trainability(imageSplit: Uint8Array, captions: readonly { image:
   const base = { trainImages, valImages, trainCaptions };
   const total = new Set(captions.map((c) => c.image)).size;
   if (trainCaptions === 0) {
-    return { ...base, ok: false, code: 'no-train-captions', batch: null, notes: [],
-      message: `This dataset cannot train: expected captioned images in the train split, found none (${total} captioned images in all).` };
+    return {
+      ...base,
+      ok: false,
+      code: 'no-train-captions',
+      batch: null,
+      notes: [],
+      message: `This dataset cannot train: expected captioned images in the train split, found none (${total} captioned images in all).`,
+    };
   }
   if (trainImages < MIN_TRAIN_IMAGES) {
-    return { ...base, ok: false, code: 'too-few-images', batch: null, notes: [],
-      message: `This dataset cannot train: contrastive training needs at least ${MIN_TRAIN_IMAGES} training images with captions, `
-        + `found ${trainImages} (${total} captioned images in all). Add images or captions.` };
+    return {
+      ...base,
+      ok: false,
+      code: 'too-few-images',
+      batch: null,
+      notes: [],
+      message:
+        `This dataset cannot train: contrastive training needs at least ${MIN_TRAIN_IMAGES} training images with captions, ` +
+        `found ${trainImages} (${total} captioned images in all). Add images or captions.`,
+    };
   }
   const batch = clampBatchSize(requestedBatchSize, trainImages);
   const notes = batch.note ? [batch.note] : [];
   if (valImages < MIN_EVAL_IMAGES) {
-    notes.push(`Only ${valImages} val image${valImages === 1 ? '' : 's'} with captions: no evaluation, calibration or best-checkpoint choice (needs ${MIN_EVAL_IMAGES}).`);
+    notes.push(
+      `Only ${valImages} val image${valImages === 1 ? '' : 's'} with captions: no evaluation, calibration or best-checkpoint choice (needs ${MIN_EVAL_IMAGES}).`,
+    );
   }
-  return { ...base, ok: true, code: 'ok', batch, notes,
-    message: `Trains on ${trainImages} images (${trainCaptions} captions) with batch size ${batch.batchSize}.` };
+  return {
+    ...base,
+    ok: true,
+    code: 'ok',
+    batch,
+    notes,
+    message: `Trains on ${trainImages} images (${trainCaptions} captions) with batch size ${batch.batchSize}.`,
+  };
 }

@@ -58,7 +58,9 @@ export function flatBottomFraction(rgb: Uint8Array, size: number): number {
   let flatRows = 0;
   for (let y = size - 1; y >= 0; y--) {
     const row = y * size * 3;
-    const r0 = rgb[row], g0 = rgb[row + 1], b0 = rgb[row + 2];
+    const r0 = rgb[row],
+      g0 = rgb[row + 1],
+      b0 = rgb[row + 2];
     let flat = true;
     for (let x = 1; x < size && flat; x++) {
       const o = row + 3 * x;
@@ -71,12 +73,7 @@ export function flatBottomFraction(rgb: Uint8Array, size: number): number {
 }
 
 /** Decodes `file` (name used in messages) and preprocesses it; throws ImageDecodeError. */
-export async function preprocessImage(
-  file: Blob,
-  name: string,
-  size: number,
-  thumbSize = 0,
-): Promise<PreprocessedImage> {
+export async function preprocessImage(file: Blob, name: string, size: number, thumbSize = 0): Promise<PreprocessedImage> {
   const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
   const reason = rejectReason(name, head, file.size);
   if (reason) throw new ImageDecodeError('rejected', reason);
@@ -84,7 +81,10 @@ export async function preprocessImage(
   try {
     bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch (err) {
-    throw new ImageDecodeError('corrupt', `corrupt or truncated image data: the browser could not decode it (${(err as Error).message || 'decode error'})`);
+    throw new ImageDecodeError(
+      'corrupt',
+      `corrupt or truncated image data: the browser could not decode it (${(err as Error).message || 'decode error'})`,
+    );
   }
   try {
     if (bitmap.width < 1 || bitmap.height < 1) throw new ImageDecodeError('corrupt', 'image has no pixels');

@@ -70,15 +70,23 @@ export function axisTaps(start: number, span: number, to: number, length = start
  * `cols` and row taps `rows` into out[outAt ..] as [rows, cols, 3], rounding to bytes.
  */
 export function resample(
-  src: Uint8Array, at: number, width: number, height: number,
-  cols: AxisTaps, rows: AxisTaps, out: Uint8Array, outAt = 0,
+  src: Uint8Array,
+  at: number,
+  width: number,
+  height: number,
+  cols: AxisTaps,
+  rows: AxisTaps,
+  out: Uint8Array,
+  outAt = 0,
 ): void {
   const W = cols.offset.length - 1;
   const H = rows.offset.length - 1;
   const tmp = new Float32Array(height * W * 3); // after the horizontal pass: [height, W, 3]
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < W; x++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let k = cols.offset[x]; k < cols.offset[x + 1]; k++) {
         const p = at + (y * width + cols.index[k]) * 3;
         r += src[p] * cols.weight[k];
@@ -86,12 +94,16 @@ export function resample(
         b += src[p + 2] * cols.weight[k];
       }
       const q = (y * W + x) * 3;
-      tmp[q] = r; tmp[q + 1] = g; tmp[q + 2] = b;
+      tmp[q] = r;
+      tmp[q + 1] = g;
+      tmp[q + 2] = b;
     }
   }
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let k = rows.offset[y]; k < rows.offset[y + 1]; k++) {
         const q = (rows.index[k] * W + x) * 3;
         r += tmp[q] * rows.weight[k];
@@ -99,7 +111,9 @@ export function resample(
         b += tmp[q + 2] * rows.weight[k];
       }
       const p = outAt + (y * W + x) * 3;
-      out[p] = Math.round(r); out[p + 1] = Math.round(g); out[p + 2] = Math.round(b);
+      out[p] = Math.round(r);
+      out[p + 1] = Math.round(g);
+      out[p + 2] = Math.round(b);
     }
   }
 }

@@ -80,7 +80,10 @@ export function sampleScene(index: number, seed = 0): SampleScene {
   if (random() < 0.35) {
     return { shapes: [shape(0.5 + jitter(0.3), 0.5 + jitter(0.3), first)], background, textured, textureSeed };
   }
-  const second = pick(COLOR_NAMES.filter((c) => c !== first), random);
+  const second = pick(
+    COLOR_NAMES.filter((c) => c !== first),
+    random,
+  );
   const relation = pick<Relation>(['left of', 'right of', 'above', 'below'], random);
   // Along the relation's axis the centres are ~0.5 apart (more than two large radii, so no
   // overlap); across it they differ by at most 0.24, so the relation is never ambiguous.
@@ -90,9 +93,7 @@ export function sampleScene(index: number, seed = 0): SampleScene {
   const acrossA = 0.5 + jitter(0.24);
   const acrossB = 0.5 + jitter(0.24);
   const horizontal = relation === 'left of' || relation === 'right of';
-  const shapes = horizontal
-    ? [shape(a, acrossA, first), shape(b, acrossB, second)]
-    : [shape(acrossA, a, first), shape(acrossB, b, second)];
+  const shapes = horizontal ? [shape(a, acrossA, first), shape(b, acrossB, second)] : [shape(acrossA, a, first), shape(acrossB, b, second)];
   return { shapes, relation, background, textured, textureSeed };
 }
 
@@ -101,7 +102,12 @@ function article(phrase: string): string {
 }
 
 const INVERSE: Record<Relation, string> = { 'left of': 'to the right of', 'right of': 'to the left of', above: 'below', below: 'above' };
-const SIDE: Record<Relation, string> = { 'left of': 'on the left', 'right of': 'on the right', above: 'at the top', below: 'at the bottom' };
+const SIDE: Record<Relation, string> = {
+  'left of': 'on the left',
+  'right of': 'on the right',
+  above: 'at the top',
+  below: 'at the bottom',
+};
 
 /** Five different captions, all true of the scene. */
 export function sceneCaptions(scene: SampleScene): string[] {
@@ -109,7 +115,13 @@ export function sceneCaptions(scene: SampleScene): string[] {
   const full = (s: SampleShape) => `${s.size} ${s.color} ${s.kind}`;
   const plain = (s: SampleShape) => `${s.color} ${s.kind}`;
   if (b === undefined || scene.relation === undefined) {
-    return [article(full(a)), article(plain(a)), `a single ${plain(a)}`, `a picture of ${article(full(a))}`, `${article(`${a.size} ${a.kind}`)} colored ${a.color}`];
+    return [
+      article(full(a)),
+      article(plain(a)),
+      `a single ${plain(a)}`,
+      `a picture of ${article(full(a))}`,
+      `${article(`${a.size} ${a.kind}`)} colored ${a.color}`,
+    ];
   }
   const rel = scene.relation;
   return [
@@ -131,7 +143,10 @@ for (let k = 0; k < 10; k++) {
 function insideStar(x: number, y: number): boolean {
   let inside = false;
   for (let i = 0, j = 18; i < 20; j = i, i += 2) {
-    const xi = STAR[i], yi = STAR[i + 1], xj = STAR[j], yj = STAR[j + 1];
+    const xi = STAR[i],
+      yi = STAR[i + 1],
+      xj = STAR[j],
+      yj = STAR[j + 1];
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
@@ -175,8 +190,10 @@ function paintShape(pixels: Uint8Array, size: number, s: SampleShape): void {
   const [r, g, b] = SAMPLE_COLORS[s.color];
   const cx = s.cx * size;
   const cy = s.cy * size;
-  const x0 = Math.max(0, Math.floor(cx - radius)), x1 = Math.min(size - 1, Math.ceil(cx + radius));
-  const y0 = Math.max(0, Math.floor(cy - radius)), y1 = Math.min(size - 1, Math.ceil(cy + radius));
+  const x0 = Math.max(0, Math.floor(cx - radius)),
+    x1 = Math.min(size - 1, Math.ceil(cx + radius));
+  const y0 = Math.max(0, Math.floor(cy - radius)),
+    y1 = Math.min(size - 1, Math.ceil(cy + radius));
   for (let y = y0; y <= y1; y++) {
     const v = (y + 0.5 - cy) / radius;
     for (let x = x0; x <= x1; x++) {
@@ -191,7 +208,8 @@ function paintShape(pixels: Uint8Array, size: number, s: SampleShape): void {
 
 /** Renders sample `index` at size×size; the same (index, seed) gives the same scene at any size. */
 export function renderSampleImage(index: number, size: number, seed = 0): SampleImage {
-  if (!Number.isInteger(size) || size < 8 || size > 4096) throw new RangeError(`sample image size: expected an integer in [8, 4096], found ${size}`);
+  if (!Number.isInteger(size) || size < 8 || size > 4096)
+    throw new RangeError(`sample image size: expected an integer in [8, 4096], found ${size}`);
   const scene = sampleScene(index, seed);
   const pixels = new Uint8Array(size * size * 3);
   paintBackground(pixels, size, scene);

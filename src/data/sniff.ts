@@ -43,7 +43,15 @@ export function sniffImageType(head: Uint8Array): SniffedType {
 }
 
 const LABEL: Record<SniffedType, string> = {
-  jpeg: 'JPEG', png: 'PNG', gif: 'GIF', webp: 'WebP', bmp: 'BMP', svg: 'SVG', text: 'text', empty: 'empty', unknown: 'unknown binary',
+  jpeg: 'JPEG',
+  png: 'PNG',
+  gif: 'GIF',
+  webp: 'WebP',
+  bmp: 'BMP',
+  svg: 'SVG',
+  text: 'text',
+  empty: 'empty',
+  unknown: 'unknown binary',
 };
 
 /**

@@ -21,7 +21,10 @@ export function isSplitListFile(path: string): boolean {
 function splitOfListFile(path: string): Split {
   const m = SPLIT_LIST.exec(baseName(path));
   if (!m) {
-    throw new SplitError('not-a-split-list', `${path}: expected a split list named like Flickr_8k.trainImages.txt, devImages or testImages`);
+    throw new SplitError(
+      'not-a-split-list',
+      `${path}: expected a split list named like Flickr_8k.trainImages.txt, devImages or testImages`,
+    );
   }
   const kind = m[1].toLowerCase();
   return kind === 'dev' ? 'val' : (kind as Split);
@@ -39,7 +42,10 @@ export function parseSplitLists(files: { file: string; text: string }[]): Map<st
       if (name === '') return;
       const prev = seenAt.get(name);
       if (prev && split.get(name) !== s) {
-        throw new SplitError('conflict', `${file} line ${i + 1}: ${name} is also listed in ${prev.file} line ${prev.line}; an image may be in only one split`);
+        throw new SplitError(
+          'conflict',
+          `${file} line ${i + 1}: ${name} is also listed in ${prev.file} line ${prev.line}; an image may be in only one split`,
+        );
       }
       if (!prev) seenAt.set(name, { file, line: i + 1 });
       split.set(name, s);
@@ -138,7 +144,10 @@ export function captionSplits(records: { image: string; split?: Split; line: num
     if (r.split === undefined) continue;
     const prev = split.get(r.image);
     if (prev !== undefined && prev !== r.split) {
-      throw new SplitError('conflict', `${file} line ${r.line}: ${r.image} is in split ${r.split}, but line ${firstLine.get(r.image)} puts it in ${prev}; an image may be in only one split`);
+      throw new SplitError(
+        'conflict',
+        `${file} line ${r.line}: ${r.image} is in split ${r.split}, but line ${firstLine.get(r.image)} puts it in ${prev}; an image may be in only one split`,
+      );
     }
     if (prev === undefined) {
       split.set(r.image, r.split);

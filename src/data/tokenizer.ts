@@ -58,8 +58,10 @@ export class Tokenizer {
   /** Restores a tokenizer saved as its vocab (e.g. from a checkpoint). */
   static fromVocab(vocab: readonly string[]): Tokenizer {
     if (vocab[PAD_ID] !== PAD_TOKEN || vocab[UNK_ID] !== UNK_TOKEN) {
-      throw new TokenizerError('bad-vocab',
-        `vocab: expected '${PAD_TOKEN}' at 0 and '${UNK_TOKEN}' at 1, found ${JSON.stringify(vocab.slice(0, 2))}`);
+      throw new TokenizerError(
+        'bad-vocab',
+        `vocab: expected '${PAD_TOKEN}' at 0 and '${UNK_TOKEN}' at 1, found ${JSON.stringify(vocab.slice(0, 2))}`,
+      );
     }
     const seen = new Set<string>();
     vocab.forEach((word, id) => {

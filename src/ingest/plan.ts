@@ -21,10 +21,25 @@ export interface PlannedImage {
 }
 
 /** The plan: the images to import and the report's accounting of every other file (see IngestReport). */
-export interface IngestPlan extends Pick<IngestReport,
-  | 'format' | 'captionFile' | 'captionFileReason' | 'otherCaptionFiles' | 'imagesWithoutCaptions'
-  | 'missingImages' | 'missingImageCaptions' | 'missingImageNames' | 'ignored' | 'duplicates'
-  | 'parseIssues' | 'parseIssueCount' | 'splitSource' | 'splitCounts' | 'splitNotInLists'> {
+export interface IngestPlan
+  extends Pick<
+    IngestReport,
+    | 'format'
+    | 'captionFile'
+    | 'captionFileReason'
+    | 'otherCaptionFiles'
+    | 'imagesWithoutCaptions'
+    | 'missingImages'
+    | 'missingImageCaptions'
+    | 'missingImageNames'
+    | 'ignored'
+    | 'duplicates'
+    | 'parseIssues'
+    | 'parseIssueCount'
+    | 'splitSource'
+    | 'splitCounts'
+    | 'splitNotInLists'
+  > {
   images: PlannedImage[];
   splitListAbsent: number; // images the split lists name that are not in the folder
 }
@@ -39,7 +54,9 @@ const LIST_CAP = 200;
 
 /** Which files must be read as text before planning (caption candidates and split lists). */
 export function textFilesToRead(entries: FolderEntry[]): FolderEntry[] {
-  return entries.filter((e) => !isImageName(e.path) && (isCaptionFileCandidate(e.path) || isSplitListFile(e.path)) && e.size < 256 * 2 ** 20);
+  return entries.filter(
+    (e) => !isImageName(e.path) && (isCaptionFileCandidate(e.path) || isSplitListFile(e.path)) && e.size < 256 * 2 ** 20,
+  );
 }
 
 export function planIngest(entries: FolderEntry[], texts: Map<string, string>, seed: number): IngestPlan {
@@ -66,10 +83,16 @@ export function planIngest(entries: FolderEntry[], texts: Map<string, string>, s
     }
   }
   if (imagePaths.size === 0) {
-    throw new IngestPlanError('no-images', `No images found among ${entries.length} files: expected .jpg, .jpeg, .png, .webp, .gif or .bmp files.`);
+    throw new IngestPlanError(
+      'no-images',
+      `No images found among ${entries.length} files: expected .jpg, .jpeg, .png, .webp, .gif or .bmp files.`,
+    );
   }
   if (captionFiles.length === 0) {
-    throw new IngestPlanError('no-captions', `No caption file found beside ${imagePaths.size} images: expected captions.txt, Flickr8k.token.txt, results.csv, captions_*.json, or a CSV/TSV/JSONL with image and caption columns.`);
+    throw new IngestPlanError(
+      'no-captions',
+      `No caption file found beside ${imagePaths.size} images: expected captions.txt, Flickr8k.token.txt, results.csv, captions_*.json, or a CSV/TSV/JSONL with image and caption columns.`,
+    );
   }
   const choice = chooseCaptionFile(captionFiles);
   const parsed: ParsedCaptions = choice.chosen;
@@ -95,7 +118,10 @@ export function planIngest(entries: FolderEntry[], texts: Map<string, string>, s
   const imagesWithoutCaptions = [...imagePaths.keys()].filter((n) => !byImage.has(n)).sort();
   const names = [...byImage.keys()].sort();
   if (names.length === 0) {
-    throw new IngestPlanError('no-matches', `None of the ${parsed.records.length} captions in ${parsed.file} names one of the ${imagePaths.size} images in the folder (first caption names "${parsed.records[0]?.image}").`);
+    throw new IngestPlanError(
+      'no-matches',
+      `None of the ${parsed.records.length} captions in ${parsed.file} names one of the ${imagePaths.size} images in the folder (first caption names "${parsed.records[0]?.image}").`,
+    );
   }
   const lists = splitFiles.length ? parseSplitLists(splitFiles) : undefined;
   const splits = assignSplits(names, { lists, perCaption: perCaptionSplit.size ? perCaptionSplit : undefined, seed });

@@ -74,7 +74,9 @@ export async function ingestFolder(
   const resumed = opts.resume ? await getDataset(opts.resume.id) : undefined;
   const already = resumed ? await storedNames(resumed) : new Set<string>();
   if (resumed) assertSameFolder(plan, already, resumed);
-  let meta = resumed ?? (await createDataset({ name: opts.name, source: 'folder', imageSize: STORED_IMAGE_SIZE, expectedImages: plan.images.length }));
+  let meta =
+    resumed ??
+    (await createDataset({ name: opts.name, source: 'folder', imageSize: STORED_IMAGE_SIZE, expectedImages: plan.images.length }));
   const todo = plan.images.filter((i) => !already.has(i.name));
   const corrupt: IngestReport['corrupt'] = [];
   const pool = new DecodePool();
@@ -83,8 +85,13 @@ export async function ingestFolder(
     const secs = (performance.now() - t0) / 1000;
     const rate = done / Math.max(secs, 1e-3);
     opts.onProgress?.({
-      phase, done, total: todo.length, stored: meta.storedImages, skipped: corrupt.length,
-      imagesPerSecond: rate, etaSeconds: rate > 0 ? (todo.length - done) / rate : null,
+      phase,
+      done,
+      total: todo.length,
+      stored: meta.storedImages,
+      skipped: corrupt.length,
+      imagesPerSecond: rate,
+      etaSeconds: rate > 0 ? (todo.length - done) / rate : null,
     });
   };
 
@@ -94,7 +101,16 @@ export async function ingestFolder(
         const file = byPath.get(img.path)!;
         try {
           const out = await pool.decode(file, img.path, meta.imageSize, THUMB_SIZE);
-          return { name: img.name, split: img.split, captions: img.captions, width: out.width, height: out.height, thumb: out.thumb!, original: file, pixels: out.pixels };
+          return {
+            name: img.name,
+            split: img.split,
+            captions: img.captions,
+            width: out.width,
+            height: out.height,
+            thumb: out.thumb!,
+            original: file,
+            pixels: out.pixels,
+          };
         } catch (err) {
           corrupt.push({ name: img.path, reason: (err as Error).message });
           return null;
@@ -122,7 +138,12 @@ export async function ingestFolder(
   pool.terminate();
 
   progress('finishing');
-  const report = ingestReport(plan, { stored: meta.storedImages, corrupt, processed: todo.length, seconds: (performance.now() - t0) / 1000 });
+  const report = ingestReport(plan, {
+    stored: meta.storedImages,
+    corrupt,
+    processed: todo.length,
+    seconds: (performance.now() - t0) / 1000,
+  });
   meta = await completeDataset(meta, report);
   progress('done');
   return { meta, report };

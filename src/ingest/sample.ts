@@ -14,7 +14,10 @@ export async function createSampleDataset(opts: { count?: number; onProgress?: (
   const t0 = performance.now();
   const count = opts.count ?? sampleImageCount();
   const images = Array.from({ length: count }, (_, i) => renderSampleImage(i, SAMPLE_IMAGE_SIZE));
-  const splits = assignSplits(images.map((i) => i.name), { seed: 42 });
+  const splits = assignSplits(
+    images.map((i) => i.name),
+    { seed: 42 },
+  );
   let meta = await createDataset({ name: SAMPLE_DATASET_NAME, source: 'sample', imageSize: SAMPLE_IMAGE_SIZE, expectedImages: count });
   for (let s = 0; s < count; s += BATCH) {
     const batch: NewImage[] = await Promise.all(
@@ -30,7 +33,15 @@ export async function createSampleDataset(opts: { count?: number; onProgress?: (
     );
     meta = await appendImages(meta, batch);
     const secs = (performance.now() - t0) / 1000;
-    opts.onProgress?.({ phase: 'decoding', done: meta.storedImages, total: count, stored: meta.storedImages, skipped: 0, imagesPerSecond: meta.storedImages / secs, etaSeconds: null });
+    opts.onProgress?.({
+      phase: 'decoding',
+      done: meta.storedImages,
+      total: count,
+      stored: meta.storedImages,
+      skipped: 0,
+      imagesPerSecond: meta.storedImages / secs,
+      etaSeconds: null,
+    });
   }
   const plan: IngestPlan = {
     images: images.map((img) => ({ path: img.name, name: img.name, captions: img.captions, split: splits.split.get(img.name)! })),
@@ -51,5 +62,8 @@ export async function createSampleDataset(opts: { count?: number; onProgress?: (
     splitNotInLists: 0,
     splitListAbsent: 0,
   };
-  return completeDataset(meta, ingestReport(plan, { stored: count, corrupt: [], processed: count, seconds: (performance.now() - t0) / 1000 }));
+  return completeDataset(
+    meta,
+    ingestReport(plan, { stored: count, corrupt: [], processed: count, seconds: (performance.now() - t0) / 1000 }),
+  );
 }

@@ -54,8 +54,17 @@ import { ModelFileError } from './errors';
 import { STORED_IMAGE_SIZE } from '../ingest/constants';
 import { DEFAULT_MAX_MODEL_FILE_BYTES } from './limits';
 import {
-  encodeCalibration, encodeHistory, parseCalibration, parseCount, parseHistory, parseJson, parsePreprocessing, preprocessingSpec, required,
-  type PixelPipeline, type PreprocessingSpec,
+  encodeCalibration,
+  encodeHistory,
+  parseCalibration,
+  parseCount,
+  parseHistory,
+  parseJson,
+  parsePreprocessing,
+  preprocessingSpec,
+  required,
+  type PixelPipeline,
+  type PreprocessingSpec,
 } from './modelFileMetadata';
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors';
 
@@ -118,25 +127,38 @@ export function encodeModelFile(ckpt: Checkpoint, opts: EncodeModelFileOptions =
 
   const tensors: SafeTensor[] = [
     ...weights.map((w): SafeTensor => ({ name: w.name, dtype: 'F32', shape: w.shape, data: w.data })),
-    ...optimizer.map((s): SafeTensor => ({
-      name: OPTIMIZER_PREFIX + s.name, dtype: s.dtype === 'int32' ? 'I32' : 'F32', shape: s.shape, data: s.data,
-    })),
+    ...optimizer.map(
+      (s): SafeTensor => ({
+        name: OPTIMIZER_PREFIX + s.name,
+        dtype: s.dtype === 'int32' ? 'I32' : 'F32',
+        shape: s.shape,
+        data: s.data,
+      }),
+    ),
   ];
   return writeSafetensors(tensors, metadata);
 }
 
 function fromSerialized(name: string, t: SerializedTensor): FileTensor {
-  const dtype = t.dtype === 'float32' && t.data instanceof Float32Array ? 'F32'
-    : t.dtype === 'int32' && t.data instanceof Int32Array ? 'I32'
-      : `${String(t.dtype)} held in a ${t.data?.constructor?.name}`;
+  const dtype =
+    t.dtype === 'float32' && t.data instanceof Float32Array
+      ? 'F32'
+      : t.dtype === 'int32' && t.data instanceof Int32Array
+        ? 'I32'
+        : `${String(t.dtype)} held in a ${t.data?.constructor?.name}`;
   return { name, dtype, shape: t.shape, data: t.data };
 }
 
 /** What a user of the weights must do to pixels and captions, as the lab's own code does it. */
 function preprocessingOf(config: TrainConfig, pipeline: PixelPipeline): PreprocessingSpec {
   return preprocessingSpec(pipeline, {
-    imageSize: config.imageSize, maxTokens: config.maxTokens, storedSide: STORED_IMAGE_SIZE,
-    mean: IMAGE_MEAN, std: IMAGE_STD, pad: PAD_TOKEN, unk: UNK_TOKEN,
+    imageSize: config.imageSize,
+    maxTokens: config.maxTokens,
+    storedSide: STORED_IMAGE_SIZE,
+    mean: IMAGE_MEAN,
+    std: IMAGE_STD,
+    pad: PAD_TOKEN,
+    unk: UNK_TOKEN,
     tokens: "/[\\p{L}\\p{N}]+(?:'[\\p{L}\\p{N}]+)*/gu", // JS syntax, matched on the lower-cased caption
   });
 }
@@ -148,11 +170,17 @@ export function decodeModelFile(bytes: Uint8Array | ArrayBuffer, limits: DecodeM
   const maxFileBytes = limits.maxFileBytes ?? DEFAULT_MAX_MODEL_FILE_BYTES;
   if (!(maxFileBytes > 0)) fail('too-large', `maxFileBytes: expected a positive number, found ${maxFileBytes}`);
   if (bytes.byteLength > maxFileBytes) {
-    fail('too-large', `the file has ${bytes.byteLength} bytes (${mib(bytes.byteLength)}) but at most ${maxFileBytes} (${mib(maxFileBytes)}) are accepted`);
+    fail(
+      'too-large',
+      `the file has ${bytes.byteLength} bytes (${mib(bytes.byteLength)}) but at most ${maxFileBytes} (${mib(maxFileBytes)}) are accepted`,
+    );
   }
   const file = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   const { tensors, metadata } = readSafetensors(file, { maxFileBytes });
-  const meta = parseMetadata(metadata, tensors.map((t) => t.name));
+  const meta = parseMetadata(
+    metadata,
+    tensors.map((t) => t.name),
+  );
   const dtypes = headerDtypes(file); // the reader widens F16 to F32; the format wants F32 itself
   const found = tensors.map((t): FileTensor => ({ ...t, dtype: dtypes.get(t.name) ?? t.dtype }));
   const { weights, optimizer } = checkTensors(found, ClipModel.weightSpecs(meta.config, meta.vocab.length));
@@ -164,9 +192,13 @@ function parseMetadata(metadata: Record<string, string>, tensorNames: readonly s
   const formatVersion = checkFormat(metadata, tensorNames);
   const checkpointVersion = parseCount(metadata, 'checkpoint_version');
   if (checkpointVersion > CHECKPOINT_VERSION) {
-    fail('version-too-new', `made by a newer CLIP Lab: checkpoint version ${checkpointVersion}, this lab reads up to ${CHECKPOINT_VERSION}`);
+    fail(
+      'version-too-new',
+      `made by a newer CLIP Lab: checkpoint version ${checkpointVersion}, this lab reads up to ${CHECKPOINT_VERSION}`,
+    );
   }
-  if (checkpointVersion < 1) fail('bad-header', `metadata 'checkpoint_version': expected 1 to ${CHECKPOINT_VERSION}, found ${checkpointVersion}`);
+  if (checkpointVersion < 1)
+    fail('bad-header', `metadata 'checkpoint_version': expected 1 to ${CHECKPOINT_VERSION}, found ${checkpointVersion}`);
   const config = checkConfig(parseJson(metadata, 'config', 'bad-config'));
   const vocab = checkVocab(parseJson(metadata, 'vocab', 'bad-config'), config);
   if (formatVersion >= 2) parsePreprocessing(metadata, config.imageSize, config.maxTokens); // version 1: prose, unchecked
@@ -194,9 +226,10 @@ function checkFormat(metadata: Record<string, string>, tensorNames: readonly str
   if (format !== MODEL_FILE_FORMAT) {
     const keys = listSome(Object.keys(metadata));
     const names = listSome(tensorNames);
-    const what = format === undefined
-      ? `this safetensors file has no ${MODEL_FILE_FORMAT} metadata`
-      : `this safetensors file's format is ${JSON.stringify(format.slice(0, 40))}, not '${MODEL_FILE_FORMAT}'`;
+    const what =
+      format === undefined
+        ? `this safetensors file has no ${MODEL_FILE_FORMAT} metadata`
+        : `this safetensors file's format is ${JSON.stringify(format.slice(0, 40))}, not '${MODEL_FILE_FORMAT}'`;
     fail('not-clip-lab', `${what} (found keys: ${keys}; tensors: ${names}); it is not a CLIP Lab model export`);
   }
   const text = required(metadata, 'format_version');
@@ -250,7 +283,10 @@ function headerDtypes(file: Uint8Array): Map<string, string> {
  * Checks the tensors against the model's specs and returns them in canonical order: weights in
  * spec order, then the optimizer state (m/<w>, v/<w> per weight, then step) or [] when absent.
  */
-function checkTensors(found: readonly FileTensor[], specs: readonly WeightSpec[]): {
+function checkTensors(
+  found: readonly FileTensor[],
+  specs: readonly WeightSpec[],
+): {
   weights: SerializedTensor[];
   optimizer: SerializedTensor[];
 } {
@@ -262,8 +298,14 @@ function checkTensors(found: readonly FileTensor[], specs: readonly WeightSpec[]
   const expected = new Set(specs.map((s) => s.name));
   const extra = found.filter((t) => !t.name.startsWith(OPTIMIZER_PREFIX) && !expected.has(t.name));
   if (extra.length > 0) {
-    fail('unexpected-tensor', `unexpected tensor ${extra.map((t) => `'${t.name}' ${showShape(t.shape)}`).slice(0, 5).join(', ')}`
-      + `${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}: not a weight of this model (${specs.length} weights expected)`);
+    fail(
+      'unexpected-tensor',
+      `unexpected tensor ${extra
+        .map((t) => `'${t.name}' ${showShape(t.shape)}`)
+        .slice(0, 5)
+        .join(', ')}` +
+        `${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}: not a weight of this model (${specs.length} weights expected)`,
+    );
   }
   const weights = specs.map((spec) => checkFloat(byName.get(spec.name), spec.name, spec.shape, ''));
 
@@ -272,11 +314,14 @@ function checkTensors(found: readonly FileTensor[], specs: readonly WeightSpec[]
   const stateNames = [...specs.flatMap((s) => [`m/${s.name}`, `v/${s.name}`]), 'step'];
   const known = new Set(stateNames.map((n) => OPTIMIZER_PREFIX + n));
   const stray = moments.find((t) => !known.has(t.name));
-  if (stray) fail('unexpected-tensor', `unexpected tensor '${stray.name}' ${showShape(stray.shape)}: not part of the optimizer state of this model`);
-  const optimizer = specs.flatMap((spec) => ['m', 'v'].map((moment) => {
-    const name = `${moment}/${spec.name}`;
-    return checkFloat(byName.get(OPTIMIZER_PREFIX + name), name, spec.shape, OPTIMIZER_PREFIX);
-  }));
+  if (stray)
+    fail('unexpected-tensor', `unexpected tensor '${stray.name}' ${showShape(stray.shape)}: not part of the optimizer state of this model`);
+  const optimizer = specs.flatMap((spec) =>
+    ['m', 'v'].map((moment) => {
+      const name = `${moment}/${spec.name}`;
+      return checkFloat(byName.get(OPTIMIZER_PREFIX + name), name, spec.shape, OPTIMIZER_PREFIX);
+    }),
+  );
   optimizer.push(checkStep(byName.get(`${OPTIMIZER_PREFIX}step`)));
   return { weights, optimizer };
 }
@@ -323,6 +368,9 @@ const showShape = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 function listSome(items: readonly string[]): string {
   if (items.length === 0) return 'none';
-  const shown = items.slice(0, 5).map((s) => JSON.stringify(s.slice(0, 60))).join(', ');
+  const shown = items
+    .slice(0, 5)
+    .map((s) => JSON.stringify(s.slice(0, 60)))
+    .join(', ');
   return items.length > 5 ? `${shown} and ${items.length - 5} more` : shown;
 }

@@ -41,7 +41,11 @@ export function parseJson(meta: Record<string, string>, key: string, code: Model
 // ------------------------------------------------------------------------------ metrics history
 
 // JSON has no NaN or Infinity; they are written as these strings so a history round-trips exactly.
-const NON_FINITE = new Map<string, number>([['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]]);
+const NON_FINITE = new Map<string, number>([
+  ['NaN', NaN],
+  ['Infinity', Infinity],
+  ['-Infinity', -Infinity],
+]);
 
 /**
  * At most `max` evenly spaced entries, first and last always kept (only the last when max is 1);
@@ -56,26 +60,53 @@ export function downsample<T>(items: readonly T[], max: number): T[] {
 /** The history as JSON, each list downsampled to at most `max` entries. */
 export function encodeHistory(history: MetricsHistory, max = MAX_HISTORY_ENTRIES): string {
   const bounded = { steps: downsample(history.steps, max), evals: downsample(history.evals, max) };
-  return JSON.stringify(bounded, (_key, value: unknown) =>
-    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value);
+  return JSON.stringify(bounded, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
 }
 
 type FieldKind = 'number' | 'nullable' | 'scores' | 'match' | 'numberList';
 
 // Records over keyof: adding a field to StepMetrics or EvalMetrics fails to compile until it is listed here.
 const STEP_FIELDS: Record<keyof StepMetrics, FieldKind> = {
-  step: 'number', epoch: 'number', loss: 'number', clipLoss: 'number', matchLoss: 'nullable',
-  accI2T: 'number', accT2I: 'number', matchAcc: 'nullable', posSim: 'number', negSim: 'number',
-  logitScale: 'number', lr: 'number', pairsPerSec: 'number', msPerStep: 'number',
+  step: 'number',
+  epoch: 'number',
+  loss: 'number',
+  clipLoss: 'number',
+  matchLoss: 'nullable',
+  accI2T: 'number',
+  accT2I: 'number',
+  matchAcc: 'nullable',
+  posSim: 'number',
+  negSim: 'number',
+  logitScale: 'number',
+  lr: 'number',
+  pairsPerSec: 'number',
+  msPerStep: 'number',
 };
 const EVAL_FIELDS: Record<keyof EvalMetrics, FieldKind> = {
-  step: 'number', epoch: 'number', valLoss: 'number', i2t: 'scores', t2i: 'scores',
-  matchAcc: 'nullable', auc: 'nullable', match: 'match', images: 'number', captions: 'number',
+  step: 'number',
+  epoch: 'number',
+  valLoss: 'number',
+  i2t: 'scores',
+  t2i: 'scores',
+  matchAcc: 'nullable',
+  auc: 'nullable',
+  match: 'match',
+  images: 'number',
+  captions: 'number',
 };
 const MATCH_FIELDS: Record<keyof MatchEvalMetrics, FieldKind> = {
-  aucRandom: 'number', aucHard: 'number', cosineAuc: 'number', cosineAucRandom: 'number', cosineAucHard: 'number',
-  ece: 'number', eceCalibrated: 'number', plattA: 'number', plattB: 'number',
-  binCount: 'numberList', binConfidence: 'numberList', binAccuracy: 'numberList',
+  aucRandom: 'number',
+  aucHard: 'number',
+  cosineAuc: 'number',
+  cosineAucRandom: 'number',
+  cosineAucHard: 'number',
+  ece: 'number',
+  eceCalibrated: 'number',
+  plattA: 'number',
+  plattB: 'number',
+  binCount: 'numberList',
+  binConfidence: 'numberList',
+  binAccuracy: 'numberList',
 };
 const SCORE_FIELDS: Record<keyof RetrievalMetrics, FieldKind> = { r1: 'number', r5: 'number', r10: 'number', medianRank: 'number' };
 
@@ -98,7 +129,11 @@ function pick(raw: unknown, fields: Record<string, FieldKind>, where: string): R
     } else if (kind === 'match') {
       out[key] = value === undefined || value === null ? null : pick(value, MATCH_FIELDS, at); // absent in older files
     } else if (kind === 'numberList') {
-      if (!Array.isArray(value) || value.length > 1000 || !value.every((v) => v === null || typeof v === 'number' || NON_FINITE.has(v as string))) {
+      if (
+        !Array.isArray(value) ||
+        value.length > 1000 ||
+        !value.every((v) => v === null || typeof v === 'number' || NON_FINITE.has(v as string))
+      ) {
         fail(`metadata 'metrics': ${at}: expected a list of numbers, found ${show(value)}`);
       }
       out[key] = (value as unknown[]).map((v) => (typeof v === 'string' ? NON_FINITE.get(v) : v));
@@ -159,7 +194,16 @@ export interface PreprocessingSpec {
 /** The spec for a model of `imageSize` trained on `pipeline`'s pixels. */
 export function preprocessingSpec(
   pipeline: PixelPipeline,
-  model: { imageSize: number; maxTokens: number; storedSide: number; mean: number[]; std: number[]; pad: string; unk: string; tokens: string },
+  model: {
+    imageSize: number;
+    maxTokens: number;
+    storedSide: number;
+    mean: number[];
+    std: number[];
+    pad: string;
+    unk: string;
+    tokens: string;
+  },
 ): PreprocessingSpec {
   return {
     imageSize: model.imageSize,
@@ -194,7 +238,11 @@ export function parsePreprocessing(meta: Record<string, string>, imageSize: numb
   expect('resize.enlarge', (v) => v === 'bilinear', "'bilinear'");
   expect('range.divide', (v) => v === 255, '255');
   expect('normalisation.mean', (v) => Array.isArray(v) && v.length === 3 && v.every(Number.isFinite), '3 numbers');
-  expect('normalisation.std', (v) => Array.isArray(v) && v.length === 3 && v.every((s) => Number.isFinite(s) && s > 0), '3 positive numbers');
+  expect(
+    'normalisation.std',
+    (v) => Array.isArray(v) && v.length === 3 && v.every((s) => Number.isFinite(s) && s > 0),
+    '3 positive numbers',
+  );
   expect('text.maxTokens', (v) => v === maxTokens, `${maxTokens} (config.maxTokens)`);
   return raw as unknown as PreprocessingSpec;
 }
@@ -203,7 +251,13 @@ export function parsePreprocessing(meta: Record<string, string>, imageSize: numb
 
 /** The optional `calibration` value: JSON {method: 'platt', a, b, step, eceCalibrated} (NaN ECE as "NaN"). */
 export function encodeCalibration(c: Calibration): string {
-  return JSON.stringify({ method: c.method, a: c.a, b: c.b, step: c.step, eceCalibrated: Number.isFinite(c.eceCalibrated) ? c.eceCalibrated : 'NaN' });
+  return JSON.stringify({
+    method: c.method,
+    a: c.a,
+    b: c.b,
+    step: c.step,
+    eceCalibrated: Number.isFinite(c.eceCalibrated) ? c.eceCalibrated : 'NaN',
+  });
 }
 
 /** Parses the optional `calibration` key: null when absent (files made before it: uncalibrated). */
@@ -214,9 +268,11 @@ export function parseCalibration(meta: Record<string, string>): Calibration | nu
   if (!isRecord(raw)) return fail(`metadata 'calibration': expected {"method": "platt", "a", "b", "step"}, found ${show(raw)}`);
   if (raw.method !== 'platt') fail(`${where('method')}: expected 'platt', found ${show(raw.method)}`);
   for (const key of ['a', 'b'] as const) {
-    if (typeof raw[key] !== 'number' || !Number.isFinite(raw[key])) fail(`${where(key)}: expected a finite number, found ${show(raw[key])}`);
+    if (typeof raw[key] !== 'number' || !Number.isFinite(raw[key]))
+      fail(`${where(key)}: expected a finite number, found ${show(raw[key])}`);
   }
-  if (!Number.isSafeInteger(raw.step) || (raw.step as number) < 0) fail(`${where('step')}: expected a step count >= 0, found ${show(raw.step)}`);
+  if (!Number.isSafeInteger(raw.step) || (raw.step as number) < 0)
+    fail(`${where('step')}: expected a step count >= 0, found ${show(raw.step)}`);
   const ece = raw.eceCalibrated === undefined || raw.eceCalibrated === 'NaN' ? NaN : raw.eceCalibrated;
   if (typeof ece !== 'number') fail(`${where('eceCalibrated')}: expected a number, found ${show(raw.eceCalibrated)}`);
   return { method: 'platt', a: raw.a as number, b: raw.b as number, step: raw.step as number, eceCalibrated: ece as number };

@@ -4,8 +4,26 @@ import { ModelFileError, type ModelFileErrorCode } from './errors';
 
 /** Every dtype name the safetensors format defines. Only F32, I32, U8 (and F16, widened) are readable. */
 export const SAFE_DTYPES = [
-  'BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'I16', 'U16', 'F16', 'BF16',
-  'I32', 'U32', 'F32', 'F64', 'I64', 'U64', 'C64', 'F4', 'F6_E2M3', 'F6_E3M2',
+  'BOOL',
+  'U8',
+  'I8',
+  'F8_E5M2',
+  'F8_E4M3',
+  'F8_E8M0',
+  'I16',
+  'U16',
+  'F16',
+  'BF16',
+  'I32',
+  'U32',
+  'F32',
+  'F64',
+  'I64',
+  'U64',
+  'C64',
+  'F4',
+  'F6_E2M3',
+  'F6_E3M2',
 ] as const;
 export type SafeDtype = (typeof SAFE_DTYPES)[number];
 export type TensorDtype = 'F32' | 'I32' | 'U8';
@@ -139,9 +157,7 @@ export function readSafetensors(
 ): { tensors: SafeTensor[]; metadata: Record<string, string> } {
   const limit = { ...DEFAULT_READ_LIMITS };
   for (const key of Object.keys(limit) as (keyof ReadLimits)[]) limit[key] = limits[key] ?? limit[key];
-  const file = ArrayBuffer.isView(bytes)
-    ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-    : new Uint8Array(bytes);
+  const file = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
 
   if (file.length === 0) fail('empty', 'the file is empty (0 bytes)');
   if (file.length > limit.maxFileBytes) {
@@ -169,7 +185,10 @@ function readHeaderLength(file: Uint8Array, maxHeaderBytes: number): number {
   }
   const declared = high * TWO_POW_32 + low;
   if (declared > available) {
-    fail('header-too-large', `header declares ${declared} bytes but the file has ${available} bytes after the length prefix (the file ends early: truncated, or not safetensors)`);
+    fail(
+      'header-too-large',
+      `header declares ${declared} bytes but the file has ${available} bytes after the length prefix (the file ends early: truncated, or not safetensors)`,
+    );
   }
   if (declared > maxHeaderBytes) {
     fail('header-too-large', `header declares ${declared} bytes but at most ${maxHeaderBytes} are accepted`);
@@ -177,10 +196,7 @@ function readHeaderLength(file: Uint8Array, maxHeaderBytes: number): number {
   return declared;
 }
 
-function parseHeader(
-  raw: Uint8Array,
-  maxTensors: number,
-): { entries: HeaderEntry[]; metadata: Record<string, string> } {
+function parseHeader(raw: Uint8Array, maxTensors: number): { entries: HeaderEntry[]; metadata: Record<string, string> } {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);

@@ -26,14 +26,22 @@ interface ConvAttrs {
 
 /** The conv's geometry; throws before any memory is touched when dy does not fit it. */
 function convInfo(xShape: number[], filterShape: number[], dyShape: number[], attrs: ConvAttrs): Conv2DInfo {
-  if (attrs.dataFormat === 'NCHW') throw new WasmKernelError('unsupported-conv', 'wasm conv gradient: expected dataFormat NHWC, found NCHW');
+  if (attrs.dataFormat === 'NCHW')
+    throw new WasmKernelError('unsupported-conv', 'wasm conv gradient: expected dataFormat NHWC, found NCHW');
   const dil = attrs.dilations ?? 1;
   if (dil !== 1 && !(Array.isArray(dil) && dil[0] === 1 && dil[1] === 1)) {
     throw new WasmKernelError('unsupported-conv', `wasm conv gradient: expected dilations 1, found ${JSON.stringify(dil)}`);
   }
   const ci = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   if (!tf.util.arraysEqual(ci.outShape, dyShape)) {
     throw new WasmKernelError('unsupported-conv', `wasm conv gradient: expected dy of shape [${ci.outShape}], found [${dyShape}]`);
   }
@@ -75,7 +83,7 @@ function im2colT(x: Float32Array, colsT: Float32Array, ci: Conv2DInfo): void {
               const ix = (ox0 + j) * sw - left + kx;
               src[j] = iy >= 0 && iy < H && ix >= 0 && ix < W ? ((b * H + iy) * W + ix) * C : -1;
             }
-            let row = ((ky * fw + kx) * C) * N + n0;
+            let row = (ky * fw + kx) * C * N + n0;
             for (let c = 0; c < C; c++, row += N) {
               for (let j = 0; j < len; j++) colsT[row + j] = src[j] < 0 ? 0 : x[src[j] + c];
             }
@@ -117,7 +125,15 @@ function col2im(dcols: Float32Array, dx: Float32Array, ci: Conv2DInfo): void {
 }
 
 /** dW [fh, fw, C, O] from x [B, H, W, C] and dy [B, Ho, Wo, O]. */
-function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: ConvAttrs & { filterShape: number[] } }): Info {
+function conv2DBackpropFilter({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: ConvAttrs & { filterShape: number[] };
+}): Info {
   const { x, dy } = inputs as { x: Info; dy: Info };
   const ci = convInfo(x.shape, attrs.filterShape, dy.shape, attrs);
   const N = ci.batchSize * ci.outHeight * ci.outWidth;
@@ -132,7 +148,15 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: { inputs: tf.NamedTens
 }
 
 /** dx [B, H, W, C] from dy [B, Ho, Wo, O] and the filter [fh, fw, C, O]. */
-function conv2DBackpropInput({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: ConvAttrs & { inputShape: number[] } }): Info {
+function conv2DBackpropInput({
+  inputs,
+  backend,
+  attrs,
+}: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: ConvAttrs & { inputShape: number[] };
+}): Info {
   const { dy, filter } = inputs as { dy: Info; filter: Info };
   const ci = convInfo(attrs.inputShape, filter.shape, dy.shape, attrs);
   const N = ci.batchSize * ci.outHeight * ci.outWidth;

@@ -40,11 +40,18 @@ export function applyAugmentation(images: tf.Tensor4D, draw: AugmentDraw): tf.Te
   return tf.tidy(() => {
     const [B, S, , C] = images.shape;
     const { pad } = draw;
-    const padded = tf.mirrorPad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]], 'reflect');
-    const mirrored = tf.reverse(padded, 2);
-    const crops = draw.offsets.map(([y, x], b) =>
-      tf.slice(draw.flips[b] ? mirrored : padded, [b, y, x, 0], [1, S, S, C]),
+    const padded = tf.mirrorPad(
+      images,
+      [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ],
+      'reflect',
     );
+    const mirrored = tf.reverse(padded, 2);
+    const crops = draw.offsets.map(([y, x], b) => tf.slice(draw.flips[b] ? mirrored : padded, [b, y, x, 0], [1, S, S, C]));
     const cropped = tf.concat(crops, 0) as tf.Tensor4D; // [B, S, S, 3]
     const mean = tf.mean(cropped, [1, 2, 3], true); // [B, 1, 1, 1]
     const contrast = tf.tensor4d(draw.contrast, [B, 1, 1, 1]);

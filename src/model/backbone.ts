@@ -5,8 +5,14 @@
 
 import * as tf from '@tensorflow/tfjs';
 import {
-  BackboneError, graphCandidates, graphFeeds, layersCandidates, layersFeeds, pickFeatureOutput,
-  type FeatureCandidate, type GraphNodeDef,
+  BackboneError,
+  graphCandidates,
+  graphFeeds,
+  layersCandidates,
+  layersFeeds,
+  pickFeatureOutput,
+  type FeatureCandidate,
+  type GraphNodeDef,
 } from './backboneOutput';
 
 export { BackboneError, type FeatureCandidate } from './backboneOutput';
@@ -62,9 +68,13 @@ const baseName = (path: string) => path.split(/[\\/]/).pop() ?? path;
 
 /** model.json parsed, and its shards in manifest order; throws BackboneError naming what is missing. */
 export function readFileSet(files: readonly BackboneFile[]): { json: ModelJson; jsonBytes: Uint8Array; shards: Uint8Array[] } {
-  const jsonFile = files.find((f) => f.name.endsWith('.json') && baseName(f.name) === 'model.json') ?? files.find((f) => f.name.endsWith('.json'));
+  const jsonFile =
+    files.find((f) => f.name.endsWith('.json') && baseName(f.name) === 'model.json') ?? files.find((f) => f.name.endsWith('.json'));
   if (!jsonFile) {
-    throw new BackboneError('missing-file', `expected a model.json among the files, found ${files.map((f) => f.name).join(', ') || 'none'}`);
+    throw new BackboneError(
+      'missing-file',
+      `expected a model.json among the files, found ${files.map((f) => f.name).join(', ') || 'none'}`,
+    );
   }
   let json: ModelJson;
   try {
@@ -76,18 +86,24 @@ export function readFileSet(files: readonly BackboneFile[]): { json: ModelJson; 
     throw new BackboneError('bad-model-json', `${jsonFile.name}: expected a TF.js model.json with modelTopology and weightsManifest`);
   }
   const byName = new Map(files.map((f) => [baseName(f.name), f.bytes]));
-  const shards = json.weightsManifest.flatMap((g) => g.paths).map((p) => {
-    const bytes = byName.get(baseName(p));
-    if (!bytes) throw new BackboneError('missing-file', `${jsonFile.name} names weight file '${baseName(p)}', which is not among the files`);
-    return bytes;
-  });
+  const shards = json.weightsManifest
+    .flatMap((g) => g.paths)
+    .map((p) => {
+      const bytes = byName.get(baseName(p));
+      if (!bytes)
+        throw new BackboneError('missing-file', `${jsonFile.name} names weight file '${baseName(p)}', which is not among the files`);
+      return bytes;
+    });
   return { json, jsonBytes: jsonFile.bytes, shards };
 }
 
 function concatBytes(parts: readonly Uint8Array[]): ArrayBuffer {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out.buffer;
 }
 
@@ -105,8 +121,10 @@ function squareSide(shape: readonly (number | null)[] | undefined, override: num
     return override;
   }
   if (typeof h === 'number' && h > 0 && h === w) return h;
-  throw new BackboneError('unknown-input-size',
-    `input size: expected the model's input shape to be [N, S, S, 3], found ${JSON.stringify(shape ?? null)}; give the input size`);
+  throw new BackboneError(
+    'unknown-input-size',
+    `input size: expected the model's input shape to be [N, S, S, 3], found ${JSON.stringify(shape ?? null)}; give the input size`,
+  );
 }
 
 /**
@@ -158,12 +176,23 @@ function disposeOnError<T>(model: { dispose(): unknown }, build: () => T): T {
   }
 }
 
-function chooseOutput(candidates: FeatureCandidate[], override: string | undefined, feeds: (a: string, b: string) => boolean): FeatureCandidate {
+function chooseOutput(
+  candidates: FeatureCandidate[],
+  override: string | undefined,
+  feeds: (a: string, b: string) => boolean,
+): FeatureCandidate {
   if (override === undefined) return pickFeatureOutput(candidates, feeds);
   const found = candidates.find((c) => c.node === override);
   if (!found) {
-    const some = candidates.filter((c) => c.shape.length === 1).map((c) => c.node).slice(-8).join(', ');
-    throw new BackboneError('unknown-node', `output node: expected one with output [N, F] or [N, h, w, C], e.g. ${some}; found no node '${override}'`);
+    const some = candidates
+      .filter((c) => c.shape.length === 1)
+      .map((c) => c.node)
+      .slice(-8)
+      .join(', ');
+    throw new BackboneError(
+      'unknown-node',
+      `output node: expected one with output [N, F] or [N, h, w, C], e.g. ${some}; found no node '${override}'`,
+    );
   }
   return found;
 }
@@ -176,8 +205,11 @@ function pooled(out: tf.Tensor): tf.Tensor2D {
 }
 
 function finish(
-  id: Omit<BackboneIdentity, 'outputNode' | 'featureSize'>, pick: FeatureCandidate, candidates: FeatureCandidate[],
-  run: Backbone['run'], dispose: () => void,
+  id: Omit<BackboneIdentity, 'outputNode' | 'featureSize'>,
+  pick: FeatureCandidate,
+  candidates: FeatureCandidate[],
+  run: Backbone['run'],
+  dispose: () => void,
 ): Backbone {
   const featureSize = pick.shape[pick.shape.length - 1]; // [F], or [h, w, C] mean-pooled to C
   return { identity: { ...id, outputNode: pick.node, featureSize }, candidates, run, dispose };

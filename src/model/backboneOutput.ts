@@ -7,7 +7,13 @@ import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../errors';
 
 export type BackboneErrorCode =
-  | 'missing-file' | 'bad-model-json' | 'unknown-input-size' | 'no-feature-output' | 'unknown-node' | 'bad-input' | 'async-model';
+  | 'missing-file'
+  | 'bad-model-json'
+  | 'unknown-input-size'
+  | 'no-feature-output'
+  | 'unknown-node'
+  | 'bad-input'
+  | 'async-model';
 
 export class BackboneError extends LabError<BackboneErrorCode> {
   override readonly name = 'BackboneError';
@@ -43,7 +49,10 @@ export function topologicalOrder(nodes: readonly GraphNodeDef[]): GraphNodeDef[]
     while (stack.length) {
       const top = stack[stack.length - 1];
       const [node, i] = top;
-      if (done.has(node.name)) { stack.pop(); continue; }
+      if (done.has(node.name)) {
+        stack.pop();
+        continue;
+      }
       const inputs = node.input ?? [];
       if (i < inputs.length) {
         top[1]++;
@@ -83,7 +92,10 @@ export function graphCandidates(model: tf.GraphModel, nodes: readonly GraphNodeD
   } catch (err) {
     const message = (err as Error).message ?? String(err);
     if (/executeAsync/.test(message)) {
-      throw new BackboneError('async-model', `expected a graph model without control flow (run with execute), found one that needs executeAsync: ${message}`);
+      throw new BackboneError(
+        'async-model',
+        `expected a graph model without control flow (run with execute), found one that needs executeAsync: ${message}`,
+      );
     }
     throw err;
   }
@@ -115,9 +127,14 @@ export function layersCandidates(model: tf.LayersModel): FeatureCandidate[] {
 export function pickFeatureOutput(candidates: readonly FeatureCandidate[], feeds: (from: string, to: string) => boolean): FeatureCandidate {
   const first = candidates.findIndex((c) => c.shape.length === 1 && c.shape[0] >= MIN_FEATURE_WIDTH);
   if (first < 0) {
-    const seen = candidates.map((c) => `${c.node} [${c.shape.join(', ')}]`).slice(-6).join('; ');
-    throw new BackboneError('no-feature-output',
-      `no pooled feature output: expected a node with output [N, F], F >= ${MIN_FEATURE_WIDTH}, found ${seen || 'no rank-2 outputs'}; pick the node explicitly`);
+    const seen = candidates
+      .map((c) => `${c.node} [${c.shape.join(', ')}]`)
+      .slice(-6)
+      .join('; ');
+    throw new BackboneError(
+      'no-feature-output',
+      `no pooled feature output: expected a node with output [N, F], F >= ${MIN_FEATURE_WIDTH}, found ${seen || 'no rank-2 outputs'}; pick the node explicitly`,
+    );
   }
   let pick = candidates[first];
   for (const c of candidates.slice(first + 1)) {

@@ -50,7 +50,11 @@ export interface PlattFit extends PlattParams {
  * Newton steps (2×2 Hessian) and step halving, from a = 1, b = 0. A tiny ridge on a keeps the
  * Hessian invertible when the data separate (then a grows, slowly, until maxIterations).
  */
-export function fitPlatt(logits: ArrayLike<number>, labels: ArrayLike<number>, opts: { maxIterations?: number; tolerance?: number } = {}): PlattFit {
+export function fitPlatt(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  opts: { maxIterations?: number; tolerance?: number } = {},
+): PlattFit {
   const n = logits.length;
   if (n !== labels.length) throw new RangeError(`fitPlatt: expected as many labels as logits (${n}), found ${labels.length}`);
   const nllBefore = n === 0 ? NaN : plattNll(logits, labels);

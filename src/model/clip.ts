@@ -9,8 +9,16 @@ import type { TrainConfig } from '../config';
 import { conv1d3, conv3x3s2, dense, l2Normalize, layerNorm, maskedMean, oneHotFloat, tokenMask, type ConvImpl } from './layers';
 import { matchHeadForward, matchHeadOptions, matchHeadSpecs } from './matchHead';
 import {
-  constant, createVariable, glorot, ModelError, readParams, writeParams,
-  type ParamSpec, type Params, type SerializedTensor, type WeightSpec,
+  constant,
+  createVariable,
+  glorot,
+  ModelError,
+  readParams,
+  writeParams,
+  type ParamSpec,
+  type Params,
+  type SerializedTensor,
+  type WeightSpec,
 } from './params';
 
 export const LOGIT_SCALE_INIT = Math.log(1 / 0.07);
@@ -24,16 +32,33 @@ export const IMAGE_STD = [0.26862954, 0.26130258, 0.27577711];
 // Weights. declareWeights names every parameter once; `param` turns a spec into what the caller
 // needs (the spec itself for weightSpecs, a fresh variable for create). Call order = file order.
 
-interface Linear<W> { kernel: W; bias: W } // x @ kernel + bias
-interface Norm<W> { gamma: W; beta: W } // LayerNorm
-interface Block<W> { ln1: Norm<W>; qkv: Linear<W>; out: Linear<W>; ln2: Norm<W>; fc: Linear<W>; proj: Linear<W> }
+interface Linear<W> {
+  kernel: W;
+  bias: W;
+} // x @ kernel + bias
+interface Norm<W> {
+  gamma: W;
+  beta: W;
+} // LayerNorm
+interface Block<W> {
+  ln1: Norm<W>;
+  qkv: Linear<W>;
+  out: Linear<W>;
+  ln2: Norm<W>;
+  fc: Linear<W>;
+  proj: Linear<W>;
+}
 
 type TextBody<W> =
   | { kind: 'bow' }
   | { kind: 'conv'; convs: Linear<W>[] }
   | { kind: 'transformer'; pos: W; blocks: Block<W>[]; lnFinal: Norm<W> };
 
-export interface TextWeights<W> { embedding: W; body: TextBody<W>; proj: Linear<W> }
+export interface TextWeights<W> {
+  embedding: W;
+  body: TextBody<W>;
+  proj: Linear<W>;
+}
 
 interface ClipWeights<W> {
   image: { convs: Linear<W>[]; fc: Linear<W> | null; proj: Linear<W> };
@@ -84,14 +109,16 @@ export function declareTextWeights<W>(config: TextTowerConfig, vocabSize: number
     body = { kind: 'conv', convs: layers(textLayers).map((i) => linear(`text.conv${i}`, C, C, [3])) }; // kernels [3, C, C]
   } else if (config.textEncoder === 'transformer') {
     const pos = param({ name: 'text.pos_embedding', shape: [config.maxTokens, C], init: { kind: 'uniform', limit: 0.02 } });
-    const blocks = layers(textLayers).map((i): Block<W> => ({
-      ln1: norm(`text.block${i}.ln1`, C),
-      qkv: linear(`text.block${i}.attn.qkv`, C, 3 * C),
-      out: linear(`text.block${i}.attn.out`, C, C),
-      ln2: norm(`text.block${i}.ln2`, C),
-      fc: linear(`text.block${i}.mlp.fc`, C, 4 * C),
-      proj: linear(`text.block${i}.mlp.proj`, 4 * C, C),
-    }));
+    const blocks = layers(textLayers).map(
+      (i): Block<W> => ({
+        ln1: norm(`text.block${i}.ln1`, C),
+        qkv: linear(`text.block${i}.attn.qkv`, C, 3 * C),
+        out: linear(`text.block${i}.attn.out`, C, C),
+        ln2: norm(`text.block${i}.ln2`, C),
+        fc: linear(`text.block${i}.mlp.fc`, C, 4 * C),
+        proj: linear(`text.block${i}.mlp.proj`, 4 * C, C),
+      }),
+    );
     body = { kind: 'transformer', pos, blocks, lnFinal: norm('text.ln_final', C) };
   }
   return { embedding, body, proj: linear('proj.text', C, D) };
@@ -154,7 +181,12 @@ export function textTower(w: TextWeights<tf.Variable>, tokens: tf.Tensor2D, head
 // embeddings, multi-head self-attention that ignores PAD keys, ReLU MLP.
 
 /** h [B, T, C] token embeddings, mask [B, T] (1 = token) -> [B, T, C] */
-function transformer(w: Extract<TextBody<tf.Variable>, { kind: 'transformer' }>, h: tf.Tensor3D, mask: tf.Tensor2D, heads: number): tf.Tensor3D {
+function transformer(
+  w: Extract<TextBody<tf.Variable>, { kind: 'transformer' }>,
+  h: tf.Tensor3D,
+  mask: tf.Tensor2D,
+  heads: number,
+): tf.Tensor3D {
   const [B, T] = mask.shape;
   const keyBias = tf.reshape(tf.mul(tf.sub(mask, 1), 1e9), [B, 1, 1, T]); // 0 for tokens, -1e9 for PAD keys
   let x = tf.add(h, w.pos) as tf.Tensor3D;
@@ -244,8 +276,10 @@ export class ClipModel {
   encodeText(tokens: tf.Tensor2D): tf.Tensor2D {
     const T = this.config.maxTokens;
     if (tokens.rank !== 2 || tokens.shape[1] !== T || tokens.dtype !== 'float32') {
-      throw new ModelError('bad-input',
-        `encodeText: expected float32 tokens [B, ${T}], found ${tokens.dtype} ${JSON.stringify(tokens.shape)}`);
+      throw new ModelError(
+        'bad-input',
+        `encodeText: expected float32 tokens [B, ${T}], found ${tokens.dtype} ${JSON.stringify(tokens.shape)}`,
+      );
     }
     return tf.tidy(() => l2Normalize(textTower(this.w.text, tokens, this.config.textHeads)));
   }

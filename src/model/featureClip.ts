@@ -11,15 +11,31 @@ import { bowTextForward } from './bagOfWords';
 import { featureHeadForward, featureHeadSpecs, type DropoutMasks, type FeatureHeadConfig } from './featureHead';
 import { l2Normalize } from './layers';
 import { matchHeadForward, matchHeadOptions, matchHeadSpecs } from './matchHead';
-import { constant, createVariable, ModelError, readParams, writeParams, type ParamSpec, type Params, type SerializedTensor } from './params';
+import {
+  constant,
+  createVariable,
+  ModelError,
+  readParams,
+  writeParams,
+  type ParamSpec,
+  type Params,
+  type SerializedTensor,
+} from './params';
 
 /** What the feature CLIP model reads from a TrainConfig: text tower, joint space, match head, seed. */
-export type FeatureClipTextConfig = Pick<TrainConfig,
-  'textEncoder' | 'maxTokens' | 'textWidth' | 'textLayers' | 'textHeads' | 'embedDim' | 'matchHidden' | 'matchLossWeight' | 'seed'>
-  & Partial<Pick<TrainConfig, 'matchHead' | 'matchDetach'>>;
+export type FeatureClipTextConfig = Pick<
+  TrainConfig,
+  'textEncoder' | 'maxTokens' | 'textWidth' | 'textLayers' | 'textHeads' | 'embedDim' | 'matchHidden' | 'matchLossWeight' | 'seed'
+> &
+  Partial<Pick<TrainConfig, 'matchHead' | 'matchDetach'>>;
 
 /** Declares every parameter in stored order through `param`; returns the text tower's weights. */
-function declare<W>(config: FeatureClipTextConfig, head: FeatureHeadConfig, vocabSize: number, param: (spec: ParamSpec) => W): TextWeights<W> {
+function declare<W>(
+  config: FeatureClipTextConfig,
+  head: FeatureHeadConfig,
+  vocabSize: number,
+  param: (spec: ParamSpec) => W,
+): TextWeights<W> {
   featureHeadSpecs(head).forEach(param);
   const text = declareTextWeights(config, vocabSize, param);
   param(constant('logit_scale', [], LOGIT_SCALE_INIT));
@@ -77,7 +93,10 @@ export class FeatureClipModel {
   encodeText(tokens: tf.Tensor2D): tf.Tensor2D {
     const T = this.config.maxTokens;
     if (tokens.rank !== 2 || tokens.shape[1] !== T || tokens.dtype !== 'float32') {
-      throw new ModelError('bad-input', `encodeText: expected float32 tokens [B, ${T}], found ${tokens.dtype} ${JSON.stringify(tokens.shape)}`);
+      throw new ModelError(
+        'bad-input',
+        `encodeText: expected float32 tokens [B, ${T}], found ${tokens.dtype} ${JSON.stringify(tokens.shape)}`,
+      );
     }
     return tf.tidy(() => l2Normalize(textTower(this.text, tokens, this.config.textHeads)));
   }
@@ -85,8 +104,10 @@ export class FeatureClipModel {
   /** 'bow' only: counts [B, V] from bowCounts() -> [B, D] unit rows, as encodeText on the same captions */
   encodeTextCounts(counts: tf.Tensor2D): tf.Tensor2D {
     if (this.config.textEncoder !== 'bow' || counts.rank !== 2 || counts.shape[1] !== this.vocabSize) {
-      throw new ModelError('bad-input',
-        `encodeTextCounts: expected a 'bow' model and counts [B, ${this.vocabSize}], found '${this.config.textEncoder}' and ${JSON.stringify(counts.shape)}`);
+      throw new ModelError(
+        'bad-input',
+        `encodeTextCounts: expected a 'bow' model and counts [B, ${this.vocabSize}], found '${this.config.textEncoder}' and ${JSON.stringify(counts.shape)}`,
+      );
     }
     return tf.tidy(() => l2Normalize(bowTextForward(this.params, counts)));
   }

@@ -52,7 +52,12 @@ export function dropoutMasks(cfg: FeatureHeadConfig, B: number, random: () => nu
 }
 
 /** features [B, F] -> [B, D] projected, not normalised. With `masks` (training) dropout applies. */
-export function featureHeadForward(params: Params, cfg: FeatureHeadConfig, features: tf.Tensor2D, masks: DropoutMasks | null = null): tf.Tensor2D {
+export function featureHeadForward(
+  params: Params,
+  cfg: FeatureHeadConfig,
+  features: tf.Tensor2D,
+  masks: DropoutMasks | null = null,
+): tf.Tensor2D {
   if (features.rank !== 2 || features.shape[1] !== cfg.featureSize) {
     throw new ModelError('bad-input', `feature head: expected features [B, ${cfg.featureSize}], found ${JSON.stringify(features.shape)}`);
   }

@@ -35,11 +35,20 @@ export function im2colBySlices(x: tf.Tensor4D, kernel: tf.Tensor, bias: tf.Tenso
   const Wo = convOutSize(W);
   const cout = kernel.shape[3]!;
   // Pad 1 before, and after up to 2*(out+1) so that rows/cols split evenly into (index, parity).
-  const xp = tf.pad(x, [[0, 0], [1, 2 * (Ho + 1) - H - 1], [1, 2 * (Wo + 1) - W - 1], [0, 0]]);
+  const xp = tf.pad(x, [
+    [0, 0],
+    [1, 2 * (Ho + 1) - H - 1],
+    [1, 2 * (Wo + 1) - W - 1],
+    [0, 0],
+  ]);
   const Wp = 2 * (Wo + 1);
   // Tap ky reads padded row 2*i + ky: (pair i, parity 0), (i, 1) or (i + 1, 0). Ranks stay <= 4.
   const rowPairs = tf.reshape(xp, [B, Ho + 1, 2, Wp * C]);
-  const taps = [[0, 0], [0, 1], [1, 0]]; // [pair offset, parity] for k = 0, 1, 2
+  const taps = [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+  ]; // [pair offset, parity] for k = 0, 1, 2
   const patches: tf.Tensor[] = [];
   for (const [ry, py] of taps) {
     const rows = tf.reshape(tf.slice(rowPairs, [0, ry, py, 0], [B, Ho, 1, Wp * C]), [B * Ho, Wo + 1, 2, C]);
@@ -61,13 +70,20 @@ export function im2colByTransposes(x: tf.Tensor4D, kernel: tf.Tensor, bias: tf.T
   const Ho = convOutSize(H);
   const Wo = convOutSize(W);
   const cout = kernel.shape[3]!;
-  const taps = [[0, 0], [1, 0], [0, 1]]; // [parity, pair offset] of padded index 2*i + k, k = 0, 1, 2
+  const taps = [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+  ]; // [parity, pair offset] of padded index 2*i + k, k = 0, 1, 2
   // Pads the leading axis of rows [n, R] to 2*(out+1) (1 before) and returns the 3 taps [1, 3*out, R].
   const tapLeading = (rows: tf.Tensor2D, n: number, out: number) => {
     const R = rows.shape[1];
     const padded = tf.concat([tf.zeros([1, R]), rows, tf.zeros([2 * (out + 1) - n - 1, R])], 0); // [2*(out+1), R]
     const byParity = tf.transpose(tf.reshape(padded, [out + 1, 2, R]), [1, 0, 2]); // [2, out+1, R]
-    return tf.concat(taps.map(([p, o]) => tf.slice(byParity, [p, o, 0], [1, out, R])), 1);
+    return tf.concat(
+      taps.map(([p, o]) => tf.slice(byParity, [p, o, 0], [1, out, R])),
+      1,
+    );
   };
   const rows = tapLeading(tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [H, W * B * C]), H, Ho); // [ky, Ho, W, B, C]
   const byCol = tf.reshape(tf.transpose(tf.reshape(rows, [3 * Ho, W, B * C]), [1, 0, 2]), [W, 3 * Ho * B * C]) as tf.Tensor2D;
@@ -85,7 +101,11 @@ export function im2colByTransposes(x: tf.Tensor4D, kernel: tf.Tensor, bias: tf.T
 export function conv1d3(x: tf.Tensor3D, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor3D {
   const [B, T, C] = x.shape;
   const cout = kernel.shape[2]!;
-  const xp = tf.pad(x, [[0, 0], [1, 1], [0, 0]]); // [B, T+2, C]
+  const xp = tf.pad(x, [
+    [0, 0],
+    [1, 1],
+    [0, 0],
+  ]); // [B, T+2, C]
   const taps = [0, 1, 2].map((k) => tf.slice(xp, [0, k, 0], [B, T, C]));
   const cols = tf.reshape(tf.concat(taps, 2), [B * T, 3 * C]);
   const out = tf.matMul(cols, tf.reshape(kernel, [3 * C, cout]) as tf.Tensor2D);
@@ -97,7 +117,10 @@ export function conv1d3(x: tf.Tensor3D, kernel: tf.Tensor, bias: tf.Tensor): tf.
  * tf.oneHot: both misbehave on some backends): relu(1 - |id - v|).  ids [N] -> [N, V]
  */
 export function oneHotFloat(ids: tf.Tensor1D, depth: number): tf.Tensor2D {
-  const iota = tf.tensor2d(Float32Array.from({ length: depth }, (_, i) => i), [1, depth]);
+  const iota = tf.tensor2d(
+    Float32Array.from({ length: depth }, (_, i) => i),
+    [1, depth],
+  );
   return tf.relu(tf.sub(1, tf.abs(tf.sub(tf.reshape(ids, [-1, 1]), iota)))) as tf.Tensor2D;
 }
 

@@ -69,7 +69,11 @@ export interface RetrievalMetrics {
 }
 
 /** R@1/5/10 and median rank for queries over sim [Q, N]. */
-export function retrievalMetrics(sim: ArrayLike<number>, numTargets: number, queryTargets: readonly (readonly number[])[]): RetrievalMetrics {
+export function retrievalMetrics(
+  sim: ArrayLike<number>,
+  numTargets: number,
+  queryTargets: readonly (readonly number[])[],
+): RetrievalMetrics {
   const ranks = firstHitRanks(sim, numTargets, queryTargets);
   return { r1: recallAtK(ranks, 1), r5: recallAtK(ranks, 5), r10: recallAtK(ranks, 10), medianRank: medianRank(ranks) };
 }

@@ -66,7 +66,10 @@ export function hardNegativeSelection(sim: tf.Tensor2D, sameImageMask?: tf.Tenso
 export function negativeSelection(sim: tf.Tensor2D, randomSel: tf.Tensor2D, hardCount: number, sameImageMask?: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
     const B = sim.shape[0];
-    const isHard = tf.tensor2d(Float32Array.from({ length: B }, (_, i) => (i < hardCount ? 1 : 0)), [B, 1]);
+    const isHard = tf.tensor2d(
+      Float32Array.from({ length: B }, (_, i) => (i < hardCount ? 1 : 0)),
+      [B, 1],
+    );
     const hard = hardNegativeSelection(sim, sameImageMask);
     return tf.add(tf.mul(isHard, hard), tf.mul(tf.sub(1, isHard), randomSel));
   });

@@ -95,8 +95,7 @@ export function writeParams(params: Params, weights: readonly SerializedTensor[]
     const w = byName.get(name);
     if (!w) throw new ModelError('bad-weights', `${what}: missing tensor '${name}' ${JSON.stringify(v.shape)}`);
     if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i])) {
-      throw new ModelError('bad-weights',
-        `${what}: '${name}' expected shape ${JSON.stringify(v.shape)}, found ${JSON.stringify(w.shape)}`);
+      throw new ModelError('bad-weights', `${what}: '${name}' expected shape ${JSON.stringify(v.shape)}, found ${JSON.stringify(w.shape)}`);
     }
     if (w.data.length !== v.size) {
       throw new ModelError('bad-weights', `${what}: '${name}' expected ${v.size} values, found ${w.data.length}`);

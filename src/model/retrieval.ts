@@ -38,12 +38,7 @@ export function topK(query: Float32Array, matrix: Float32Array, dim: number, k: 
  * Zero-shot label probabilities for one image: softmax(exp(logitScale) · cos) over the labels.
  * `logitScale` is in log space, as CLIP's learnt `logit_scale`; labelEmbeddings is [L, dim].
  */
-export function zeroShot(
-  imageEmbedding: Float32Array,
-  labelEmbeddings: Float32Array,
-  dim: number,
-  logitScale: number,
-): Float32Array {
+export function zeroShot(imageEmbedding: Float32Array, labelEmbeddings: Float32Array, dim: number, logitScale: number): Float32Array {
   const labels = rowCount('zeroShot', imageEmbedding, labelEmbeddings, dim);
   if (!Number.isFinite(logitScale)) {
     throw new RetrievalError('bad-value', `zeroShot: expected a finite logitScale (log space), found ${logitScale}`);

@@ -92,7 +92,9 @@ function newId(): string {
 
 /** Every dataset's metadata, newest first (reads the meta: key range only, not every key). */
 export async function listDatasets(): Promise<DatasetMeta[]> {
-  const metas = await datasetStore()('readonly', (s) => promisifyRequest<DatasetMeta[]>(s.getAll(IDBKeyRange.bound('meta:', 'meta:\uffff'))));
+  const metas = await datasetStore()('readonly', (s) =>
+    promisifyRequest<DatasetMeta[]>(s.getAll(IDBKeyRange.bound('meta:', 'meta:\uffff'))),
+  );
   return metas.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
@@ -100,7 +102,10 @@ export async function getDataset(id: string): Promise<DatasetMeta> {
   const meta = await get<DatasetMeta>(metaKey(id), datasetStore());
   if (!meta) throw new StorageError('not-found', `No dataset with id ${id} is stored.`);
   if (meta.version > DATASET_FORMAT_VERSION) {
-    throw new StorageError('version', `Dataset "${meta.name}" was stored by a newer CLIP Lab (format ${meta.version}, this one reads ${DATASET_FORMAT_VERSION}).`);
+    throw new StorageError(
+      'version',
+      `Dataset "${meta.name}" was stored by a newer CLIP Lab (format ${meta.version}, this one reads ${DATASET_FORMAT_VERSION}).`,
+    );
   }
   return meta;
 }
@@ -198,7 +203,13 @@ export async function completeDataset(meta: DatasetMeta, report: IngestReport): 
   }
   const next: DatasetMeta = { ...meta, status: 'complete', report, updatedAt: new Date().toISOString() };
   try {
-    await setManyAtomic([[indexKey(meta.id), index], [metaKey(meta.id), next]], datasetStore());
+    await setManyAtomic(
+      [
+        [indexKey(meta.id), index],
+        [metaKey(meta.id), next],
+      ],
+      datasetStore(),
+    );
   } catch (err) {
     throw wrapWriteError(err, `the index of "${meta.name}"`);
   }
@@ -253,11 +264,17 @@ export async function getDatasetIndex(id: string): Promise<DatasetIndex> {
 }
 
 export async function getImageRecords(id: string, indices: number[]): Promise<(StoredImage | undefined)[]> {
-  return getMany<StoredImage>(indices.map((i) => imageKey(id, i)), datasetStore());
+  return getMany<StoredImage>(
+    indices.map((i) => imageKey(id, i)),
+    datasetStore(),
+  );
 }
 
 export async function getPixels(id: string, indices: number[]): Promise<Uint8Array[]> {
-  const px = await getMany<Uint8Array | undefined>(indices.map((i) => pixelKey(id, i)), datasetStore());
+  const px = await getMany<Uint8Array | undefined>(
+    indices.map((i) => pixelKey(id, i)),
+    datasetStore(),
+  );
   return px.map((p, k) => {
     if (!p) throw new StorageError('read-failed', `Pixels of image #${indices[k]} of dataset ${id} are missing.`);
     return p;

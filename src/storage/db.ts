@@ -45,7 +45,9 @@ export function writeAtomic(store: UseStore, write: (s: IDBObjectStore) => void)
       let requestError: DOMException | null = null;
       tx.addEventListener('error', (ev) => (requestError ??= (ev.target as IDBRequest).error));
       tx.addEventListener('complete', () => resolve());
-      tx.addEventListener('abort', () => reject(tx.error ?? requestError ?? new DOMException('The write transaction was aborted.', 'AbortError')));
+      tx.addEventListener('abort', () =>
+        reject(tx.error ?? requestError ?? new DOMException('The write transaction was aborted.', 'AbortError')),
+      );
     });
   });
 }

@@ -20,12 +20,23 @@ export interface EmbeddingIndex {
 const prefix = (runId: string, datasetId: string, split: string) => `emb:${runId}:${datasetId}:${split}:`;
 const key = (runId: string, step: number, datasetId: string, split: string) => `${prefix(runId, datasetId, split)}${step}`;
 
-export async function getEmbeddingIndex(runId: string, step: number, datasetId: string, split: string): Promise<EmbeddingIndex | undefined> {
+export async function getEmbeddingIndex(
+  runId: string,
+  step: number,
+  datasetId: string,
+  split: string,
+): Promise<EmbeddingIndex | undefined> {
   const idx = await get<EmbeddingIndex>(key(runId, step, datasetId, split), cacheStore());
   return idx?.version === EMBEDDING_INDEX_VERSION ? idx : undefined;
 }
 
-export async function putEmbeddingIndex(runId: string, step: number, datasetId: string, split: string, index: EmbeddingIndex): Promise<void> {
+export async function putEmbeddingIndex(
+  runId: string,
+  step: number,
+  datasetId: string,
+  split: string,
+  index: EmbeddingIndex,
+): Promise<void> {
   const p = prefix(runId, datasetId, split);
   try {
     await writeAtomic(cacheStore(), (s) => {

@@ -76,9 +76,13 @@ function newRunId(): string {
 function checkVersion(found: unknown, expected: number, what: string): void {
   if (found === expected) return;
   const newer = typeof found === 'number' && found > expected;
-  throw new StorageError('version',
+  throw new StorageError(
+    'version',
     `${what} was stored by ${newer ? 'a newer' : 'an older'} CLIP Lab: expected format ${expected}, found ${String(found)}. ` +
-      (newer ? 'Open it with the newer CLIP Lab, or delete it here.' : 'This build cannot read it: delete it, or export it from the build that made it.'));
+      (newer
+        ? 'Open it with the newer CLIP Lab, or delete it here.'
+        : 'This build cannot read it: delete it, or export it from the build that made it.'),
+  );
 }
 
 async function write(entries: [IDBValidKey, unknown][], what: string): Promise<void> {
@@ -94,7 +98,11 @@ function bestR1(history: MetricsHistory): number | null {
   return vals.length ? Math.max(...vals) : null;
 }
 
-const curvesOf = (ckpt: Checkpoint): CurvesRecord => ({ version: CURVES_FORMAT_VERSION, steps: ckpt.history.steps, evals: ckpt.history.evals });
+const curvesOf = (ckpt: Checkpoint): CurvesRecord => ({
+  version: CURVES_FORMAT_VERSION,
+  steps: ckpt.history.steps,
+  evals: ckpt.history.evals,
+});
 
 export async function listRuns(datasetId?: string): Promise<RunMeta[]> {
   const ks = (await keys(runStore())).filter((k): k is string => typeof k === 'string' && k.startsWith('run:'));
@@ -113,10 +121,22 @@ export async function getRun(id: string): Promise<RunMeta> {
 export async function createRun(init: { dataset: { id: string; name: string }; config: TrainConfig; backend: string }): Promise<RunMeta> {
   const now = new Date().toISOString();
   const meta: RunMeta = {
-    version: RUN_FORMAT_VERSION, id: newRunId(), name: `${init.config.preset} · ${new Date().toLocaleString('en-GB')}`,
-    datasetId: init.dataset.id, datasetName: init.dataset.name, preset: init.config.preset, config: init.config,
-    backend: init.backend, status: 'running', createdAt: now, updatedAt: now,
-    step: 0, epoch: 0, totalSteps: 0, bestValR1: null, source: 'trained',
+    version: RUN_FORMAT_VERSION,
+    id: newRunId(),
+    name: `${init.config.preset} · ${new Date().toLocaleString('en-GB')}`,
+    datasetId: init.dataset.id,
+    datasetName: init.dataset.name,
+    preset: init.config.preset,
+    config: init.config,
+    backend: init.backend,
+    status: 'running',
+    createdAt: now,
+    updatedAt: now,
+    step: 0,
+    epoch: 0,
+    totalSteps: 0,
+    bestValR1: null,
+    source: 'trained',
   };
   await write([[metaKey(meta.id), meta]], `the new run "${meta.name}"`);
   return meta;
@@ -126,12 +146,32 @@ export async function createRun(init: { dataset: { id: string; name: string }; c
 export async function importRun(ckpt: Checkpoint, init: { fileName: string; backend: string }): Promise<RunMeta> {
   const now = new Date().toISOString();
   const meta: RunMeta = {
-    version: RUN_FORMAT_VERSION, id: newRunId(), name: `${init.fileName} (imported)`, datasetId: null, datasetName: ckpt.datasetName,
-    preset: ckpt.config.preset, config: ckpt.config, backend: init.backend, status: 'stopped', createdAt: now, updatedAt: now,
-    step: ckpt.step, epoch: ckpt.epoch, totalSteps: 0, bestValR1: bestR1(ckpt.history), source: 'imported',
+    version: RUN_FORMAT_VERSION,
+    id: newRunId(),
+    name: `${init.fileName} (imported)`,
+    datasetId: null,
+    datasetName: ckpt.datasetName,
+    preset: ckpt.config.preset,
+    config: ckpt.config,
+    backend: init.backend,
+    status: 'stopped',
+    createdAt: now,
+    updatedAt: now,
+    step: ckpt.step,
+    epoch: ckpt.epoch,
+    totalSteps: 0,
+    bestValR1: bestR1(ckpt.history),
+    source: 'imported',
     checkpointCreatedAt: ckpt.createdAt,
   };
-  await write([[ckptKey(meta.id), ckpt], [curvesKey(meta.id), curvesOf(ckpt)], [metaKey(meta.id), meta]], `the imported model "${init.fileName}"`);
+  await write(
+    [
+      [ckptKey(meta.id), ckpt],
+      [curvesKey(meta.id), curvesOf(ckpt)],
+      [metaKey(meta.id), meta],
+    ],
+    `the imported model "${init.fileName}"`,
+  );
   return meta;
 }
 
@@ -140,8 +180,14 @@ export async function importRun(ckpt: Checkpoint, init: { fileName: string; back
  * name), if any: importing one file twice then opens the first entry instead of adding a second.
  */
 export async function findImportedRun(ckpt: Checkpoint): Promise<RunMeta | undefined> {
-  return (await listRuns()).find((r) => r.source === 'imported' && r.datasetId === null && r.checkpointCreatedAt === ckpt.createdAt
-    && r.step === ckpt.step && r.datasetName === ckpt.datasetName);
+  return (await listRuns()).find(
+    (r) =>
+      r.source === 'imported' &&
+      r.datasetId === null &&
+      r.checkpointCreatedAt === ckpt.createdAt &&
+      r.step === ckpt.step &&
+      r.datasetName === ckpt.datasetName,
+  );
 }
 
 /** What a status change may also record: the backend in use, the run's length, the error shown. */
@@ -162,7 +208,13 @@ export async function setRunStatus(id: string, status: RunStatus, detail: RunSta
 /** An imported model continues on `dataset`: the run becomes that dataset's. */
 export async function attachRunToDataset(id: string, dataset: { id: string; name: string }): Promise<RunMeta> {
   const meta = await getRun(id);
-  const next: RunMeta = { ...meta, datasetId: dataset.id, datasetName: dataset.name, name: `${meta.name} → ${dataset.name}`, updatedAt: new Date().toISOString() };
+  const next: RunMeta = {
+    ...meta,
+    datasetId: dataset.id,
+    datasetName: dataset.name,
+    name: `${meta.name} → ${dataset.name}`,
+    updatedAt: new Date().toISOString(),
+  };
   await write([[metaKey(id), next]], `run "${meta.name}"`);
   return next;
 }
@@ -176,20 +228,39 @@ export async function saveCheckpoint(id: string, ckpt: Checkpoint, opts: { best?
   const meta = await getRun(id);
   const { best } = opts;
   if (best && best.step !== ckpt.step) {
-    throw new StorageError('write-failed', `the best checkpoint of run "${meta.name}": expected the step of the checkpoint saved (${ckpt.step}), found ${best.step}`);
+    throw new StorageError(
+      'write-failed',
+      `the best checkpoint of run "${meta.name}": expected the step of the checkpoint saved (${ckpt.step}), found ${best.step}`,
+    );
   }
   const next: RunMeta = {
-    ...meta, step: ckpt.step, epoch: ckpt.epoch, bestValR1: bestR1(ckpt.history), ...(best ? { best } : {}), updatedAt: new Date().toISOString(),
+    ...meta,
+    step: ckpt.step,
+    epoch: ckpt.epoch,
+    bestValR1: bestR1(ckpt.history),
+    ...(best ? { best } : {}),
+    updatedAt: new Date().toISOString(),
   };
-  await write([[ckptKey(id), ckpt], ...(best ? [[bestKey(id), ckpt] as [string, Checkpoint]] : []), [curvesKey(id), curvesOf(ckpt)], [metaKey(id), next]],
-    `the checkpoint at step ${ckpt.step} of run "${meta.name}" (the previous checkpoint is kept)`);
+  await write(
+    [
+      [ckptKey(id), ckpt],
+      ...(best ? [[bestKey(id), ckpt] as [string, Checkpoint]] : []),
+      [curvesKey(id), curvesOf(ckpt)],
+      [metaKey(id), next],
+    ],
+    `the checkpoint at step ${ckpt.step} of run "${meta.name}" (the previous checkpoint is kept)`,
+  );
   return next;
 }
 
 /** The run's last checkpoint, or its best one ('not-found' when it has none of that kind yet). */
 export async function loadCheckpoint(id: string, which: CheckpointChoice = 'last'): Promise<Checkpoint> {
   const ckpt = await get<Checkpoint>(which === 'best' ? bestKey(id) : ckptKey(id), runStore());
-  if (!ckpt) throw new StorageError('not-found', `Run ${id} has no stored ${which === 'best' ? 'best checkpoint (no evaluation yet)' : 'checkpoint yet'}.`);
+  if (!ckpt)
+    throw new StorageError(
+      'not-found',
+      `Run ${id} has no stored ${which === 'best' ? 'best checkpoint (no evaluation yet)' : 'checkpoint yet'}.`,
+    );
   checkVersion(ckpt.version, CHECKPOINT_VERSION, `The ${which === 'best' ? 'best ' : ''}checkpoint of run ${id}`);
   return ckpt;
 }

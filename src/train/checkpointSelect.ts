@@ -18,11 +18,16 @@ export const SELECTION_METRIC_LABEL: Readonly<Record<SelectionMetric, string>> =
 /** The value of `metric` in one evaluation (higher is better, except valLoss); NaN when missing. */
 export function metricValue(e: EvalMetrics, metric: SelectionMetric): number {
   switch (metric) {
-    case 'meanR1': return (e.i2t.r1 + e.t2i.r1) / 2;
-    case 'meanR5': return (e.i2t.r5 + e.t2i.r5) / 2;
-    case 'meanR10': return (e.i2t.r10 + e.t2i.r10) / 2;
-    case 'valLoss': return e.valLoss;
-    case 'auc': return e.auc ?? NaN;
+    case 'meanR1':
+      return (e.i2t.r1 + e.t2i.r1) / 2;
+    case 'meanR5':
+      return (e.i2t.r5 + e.t2i.r5) / 2;
+    case 'meanR10':
+      return (e.i2t.r10 + e.t2i.r10) / 2;
+    case 'valLoss':
+      return e.valLoss;
+    case 'auc':
+      return e.auc ?? NaN;
   }
 }
 
@@ -56,9 +61,15 @@ export function bestEval(evals: readonly EvalMetrics[], metric: SelectionMetric 
   const e = evals[best];
   const value = metricValue(e, metric);
   return {
-    index: best, step: e.step, epoch: e.epoch, metric, value, isLast: best === evals.length - 1,
-    reason: `step ${e.step} (epoch ${e.epoch + 1}): best ${SELECTION_METRIC_LABEL[metric]} ${value.toFixed(3)}`
-      + (metric === 'valLoss' ? '' : `, val loss ${e.valLoss.toFixed(3)}`),
+    index: best,
+    step: e.step,
+    epoch: e.epoch,
+    metric,
+    value,
+    isLast: best === evals.length - 1,
+    reason:
+      `step ${e.step} (epoch ${e.epoch + 1}): best ${SELECTION_METRIC_LABEL[metric]} ${value.toFixed(3)}` +
+      (metric === 'valLoss' ? '' : `, val loss ${e.valLoss.toFixed(3)}`),
   };
 }
 
@@ -77,7 +88,7 @@ function meanTrainLoss(steps: readonly StepMetrics[], afterStep: number, upToSte
   let sum = 0;
   let n = 0;
   for (const s of steps) {
-    if (s.step > afterStep && s.step <= upToStep && Number.isFinite(s.loss)) (sum += s.loss, n++);
+    if (s.step > afterStep && s.step <= upToStep && Number.isFinite(s.loss)) (sum += s.loss), n++;
   }
   return n ? sum / n : NaN;
 }
@@ -87,7 +98,8 @@ function meanTrainLoss(steps: readonly StepMetrics[], afterStep: number, upToSte
  * (mean over the steps between evaluations) fell over the same span; null otherwise.
  */
 export function detectOverfitting(history: MetricsHistory, patience = 2): OverfittingWarning | null {
-  if (!Number.isInteger(patience) || patience < 1) throw new RangeError(`detectOverfitting: expected patience an integer >= 1, found ${patience}`);
+  if (!Number.isInteger(patience) || patience < 1)
+    throw new RangeError(`detectOverfitting: expected patience an integer >= 1, found ${patience}`);
   const { evals, steps } = history;
   if (evals.length < patience + 1) return null;
   const span = evals.slice(-(patience + 1)); // patience rises need patience + 1 evaluations
@@ -104,10 +116,12 @@ export function detectOverfitting(history: MetricsHistory, patience = 2): Overfi
     evaluations: patience,
     valLoss: { from: first.valLoss, to: last.valLoss },
     trainLoss: { from: trainFrom, to: trainTo },
-    message: `Overfitting: val loss rose ${patience} evaluations in a row (${first.valLoss.toFixed(3)} → ${last.valLoss.toFixed(3)}) `
-      + `while the training loss fell (${trainFrom.toFixed(3)} → ${trainTo.toFixed(3)}).`,
-    suggestion: 'The model is memorising the training pairs: use the best checkpoint, train fewer epochs, turn augmentation on, '
-      + 'or use a pretrained image tower.',
+    message:
+      `Overfitting: val loss rose ${patience} evaluations in a row (${first.valLoss.toFixed(3)} → ${last.valLoss.toFixed(3)}) ` +
+      `while the training loss fell (${trainFrom.toFixed(3)} → ${trainTo.toFixed(3)}).`,
+    suggestion:
+      'The model is memorising the training pairs: use the best checkpoint, train fewer epochs, turn augmentation on, ' +
+      'or use a pretrained image tower.',
   };
 }
 

@@ -35,7 +35,13 @@ async function similarity(img: Float32Array, txt: Float32Array, D: number): Prom
 
 /** Mean CLIP loss over batches of min(batchSize, Ni) val captions with distinct images (fixed order); groups [Nt] as in evaluate. */
 async function valLoss(
-  sim: Float32Array, set: EvalSet, imagePos: Map<number, number>, groups: ArrayLike<number>, scale: number, batchSize: number, seed: number,
+  sim: Float32Array,
+  set: EvalSet,
+  imagePos: Map<number, number>,
+  groups: ArrayLike<number>,
+  scale: number,
+  batchSize: number,
+  seed: number,
 ): Promise<number> {
   const Nt = set.captionIds.length;
   const captionPos = new Map(set.captionIds.map((id, j) => [id, j]));
@@ -76,7 +82,13 @@ export interface MatchPairs {
  * similar caption of another image) and one random caption of another image. A caption whose
  * text equals one of the image's own is never a negative (so an image may get none).
  */
-export function matchPairs(sim: ArrayLike<number>, captionImageRow: readonly number[], groups: ArrayLike<number>, Ni: number, seed: number): MatchPairs {
+export function matchPairs(
+  sim: ArrayLike<number>,
+  captionImageRow: readonly number[],
+  groups: ArrayLike<number>,
+  Ni: number,
+  seed: number,
+): MatchPairs {
   const Nt = captionImageRow.length;
   const pairs: MatchPairs = { imageRows: [], captionRows: [], labels: [], kinds: [] };
   const push = (i: number, j: number, kind: number) => {
@@ -111,10 +123,12 @@ async function matchLogitsOf(model: ClipModel, u: Float32Array, v: Float32Array,
   const out = new Float32Array(N);
   for (let start = 0; start < N; start += batchSize) {
     const n = Math.min(batchSize, N - start);
-    const logits = tf.tidy(() => model.matchLogits(
-      tf.tensor2d(u.subarray(start * D, (start + n) * D), [n, D]),
-      tf.tensor2d(v.subarray(start * D, (start + n) * D), [n, D]),
-    ));
+    const logits = tf.tidy(() =>
+      model.matchLogits(
+        tf.tensor2d(u.subarray(start * D, (start + n) * D), [n, D]),
+        tf.tensor2d(v.subarray(start * D, (start + n) * D), [n, D]),
+      ),
+    );
     out.set((await logits.data()) as Float32Array, start);
     logits.dispose();
   }
@@ -126,7 +140,7 @@ function subset(xs: ArrayLike<number>, pairs: MatchPairs, kind: number): { score
   const scores: number[] = [];
   const labels: number[] = [];
   pairs.kinds.forEach((k, n) => {
-    if (k === POSITIVE || k === kind) (scores.push(xs[n]), labels.push(pairs.labels[n]));
+    if (k === POSITIVE || k === kind) scores.push(xs[n]), labels.push(pairs.labels[n]);
   });
   return { scores, labels };
 }
@@ -142,7 +156,10 @@ export function matchEvalMetrics(logits: ArrayLike<number>, cosine: ArrayLike<nu
   const heldOut = new Float64Array(logits.length);
   for (const fold of [0, 1]) {
     const fitOn = pairs.imageRows.map((i, n) => (i % 2 !== fold ? n : -1)).filter((n) => n >= 0);
-    const fit = fitPlatt(fitOn.map((n) => logits[n]), fitOn.map((n) => pairs.labels[n]));
+    const fit = fitPlatt(
+      fitOn.map((n) => logits[n]),
+      fitOn.map((n) => pairs.labels[n]),
+    );
     pairs.imageRows.forEach((i, n) => {
       if (i % 2 === fold) heldOut[n] = sigmoid(fit.a * logits[n] + fit.b);
     });

@@ -23,7 +23,12 @@ export interface FeatureBatch {
 export type TextInput = { tokens: tf.Tensor2D } | { counts: tf.Tensor2D };
 
 /** features [B, F], captions -> loss (and the CLIP part) with dropout from `random` */
-export function featureObjective(model: FeatureClipModel, features: tf.Tensor2D, text: TextInput, random: () => number): { loss: tf.Scalar; clipLoss: tf.Scalar } {
+export function featureObjective(
+  model: FeatureClipModel,
+  features: tf.Tensor2D,
+  text: TextInput,
+  random: () => number,
+): { loss: tf.Scalar; clipLoss: tf.Scalar } {
   const B = features.shape[0];
   const img = model.encodeImage(features, dropoutMasks(model.head, B, random)); // [B, D]
   const txt = 'counts' in text ? model.encodeTextCounts(text.counts) : model.encodeText(text.tokens); // [B, D]
@@ -53,13 +58,17 @@ export function featureTrainStep(
   const loss = tf.tidy((): tf.Scalar | void => {
     const features = tf.tensor2d(batch.features, [B, F]);
     // 'bow' pools on the JS side: the device one-hot [B*T, V] dominated the step on wasm.
-    const text: TextInput = model.config.textEncoder === 'bow'
-      ? { counts: tf.tensor2d(bowCounts(batch.tokens, B, T, model.vocabSize), [B, model.vocabSize]) }
-      : { tokens: tf.tensor2d(batch.tokens, [B, T]) };
+    const text: TextInput =
+      model.config.textEncoder === 'bow'
+        ? { counts: tf.tensor2d(bowCounts(batch.tokens, B, T, model.vocabSize), [B, model.vocabSize]) }
+        : { tokens: tf.tensor2d(batch.tokens, [B, T]) };
     const random = stepRandom(model.config.seed, opts.step);
     const names = new Map<string, string>();
     for (const [name, v] of model.trainableVariables()) names.set(v.name, name);
-    const { value, grads } = tf.variableGrads(() => featureObjective(model, features, text, random).loss, [...model.trainableVariables().values()]);
+    const { value, grads } = tf.variableGrads(
+      () => featureObjective(model, features, text, random).loss,
+      [...model.trainableVariables().values()],
+    );
     const named = new Map<string, tf.Tensor>();
     for (const [tfName, g] of Object.entries(grads)) named.set(names.get(tfName)!, g);
     optimizer.apply(named, opts.lr);

@@ -20,10 +20,11 @@ export interface HeatmapStats {
 
 /** Diagonal and off-diagonal means of a square [B, B] matrix (B ≥ 2). */
 export function heatmapStats(sim: ArrayLike<number>, B: number): HeatmapStats {
-  if (sim.length !== B * B || B < 2) throw new RangeError(`heatmapStats: expected a ${B} x ${B} matrix with B ≥ 2, found ${sim.length} values`);
+  if (sim.length !== B * B || B < 2)
+    throw new RangeError(`heatmapStats: expected a ${B} x ${B} matrix with B ≥ 2, found ${sim.length} values`);
   let diag = 0;
   let off = 0;
-  for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) (i === j ? (diag += sim[i * B + j]) : (off += sim[i * B + j]));
+  for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) i === j ? (diag += sim[i * B + j]) : (off += sim[i * B + j]);
   return { diagonalMean: diag / B, offDiagonalMean: off / (B * B - B) };
 }
 
@@ -89,8 +90,13 @@ export function worstMistakes(e: EvalEmbeddings, labels: EvalLabels, k: number):
     for (let j = 0; j < Nt; j++) if (e.captionImageRow[j] !== i && e.sim[i * Nt + j] > trueSim) rank++;
     const preferredSim = e.sim[i * Nt + bestWrong];
     out.push({
-      image: labels.images[i], rank, trueCaption: labels.captions[bestTrue], trueSim,
-      preferredCaption: labels.captions[bestWrong], preferredSim, margin: preferredSim - trueSim,
+      image: labels.images[i],
+      rank,
+      trueCaption: labels.captions[bestTrue],
+      trueSim,
+      preferredCaption: labels.captions[bestWrong],
+      preferredSim,
+      margin: preferredSim - trueSim,
     });
   }
   out.sort((a, b) => b.rank - a.rank || b.margin - a.margin || a.image - b.image);
@@ -101,7 +107,10 @@ export function worstMistakes(e: EvalEmbeddings, labels: EvalLabels, k: number):
 export function embeddingMap(e: EvalEmbeddings, labels: EvalLabels, maxImages: number): EmbeddingMap {
   const D = e.dim;
   const Ni = Math.min(maxImages, labels.images.length);
-  const captionIds = e.captionImageRow.map((row, j) => [row, j]).filter(([row]) => row < Ni).map(([, j]) => j);
+  const captionIds = e.captionImageRow
+    .map((row, j) => [row, j])
+    .filter(([row]) => row < Ni)
+    .map(([, j]) => j);
   const n = Ni + captionIds.length;
   const X = new Float32Array(n * D); // [Ni + Nc, D]: images, then their captions
   X.set(e.img.subarray(0, Ni * D));
@@ -115,12 +124,22 @@ export function embeddingMap(e: EvalEmbeddings, labels: EvalLabels, maxImages: n
   for (let r = 0; r < n; r++) for (let a = 0; a < D; a++) total += (X[r * D + a] - mean[a]) ** 2 / Math.max(1, n - 1);
   return {
     images: Array.from({ length: Ni }, (_, i) => ({ image: labels.images[i], x: P[2 * i], y: P[2 * i + 1] })),
-    captions: captionIds.map((j, r) => ({ imageRow: e.captionImageRow[j], text: labels.captions[j], x: P[2 * (Ni + r)], y: P[2 * (Ni + r) + 1] })),
+    captions: captionIds.map((j, r) => ({
+      imageRow: e.captionImageRow[j],
+      text: labels.captions[j],
+      x: P[2 * (Ni + r)],
+      y: P[2 * (Ni + r) + 1],
+    })),
     explained: [total > 0 ? variance[0] / total : 0, total > 0 && k === 2 ? variance[1] / total : 0],
   };
 }
 
 /** Both eval pictures at once. */
-export function evalInsights(e: EvalEmbeddings, labels: EvalLabels, at: { step: number; epoch: number }, opts: { mapImages?: number; mistakes?: number } = {}): EvalInsights {
+export function evalInsights(
+  e: EvalEmbeddings,
+  labels: EvalLabels,
+  at: { step: number; epoch: number },
+  opts: { mapImages?: number; mistakes?: number } = {},
+): EvalInsights {
   return { ...at, map: embeddingMap(e, labels, opts.mapImages ?? 150), mistakes: worstMistakes(e, labels, opts.mistakes ?? 8) };
 }

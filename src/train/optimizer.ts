@@ -21,14 +21,23 @@ export class AdamW {
   step = 0;
   private readonly moments = new Map<string, tf.Variable>(); // 'm/<name>' and 'v/<name>'
 
-  constructor(private readonly params: Params, opts: AdamWOptions) {
+  constructor(
+    private readonly params: Params,
+    opts: AdamWOptions,
+  ) {
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.epsilon = opts.epsilon;
     this.weightDecay = opts.weightDecay;
     for (const [name, v] of params) {
-      this.moments.set(`m/${name}`, tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
-      this.moments.set(`v/${name}`, tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
+      this.moments.set(
+        `m/${name}`,
+        tf.tidy(() => tf.variable(tf.zerosLike(v), false)),
+      );
+      this.moments.set(
+        `v/${name}`,
+        tf.tidy(() => tf.variable(tf.zerosLike(v), false)),
+      );
     }
   }
 
@@ -75,7 +84,11 @@ export class AdamW {
     if (!step || step.data.length !== 1 || !Number.isInteger(step.data[0]) || step.data[0] < 0) {
       throw new ModelError('bad-weights', "optimizer state: expected a 'step' entry holding one integer >= 0");
     }
-    writeParams(this.moments, state.filter((s) => s !== step), 'optimizer state');
+    writeParams(
+      this.moments,
+      state.filter((s) => s !== step),
+      'optimizer state',
+    );
     this.step = step.data[0];
   }
 

@@ -31,7 +31,8 @@ export function checkTrainingSet(data: TrainingSet): void {
   const fail = (message: string) => {
     throw new TrainError('bad-data', `training set '${data.name}': ${message}`);
   };
-  if (data.pixels.length !== N * R * R * 3) fail(`expected ${N} x ${R} x ${R} x 3 = ${N * R * R * 3} pixel bytes, found ${data.pixels.length}`);
+  if (data.pixels.length !== N * R * R * 3)
+    fail(`expected ${N} x ${R} x ${R} x 3 = ${N * R * R * 3} pixel bytes, found ${data.pixels.length}`);
   if (data.imageSplit.length !== N) fail(`expected a split for each of ${N} images, found ${data.imageSplit.length}`);
   data.captions.forEach((c, i) => {
     if (!Number.isInteger(c.image) || c.image < 0 || c.image >= N) fail(`caption ${i} points at image ${c.image}, expected 0..${N - 1}`);
@@ -44,8 +45,14 @@ export function prepareData(data: TrainingSet, config: TrainConfig, vocab?: read
   if (trainIds.length === 0) throw new TrainError('no-train-data', `training set '${data.name}': no captions in the train split`);
   const tokenizer = vocab
     ? Tokenizer.fromVocab(vocab)
-    : Tokenizer.build(trainIds.map((id) => data.captions[id].text), { maxVocab: config.vocabSize, minCount: config.minWordCount });
-  const tokens = tokenizer.encodeBatch(data.captions.map((c) => c.text), config.maxTokens);
+    : Tokenizer.build(
+        trainIds.map((id) => data.captions[id].text),
+        { maxVocab: config.vocabSize, minCount: config.minWordCount },
+      );
+  const tokens = tokenizer.encodeBatch(
+    data.captions.map((c) => c.text),
+    config.maxTokens,
+  );
   const pixels = resizeImages(data.pixels, data.imageNames.length, data.imageSize, config.imageSize);
   const captionImage = Int32Array.from(data.captions, (c) => c.image);
   const { imageIds, captionIds } = evalSubset(data.imageSplit, data.captions, 'val', config.maxEvalImages);
@@ -54,7 +61,14 @@ export function prepareData(data: TrainingSet, config: TrainConfig, vocab?: read
   data.captions.forEach((c, id) => imageGroups[c.image].add(captionGroups[id]));
   const sideWords = Uint8Array.from(data.captions, (c) => (hasSideWords(c.text) ? 1 : 0));
   return {
-    tokenizer, pixels, tokens, captionImage, trainIds, captionGroups, imageGroups, sideWords,
+    tokenizer,
+    pixels,
+    tokens,
+    captionImage,
+    trainIds,
+    captionGroups,
+    imageGroups,
+    sideWords,
     evalSet: { pixels, imageIds, captionIds, captionImage, tokens, captionGroups },
   };
 }
@@ -62,7 +76,10 @@ export function prepareData(data: TrainingSet, config: TrainConfig, vocab?: read
 /** What a training batch of these caption ids needs beside pixels and tokens: TrainBatch's sameText and noFlip. */
 export function batchExtras(prep: PreparedData, captionIds: readonly number[]): { sameText: Float32Array; noFlip: boolean[] } {
   return {
-    sameText: sameTextMask(captionIds.map((id) => prep.captionGroups[id]), captionIds.map((id) => prep.imageGroups[prep.captionImage[id]])),
+    sameText: sameTextMask(
+      captionIds.map((id) => prep.captionGroups[id]),
+      captionIds.map((id) => prep.imageGroups[prep.captionImage[id]]),
+    ),
     noFlip: captionIds.map((id) => prep.sideWords[id] === 1),
   };
 }

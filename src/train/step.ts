@@ -86,7 +86,7 @@ export function objective(
   const imgs = tf.concat(Array.from({ length: K + 1 }, () => img)) as tf.Tensor2D; // [(1 + K) B, D]
   const matchLogits = model.matchLogits(imgs, tf.concat([txt, ...negTxt]) as tf.Tensor2D); // [(1 + K) B]
   const labels = tf.tensor1d(Float32Array.from({ length: (K + 1) * B }, (_, i) => (i < B ? 1 : 0)));
-  const weights = mask ? tf.concat([tf.onesLike(mask.validRows), ...sels.map(() => mask.validRows)]) as tf.Tensor1D : undefined;
+  const weights = mask ? (tf.concat([tf.onesLike(mask.validRows), ...sels.map(() => mask.validRows)]) as tf.Tensor1D) : undefined;
   const match = matchLoss(matchLogits, labels, weights);
   const loss = tf.add(clip, tf.mul(match, model.config.matchLossWeight)) as tf.Scalar;
   return { loss, clipLoss: clip, matchLoss: match, scale, sim, matchLogits };
@@ -180,7 +180,7 @@ export function summarizeStep(
   const { i2t, t2i } = inBatchAccuracy(r.sim, B);
   let pos = 0;
   let neg = 0;
-  for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) (i === j ? (pos += r.sim[i * B + j]) : (neg += r.sim[i * B + j]));
+  for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) i === j ? (pos += r.sim[i * B + j]) : (neg += r.sim[i * B + j]);
   const labels = Float32Array.from({ length: r.matchLogits?.length ?? 0 }, (_, i) => (i < B ? 1 : 0));
   return {
     step: info.step,

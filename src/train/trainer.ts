@@ -44,8 +44,10 @@ export function resumeConfig(resume: Checkpoint, config: TrainConfig): TrainConf
   const wanted = validateConfig(config);
   for (const key of Object.keys(saved) as (keyof TrainConfig)[]) {
     if (RUN_LENGTH_FIELDS.includes(key) || JSON.stringify(saved[key]) === JSON.stringify(wanted[key])) continue;
-    throw new TrainError('resume-mismatch',
-      `config.${key}: the checkpoint was trained with ${JSON.stringify(saved[key])}, this run asks for ${JSON.stringify(wanted[key])}`);
+    throw new TrainError(
+      'resume-mismatch',
+      `config.${key}: the checkpoint was trained with ${JSON.stringify(saved[key])}, this run asks for ${JSON.stringify(wanted[key])}`,
+    );
   }
   return wanted;
 }
@@ -55,7 +57,11 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
 function batchOf(prep: PreparedData, config: TrainConfig, captionIds: readonly number[]): TrainBatch {
   return {
     size: captionIds.length,
-    images: imageBatch(prep.pixels, config.imageSize, captionIds.map((id) => prep.captionImage[id])), // [B, S, S, 3]
+    images: imageBatch(
+      prep.pixels,
+      config.imageSize,
+      captionIds.map((id) => prep.captionImage[id]),
+    ), // [B, S, S, 3]
     tokens: gatherRows(prep.tokens, config.maxTokens, captionIds), // [B, T]
     ...batchExtras(prep, captionIds), // same-text captions are not negatives; no flip when a caption names a side
   };
@@ -78,7 +84,10 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
     throw new TrainError('bad-option', `maxSteps: expected a whole number ≥ 1, found ${maxSteps}`);
   }
   // The run's shape, computed here only: the LR schedule, the UI's progress and the CLI read it.
-  const shape: RunShape = { stepsPerEpoch: batcher.nominalBatchesPerEpoch, totalSteps: maxSteps ?? cfg.epochs * batcher.nominalBatchesPerEpoch };
+  const shape: RunShape = {
+    stepsPerEpoch: batcher.nominalBatchesPerEpoch,
+    totalSteps: maxSteps ?? cfg.epochs * batcher.nominalBatchesPerEpoch,
+  };
   const { totalSteps } = shape;
   cb.onStart?.(shape);
   const model = ClipModel.create(cfg, prep.tokenizer.size, { convImpl: opts.convImpl });
@@ -98,7 +107,9 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
         version: CHECKPOINT_VERSION,
         config: cfg,
         vocab: [...prep.tokenizer.vocab],
-        step, epoch, batchInEpoch,
+        step,
+        epoch,
+        batchInEpoch,
         weights: await model.getWeights(),
         optimizer: await optimizer.getState(),
         history: { steps: history.steps.slice(), evals: history.evals.slice() },
@@ -124,7 +135,11 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
     const simEvery = Math.max(1, opts.similarityEvery ?? 10);
     // The batch's cosines were read back with the step's metrics: no extra device work.
     const batchSimilarity = (at: number, sim: Float32Array, ids: readonly number[]): BatchSimilarity => ({
-      step: at, size: ids.length, sim: Array.from(sim), images: ids.map((id) => prep.captionImage[id]), captions: ids.map((id) => data.captions[id].text),
+      step: at,
+      size: ids.length,
+      sim: Array.from(sim),
+      images: ids.map((id) => prep.captionImage[id]),
+      captions: ids.map((id) => data.captions[id].text),
     });
     while (more()) {
       const plan = batcher.plan(epoch);
@@ -134,7 +149,12 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
         await opts.pause?.();
         clock.time += performance.now() - pausedAt; // time spent paused is not step time
         if (signal?.aborted) return await stopped();
-        const lr = learningRateAt(step, { learningRate: cfg.learningRate, warmupSteps: cfg.warmupSteps, totalSteps, schedule: cfg.lrSchedule });
+        const lr = learningRateAt(step, {
+          learningRate: cfg.learningRate,
+          warmupSteps: cfg.warmupSteps,
+          totalSteps,
+          schedule: cfg.lrSchedule,
+        });
         const read = (step + 1) % every === 0;
         const captionIds = plan[batchInEpoch];
         const packed = trainStep(model, optimizer, batchOf(prep, cfg, captionIds), { lr, step, read });
@@ -148,7 +168,7 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
           clock = { time: now, step };
           history.steps.push(m);
           cb.onStep?.(m);
-          if (cb.onSimilarity && (reads++ % simEvery === 0)) cb.onSimilarity(batchSimilarity(step, readout.sim, captionIds));
+          if (cb.onSimilarity && reads++ % simEvery === 0) cb.onSimilarity(batchSimilarity(step, readout.sim, captionIds));
         }
         if (step % cfg.checkpointEverySteps === 0 && batchInEpoch < plan.length && more()) {
           await cb.onCheckpoint?.(await snapshot()); // at an epoch's end the epoch checkpoint follows instead
@@ -163,7 +183,14 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
         const { imageIds, captionIds } = prep.evalSet;
         const labels = { images: imageIds, captions: captionIds.map((id) => data.captions[id].text) };
         const onEmbeddings = cb.onInsights && ((e: EvalEmbeddings) => cb.onInsights!(evalInsights(e, labels, { step, epoch })));
-        const metrics = await evaluate(model, prep.evalSet, { step, epoch, batchSize: cfg.batchSize, seed: cfg.seed, signal, onEmbeddings: onEmbeddings || undefined });
+        const metrics = await evaluate(model, prep.evalSet, {
+          step,
+          epoch,
+          batchSize: cfg.batchSize,
+          seed: cfg.seed,
+          signal,
+          onEmbeddings: onEmbeddings || undefined,
+        });
         if (signal?.aborted) return await stopped(); // the cursor still points past this epoch's last batch: resume evaluates again
         if (metrics) {
           history.evals.push(metrics);

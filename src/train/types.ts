@@ -112,7 +112,14 @@ export interface TrainCallbacks {
 }
 
 // 'device-lost': the WebGPU device was lost mid-run; 'bad-option': a runTraining option out of range.
-export type TrainErrorCode = 'no-train-data' | 'bad-data' | 'bad-option' | 'resume-mismatch' | 'bad-checkpoint' | 'not-finite' | 'device-lost';
+export type TrainErrorCode =
+  | 'no-train-data'
+  | 'bad-data'
+  | 'bad-option'
+  | 'resume-mismatch'
+  | 'bad-checkpoint'
+  | 'not-finite'
+  | 'device-lost';
 
 export class TrainError extends LabError<TrainErrorCode> {
   override readonly name = 'TrainError';

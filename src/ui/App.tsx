@@ -63,7 +63,11 @@ export function App() {
         <h1>CLIP Lab</h1>
         <span className="muted">Train image–text matching models in your browser. Your data never leaves this machine.</span>
       </header>
-      {dropNote && <p className="notice" role="status" data-testid="drop-note">{dropNote}</p>}
+      {dropNote && (
+        <p className="notice" role="status" data-testid="drop-note">
+          {dropNote}
+        </p>
+      )}
       <InterruptedRunBanner
         onResume={(r) => {
           if (r.datasetId) setOpenId(r.datasetId);
@@ -117,7 +121,15 @@ export function App() {
         />
       </div>
       <div role="tabpanel" id="panel-use" aria-labelledby="tab-use" hidden={tab !== 'use'}>
-        {tab === 'use' && <UsePanel datasets={datasets} runsVersion={runsVersion} onRunsChanged={onRunsChanged} runToLoad={useRunId} imageToUse={useImage} />}
+        {tab === 'use' && (
+          <UsePanel
+            datasets={datasets}
+            runsVersion={runsVersion}
+            onRunsChanged={onRunsChanged}
+            runToLoad={useRunId}
+            imageToUse={useImage}
+          />
+        )}
       </div>
     </div>
   );

@@ -79,7 +79,11 @@ const CONV_IMPL: Record<BackendName, BackendInfo['convImpl']> = { webgpu: 'conv2
 export async function selectBackend(choice: BackendChoice): Promise<BackendInfo> {
   const probe = await probeWebGpu();
   const info = (name: BackendName, reason: string): BackendInfo => ({
-    name, reason, adapter: probe.description, fallbackAdapter: probe.fallback, convImpl: CONV_IMPL[name],
+    name,
+    reason,
+    adapter: probe.description,
+    fallbackAdapter: probe.fallback,
+    convImpl: CONV_IMPL[name],
   });
   if (choice !== 'auto') {
     if (choice === 'webgpu' && !probe.ok) throw new Error(`WebGPU was requested but ${probe.why}.`);

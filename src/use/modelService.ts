@@ -35,7 +35,8 @@ export interface LoadedModel {
 /** "best: step 120, mean R@5 0.412; last: step 200" — which checkpoints a run has, and which one is loaded. */
 export function describeChoice(meta: Pick<RunMeta, 'best' | 'step'>, which: CheckpointChoice): string {
   const best = meta.best;
-  if (!best) return `Loaded the last checkpoint — last: step ${meta.step} (no best checkpoint kept: not evaluated yet, or imported from a file)`;
+  if (!best)
+    return `Loaded the last checkpoint — last: step ${meta.step} (no best checkpoint kept: not evaluated yet, or imported from a file)`;
   const line = `best: step ${best.step}, ${best.metricLabel} ${best.value.toFixed(3)}; last: step ${meta.step}`;
   return `${which === 'best' ? 'Loaded the best checkpoint' : 'Loaded the last checkpoint'} — ${line}`;
 }
@@ -92,7 +93,11 @@ export class ModelService {
     const pick: CheckpointChoice = meta.best && which !== 'last' ? 'best' : 'last';
     const step = pick === 'best' ? meta.best!.step : meta.step;
     if (this.loaded?.runId === runId && this.loaded.which === pick && this.loaded.step === step) return this.loaded;
-    return this.install(await loadCheckpoint(runId, pick), runId, { which: pick, choice: describeChoice(meta, pick), hasBest: !!meta.best });
+    return this.install(await loadCheckpoint(runId, pick), runId, {
+      which: pick,
+      choice: describeChoice(meta, pick),
+      hasBest: !!meta.best,
+    });
   }
 
   async importFile({ bytes, fileName, backend }: { bytes: ArrayBuffer; fileName: string; backend: BackendChoice }): Promise<LoadedModel> {
@@ -118,7 +123,12 @@ export class ModelService {
   async buildIndex(scope: SearchScope, progress?: Progress): Promise<IndexInfo> {
     const t0 = performance.now();
     const { loaded, cached } = await this.ensureIndex(scope, progress);
-    return { images: loaded.index.imageIds.length, captions: loaded.index.captionText.length, cached, seconds: cached ? 0 : (performance.now() - t0) / 1000 };
+    return {
+      images: loaded.index.imageIds.length,
+      captions: loaded.index.captionText.length,
+      cached,
+      seconds: cached ? 0 : (performance.now() - t0) / 1000,
+    };
   }
 
   async searchText({ query, k, ...scope }: SearchScope & { query: string; k: number }, progress?: Progress): Promise<ImageHit[]> {
@@ -138,7 +148,11 @@ export class ModelService {
     const { index } = (await this.ensureIndex(scope, progress)).loaded;
     const { pixels, size } = await imagePixels(image);
     const q = await s.embedImages(pixels, size, 1);
-    return topK(q, index.captionEmb, index.dim, k).map((r) => ({ image: index.captionImage[r.index], caption: index.captionText[r.index], score: r.score }));
+    return topK(q, index.captionEmb, index.dim, k).map((r) => ({
+      image: index.captionImage[r.index],
+      caption: index.captionText[r.index],
+      score: r.score,
+    }));
   }
 
   async zeroShot({ image, labels, template }: { image: ImageInput; labels: string[]; template: string }): Promise<ZeroShotRow[]> {
@@ -179,8 +193,13 @@ export class ModelService {
     this.dispose();
     this.session = next;
     this.loaded = {
-      runId, step: ckpt.step, ...how, summary: describeModelFile(ckpt), backend: this.backend?.name ?? '',
-      hasClassifier: ckpt.config.matchHidden > 0, calibrated: ckpt.config.matchHidden > 0 && next.calibration !== null,
+      runId,
+      step: ckpt.step,
+      ...how,
+      summary: describeModelFile(ckpt),
+      backend: this.backend?.name ?? '',
+      hasClassifier: ckpt.config.matchHidden > 0,
+      calibrated: ckpt.config.matchHidden > 0 && next.calibration !== null,
     };
     return this.loaded;
   }
@@ -219,13 +238,19 @@ export class ModelService {
     }
     const captionImage: number[] = [];
     const captionText: string[] = [];
-    for (const i of ids) for (const c of ds.captions[i]) {
-      captionImage.push(i);
-      captionText.push(c);
-    }
+    for (const i of ids)
+      for (const c of ds.captions[i]) {
+        captionImage.push(i);
+        captionText.push(c);
+      }
     return {
-      version: EMBEDDING_INDEX_VERSION, dim: D, imageIds: Int32Array.from(ids), imageEmb,
-      captionImage: Int32Array.from(captionImage), captionText, captionEmb: await s.embedTexts(captionText),
+      version: EMBEDDING_INDEX_VERSION,
+      dim: D,
+      imageIds: Int32Array.from(ids),
+      imageEmb,
+      captionImage: Int32Array.from(captionImage),
+      captionText,
+      captionEmb: await s.embedTexts(captionText),
     };
   }
 }

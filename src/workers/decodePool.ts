@@ -10,7 +10,11 @@ export class DecodePool {
 
   constructor(size = Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 2))) {
     this.workers = Array.from({ length: size }, (_, w) =>
-      connect<typeof decodeApi>(new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module', name: `decode-${w}` }), 'decode'));
+      connect<typeof decodeApi>(
+        new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module', name: `decode-${w}` }),
+        'decode',
+      ),
+    );
     this.load = this.workers.map(() => 0);
   }
 

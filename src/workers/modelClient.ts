@@ -9,7 +9,10 @@ type Api = typeof modelApi;
 type Arg<M extends keyof Api> = Parameters<Api[M]>[0];
 
 export class ModelClient {
-  private readonly conn: Connection<Api> = connect<Api>(new Worker(new URL('./model.worker.ts', import.meta.url), { type: 'module', name: 'model' }), 'model');
+  private readonly conn: Connection<Api> = connect<Api>(
+    new Worker(new URL('./model.worker.ts', import.meta.url), { type: 'module', name: 'model' }),
+    'model',
+  );
 
   load(a: Arg<'load'>) {
     return this.conn.run((api) => api.load(a));

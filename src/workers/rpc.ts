@@ -88,7 +88,11 @@ export function connect<T>(worker: WorkerLike, what: string): Connection<T> {
     run: async (call) => {
       if (closed) throw closed;
       ready ??= track(api.apiVersion()).then((v) => {
-        if (v !== API_VERSION) throw new RpcError('version', `The ${what} worker speaks API version ${String(v)}; this page expects ${API_VERSION}. Reload the page.`);
+        if (v !== API_VERSION)
+          throw new RpcError(
+            'version',
+            `The ${what} worker speaks API version ${String(v)}; this page expects ${API_VERSION}. Reload the page.`,
+          );
       });
       await ready;
       return track(call(api as unknown as Comlink.Remote<T>));

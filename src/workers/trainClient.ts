@@ -14,12 +14,17 @@ export class TrainClient {
 
   start(req: TrainRequest) {
     this.dispose();
-    const conn = connect<typeof trainApi>(new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' }), 'training');
-    this.conn = conn;
-    conn.run((api) => api.start(req, proxy(this.onEvent))).then(
-      (r) => this.conn === conn && this.onEvent({ type: 'done', ...r }),
-      (err: unknown) => this.conn === conn && this.onEvent({ type: 'error', error: err instanceof Error ? err : new Error(String(err)) }),
+    const conn = connect<typeof trainApi>(
+      new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'train' }),
+      'training',
     );
+    this.conn = conn;
+    conn
+      .run((api) => api.start(req, proxy(this.onEvent)))
+      .then(
+        (r) => this.conn === conn && this.onEvent({ type: 'done', ...r }),
+        (err: unknown) => this.conn === conn && this.onEvent({ type: 'error', error: err instanceof Error ? err : new Error(String(err)) }),
+      );
   }
 
   pause() {

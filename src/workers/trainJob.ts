@@ -69,9 +69,10 @@ export class TrainJob {
     try {
       return await this.train(req);
     } catch (err) {
-      const shown = this.deviceLost && (err as { code?: string }).code !== 'device-lost'
-        ? new TrainError('device-lost', `Training stopped: ${this.deviceLost}. ${(err as Error).message}`, { cause: err })
-        : err;
+      const shown =
+        this.deviceLost && (err as { code?: string }).code !== 'device-lost'
+          ? new TrainError('device-lost', `Training stopped: ${this.deviceLost}. ${(err as Error).message}`, { cause: err })
+          : err;
       try {
         await setRunStatus(req.runId, 'failed', { error: shown instanceof Error ? shown.message : String(shown) });
       } catch {
@@ -145,7 +146,9 @@ export class TrainJob {
       callbacks: {
         onStart: (shape) => {
           this.emit({ type: 'start', ...shape });
-          saving = saving.then(async () => void (await setRunStatus(req.runId, 'running', { backend: info.name, totalSteps: shape.totalSteps })));
+          saving = saving.then(
+            async () => void (await setRunStatus(req.runId, 'running', { backend: info.name, totalSteps: shape.totalSteps })),
+          );
         },
         onPhase: (phase, detail) => this.emit({ type: 'phase', phase, detail }),
         onStep: (metrics) => this.emit({ type: 'step', metrics }),
@@ -165,7 +168,11 @@ export class TrainJob {
       },
     });
     await saving;
-    if (this.deviceLost) throw new TrainError('device-lost', `Training stopped: ${this.deviceLost}. Resume continues from the last checkpoint (step ${lastSaved}).`);
+    if (this.deviceLost)
+      throw new TrainError(
+        'device-lost',
+        `Training stopped: ${this.deviceLost}. Resume continues from the last checkpoint (step ${lastSaved}).`,
+      );
     const stopped = this.abort.signal.aborted;
     await saveCheckpoint(req.runId, final, { best: bestInfoFor(final) });
     await setRunStatus(req.runId, stopped ? 'stopped' : 'done');

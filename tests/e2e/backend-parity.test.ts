@@ -31,7 +31,10 @@ async function losses(backend: string): Promise<{ backend: string; losses: numbe
   try {
     await page.goto(url);
     await page.waitForFunction(() => 'firstStepLosses' in globalThis, null, { timeout: 60_000 });
-    const out = await page.evaluate((b) => (globalThis as unknown as { firstStepLosses(b: string): Promise<{ backend: string; losses: number[] }> }).firstStepLosses(b), backend);
+    const out = await page.evaluate(
+      (b) => (globalThis as unknown as { firstStepLosses(b: string): Promise<{ backend: string; losses: number[] }> }).firstStepLosses(b),
+      backend,
+    );
     expect(problems).toEqual([]);
     return out;
   } finally {

@@ -143,7 +143,10 @@ export async function waitForText(page: Page, testId: string, re: RegExp, timeou
     if (re.test(last)) return last;
     await page.waitForTimeout(250);
   }
-  const banners = await page.getByTestId('error-banner').allTextContents().catch(() => []);
+  const banners = await page
+    .getByTestId('error-banner')
+    .allTextContents()
+    .catch(() => []);
   throw new Error(
     `timed out waiting for [data-testid=${testId}] to match ${re}; last text: ${JSON.stringify(last)}` +
       (banners.length ? `; error shown: ${banners.join(' | ')}` : ''),
@@ -222,11 +225,27 @@ export async function a11yViolations(page: Page, include?: string): Promise<A11y
   const { source } = await import('axe-core');
   await page.evaluate(source);
   return page.evaluate(async (include) => {
-    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    const result = await axe.run(include ? { include: [include] } : document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: unknown,
+            opts: unknown,
+          ) => Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(include ? { include: [include] } : document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
     return result.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.map(String).join(' ')) }));
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact ?? '',
+        help: v.help,
+        targets: v.nodes.slice(0, 5).map((n) => n.target.map(String).join(' ')),
+      }));
   }, include);
 }
 
@@ -267,10 +286,11 @@ export async function trainTinyOnSample(page: Page, run: TinyRun = {}): Promise<
  * keyboard user would; throws naming the last element focused if it is never reached.
  */
 export async function tabTo(page: Page, testId: string, maxPresses = 80, key: 'Tab' | 'Shift+Tab' = 'Tab'): Promise<void> {
-  const focused = () => page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
-    return el?.dataset.testid ?? `${el?.tagName.toLowerCase()}${el?.textContent ? ` "${el.textContent.slice(0, 30)}"` : ''}`;
-  });
+  const focused = () =>
+    page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return el?.dataset.testid ?? `${el?.tagName.toLowerCase()}${el?.textContent ? ` "${el.textContent.slice(0, 30)}"` : ''}`;
+    });
   for (let i = 0; i < maxPresses; i++) {
     if ((await focused()) === testId) return;
     await page.keyboard.press(key);

@@ -18,7 +18,14 @@ afterAll(async () => {
 
 itWithData('flickr8k-originals')('imports and scores with a file from the headless trainer', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'clip-lab-headless-')), 'originals.clip.safetensors');
-  const result = await trainFolder({ data: join(SHARED_DATASETS, 'flickr8k-originals'), preset: 'tiny', steps: 5, backend: 'cpu', out, log: () => {} });
+  const result = await trainFolder({
+    data: join(SHARED_DATASETS, 'flickr8k-originals'),
+    preset: 'tiny',
+    steps: 5,
+    backend: 'cpu',
+    out,
+    log: () => {},
+  });
   expect(result.checkpoint.step).toBe(5);
   const { page } = lab;
   await page.getByTestId('tab-use').click();

@@ -34,7 +34,10 @@ function buildFolder(): string {
   writeFileSync(join(images, 'corrupt.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), garbage]));
   writeFileSync(join(images, 'empty.jpg'), '');
   writeFileSync(join(images, 'notes.png'), 'Shopping list: eggs, milk, bread.\nThis is not a picture.\n');
-  writeFileSync(join(images, 'vector.svg'), '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(4)"><rect width="10" height="10"/></svg>');
+  writeFileSync(
+    join(images, 'vector.svg'),
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(4)"><rect width="10" height="10"/></svg>',
+  );
   const csvField = (s: string) => (/[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const lines = [
     'image,caption', //                                          line 1

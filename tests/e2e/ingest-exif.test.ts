@@ -5,7 +5,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { chooseFolder, datasetStoreBytes, datasetStoreGet, datasetStoreKeys, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import {
+  chooseFolder,
+  datasetStoreBytes,
+  datasetStoreGet,
+  datasetStoreKeys,
+  openLab,
+  SHARED_DATASETS,
+  waitForText,
+  type Lab,
+} from './harness';
 import { itWithData } from '../datasets';
 
 let lab: Lab;
@@ -42,7 +51,10 @@ itWithData('flickr8k-originals')('stores an EXIF-rotated photo upright', async (
   const dir = mkdtempSync(join(tmpdir(), 'clip-lab-exif-'));
   writeFileSync(join(dir, 'plain.jpg'), src);
   writeFileSync(join(dir, 'rotated.jpg'), withExifOrientation(src, 6));
-  writeFileSync(join(dir, 'captions.csv'), 'image,caption\nplain.jpg,a child in a pink dress\nrotated.jpg,the same child turned on its side\n');
+  writeFileSync(
+    join(dir, 'captions.csv'),
+    'image,caption\nplain.jpg,a child in a pink dress\nrotated.jpg,the same child turned on its side\n',
+  );
   const { page } = lab;
   await chooseFolder(page, dir);
   await waitForText(page, 'report-images', /^2$/, 60_000);
@@ -50,7 +62,11 @@ itWithData('flickr8k-originals')('stores an EXIF-rotated photo upright', async (
   for (const key of (await datasetStoreKeys(page)).filter((k) => k.startsWith('img:'))) {
     const image = await datasetStoreGet<{ name?: string; width: number; height: number }>(page, key);
     if (!image?.name) continue;
-    records[image.name] = { width: image.width, height: image.height, pixels: (await datasetStoreBytes(page, key.replace('img:', 'px:'))) ?? [] };
+    records[image.name] = {
+      width: image.width,
+      height: image.height,
+      pixels: (await datasetStoreBytes(page, key.replace('img:', 'px:'))) ?? [],
+    };
   }
   expect(records['plain.jpg']).toMatchObject({ width, height });
   expect(records['rotated.jpg']).toMatchObject({ width: height, height: width });
@@ -62,13 +78,14 @@ itWithData('flickr8k-originals')('stores an EXIF-rotated photo upright', async (
   let err = 0;
   let errWrong = 0;
   let n = 0;
-  for (let y = 8; y < S; y += 16) for (let x = 8; x < S; x += 16) {
-    for (let c = 0; c < 3; c++) {
-      err += Math.abs(b[(y * S + x) * 3 + c] - a[((S - 1 - x) * S + y) * 3 + c]);
-      errWrong += Math.abs(b[(y * S + x) * 3 + c] - a[(y * S + x) * 3 + c]);
-      n++;
+  for (let y = 8; y < S; y += 16)
+    for (let x = 8; x < S; x += 16) {
+      for (let c = 0; c < 3; c++) {
+        err += Math.abs(b[(y * S + x) * 3 + c] - a[((S - 1 - x) * S + y) * 3 + c]);
+        errWrong += Math.abs(b[(y * S + x) * 3 + c] - a[(y * S + x) * 3 + c]);
+        n++;
+      }
     }
-  }
   expect(err / n).toBeLessThan(20);
   expect(errWrong / n).toBeGreaterThan(err / n);
   lab.assertHealthy();

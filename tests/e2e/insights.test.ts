@@ -33,7 +33,18 @@ async function trainTiny(stopAtStep?: number) {
   await page.getByTestId('train-backend').selectOption('wasm');
   await page.getByTestId('train-start').click();
   if (stopAtStep) {
-    await expect.poll(async () => Number(await page.getByTestId('train-last').getAttribute('data-step').catch(() => 0)), { timeout: 240_000, interval: 500 }).toBeGreaterThanOrEqual(stopAtStep);
+    await expect
+      .poll(
+        async () =>
+          Number(
+            await page
+              .getByTestId('train-last')
+              .getAttribute('data-step')
+              .catch(() => 0),
+          ),
+        { timeout: 240_000, interval: 500 },
+      )
+      .toBeGreaterThanOrEqual(stopAtStep);
     await page.getByTestId('train-stop').click();
   }
   await waitForText(page, 'train-status', /^(done|stopped)/, 600_000);
@@ -79,7 +90,7 @@ it('draws the similarity heatmap, embedding map, worst mistakes and run comparis
   expect(await page.getByTestId('embedding-detail').locator('li').count()).toBeGreaterThan(0);
 
   // Worst mistakes: worst first, each with its thumbnail and two captions.
-  const ranks = (await page.getByTestId('mistake').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-rank')))));
+  const ranks = await page.getByTestId('mistake').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-rank'))));
   expect(ranks.length).toBeGreaterThan(0);
   expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
   await expect.poll(() => page.locator('[data-testid=mistake] img').count()).toBe(ranks.length);
@@ -116,7 +127,9 @@ it('draws the similarity heatmap, embedding map, worst mistakes and run comparis
   // At phone width every insight card fits: no sideways scroll of the section.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.waitForTimeout(300);
-  const widths = await page.getByTestId('insights').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, right: el.getBoundingClientRect().right }));
+  const widths = await page
+    .getByTestId('insights')
+    .evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth, right: el.getBoundingClientRect().right }));
   expect(widths.scroll).toBeLessThanOrEqual(widths.client);
   expect(widths.right).toBeLessThanOrEqual(390);
   expect(await a11yViolations(page, '[data-testid=insights]')).toEqual([]);

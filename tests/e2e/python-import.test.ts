@@ -25,7 +25,9 @@ itWithData('flickr8k-originals')('imports a Python-trained file, scores with it 
   const data = join(SHARED_DATASETS, 'flickr8k-originals');
   const out = join(mkdtempSync(join(tmpdir(), 'clip-lab-python-')), 'python.clip.safetensors');
   const py = spawnSync(PYTHON, ['-m', 'clip_lab.train', '--data', data, '--steps', String(STEPS), '--out', out, '--threads', '1'], {
-    cwd: join(REPO_ROOT, 'python'), encoding: 'utf8', timeout: 300_000,
+    cwd: join(REPO_ROOT, 'python'),
+    encoding: 'utf8',
+    timeout: 300_000,
   });
   expect(py.status, `${py.stdout}\n${py.stderr}`).toBe(0);
   const saved = decodeModelFile(readFileSync(out)); // the lab's own reader, before the page sees it

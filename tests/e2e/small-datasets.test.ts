@@ -11,20 +11,30 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chooseFolder, openLab, waitForText, type Lab } from './harness';
 
 const COLOURS: [string, [number, number, number]][] = [
-  ['red', [220, 30, 30]], ['green', [30, 180, 60]], ['blue', [40, 70, 220]], ['yellow', [235, 210, 40]],
-  ['purple', [140, 50, 170]], ['orange', [240, 140, 20]], ['black', [15, 15, 15]], ['white', [245, 245, 245]],
-  ['pink', [240, 130, 180]], ['brown', [120, 70, 30]], ['grey', [128, 128, 128]], ['cyan', [40, 210, 220]],
+  ['red', [220, 30, 30]],
+  ['green', [30, 180, 60]],
+  ['blue', [40, 70, 220]],
+  ['yellow', [235, 210, 40]],
+  ['purple', [140, 50, 170]],
+  ['orange', [240, 140, 20]],
+  ['black', [15, 15, 15]],
+  ['white', [245, 245, 245]],
+  ['pink', [240, 130, 180]],
+  ['brown', [120, 70, 30]],
+  ['grey', [128, 128, 128]],
+  ['cyan', [40, 210, 220]],
 ];
 
 /** A 48×48 PNG: a coloured square on a light background. */
 function png(rgb: [number, number, number]): Buffer {
   const img = new PNG({ width: 48, height: 48 });
-  for (let y = 0; y < 48; y++) for (let x = 0; x < 48; x++) {
-    const inside = x >= 12 && x < 36 && y >= 12 && y < 36;
-    const o = (y * 48 + x) * 4;
-    const [r, g, b] = inside ? rgb : [200, 200, 200];
-    img.data[o] = r, img.data[o + 1] = g, img.data[o + 2] = b, img.data[o + 3] = 255;
-  }
+  for (let y = 0; y < 48; y++)
+    for (let x = 0; x < 48; x++) {
+      const inside = x >= 12 && x < 36 && y >= 12 && y < 36;
+      const o = (y * 48 + x) * 4;
+      const [r, g, b] = inside ? rgb : [200, 200, 200];
+      (img.data[o] = r), (img.data[o + 1] = g), (img.data[o + 2] = b), (img.data[o + 3] = 255);
+    }
   return PNG.sync.write(img);
 }
 
@@ -53,7 +63,10 @@ afterAll(async () => {
 
 it('a 12-image dataset trains with the batch clamped; Use says which checkpoint; a 1-image dataset leaves no run', async () => {
   const { page } = lab;
-  await chooseFolder(page, writeFolder(tmp, 'twelve', 12, (i) => (i < 8 ? 'train' : i < 10 ? 'val' : 'test')));
+  await chooseFolder(
+    page,
+    writeFolder(tmp, 'twelve', 12, (i) => (i < 8 ? 'train' : i < 10 ? 'val' : 'test')),
+  );
   await waitForText(page, 'report-images', /^12$/, 120_000);
   await page.getByTestId('tab-train').click();
   await page.getByTestId('train-dataset').selectOption({ label: 'twelve' });
@@ -94,7 +107,9 @@ it('a 12-image dataset trains with the batch clamped; Use says which checkpoint;
   const verdict = await waitForText(page, 'score-verdict', /^(Match|Unsure|No match)$/, 60_000);
   expect(verdict).toBeTruthy();
   console.log(`Use: ${choice}; verdict ${verdict}: ${await page.getByTestId('score-verdict-explanation').textContent()}`);
-  expect(await page.getByTestId('score-verdict-explanation').textContent()).toMatch(/^P\(match\) [\d.]+: .*\(Match ≥ 0\.7, No match ≤ 0\.3\)\.$/);
+  expect(await page.getByTestId('score-verdict-explanation').textContent()).toMatch(
+    /^P\(match\) [\d.]+: .*\(Match ≥ 0\.7, No match ≤ 0\.3\)\.$/,
+  );
   await page.getByTestId('score-captions').fill('?!');
   await page.getByTestId('score-button').click();
   await waitForText(page, 'error-message', /caption: expected at least one word to score, found "\?!"/, 30_000);
@@ -102,7 +117,10 @@ it('a 12-image dataset trains with the batch clamped; Use says which checkpoint;
 
   // A 1-image dataset: the reason is shown before any run exists, Train is off, no run row appears.
   await page.getByTestId('tab-data').click();
-  await chooseFolder(page, writeFolder(tmp, 'one', 1, () => 'train'));
+  await chooseFolder(
+    page,
+    writeFolder(tmp, 'one', 1, () => 'train'),
+  );
   await waitForText(page, 'report-images', /^1$/, 120_000);
   await page.getByTestId('tab-train').click();
   await page.getByTestId('train-dataset').selectOption({ label: 'one' });

@@ -50,7 +50,18 @@ it('trains tiny on webgpu with live charts, resumes after a reload, and trains o
   expect(ckptStep).toBeGreaterThanOrEqual(5);
   await page.getByTestId('train-backend').selectOption('webgpu');
   await resumeBtn.click();
-  await expect.poll(async () => Number(await page.getByTestId('chart-loss').getAttribute('data-points').catch(() => '0')), { timeout: 60_000 }).toBeGreaterThanOrEqual(ckptStep);
+  await expect
+    .poll(
+      async () =>
+        Number(
+          await page
+            .getByTestId('chart-loss')
+            .getAttribute('data-points')
+            .catch(() => '0'),
+        ),
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThanOrEqual(ckptStep);
   await expect.poll(async () => (await lastStep(lab)).step, { timeout: 240_000, interval: 1000 }).toBeGreaterThan(ckptStep);
   await page.getByTestId('train-stop').click();
   await waitForText(page, 'train-status', /stopped|done/, 120_000);

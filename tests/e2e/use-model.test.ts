@@ -67,7 +67,9 @@ async function score(captions: string[]): Promise<number[]> {
   await page.getByTestId('score-captions').fill(captions.join('\n'));
   await page.getByTestId('score-button').click();
   await expect.poll(() => page.getByTestId('score-row').count(), { timeout: 60_000 }).toBe(captions.length);
-  const rows = await page.getByTestId('score-row').evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent, Number(e.getAttribute('data-probability'))] as const));
+  const rows = await page
+    .getByTestId('score-row')
+    .evaluateAll((els) => els.map((e) => [e.querySelector('td')!.textContent, Number(e.getAttribute('data-probability'))] as const));
   const byCaption = new Map(rows);
   return captions.map((c) => byCaption.get(c)!);
 }
@@ -122,7 +124,11 @@ it('scores, exports, re-imports identically, searches, and rejects bad files', a
     ['truncated.clip.safetensors', bytes.subarray(0, Math.floor(bytes.length / 2)), /truncated|shorter|ends/i],
     ['random.safetensors', random, /header|bytes/i],
     ['huge-header.safetensors', huge, /header/i],
-    ['bert.safetensors', safetensors({ 'bert.weight': { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8)), /not a CLIP Lab/i],
+    [
+      'bert.safetensors',
+      safetensors({ 'bert.weight': { dtype: 'F32', shape: [2], data_offsets: [0, 8] } }, new Uint8Array(8)),
+      /not a CLIP Lab/i,
+    ],
     ['future.clip.safetensors', withMetadata(bytes, { format_version: '99' }), /newer/i],
   ];
   for (const [name, content, re] of bad) {
@@ -147,7 +153,18 @@ it('scores, exports, re-imports identically, searches, and rejects bad files', a
   const from = Number(/step (\d+)/.exec(label)?.[1]);
   expect(from).toBeGreaterThanOrEqual(10);
   await cont.click();
-  await expect.poll(async () => Number(await page.getByTestId('train-last').getAttribute('data-step').catch(() => '0')), { timeout: 120_000 }).toBeGreaterThan(from + 2);
+  await expect
+    .poll(
+      async () =>
+        Number(
+          await page
+            .getByTestId('train-last')
+            .getAttribute('data-step')
+            .catch(() => '0'),
+        ),
+      { timeout: 120_000 },
+    )
+    .toBeGreaterThan(from + 2);
   await page.getByTestId('train-stop').click();
   await waitForText(page, 'train-status', /stopped|done/, 120_000);
   lab.assertHealthy();

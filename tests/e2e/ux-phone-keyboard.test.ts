@@ -8,7 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterEach, expect, it } from 'vitest';
-import { a11yViolations, horizontalOverflow, openLab, showAdvancedSettings, tabTo, trainTinyOnSample, waitForText, type Lab } from './harness';
+import {
+  a11yViolations,
+  horizontalOverflow,
+  openLab,
+  showAdvancedSettings,
+  tabTo,
+  trainTinyOnSample,
+  waitForText,
+  type Lab,
+} from './harness';
 
 let lab: Lab | undefined;
 afterEach(async () => {
@@ -21,11 +30,12 @@ const dir = mkdtempSync(join(tmpdir(), 'clip-lab-ux-'));
 /** A 64×64 PNG: a red disc on white, for scoring. */
 function discPng(): string {
   const png = new PNG({ width: 64, height: 64 });
-  for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) {
-    const i = 4 * (64 * y + x);
-    const inside = (x - 32) ** 2 + (y - 32) ** 2 < 18 ** 2;
-    png.data.set(inside ? [220, 30, 30, 255] : [255, 255, 255, 255], i);
-  }
+  for (let y = 0; y < 64; y++)
+    for (let x = 0; x < 64; x++) {
+      const i = 4 * (64 * y + x);
+      const inside = (x - 32) ** 2 + (y - 32) ** 2 < 18 ** 2;
+      png.data.set(inside ? [220, 30, 30, 255] : [255, 255, 255, 255], i);
+    }
   const path = join(dir, 'red-disc.png');
   writeFileSync(path, PNG.sync.write(png));
   return path;
@@ -37,7 +47,13 @@ async function expectFitsAndAccessible(lab: Lab, panel: string) {
   expect(await a11yViolations(lab.page), `${panel}: axe-core violations`).toEqual([]);
 }
 
-const trainStep = async (l: Lab) => Number(await l.page.getByTestId('train-last').getAttribute('data-step').catch(() => '0'));
+const trainStep = async (l: Lab) =>
+  Number(
+    await l.page
+      .getByTestId('train-last')
+      .getAttribute('data-step')
+      .catch(() => '0'),
+  );
 
 it('fits 390 px on every panel, resumes an interrupted run from the banner, and Use has the run loaded', async () => {
   lab = await openLab();
@@ -128,7 +144,18 @@ it('goes from sample to a scored image and an imported model with the keyboard o
   await page.keyboard.type('a red circle');
   await tabTo(page, 'score-button');
   await key('Enter');
-  await expect.poll(async () => Number(await page.getByTestId('score-probability').getAttribute('data-value').catch(() => 'NaN')), { timeout: 60_000 }).toBeGreaterThanOrEqual(0);
+  await expect
+    .poll(
+      async () =>
+        Number(
+          await page
+            .getByTestId('score-probability')
+            .getAttribute('data-value')
+            .catch(() => 'NaN'),
+        ),
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThanOrEqual(0);
   expect(await a11yViolations(page)).toEqual([]);
 
   // Export with Enter, then import the file through the "Import weights…" button.
@@ -140,7 +167,9 @@ it('goes from sample to a scored image and an imported model with the keyboard o
   const [picker] = await Promise.all([page.waitForEvent('filechooser'), key('Space')]);
   await picker.setFiles(file);
   await waitForText(page, 'model-summary', /^Loaded: tiny preset/, 120_000);
-  await expect.poll(async () => (await page.getByTestId('use-run').locator('option').allTextContents()).some((t) => t.includes('(imported)'))).toBe(true);
+  await expect
+    .poll(async () => (await page.getByTestId('use-run').locator('option').allTextContents()).some((t) => t.includes('(imported)')))
+    .toBe(true);
   lab.assertHealthy();
 });
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CONFIG_RULES, ConfigError, DEFAULT_CONFIG, PRESETS, PRESET_NAMES, validateConfig, withOverrides, type TrainConfig,
+  CONFIG_RULES,
+  ConfigError,
+  DEFAULT_CONFIG,
+  PRESETS,
+  PRESET_NAMES,
+  validateConfig,
+  withOverrides,
+  type TrainConfig,
 } from '../../src/config';
 
 function errorOf(fn: () => unknown): ConfigError {
@@ -28,10 +35,21 @@ describe('presets', () => {
 
   it('bench is exactly the model timed against PyTorch', () => {
     expect(PRESETS.bench).toMatchObject({
-      imageSize: 64, convChannels: [32, 64, 128, 256], imageWidth: 0, embedDim: 128,
-      textEncoder: 'bow', vocabSize: 5000, textWidth: 128, maxTokens: 24,
-      learningRate: 1e-3, lrSchedule: 'constant', warmupSteps: 0, weightDecay: 0, batchSize: 64,
-      augment: false, matchHidden: 0,
+      imageSize: 64,
+      convChannels: [32, 64, 128, 256],
+      imageWidth: 0,
+      embedDim: 128,
+      textEncoder: 'bow',
+      vocabSize: 5000,
+      textWidth: 128,
+      maxTokens: 24,
+      learningRate: 1e-3,
+      lrSchedule: 'constant',
+      warmupSteps: 0,
+      weightDecay: 0,
+      batchSize: 64,
+      augment: false,
+      matchHidden: 0,
     });
   });
 
@@ -47,12 +65,24 @@ describe('validateConfig', () => {
     ['number out of range', { learningRate: 0 }, 'learningRate', 'out-of-range', /expected a number in \(0, 1\], found 0/],
     ['non-integer', { batchSize: 3.5 }, 'batchSize', 'wrong-type', /expected an integer in \[2, 4096\], found 3.5/],
     ['string for number', { epochs: '3' }, 'epochs', 'wrong-type', /found '3'/],
-    ['unknown enum value', { textEncoder: 'lstm' }, 'textEncoder', 'out-of-range', /expected one of 'conv', 'transformer', 'bow', found 'lstm'/],
+    [
+      'unknown enum value',
+      { textEncoder: 'lstm' },
+      'textEncoder',
+      'out-of-range',
+      /expected one of 'conv', 'transformer', 'bow', found 'lstm'/,
+    ],
     ['bad list entry', { convChannels: [8, 0] }, 'convChannels', 'out-of-range', /1 to 6 integers, each in \[1, 1024\], found \[8, 0\]/],
     ['empty list', { convChannels: [] }, 'convChannels', 'out-of-range', /1 to 6 integers/],
     ['boolean as number', { augment: 1 }, 'augment', 'wrong-type', /expected true or false, found 1/],
     ['NaN', { weightDecay: NaN }, 'weightDecay', 'wrong-type', /expected a number in \[0, 10\], found NaN/],
-    ['heads not dividing width', { textEncoder: 'transformer', textWidth: 30, textHeads: 4 }, 'textHeads', 'out-of-range', /divisor of textWidth \(30\)/],
+    [
+      'heads not dividing width',
+      { textEncoder: 'transformer', textWidth: 30, textHeads: 4 },
+      'textHeads',
+      'out-of-range',
+      /divisor of textWidth \(30\)/,
+    ],
   ])('%s', (_, override, field, code, message) => {
     const e = errorOf(() => validateConfig({ ...PRESETS.tiny, ...override }));
     expect(e.field).toBe(field);

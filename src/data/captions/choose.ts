@@ -5,7 +5,15 @@ import { parseCaptionFile } from './parse';
 import { FORMAT_LABEL, type CaptionFormat, type ParsedCaptions } from './types';
 
 /** Tie-break between equally large files: earlier is preferred. */
-const FORMAT_PREFERENCE: CaptionFormat[] = ['flickr8k-csv', 'flickr8k-token', 'flickr30k-csv', 'coco-json', 'generic-csv', 'generic-tsv', 'jsonl'];
+const FORMAT_PREFERENCE: CaptionFormat[] = [
+  'flickr8k-csv',
+  'flickr8k-token',
+  'flickr30k-csv',
+  'coco-json',
+  'generic-csv',
+  'generic-tsv',
+  'jsonl',
+];
 
 /** Flickr8k.lemma.token.txt and similar hold lemmatised ("dog run") rather than natural captions. */
 export function isLemmatised(file: string): boolean {
@@ -78,7 +86,12 @@ export function chooseCaptionFile(files: { file: string; text: string }[]): Capt
   }
   if (parsed.length === 0) {
     const tried = failed.map((f) => f.reason.replace(/^not usable: /, '')).join('; ');
-    throw new CaptionParseError('unknown-format', files.map((f) => f.file).join(', ') || '(no files)', 0, `no caption file could be parsed${tried ? `: ${tried}` : ''}`);
+    throw new CaptionParseError(
+      'unknown-format',
+      files.map((f) => f.file).join(', ') || '(no files)',
+      0,
+      `no caption file could be parsed${tried ? `: ${tried}` : ''}`,
+    );
   }
   parsed.sort(compare);
   const [chosen, ...rest] = parsed;

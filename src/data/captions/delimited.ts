@@ -4,15 +4,7 @@
 import Papa from 'papaparse';
 import type { Split } from '../types';
 import { CaptionParseError } from './errors';
-import {
-  CAPTION_KEYS,
-  findColumn,
-  IMAGE_KEYS,
-  parseSplitValue,
-  RecordSink,
-  SPLIT_KEYS,
-  SPLIT_VALUES_HINT,
-} from './text';
+import { CAPTION_KEYS, findColumn, IMAGE_KEYS, parseSplitValue, RecordSink, SPLIT_KEYS, SPLIT_VALUES_HINT } from './text';
 import type { ParsedCaptions } from './types';
 
 type DelimitedFormat = 'flickr8k-csv' | 'generic-csv' | 'generic-tsv';

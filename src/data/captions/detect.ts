@@ -32,7 +32,13 @@ function firstNonBlankLine(text: string): string {
 
 /** Header cells of a comma-separated first line, unquoted and lower-cased. */
 function csvHeaderCells(line: string): string[] {
-  return line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1').trim().toLowerCase());
+  return line.split(',').map((c) =>
+    c
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .trim()
+      .toLowerCase(),
+  );
 }
 
 export type Detected = CaptionFormat | 'json-document';

@@ -18,7 +18,12 @@ export function parseFlickr30k(file: string, text: string): ParsedCaptions {
   let h = 0;
   while (h < lines.length - 1 && lines[h].trim() === '') h++;
   if (!isFlickr30kHeader(lines[h])) {
-    throw new CaptionParseError('unknown-format', file, h + 1, `expected header \`image_name| comment_number| comment\`, found \`${lines[h]}\``);
+    throw new CaptionParseError(
+      'unknown-format',
+      file,
+      h + 1,
+      `expected header \`image_name| comment_number| comment\`, found \`${lines[h]}\``,
+    );
   }
   const sink = new RecordSink('flickr30k-csv', file);
   let entries = 0;

@@ -2,15 +2,7 @@
 // {image, caption} object per line using the same key names as generic CSV headers.
 import { baseName } from '../sniff';
 import { CaptionParseError } from './errors';
-import {
-  CAPTION_KEYS,
-  findColumn,
-  IMAGE_KEYS,
-  parseSplitValue,
-  RecordSink,
-  SPLIT_KEYS,
-  SPLIT_VALUES_HINT,
-} from './text';
+import { CAPTION_KEYS, findColumn, IMAGE_KEYS, parseSplitValue, RecordSink, SPLIT_KEYS, SPLIT_VALUES_HINT } from './text';
 import type { ParsedCaptions } from './types';
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -37,7 +29,12 @@ export function jsonErrorLine(text: string, error: unknown): number {
 export function parseCocoObject(file: string, doc: unknown): ParsedCaptions {
   if (!isObject(doc) || !Array.isArray(doc.images) || !Array.isArray(doc.annotations)) {
     const found = isObject(doc) ? `keys ${Object.keys(doc).slice(0, 8).join(', ') || '(none)'}` : describe(doc);
-    throw new CaptionParseError('unknown-format', file, 0, `expected COCO captions JSON with \`images\` and \`annotations\` arrays, found ${found}`);
+    throw new CaptionParseError(
+      'unknown-format',
+      file,
+      0,
+      `expected COCO captions JSON with \`images\` and \`annotations\` arrays, found ${found}`,
+    );
   }
   const sink = new RecordSink('coco-json', file);
   const names = new Map<unknown, string>();
@@ -99,7 +96,12 @@ export function parseJsonl(file: string, text: string): ParsedCaptions {
     const image = stringField(obj, IMAGE_KEYS);
     const caption = stringField(obj, [...CAPTION_KEYS, 'captions']);
     if (image === undefined || typeof image.value !== 'string') {
-      sink.issue(line, image ? `expected a string \`${image.key}\`, found ${describe(image.value)}` : `missing image name (expected one of the keys ${IMAGE_KEYS.join(', ')})`);
+      sink.issue(
+        line,
+        image
+          ? `expected a string \`${image.key}\`, found ${describe(image.value)}`
+          : `missing image name (expected one of the keys ${IMAGE_KEYS.join(', ')})`,
+      );
       continue;
     }
     if (caption === undefined) {

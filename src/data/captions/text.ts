@@ -12,7 +12,19 @@ export function normaliseText(text: string): string {
 }
 
 /** Column / key names accepted for the image, caption and split fields (case-insensitive, in order of preference). */
-export const IMAGE_KEYS = ['image', 'file', 'filename', 'file_name', 'filepath', 'file_path', 'image_name', 'image_path', 'image_file', 'img', 'path'] as const;
+export const IMAGE_KEYS = [
+  'image',
+  'file',
+  'filename',
+  'file_name',
+  'filepath',
+  'file_path',
+  'image_name',
+  'image_path',
+  'image_file',
+  'img',
+  'path',
+] as const;
 export const CAPTION_KEYS = ['caption', 'text', 'title', 'comment', 'sentence', 'description'] as const;
 export const SPLIT_KEYS = ['split'] as const;
 

@@ -2,14 +2,7 @@
 // skipped-line reports and the result of parsing one file.
 import type { CaptionRecord } from '../types';
 
-export type CaptionFormat =
-  | 'flickr8k-csv'
-  | 'flickr8k-token'
-  | 'flickr30k-csv'
-  | 'coco-json'
-  | 'generic-csv'
-  | 'generic-tsv'
-  | 'jsonl';
+export type CaptionFormat = 'flickr8k-csv' | 'flickr8k-token' | 'flickr30k-csv' | 'coco-json' | 'generic-csv' | 'generic-tsv' | 'jsonl';
 
 export const FORMAT_LABEL: Record<CaptionFormat, string> = {
   'flickr8k-csv': 'Flickr8k CSV (Kaggle captions.txt)',

@@ -9,7 +9,15 @@ export function LongText({ text, max = 240 }: { text: string; max?: number }) {
   return (
     <>
       {open ? text : `${text.slice(0, max)}…`}{' '}
-      <button type="button" className="link-button" aria-expanded={open} onClick={(e) => { e.stopPropagation(); setOpen(!open); }}>
+      <button
+        type="button"
+        className="link-button"
+        aria-expanded={open}
+        onClick={(e) => {
+          e.stopPropagation();
+          setOpen(!open);
+        }}
+      >
         {open ? 'less' : `more (${text.length.toLocaleString('en-US')} characters)`}
       </button>
     </>

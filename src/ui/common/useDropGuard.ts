@@ -3,7 +3,8 @@
 // where drops go; the note clears itself after a few seconds.
 import { useEffect, useState } from 'react';
 
-const NOTE = 'That drop landed outside a drop zone, so it was ignored (the page stays). Drop a dataset folder on the Data tab\'s drop zone, or an image on the Use tab\'s image box.';
+const NOTE =
+  "That drop landed outside a drop zone, so it was ignored (the page stays). Drop a dataset folder on the Data tab's drop zone, or an image on the Use tab's image box.";
 
 export function useDropGuard(): string | null {
   const [note, setNote] = useState<string | null>(null);

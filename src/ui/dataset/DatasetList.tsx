@@ -18,7 +18,11 @@ export function DatasetList({ datasets, openId, busy, onOpen, onRename, onDelete
   const [editing, setEditing] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
   if (!datasets.length) {
-    return <p className="muted" data-testid="dataset-list-empty">{busy ? 'Importing: the dataset appears here as its images are stored.' : 'No datasets stored yet.'}</p>;
+    return (
+      <p className="muted" data-testid="dataset-list-empty">
+        {busy ? 'Importing: the dataset appears here as its images are stored.' : 'No datasets stored yet.'}
+      </p>
+    );
   }
   return (
     <ul className="dataset-list" data-testid="dataset-list">
@@ -34,11 +38,19 @@ export function DatasetList({ datasets, openId, busy, onOpen, onRename, onDelete
                   setEditing(null);
                 }}
               >
-                <input aria-label="New dataset name" data-testid="rename-input" value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
+                <input
+                  aria-label="New dataset name"
+                  data-testid="rename-input"
+                  value={draft}
+                  onChange={(e) => setDraft(e.target.value)}
+                  autoFocus
+                />
                 <button type="submit">Save</button>
               </form>
             ) : (
-              <div className="dataset-name" data-testid="dataset-name">{d.name}</div>
+              <div className="dataset-name" data-testid="dataset-name">
+                {d.name}
+              </div>
             )}
             <div className="muted" data-testid="dataset-summary">
               {complete
@@ -51,7 +63,13 @@ export function DatasetList({ datasets, openId, busy, onOpen, onRename, onDelete
                   Open
                 </button>
               ) : (
-                <button type="button" onClick={() => onResume(d)} data-testid="dataset-resume" disabled={busy} title="Choose the same folder again to continue">
+                <button
+                  type="button"
+                  onClick={() => onResume(d)}
+                  data-testid="dataset-resume"
+                  disabled={busy}
+                  title="Choose the same folder again to continue"
+                >
                   Resume with folder “{d.name}”…
                 </button>
               )}

@@ -4,14 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { filesFromInput } from '../../ingest/collect';
 import { createSampleDataset } from '../../ingest/sample';
 import { ingestFolder, type IngestProgress } from '../../ingest/run';
-import {
-  deleteDataset,
-  getDatasetIndex,
-  listDatasets,
-  renameDataset,
-  type DatasetIndex,
-  type DatasetMeta,
-} from '../../storage/datasets';
+import { deleteDataset, getDatasetIndex, listDatasets, renameDataset, type DatasetIndex, type DatasetMeta } from '../../storage/datasets';
 import { requestPersistence, storageEstimate, type StorageEstimateInfo } from '../../storage/estimate';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { formatBytes, formatCount, formatDuration } from '../common/format';
@@ -66,7 +59,9 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }
     abort.current = ctrl;
     let imported: DatasetMeta | null = null;
     try {
-      imported = (await ingestFolder(chosen.files, { name: resume?.name ?? chosen.rootName, signal: ctrl.signal, onProgress: setProgress, resume })).meta;
+      imported = (
+        await ingestFolder(chosen.files, { name: resume?.name ?? chosen.rootName, signal: ctrl.signal, onProgress: setProgress, resume })
+      ).meta;
     } catch (err) {
       if ((err as Error).name !== 'AbortError') setError(toShownError(resume ? 'Resuming the import stopped' : 'The import stopped', err));
     } finally {

@@ -77,17 +77,25 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
 
   useEffect(() => {
     const idx: number[] = [];
-    for (const r of items) for (let c = 0; c < perRow; c++) {
-      const i = visible[r.index * perRow + c];
-      if (i !== undefined) idx.push(i);
-    }
+    for (const r of items)
+      for (let c = 0; c < perRow; c++) {
+        const i = visible[r.index * perRow + c];
+        if (i !== undefined) idx.push(i);
+      }
     want(idx);
   });
 
   return (
     <section className="gallery" data-testid="gallery">
       <div className="row">
-        <input type="search" placeholder="Search captions…" aria-label="Search captions" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="gallery-search" />
+        <input
+          type="search"
+          placeholder="Search captions…"
+          aria-label="Search captions"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+          data-testid="gallery-search"
+        />
         <select aria-label="Split" value={split} onChange={(e) => setSplit(e.target.value as Split | 'all')} data-testid="gallery-split">
           <option value="all">All splits</option>
           <option value="train">train</option>
@@ -122,9 +130,14 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
                       }
                     }}
                   >
-                    {urls.get(i) ? <img src={urls.get(i)} alt={index.names[i]} width={96} height={96} data-testid="gallery-thumb" /> : <div className="thumb-placeholder" />}
+                    {urls.get(i) ? (
+                      <img src={urls.get(i)} alt={index.names[i]} width={96} height={96} data-testid="gallery-thumb" />
+                    ) : (
+                      <div className="thumb-placeholder" />
+                    )}
                     <figcaption>
-                      <span className="split-tag">{index.splits[i]}</span> <span data-testid="gallery-caption">{shownCaption(index.captions[i], words)}</span>
+                      <span className="split-tag">{index.splits[i]}</span>{' '}
+                      <span data-testid="gallery-caption">{shownCaption(index.captions[i], words)}</span>
                     </figcaption>
                   </figure>
                 );

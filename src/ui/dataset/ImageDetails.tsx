@@ -4,7 +4,13 @@ import { useEffect, useState } from 'react';
 import { getImageRecords, type DatasetIndex } from '../../storage/datasets';
 import { LongText } from '../common/LongText';
 
-export function ImageDetails({ datasetId, index, i, onClose, onScore }: {
+export function ImageDetails({
+  datasetId,
+  index,
+  i,
+  onClose,
+  onScore,
+}: {
   datasetId: string;
   index: DatasetIndex;
   i: number;
@@ -26,16 +32,22 @@ export function ImageDetails({ datasetId, index, i, onClose, onScore }: {
   return (
     <section className="card image-details" data-testid="image-details" aria-label={`Image ${index.names[i]}`}>
       <div className="row">
-        <h4 style={{ margin: 0, overflowWrap: 'anywhere' }} data-testid="image-details-name">{index.names[i]}</h4>
+        <h4 style={{ margin: 0, overflowWrap: 'anywhere' }} data-testid="image-details-name">
+          {index.names[i]}
+        </h4>
         <span className="split-tag">{index.splits[i]}</span>
-        <button type="button" onClick={onClose} style={{ marginLeft: 'auto' }} data-testid="image-details-close">Close</button>
+        <button type="button" onClick={onClose} style={{ marginLeft: 'auto' }} data-testid="image-details-close">
+          Close
+        </button>
       </div>
       <div className="image-details-body">
         {url ? <img src={url} alt={index.names[i]} /> : <div className="thumb-placeholder big" />}
         <div>
           <ol className="small" data-testid="image-details-captions">
             {index.captions[i].map((c, k) => (
-              <li key={k}><LongText text={c} /></li>
+              <li key={k}>
+                <LongText text={c} />
+              </li>
             ))}
           </ol>
           {onScore && (

@@ -8,7 +8,15 @@ export interface ChosenFolder {
   rootName: string;
 }
 
-export function ImportZone({ disabled, onChosen, onSample }: { disabled: boolean; onChosen: (c: ChosenFolder) => void; onSample: () => void }) {
+export function ImportZone({
+  disabled,
+  onChosen,
+  onSample,
+}: {
+  disabled: boolean;
+  onChosen: (c: ChosenFolder) => void;
+  onSample: () => void;
+}) {
   const [over, setOver] = useState(false);
   const folderInput = useRef<HTMLInputElement>(null);
   const filesInput = useRef<HTMLInputElement>(null);
@@ -32,8 +40,8 @@ export function ImportZone({ disabled, onChosen, onSample }: { disabled: boolean
       onDrop={onDrop}
     >
       <p>
-        <strong>Drop a dataset folder here</strong> — images with a caption file (Flickr8k, Flickr30k, COCO captions,
-        or a CSV/JSONL with image and caption columns). It is stored in this browser only.
+        <strong>Drop a dataset folder here</strong> — images with a caption file (Flickr8k, Flickr30k, COCO captions, or a CSV/JSONL with
+        image and caption columns). It is stored in this browser only.
       </p>
       <div className="row">
         <button type="button" disabled={disabled} onClick={() => folderInput.current?.click()}>

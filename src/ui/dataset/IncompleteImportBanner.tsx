@@ -3,7 +3,12 @@
 import type { DatasetMeta } from '../../storage/datasets';
 import { formatCount } from '../common/format';
 
-export function IncompleteImportBanner({ datasets, busy, onResume, onDiscard }: {
+export function IncompleteImportBanner({
+  datasets,
+  busy,
+  onResume,
+  onDiscard,
+}: {
   datasets: DatasetMeta[];
   busy: boolean;
   onResume: (d: DatasetMeta) => void;
@@ -16,7 +21,8 @@ export function IncompleteImportBanner({ datasets, busy, onResume, onDiscard }: 
       {incomplete.map((d) => (
         <div className="row" key={d.id}>
           <span>
-            The import of <strong>{d.name}</strong> is incomplete: {formatCount(d.storedImages)} of {formatCount(d.expectedImages)} images stored.
+            The import of <strong>{d.name}</strong> is incomplete: {formatCount(d.storedImages)} of {formatCount(d.expectedImages)} images
+            stored.
           </span>
           <button type="button" className="primary" data-testid="incomplete-resume" onClick={() => onResume(d)}>
             Resume with folder “{d.name}”…

@@ -40,16 +40,27 @@ export function ReportView({ report }: { report: IngestReport }) {
         <dd data-testid="report-vocab">{formatCount(report.vocabularySize)} words</dd>
         <dt>Splits</dt>
         <dd data-testid="report-splits">
-          train {formatCount(report.splitCounts.train)} · val {formatCount(report.splitCounts.val)} · test {formatCount(report.splitCounts.test)}{' '}
-          <span className="muted">({report.splitSource === 'split-lists' ? 'official split lists' : report.splitSource === 'caption-column' ? 'split column' : 'seeded 80/10/10 by image'})</span>
+          train {formatCount(report.splitCounts.train)} · val {formatCount(report.splitCounts.val)} · test{' '}
+          {formatCount(report.splitCounts.test)}{' '}
+          <span className="muted">
+            (
+            {report.splitSource === 'split-lists'
+              ? 'official split lists'
+              : report.splitSource === 'caption-column'
+                ? 'split column'
+                : 'seeded 80/10/10 by image'}
+            )
+          </span>
           {!!report.splitListAbsent && (
             <span className="muted" data-testid="report-split-absent">
-              {' '}· the split lists name {formatCount(report.splitListAbsent)} images absent from the folder
+              {' '}
+              · the split lists name {formatCount(report.splitListAbsent)} images absent from the folder
             </span>
           )}
           {!!report.splitNotInLists && (
             <span className="muted" data-testid="report-split-unlisted">
-              {' '}· {formatCount(report.splitNotInLists)} images not in any list went to train
+              {' '}
+              · {formatCount(report.splitNotInLists)} images not in any list went to train
             </span>
           )}
         </dd>
@@ -61,18 +72,48 @@ export function ReportView({ report }: { report: IngestReport }) {
         </dd>
       </dl>
       <p className="muted">{report.captionFileReason}</p>
-      <Issues title="Unreadable or corrupt images (skipped)" testId="report-corrupt" count={report.corrupt.length} items={report.corrupt.map((c) => `${c.name}: ${c.reason}`)} />
+      <Issues
+        title="Unreadable or corrupt images (skipped)"
+        testId="report-corrupt"
+        count={report.corrupt.length}
+        items={report.corrupt.map((c) => `${c.name}: ${c.reason}`)}
+      />
       <Issues
         title="Captions naming images not in the folder (skipped)"
         testId="report-missing"
         count={report.missingImageCaptions}
         items={report.missingImages.map((m) => `${m.file} line ${m.line}: ${m.image}`)}
       />
-      <Issues title="Images without captions (skipped)" testId="report-uncaptioned" count={report.imagesWithoutCaptions.length} items={report.imagesWithoutCaptions.slice(0, 200)} />
-      <Issues title="Malformed caption lines (skipped)" testId="report-parse-issues" count={report.parseIssueCount} items={report.parseIssues.map((p) => `${p.file} line ${p.line}: ${p.message}`)} />
-      <Issues title="Duplicate image names (first kept)" testId="report-duplicates" count={report.duplicates.length} items={report.duplicates.slice(0, 200)} />
-      <Issues title="Other files ignored" testId="report-ignored" count={report.ignored.length} items={report.ignored.slice(0, 200).map((i) => `${i.name}: ${i.reason}`)} />
-      <Issues title="Other caption files not used" testId="report-other-caption-files" count={report.otherCaptionFiles.length} items={report.otherCaptionFiles.map((o) => `${o.file}: ${o.reason}`)} />
+      <Issues
+        title="Images without captions (skipped)"
+        testId="report-uncaptioned"
+        count={report.imagesWithoutCaptions.length}
+        items={report.imagesWithoutCaptions.slice(0, 200)}
+      />
+      <Issues
+        title="Malformed caption lines (skipped)"
+        testId="report-parse-issues"
+        count={report.parseIssueCount}
+        items={report.parseIssues.map((p) => `${p.file} line ${p.line}: ${p.message}`)}
+      />
+      <Issues
+        title="Duplicate image names (first kept)"
+        testId="report-duplicates"
+        count={report.duplicates.length}
+        items={report.duplicates.slice(0, 200)}
+      />
+      <Issues
+        title="Other files ignored"
+        testId="report-ignored"
+        count={report.ignored.length}
+        items={report.ignored.slice(0, 200).map((i) => `${i.name}: ${i.reason}`)}
+      />
+      <Issues
+        title="Other caption files not used"
+        testId="report-other-caption-files"
+        count={report.otherCaptionFiles.length}
+        items={report.otherCaptionFiles.map((o) => `${o.file}: ${o.reason}`)}
+      />
     </section>
   );
 }

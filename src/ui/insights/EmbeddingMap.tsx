@@ -21,7 +21,11 @@ export function EmbeddingMap({ map, step, thumbnails }: { map: Map2D | null; ste
     };
   }, [map]);
   if (!map || !scale || !map.images.length) {
-    return <p className="muted" data-testid="embedding-map-empty">The embedding map appears after the first evaluation (at the end of an epoch).</p>;
+    return (
+      <p className="muted" data-testid="embedding-map-empty">
+        The embedding map appears after the first evaluation (at the end of an epoch).
+      </p>
+    );
   }
   const onKey = (ev: React.KeyboardEvent) => {
     const d = ev.key === 'ArrowRight' || ev.key === 'ArrowDown' ? 1 : ev.key === 'ArrowLeft' || ev.key === 'ArrowUp' ? -1 : 0;
@@ -33,37 +37,85 @@ export function EmbeddingMap({ map, step, thumbnails }: { map: Map2D | null; ste
   const pickedImage = picked === null ? null : map.images[picked];
   const pickedCaptions = picked === null ? [] : map.captions.filter((c) => c.imageRow === picked);
   return (
-    <div className="embedding-map" data-testid="embedding-map" data-images={map.images.length} data-captions={map.captions.length}
-      data-explained={map.explained.map((e) => e.toFixed(3)).join(',')}>
+    <div
+      className="embedding-map"
+      data-testid="embedding-map"
+      data-images={map.images.length}
+      data-captions={map.captions.length}
+      data-explained={map.explained.map((e) => e.toFixed(3)).join(',')}
+    >
       <p className="muted small">
-        {step != null ? `Step ${step}: ` : ''}{map.images.length} val images (blue dots) and their {map.captions.length} captions (orange squares)
-        on the two directions where the embeddings vary most ({(100 * map.explained[0]).toFixed(0)}% and {(100 * map.explained[1]).toFixed(0)}% of
-        the variance). Each line joins an image to one of its captions: the shorter, the better the model pairs them.
+        {step != null ? `Step ${step}: ` : ''}
+        {map.images.length} val images (blue dots) and their {map.captions.length} captions (orange squares) on the two directions where the
+        embeddings vary most ({(100 * map.explained[0]).toFixed(0)}% and {(100 * map.explained[1]).toFixed(0)}% of the variance). Each line
+        joins an image to one of its captions: the shorter, the better the model pairs them.
       </p>
       <div className="insight-body">
-        <svg viewBox={`0 0 ${W} ${H}`} className="embedding-svg" tabIndex={0} role="img" data-testid="embedding-svg"
-          aria-label="Embedding map; arrow keys step through the images" onKeyDown={onKey}>
+        <svg
+          viewBox={`0 0 ${W} ${H}`}
+          className="embedding-svg"
+          tabIndex={0}
+          role="img"
+          data-testid="embedding-svg"
+          aria-label="Embedding map; arrow keys step through the images"
+          onKeyDown={onKey}
+        >
           <rect x={0} y={0} width={W} height={H} fill="#fbfcfe" />
           {map.captions.map((c, k) => {
             const im = map.images[c.imageRow];
-            return <line key={`l${k}`} x1={scale.x(im.x)} y1={scale.y(im.y)} x2={scale.x(c.x)} y2={scale.y(c.y)}
-              stroke={c.imageRow === picked ? '#1d2433' : '#c9cfdd'} strokeWidth={c.imageRow === picked ? 1.5 : 0.6} data-testid="map-line" />;
+            return (
+              <line
+                key={`l${k}`}
+                x1={scale.x(im.x)}
+                y1={scale.y(im.y)}
+                x2={scale.x(c.x)}
+                y2={scale.y(c.y)}
+                stroke={c.imageRow === picked ? '#1d2433' : '#c9cfdd'}
+                strokeWidth={c.imageRow === picked ? 1.5 : 0.6}
+                data-testid="map-line"
+              />
+            );
           })}
           {map.captions.map((c, k) => (
-            <rect key={`c${k}`} x={scale.x(c.x) - 2.5} y={scale.y(c.y) - 2.5} width={5} height={5} fill="#e0803a" opacity={0.8}
-              data-testid="map-caption" onMouseEnter={() => setPicked(c.imageRow)} />
+            <rect
+              key={`c${k}`}
+              x={scale.x(c.x) - 2.5}
+              y={scale.y(c.y) - 2.5}
+              width={5}
+              height={5}
+              fill="#e0803a"
+              opacity={0.8}
+              data-testid="map-caption"
+              onMouseEnter={() => setPicked(c.imageRow)}
+            />
           ))}
           {map.images.map((p, i) => (
-            <circle key={`i${i}`} cx={scale.x(p.x)} cy={scale.y(p.y)} r={i === picked ? 5 : 3.5} fill="#2f5bd3" stroke={i === picked ? '#1d2433' : 'none'}
-              data-testid="map-image" onMouseEnter={() => setPicked(i)} />
+            <circle
+              key={`i${i}`}
+              cx={scale.x(p.x)}
+              cy={scale.y(p.y)}
+              r={i === picked ? 5 : 3.5}
+              fill="#2f5bd3"
+              stroke={i === picked ? '#1d2433' : 'none'}
+              data-testid="map-image"
+              onMouseEnter={() => setPicked(i)}
+            />
           ))}
         </svg>
         <div className="insight-detail" data-testid="embedding-detail" aria-live="polite">
           {pickedImage ? (
             <>
-              {thumbnails.get(pickedImage.image) ? <img src={thumbnails.get(pickedImage.image)} alt="" width={72} height={72} /> : <div className="thumb-placeholder small-thumb" />}
+              {thumbnails.get(pickedImage.image) ? (
+                <img src={thumbnails.get(pickedImage.image)} alt="" width={72} height={72} />
+              ) : (
+                <div className="thumb-placeholder small-thumb" />
+              )}
               <ul className="small caption-list">
-                {pickedCaptions.map((c, k) => <li key={k} className="caption-text">{c.text}</li>)}
+                {pickedCaptions.map((c, k) => (
+                  <li key={k} className="caption-text">
+                    {c.text}
+                  </li>
+                ))}
               </ul>
             </>
           ) : (

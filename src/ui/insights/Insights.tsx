@@ -10,18 +10,27 @@ import { SimilarityHeatmap } from './SimilarityHeatmap';
 import { useThumbnails } from './useThumbnails';
 import { WorstMistakes } from './WorstMistakes';
 
-export function Insights({ datasetId, similarity, insights, runs, runsVersion }: {
+export function Insights({
+  datasetId,
+  similarity,
+  insights,
+  runs,
+  runsVersion,
+}: {
   datasetId: string | null;
   similarity: BatchSimilarity | null;
   insights: EvalInsights | null;
   runs: RunMeta[];
   runsVersion: number;
 }) {
-  const wanted = useMemo(() => [
-    ...(similarity?.images ?? []),
-    ...(insights?.map.images.map((p) => p.image) ?? []),
-    ...(insights?.mistakes.map((m) => m.image) ?? []),
-  ], [similarity, insights]);
+  const wanted = useMemo(
+    () => [
+      ...(similarity?.images ?? []),
+      ...(insights?.map.images.map((p) => p.image) ?? []),
+      ...(insights?.mistakes.map((m) => m.image) ?? []),
+    ],
+    [similarity, insights],
+  );
   const thumbnails = useThumbnails(datasetId, wanted);
   return (
     <section className="insights" aria-labelledby="insights-heading" data-testid="insights">

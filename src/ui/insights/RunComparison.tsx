@@ -20,7 +20,10 @@ const mean = (a: number, b: number) => (a + b) / 2;
 const CURVES: Record<string, CurveDef> = {
   loss: { label: 'train loss', points: (h) => h.steps.map((s) => ({ x: s.step, y: s.loss })) },
   valLoss: { label: 'val loss (per epoch)', points: (h) => h.evals.map((e) => ({ x: e.step, y: e.valLoss })) },
-  valR1: { label: 'val R@1, mean of both ways (per epoch)', points: (h) => h.evals.map((e) => ({ x: e.step, y: mean(e.i2t.r1, e.t2i.r1) })) },
+  valR1: {
+    label: 'val R@1, mean of both ways (per epoch)',
+    points: (h) => h.evals.map((e) => ({ x: e.step, y: mean(e.i2t.r1, e.t2i.r1) })),
+  },
   acc: { label: 'in-batch accuracy image→text', points: (h) => h.steps.map((s) => ({ x: s.step, y: s.accI2T })) },
   gap: { label: 'similarity gap (matching − not)', points: (h) => h.steps.map((s) => ({ x: s.step, y: s.posSim - s.negSim })) },
 };
@@ -48,6 +51,7 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
   }, [runs, chosen.length]);
 
   const key = chosen.join('|');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` (the chosen ids joined) stands for `chosen`, whose array identity changes each render
   useEffect(() => {
     let cancelled = false;
     Promise.all(chosen.map(async (id) => [id, await loadCurves(id)] as const)).then(
@@ -55,24 +59,49 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
       (err: unknown) => !cancelled && setError(err instanceof Error ? err.message : String(err)),
     );
     return () => void (cancelled = true);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, version]);
 
   const shown = runs.filter((r) => chosen.includes(r.id) && curves.has(r.id));
-  const series = useMemo(() => shown.map((r) => {
-    const raw = CURVES[metric].points(curves.get(r.id)!).filter((p) => Number.isFinite(p.y) && (!logScale || p.y > 0));
-    const ys = smoothing > 0 ? smooth(raw.map((p) => p.y), smoothing) : raw.map((p) => p.y);
-    return { run: r, data: downsample(raw.map((p, i) => ({ x: p.x, y: ys[i] })), MAX_POINTS) };
-  }), [shown, curves, metric, smoothing, logScale]); // eslint-disable-line react-hooks/exhaustive-deps
+  const series = useMemo(
+    () =>
+      shown.map((r) => {
+        const raw = CURVES[metric].points(curves.get(r.id)!).filter((p) => Number.isFinite(p.y) && (!logScale || p.y > 0));
+        const ys =
+          smoothing > 0
+            ? smooth(
+                raw.map((p) => p.y),
+                smoothing,
+              )
+            : raw.map((p) => p.y);
+        return {
+          run: r,
+          data: downsample(
+            raw.map((p, i) => ({ x: p.x, y: ys[i] })),
+            MAX_POINTS,
+          ),
+        };
+      }),
+    [shown, curves, metric, smoothing, logScale],
+  );
 
   const toggle = (id: string) => {
     touched.current = true;
     setChosen((c) => (c.includes(id) ? c.filter((x) => x !== id) : [...c, id]));
   };
 
-  if (runs.length < 2) return <p className="muted" data-testid="compare-empty">Train two runs on this dataset to compare them here.</p>;
+  if (runs.length < 2)
+    return (
+      <p className="muted" data-testid="compare-empty">
+        Train two runs on this dataset to compare them here.
+      </p>
+    );
   return (
-    <div className="run-compare" data-testid="run-compare" data-runs={series.length} data-points={series.map((s) => s.data.length).join(',')}>
+    <div
+      className="run-compare"
+      data-testid="run-compare"
+      data-runs={series.length}
+      data-points={series.map((s) => s.data.length).join(',')}
+    >
       <fieldset className="compare-runs">
         <legend className="small">Runs to compare</legend>
         {runs.map((r) => (
@@ -86,30 +115,68 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
         <label>
           Curve{' '}
           <select value={metric} onChange={(e) => setMetric(e.target.value as keyof typeof CURVES)} data-testid="compare-metric">
-            {Object.entries(CURVES).map(([k, c]) => <option key={k} value={k}>{c.label}</option>)}
+            {Object.entries(CURVES).map(([k, c]) => (
+              <option key={k} value={k}>
+                {c.label}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           Smoothing{' '}
-          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => setSmoothing(Number(e.target.value))} data-testid="compare-smoothing" />{' '}
+          <input
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => setSmoothing(Number(e.target.value))}
+            data-testid="compare-smoothing"
+          />{' '}
           {smoothing.toFixed(2)}
         </label>
         <label>
           <input type="checkbox" checked={logScale} onChange={(e) => setLogScale(e.target.checked)} data-testid="compare-log" /> log scale
         </label>
       </div>
-      {error && <p className="field-error" role="alert">Could not read the curves: {error}</p>}
+      {error && (
+        <p className="field-error" role="alert">
+          Could not read the curves: {error}
+        </p>
+      )}
       <div className="compare-chart" data-testid="compare-chart" data-log={logScale}>
         <ResponsiveContainer width="100%" height={240}>
           <LineChart margin={{ top: 4, right: 12, bottom: 4, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" stroke="#e3e7f0" />
-            <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 11 }} allowDecimals={false} allowDuplicatedCategory={false} />
-            <YAxis scale={logScale ? 'log' : 'auto'} domain={['auto', 'auto']} tick={{ fontSize: 11 }} width={48} allowDataOverflow
-              tickFormatter={(v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2))} />
+            <XAxis
+              dataKey="x"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              tick={{ fontSize: 11 }}
+              allowDecimals={false}
+              allowDuplicatedCategory={false}
+            />
+            <YAxis
+              scale={logScale ? 'log' : 'auto'}
+              domain={['auto', 'auto']}
+              tick={{ fontSize: 11 }}
+              width={48}
+              allowDataOverflow
+              tickFormatter={(v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2))}
+            />
             <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} labelFormatter={(l) => `step ${l}`} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {series.map((s, k) => (
-              <Line key={s.run.id} data={s.data} dataKey="y" name={s.run.name} stroke={COLOURS[k % COLOURS.length]} dot={s.data.length < 20} isAnimationActive={false} strokeWidth={1.5} />
+              <Line
+                key={s.run.id}
+                data={s.data}
+                dataKey="y"
+                name={s.run.name}
+                stroke={COLOURS[k % COLOURS.length]}
+                dot={s.data.length < 20}
+                isAnimationActive={false}
+                strokeWidth={1.5}
+              />
             ))}
           </LineChart>
         </ResponsiveContainer>
@@ -117,14 +184,26 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
       <div className="table-scroll">
         <table className="metrics" data-testid="compare-table">
           <thead>
-            <tr><th>Run</th><th>steps</th><th>final loss</th><th>final val R@1</th><th>best val R@1</th><th>AUC</th></tr>
+            <tr>
+              <th>Run</th>
+              <th>steps</th>
+              <th>final loss</th>
+              <th>final val R@1</th>
+              <th>best val R@1</th>
+              <th>AUC</th>
+            </tr>
           </thead>
           <tbody>
             {shown.map((r) => {
               const f = finalRow(curves.get(r.id)!);
               return (
                 <tr key={r.id} data-testid="compare-row" data-steps={f.steps}>
-                  <td className="caption-text">{r.name}</td><td>{f.steps}</td><td>{fmt(f.loss, 4)}</td><td>{fmt(f.valR1)}</td><td>{fmt(f.best)}</td><td>{fmt(f.auc)}</td>
+                  <td className="caption-text">{r.name}</td>
+                  <td>{f.steps}</td>
+                  <td>{fmt(f.loss, 4)}</td>
+                  <td>{fmt(f.valR1)}</td>
+                  <td>{fmt(f.best)}</td>
+                  <td>{fmt(f.auc)}</td>
                 </tr>
               );
             })}

@@ -37,7 +37,11 @@ export function SimilarityHeatmap({ similarity, thumbnails }: { similarity: Batc
   }, [similarity, B, cell]);
 
   if (!similarity || !stats) {
-    return <p className="muted" data-testid="heatmap-empty">The batch similarity matrix appears after the first steps.</p>;
+    return (
+      <p className="muted" data-testid="heatmap-empty">
+        The batch similarity matrix appears after the first steps.
+      </p>
+    );
   }
   const pick = (ev: React.MouseEvent<HTMLCanvasElement>) => {
     const box = ev.currentTarget.getBoundingClientRect();
@@ -55,27 +59,49 @@ export function SimilarityHeatmap({ similarity, thumbnails }: { similarity: Batc
   };
   const [ci, cj] = cell ?? [null, null];
   return (
-    <div className="heatmap" data-testid="heatmap" data-size={B} data-step={similarity.step}
-      data-diagonal-mean={stats.diagonalMean} data-off-diagonal-mean={stats.offDiagonalMean}>
+    <div
+      className="heatmap"
+      data-testid="heatmap"
+      data-size={B}
+      data-step={similarity.step}
+      data-diagonal-mean={stats.diagonalMean}
+      data-off-diagonal-mean={stats.offDiagonalMean}
+    >
       <p className="muted small">
-        Step {similarity.step}: cosine of each image (row) with each caption (column) in the batch. The matching pairs sit on the
-        diagonal; a model that learns makes it red against a pale background. Diagonal mean {stats.diagonalMean.toFixed(3)},
-        elsewhere {stats.offDiagonalMean.toFixed(3)}.
+        Step {similarity.step}: cosine of each image (row) with each caption (column) in the batch. The matching pairs sit on the diagonal;
+        a model that learns makes it red against a pale background. Diagonal mean {stats.diagonalMean.toFixed(3)}, elsewhere{' '}
+        {stats.offDiagonalMean.toFixed(3)}.
       </p>
       <div className="heatmap-body">
-        <canvas ref={canvas} width={SIDE} height={SIDE} tabIndex={0} role="img" data-testid="heatmap-canvas"
+        <canvas
+          ref={canvas}
+          width={SIDE}
+          height={SIDE}
+          tabIndex={0}
+          role="img"
+          data-testid="heatmap-canvas"
           aria-label={`Similarity matrix of ${B} images and captions; arrow keys move between cells`}
-          onMouseMove={pick} onKeyDown={onKey} />
+          onMouseMove={pick}
+          onKeyDown={onKey}
+        />
         <div className="heatmap-detail" data-testid="heatmap-detail" aria-live="polite">
           {ci === null || cj === null ? (
             <p className="muted small">Hover a cell (or focus the matrix and use the arrow keys) to see its image and caption.</p>
           ) : (
             <>
-              {thumbnails.get(similarity.images[ci]) ? <img src={thumbnails.get(similarity.images[ci])} alt="" width={72} height={72} /> : <div className="thumb-placeholder small-thumb" />}
+              {thumbnails.get(similarity.images[ci]) ? (
+                <img src={thumbnails.get(similarity.images[ci])} alt="" width={72} height={72} />
+              ) : (
+                <div className="thumb-placeholder small-thumb" />
+              )}
               <p className="small">
-                image {ci + 1} × caption {cj + 1}{ci === cj ? ' (its own)' : ''}: cosine <strong data-testid="heatmap-cell-value">{similarity.sim[ci * B + cj].toFixed(3)}</strong>
+                image {ci + 1} × caption {cj + 1}
+                {ci === cj ? ' (its own)' : ''}: cosine{' '}
+                <strong data-testid="heatmap-cell-value">{similarity.sim[ci * B + cj].toFixed(3)}</strong>
               </p>
-              <p className="small caption-text" data-testid="heatmap-caption">{similarity.captions[cj]}</p>
+              <p className="small caption-text" data-testid="heatmap-caption">
+                {similarity.captions[cj]}
+              </p>
             </>
           )}
         </div>

@@ -16,22 +16,25 @@ export function useThumbnails(datasetId: string | null, wanted: readonly number[
     };
   }, [datasetId]);
   const key = wanted.join(',');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` (the wanted indexes joined) stands for `wanted`, a fresh array each render
   useEffect(() => {
     if (!datasetId) return;
     const missing = [...new Set(wanted)].filter((i) => !requested.current.has(i));
     if (!missing.length) return;
     missing.forEach((i) => requested.current.add(i));
     let cancelled = false;
-    void getImageRecords(datasetId, missing).then((recs) => {
-      if (cancelled) return;
-      recs.forEach((r, k) => r?.thumb && !live.current.has(missing[k]) && live.current.set(missing[k], URL.createObjectURL(r.thumb)));
-      setUrls(new Map(live.current));
-    }, () => {});
+    void getImageRecords(datasetId, missing).then(
+      (recs) => {
+        if (cancelled) return;
+        recs.forEach((r, k) => r?.thumb && !live.current.has(missing[k]) && live.current.set(missing[k], URL.createObjectURL(r.thumb)));
+        setUrls(new Map(live.current));
+      },
+      () => {},
+    );
     return () => {
       cancelled = true;
       missing.forEach((i) => requested.current.delete(i));
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [datasetId, key]);
   return urls;
 }

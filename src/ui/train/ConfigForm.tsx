@@ -3,7 +3,16 @@
 // front; the rest sit under "Advanced" (a new field joins one of the two lists below).
 import { PRESET_NAMES, PRESETS, type PresetName, type TrainConfig } from '../../config';
 
-type NumField = 'epochs' | 'batchSize' | 'learningRate' | 'warmupSteps' | 'weightDecay' | 'imageSize' | 'embedDim' | 'maxEvalImages' | 'checkpointEverySteps';
+type NumField =
+  | 'epochs'
+  | 'batchSize'
+  | 'learningRate'
+  | 'warmupSteps'
+  | 'weightDecay'
+  | 'imageSize'
+  | 'embedDim'
+  | 'maxEvalImages'
+  | 'checkpointEverySteps';
 
 interface FieldDef {
   key: NumField;
@@ -15,7 +24,12 @@ interface FieldDef {
 const BASIC_FIELDS: FieldDef[] = [
   { key: 'epochs', label: 'Epochs', help: 'Passes over the training images. More can help until val recall stops rising.' },
   { key: 'batchSize', label: 'Batch size', help: 'Pairs per step; each image is contrasted with the other captions in its batch.' },
-  { key: 'learningRate', label: 'Learning rate', step: 'any', help: 'Peak step size (after warm-up, then cosine decay). Too high: the loss jumps or diverges.' },
+  {
+    key: 'learningRate',
+    label: 'Learning rate',
+    step: 'any',
+    help: 'Peak step size (after warm-up, then cosine decay). Too high: the loss jumps or diverges.',
+  },
 ];
 
 const ADVANCED_FIELDS: FieldDef[] = [
@@ -50,22 +64,47 @@ function NumberFields({ fields, draft, onChange }: { fields: FieldDef[]; draft: 
       {fields.map((f) => (
         <label key={f.key} title={f.help}>
           <span>{f.label}</span>
-          <input data-testid={`train-${f.key}`} type="number" step={f.step ?? '1'} value={draft[f.key]} aria-describedby={`help-${f.key}`} onChange={(e) => onChange({ ...draft, [f.key]: e.target.value })} />
-          <span className="field-help" id={`help-${f.key}`}>{f.help}</span>
+          <input
+            data-testid={`train-${f.key}`}
+            type="number"
+            step={f.step ?? '1'}
+            value={draft[f.key]}
+            aria-describedby={`help-${f.key}`}
+            onChange={(e) => onChange({ ...draft, [f.key]: e.target.value })}
+          />
+          <span className="field-help" id={`help-${f.key}`}>
+            {f.help}
+          </span>
         </label>
       ))}
     </div>
   );
 }
 
-export function ConfigForm({ draft, onChange, disabled, error, note }: { draft: ConfigDraft; onChange: (d: ConfigDraft) => void; disabled: boolean; error: string | null; note?: string | null }) {
+export function ConfigForm({
+  draft,
+  onChange,
+  disabled,
+  error,
+  note,
+}: {
+  draft: ConfigDraft;
+  onChange: (d: ConfigDraft) => void;
+  disabled: boolean;
+  error: string | null;
+  note?: string | null;
+}) {
   return (
     <fieldset className="config-form" disabled={disabled}>
       <legend>Model and training settings</legend>
       <div className="row">
         <label>
           Preset{' '}
-          <select data-testid="train-preset" value={draft.preset} onChange={(e) => onChange(draftFromConfig(PRESETS[e.target.value as PresetName]))}>
+          <select
+            data-testid="train-preset"
+            value={draft.preset}
+            onChange={(e) => onChange(draftFromConfig(PRESETS[e.target.value as PresetName]))}
+          >
             {PRESET_NAMES.map((p) => (
               <option key={p} value={p}>
                 {p}
@@ -73,7 +112,11 @@ export function ConfigForm({ draft, onChange, disabled, error, note }: { draft: 
             ))}
           </select>
         </label>
-        {note && <span className="muted small" data-testid="preset-note">{note}</span>}
+        {note && (
+          <span className="muted small" data-testid="preset-note">
+            {note}
+          </span>
+        )}
       </div>
       <NumberFields fields={BASIC_FIELDS} draft={draft} onChange={onChange} />
       <details className="advanced" data-testid="train-advanced">
@@ -81,17 +124,27 @@ export function ConfigForm({ draft, onChange, disabled, error, note }: { draft: 
         <div className="row">
           <label>
             Text encoder{' '}
-            <select data-testid="train-text-encoder" value={draft.textEncoder} onChange={(e) => onChange({ ...draft, textEncoder: e.target.value as TrainConfig['textEncoder'] })}>
+            <select
+              data-testid="train-text-encoder"
+              value={draft.textEncoder}
+              onChange={(e) => onChange({ ...draft, textEncoder: e.target.value as TrainConfig['textEncoder'] })}
+            >
               <option value="conv">1-D conv (reads word order)</option>
               <option value="transformer">transformer</option>
               <option value="bow">bag of words</option>
             </select>
           </label>
           <label>
-            <input type="checkbox" checked={draft.evalEveryEpoch} onChange={(e) => onChange({ ...draft, evalEveryEpoch: e.target.checked })} /> Evaluate on val split each epoch
+            <input
+              type="checkbox"
+              checked={draft.evalEveryEpoch}
+              onChange={(e) => onChange({ ...draft, evalEveryEpoch: e.target.checked })}
+            />{' '}
+            Evaluate on val split each epoch
           </label>
           <label>
-            <input type="checkbox" checked={draft.augment} onChange={(e) => onChange({ ...draft, augment: e.target.checked })} /> Augment images
+            <input type="checkbox" checked={draft.augment} onChange={(e) => onChange({ ...draft, augment: e.target.checked })} /> Augment
+            images
           </label>
         </div>
         <NumberFields fields={ADVANCED_FIELDS} draft={draft} onChange={onChange} />

@@ -20,10 +20,21 @@ export function InterruptedRunBanner({ onResume }: { onResume: (r: RunMeta) => v
         <div className="row" key={r.id} data-testid="interrupted-run">
           <span>
             Training of <strong>{r.name}</strong> on {r.datasetName} was interrupted{' '}
-            {r.step > 0 ? `at step ${r.step}${r.totalSteps ? ` of ${r.totalSteps}` : ''} (its last checkpoint)` : 'before its first checkpoint'}.
+            {r.step > 0
+              ? `at step ${r.step}${r.totalSteps ? ` of ${r.totalSteps}` : ''} (its last checkpoint)`
+              : 'before its first checkpoint'}
+            .
           </span>
           {r.step > 0 && (
-            <button type="button" className="primary" data-testid="interrupted-resume" onClick={() => { hide(r.id); onResume(r); }}>
+            <button
+              type="button"
+              className="primary"
+              data-testid="interrupted-resume"
+              onClick={() => {
+                hide(r.id);
+                onResume(r);
+              }}
+            >
               Resume from step {r.step}
             </button>
           )}

@@ -12,7 +12,8 @@ export const OverfitWarning = memo(function OverfitWarning({ steps, evals }: { s
   if (!warning) return null;
   return (
     <div className="warning-banner" role="status" data-testid="overfit-warning" data-since-step={warning.sinceStep}>
-      <strong>{warning.message}</strong> <span data-testid="overfit-suggestion">{warning.suggestion}</span> Use loads the best checkpoint by default.
+      <strong>{warning.message}</strong> <span data-testid="overfit-suggestion">{warning.suggestion}</span> Use loads the best checkpoint by
+      default.
     </div>
   );
 });

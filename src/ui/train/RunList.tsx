@@ -12,7 +12,15 @@ function statusText(r: RunMeta, live: boolean): string {
   return r.status;
 }
 
-export function RunList({ runs, liveRunId, busy, selectedId, onView, onResume, onDelete }: {
+export function RunList({
+  runs,
+  liveRunId,
+  busy,
+  selectedId,
+  onView,
+  onResume,
+  onDelete,
+}: {
   runs: RunMeta[];
   liveRunId: string | null;
   busy: boolean;
@@ -24,43 +32,57 @@ export function RunList({ runs, liveRunId, busy, selectedId, onView, onResume, o
   if (!runs.length) return <p className="muted">No runs yet for this dataset.</p>;
   return (
     <div className="table-scroll" tabIndex={0} role="region" aria-label="Runs">
-    <table className="metrics runs" data-testid="run-list">
-      <thead>
-        <tr>
-          <th>Run</th>
-          <th>Preset</th>
-          <th>Step</th>
-          <th>Best val R@1</th>
-          <th>Status</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {runs.map((r) => {
-          const live = r.id === liveRunId;
-          const status = statusText(r, live);
-          const resumable = !live && r.step > 0 && (status !== 'done' || r.source === 'imported');
-          return (
-            <tr key={r.id} data-testid="run-row" data-status={status} className={r.id === selectedId ? 'selected' : ''}>
-              <td style={{ textAlign: 'left' }}>{r.name}</td>
-              <td>{r.preset}</td>
-              <td data-testid="run-step">{r.step}{r.totalSteps ? ` / ${r.totalSteps}` : ''}</td>
-              <td>{r.bestValR1 == null ? '—' : r.bestValR1.toFixed(3)}</td>
-              <td data-testid="run-status">{status}{r.error ? ' ⚠' : ''}</td>
-              <td>
-                <button type="button" onClick={() => onView(r)} disabled={live}>View</button>{' '}
-                {resumable && (
-                  <button type="button" data-testid="run-resume" onClick={() => onResume(r)} disabled={busy}>
-                    {runFinished(r) ? `Train one more epoch from step ${r.step}` : r.source === 'imported' ? `Continue training from step ${r.step}` : `Resume from step ${r.step}`}
+      <table className="metrics runs" data-testid="run-list">
+        <thead>
+          <tr>
+            <th>Run</th>
+            <th>Preset</th>
+            <th>Step</th>
+            <th>Best val R@1</th>
+            <th>Status</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {runs.map((r) => {
+            const live = r.id === liveRunId;
+            const status = statusText(r, live);
+            const resumable = !live && r.step > 0 && (status !== 'done' || r.source === 'imported');
+            return (
+              <tr key={r.id} data-testid="run-row" data-status={status} className={r.id === selectedId ? 'selected' : ''}>
+                <td style={{ textAlign: 'left' }}>{r.name}</td>
+                <td>{r.preset}</td>
+                <td data-testid="run-step">
+                  {r.step}
+                  {r.totalSteps ? ` / ${r.totalSteps}` : ''}
+                </td>
+                <td>{r.bestValR1 == null ? '—' : r.bestValR1.toFixed(3)}</td>
+                <td data-testid="run-status">
+                  {status}
+                  {r.error ? ' ⚠' : ''}
+                </td>
+                <td>
+                  <button type="button" onClick={() => onView(r)} disabled={live}>
+                    View
+                  </button>{' '}
+                  {resumable && (
+                    <button type="button" data-testid="run-resume" onClick={() => onResume(r)} disabled={busy}>
+                      {runFinished(r)
+                        ? `Train one more epoch from step ${r.step}`
+                        : r.source === 'imported'
+                          ? `Continue training from step ${r.step}`
+                          : `Resume from step ${r.step}`}
+                    </button>
+                  )}{' '}
+                  <button type="button" onClick={() => onDelete(r)} disabled={live || busy}>
+                    Delete
                   </button>
-                )}{' '}
-                <button type="button" onClick={() => onDelete(r)} disabled={live || busy}>Delete</button>
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
     </div>
   );
 }

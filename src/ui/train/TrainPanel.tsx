@@ -23,7 +23,17 @@ import { useTraining } from './useTraining';
 
 const BACKENDS: (BackendName | 'auto')[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
-export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, onRunsChanged, resumeRequest, onResumeHandled, onTrained, onTryIt }: {
+export function TrainPanel({
+  datasets,
+  datasetId,
+  onDatasetChange,
+  runsVersion,
+  onRunsChanged,
+  resumeRequest,
+  onResumeHandled,
+  onTrained,
+  onTryIt,
+}: {
   datasets: DatasetMeta[];
   datasetId: string | null;
   onDatasetChange: (id: string) => void;
@@ -39,7 +49,9 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
   const [backend, setBackend] = useState<BackendName | 'auto'>('auto');
   const { draft, setDraft, config, error: configError, note, shareError } = useTrainDraft(dataset, backend);
   const [runs, setRuns] = useState<RunMeta[]>([]);
-  const [error, setError] = useState<ShownError | null>(() => (shareError ? { title: 'The link\'s training settings were not used', message: shareError } : null));
+  const [error, setError] = useState<ShownError | null>(() =>
+    shareError ? { title: "The link's training settings were not used", message: shareError } : null,
+  );
 
   const refreshRuns = useCallback(async () => {
     // This dataset's runs, and imported models, which can continue training on any dataset.
@@ -137,7 +149,12 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
         <div className="row">
           <label>
             Dataset{' '}
-            <select data-testid="train-dataset" value={dataset?.id ?? ''} onChange={(e) => onDatasetChange(e.target.value)} disabled={training.live}>
+            <select
+              data-testid="train-dataset"
+              value={dataset?.id ?? ''}
+              onChange={(e) => onDatasetChange(e.target.value)}
+              disabled={training.live}
+            >
               <option value="" disabled>
                 {complete.length ? 'Choose a dataset' : 'No dataset stored: import one in Data'}
               </option>
@@ -150,7 +167,12 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
           </label>
           <label>
             Backend{' '}
-            <select data-testid="train-backend" value={backend} onChange={(e) => setBackend(e.target.value as BackendName | 'auto')} disabled={training.live}>
+            <select
+              data-testid="train-backend"
+              value={backend}
+              onChange={(e) => setBackend(e.target.value as BackendName | 'auto')}
+              disabled={training.live}
+            >
               {BACKENDS.map((b) => (
                 <option key={b} value={b}>
                   {b === 'auto' ? 'auto (fastest available)' : b}
@@ -162,7 +184,13 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
         <ConfigForm draft={draft} onChange={setDraft} disabled={training.live} error={configError} note={note} />
         <TrainabilityNote result={trainable} />
         <div className="row">
-          <button type="button" className="primary" data-testid="train-start" disabled={!dataset || !config || training.live || trainable?.ok === false} onClick={() => void startNew()}>
+          <button
+            type="button"
+            className="primary"
+            data-testid="train-start"
+            disabled={!dataset || !config || training.live || trainable?.ok === false}
+            onClick={() => void startNew()}
+          >
             Train
           </button>
           {state.status === 'paused' ? (
@@ -178,7 +206,13 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
             Stop
           </button>
           <span data-testid="train-status" data-status={state.status}>
-            {statusLine({ status: state.status, phase: state.phase, phaseDetail: state.phaseDetail, step: last?.step ?? null, totalSteps: state.totalSteps })}
+            {statusLine({
+              status: state.status,
+              phase: state.phase,
+              phaseDetail: state.phaseDetail,
+              step: last?.step ?? null,
+              totalSteps: state.totalSteps,
+            })}
           </span>
           {ended && onTryIt && (
             <button type="button" data-testid="train-try-it" onClick={() => onTryIt(state.runId!)}>
@@ -186,14 +220,20 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
             </button>
           )}
           {config && (
-            <a className="small" href={withSettings('', config)} data-testid="settings-link" title="A link that opens this page with these training settings">
+            <a
+              className="small"
+              href={withSettings('', config)}
+              data-testid="settings-link"
+              title="A link that opens this page with these training settings"
+            >
               Link to these settings
             </a>
           )}
         </div>
         {state.backend && (
           <p data-testid="backend-info">
-            Backend: <strong data-testid="backend-name">{state.backend.name}</strong> — <span data-testid="backend-reason">{state.backend.reason}</span>
+            Backend: <strong data-testid="backend-name">{state.backend.name}</strong> —{' '}
+            <span data-testid="backend-reason">{state.backend.reason}</span>
             {state.backend.adapter ? <span className="muted"> · adapter: {state.backend.adapter}</span> : null}
           </p>
         )}
@@ -202,26 +242,45 @@ export function TrainPanel({ datasets, datasetId, onDatasetChange, runsVersion, 
             testId="train-progress"
             value={last?.step ?? 0}
             max={state.totalSteps || 1}
-            label={last
-              ? `epoch ${last.epoch + 1} · step ${last.step} / ${state.totalSteps} · ${last.pairsPerSec.toFixed(1)} pairs/s · ${last.msPerStep.toFixed(0)} ms/step · ETA ${formatDuration(eta)} · loss ${last.loss.toFixed(4)}${state.checkpointStep != null ? ` · checkpoint @ ${state.checkpointStep}` : ''}`
-              : 'waiting for the first step…'}
+            label={
+              last
+                ? `epoch ${last.epoch + 1} · step ${last.step} / ${state.totalSteps} · ${last.pairsPerSec.toFixed(1)} pairs/s · ${last.msPerStep.toFixed(0)} ms/step · ETA ${formatDuration(eta)} · loss ${last.loss.toFixed(4)}${state.checkpointStep != null ? ` · checkpoint @ ${state.checkpointStep}` : ''}`
+                : 'waiting for the first step…'
+            }
           />
         )}
         {last && (
-          <p className="muted small" data-testid="train-last" data-step={last.step} data-loss={last.loss} data-first-loss={state.steps[0]?.loss}>
-            last step {last.step}: loss {last.loss.toFixed(4)}, in-batch acc {last.accI2T.toFixed(2)}/{last.accT2I.toFixed(2)}, sim gap {(last.posSim - last.negSim).toFixed(3)}
+          <p
+            className="muted small"
+            data-testid="train-last"
+            data-step={last.step}
+            data-loss={last.loss}
+            data-first-loss={state.steps[0]?.loss}
+          >
+            last step {last.step}: loss {last.loss.toFixed(4)}, in-batch acc {last.accI2T.toFixed(2)}/{last.accT2I.toFixed(2)}, sim gap{' '}
+            {(last.posSim - last.negSim).toFixed(3)}
           </p>
         )}
         {lastEval && (
           <p data-testid="eval-summary" data-r1={(lastEval.i2t.r1 + lastEval.t2i.r1) / 2} data-auc={lastEval.auc ?? ''}>
-            Val (epoch {lastEval.epoch + 1}, {plural(lastEval.images, 'image')}): image→text R@1 {lastEval.i2t.r1.toFixed(3)} R@5 {lastEval.i2t.r5.toFixed(3)} R@10 {lastEval.i2t.r10.toFixed(3)} (median rank {lastEval.i2t.medianRank}) · text→image R@1 {lastEval.t2i.r1.toFixed(3)} R@5 {lastEval.t2i.r5.toFixed(3)} R@10 {lastEval.t2i.r10.toFixed(3)} (median rank {lastEval.t2i.medianRank}) · classifier AUC {lastEval.auc == null ? '—' : lastEval.auc.toFixed(3)}, accuracy {lastEval.matchAcc == null ? '—' : lastEval.matchAcc.toFixed(3)}
+            Val (epoch {lastEval.epoch + 1}, {plural(lastEval.images, 'image')}): image→text R@1 {lastEval.i2t.r1.toFixed(3)} R@5{' '}
+            {lastEval.i2t.r5.toFixed(3)} R@10 {lastEval.i2t.r10.toFixed(3)} (median rank {lastEval.i2t.medianRank}) · text→image R@1{' '}
+            {lastEval.t2i.r1.toFixed(3)} R@5 {lastEval.t2i.r5.toFixed(3)} R@10 {lastEval.t2i.r10.toFixed(3)} (median rank{' '}
+            {lastEval.t2i.medianRank}) · classifier AUC {lastEval.auc == null ? '—' : lastEval.auc.toFixed(3)}, accuracy{' '}
+            {lastEval.matchAcc == null ? '—' : lastEval.matchAcc.toFixed(3)}
           </p>
         )}
       </div>
       <OverfitWarning steps={state.steps} evals={state.evals} />
       <TrainingCharts steps={state.steps} evals={state.evals} />
       <CalibrationCard evals={state.evals} />
-      <Insights datasetId={dataset?.id ?? null} similarity={state.similarity} insights={state.insights} runs={runs} runsVersion={runsVersion} />
+      <Insights
+        datasetId={dataset?.id ?? null}
+        similarity={state.similarity}
+        insights={state.insights}
+        runs={runs}
+        runsVersion={runsVersion}
+      />
       <div className="card">
         <h3>Runs{dataset ? ` on ${dataset.name}` : ''}</h3>
         <RunList

@@ -21,7 +21,10 @@ export function useTrainability(datasetId: string | null, batchSize: number | nu
     setResult(null);
     if (!datasetId || batchSize == null) return;
     let current = true;
-    datasetTrainability(datasetId, batchSize).then((t) => current && setResult(t), () => current && setResult(null));
+    datasetTrainability(datasetId, batchSize).then(
+      (t) => current && setResult(t),
+      () => current && setResult(null),
+    );
     return () => {
       current = false;
     };
@@ -32,7 +35,11 @@ export function useTrainability(datasetId: string | null, batchSize: number | nu
 export function TrainabilityNote({ result }: { result: Trainability | null }) {
   if (!result) return null;
   if (!result.ok) {
-    return <div className="warning-banner" role="status" data-testid="train-blocked" data-code={result.code}>{result.message}</div>;
+    return (
+      <div className="warning-banner" role="status" data-testid="train-blocked" data-code={result.code}>
+        {result.message}
+      </div>
+    );
   }
   if (!result.notes.length) return null;
   return (

@@ -27,15 +27,22 @@ function runsOnGpu(ctx: PresetContext): boolean {
 }
 
 export function choosePreset(ctx: PresetContext): PresetChoice {
-  if (ctx.sample) return { preset: 'tiny', reason: 'tiny: the built-in sample is small synthetic shapes; tiny learns it in about a minute' };
+  if (ctx.sample)
+    return { preset: 'tiny', reason: 'tiny: the built-in sample is small synthetic shapes; tiny learns it in about a minute' };
   if (!runsOnGpu(ctx)) {
-    const where = ctx.backend === 'auto' || ctx.backend === 'wasm' || ctx.backend === 'cpu'
-      ? ctx.gpu === 'software' ? 'only a software GPU here, so training runs on the CPU' : 'no GPU here, so training runs on the CPU'
-      : `${ctx.backend} without a real GPU is slow`;
+    const where =
+      ctx.backend === 'auto' || ctx.backend === 'wasm' || ctx.backend === 'cpu'
+        ? ctx.gpu === 'software'
+          ? 'only a software GPU here, so training runs on the CPU'
+          : 'no GPU here, so training runs on the CPU'
+        : `${ctx.backend} without a real GPU is slow`;
     return { preset: 'tiny', reason: `tiny: ${where}; default would take hours per epoch` };
   }
   if (ctx.trainImages !== null && ctx.trainImages < SMALL_DATASET_IMAGES) {
-    return { preset: 'tiny', reason: `tiny: ${ctx.trainImages.toLocaleString('en-US')} training images is too few for the larger default model` };
+    return {
+      preset: 'tiny',
+      reason: `tiny: ${ctx.trainImages.toLocaleString('en-US')} training images is too few for the larger default model`,
+    };
   }
   return { preset: 'default', reason: 'default: a GPU is available and the dataset is large enough' };
 }

@@ -12,7 +12,11 @@ export function tickLabel(v: number, step = 0): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e5 || a < 1e-3) return v.toExponential(step > 0 ? Math.max(0, digitsFor(v, step) - 1) : 1).replace(/\.0+e/, 'e').replace('e+', 'e');
+  if (a >= 1e5 || a < 1e-3)
+    return v
+      .toExponential(step > 0 ? Math.max(0, digitsFor(v, step) - 1) : 1)
+      .replace(/\.0+e/, 'e')
+      .replace('e+', 'e');
   const fixed = Number(v.toPrecision(digitsFor(v, step)));
   return fixed.toLocaleString('en-US', { maximumFractionDigits: 6, useGrouping: a >= 1e4 });
 }

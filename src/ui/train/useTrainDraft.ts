@@ -33,10 +33,10 @@ export function useTrainDraft(dataset: DatasetMeta | null, backend: BackendName 
   const shared = useMemo(() => settingsFromQuery(location.search), []);
   const [source, setSourceState] = useState<Source>(shared?.config ? 'link' : 'auto');
   const sourceRef = useRef(source);
-  const setSource = (s: Source) => {
+  const setSource = useCallback((s: Source) => {
     sourceRef.current = s;
     setSourceState(s);
-  };
+  }, []);
   const [draft, setDraftState] = useState<ConfigDraft>(() => draftFromConfig(shared?.config ?? PRESETS.tiny));
   const [gpu, setGpu] = useState<GpuKind | null>(null);
   const { config, error } = useMemo(() => validate(draft), [draft]);
@@ -49,10 +49,13 @@ export function useTrainDraft(dataset: DatasetMeta | null, backend: BackendName 
       setSource('user');
       setDraftState(saved);
     });
-  }, [shared]);
+  }, [shared, setSource]);
 
   const choice = useMemo(
-    () => (gpu ? choosePreset({ gpu, backend, trainImages: dataset?.report?.splitCounts.train ?? null, sample: dataset?.source === 'sample' }) : null),
+    () =>
+      gpu
+        ? choosePreset({ gpu, backend, trainImages: dataset?.report?.splitCounts.train ?? null, sample: dataset?.source === 'sample' })
+        : null,
     [gpu, backend, dataset],
   );
   // Until the user edits, the form follows the choice for this browser, backend and dataset.
@@ -60,10 +63,13 @@ export function useTrainDraft(dataset: DatasetMeta | null, backend: BackendName 
     if (source === 'auto' && choice && choice.preset !== draft.preset) setDraftState(draftFromConfig(PRESETS[choice.preset]));
   }, [source, choice, draft.preset]);
 
-  const setDraft = useCallback((d: ConfigDraft) => {
-    setSource('user');
-    setDraftState(d);
-  }, []);
+  const setDraft = useCallback(
+    (d: ConfigDraft) => {
+      setSource('user');
+      setDraftState(d);
+    },
+    [setSource],
+  );
   // Kept edits survive a reload; the address bar links to the settings in the form.
   useEffect(() => {
     if (source === 'auto' || !config) return;
@@ -71,8 +77,11 @@ export function useTrainDraft(dataset: DatasetMeta | null, backend: BackendName 
     history.replaceState(history.state, '', withSettings(location.search, config) + location.hash);
   }, [source, draft, config]);
 
-  const note = source === 'link'
-    ? 'Settings from the link you opened.'
-    : source === 'auto' && choice ? `Preset chosen for you — ${choice.reason}.` : null;
+  const note =
+    source === 'link'
+      ? 'Settings from the link you opened.'
+      : source === 'auto' && choice
+        ? `Preset chosen for you — ${choice.reason}.`
+        : null;
   return { draft, setDraft, config, error, note, shareError: shared?.error ?? null };
 }

@@ -32,7 +32,11 @@ export function ImagePicker({ image, onImage }: { image: ImageInput | null; onIm
 
   return (
     <div className="image-picker" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="image-picker">
-      {url ? <img src={url} alt="Image to score" data-testid="score-image-preview" /> : <div className="thumb-placeholder big">Drop an image here</div>}
+      {url ? (
+        <img src={url} alt="Chosen for scoring" data-testid="score-image-preview" />
+      ) : (
+        <div className="thumb-placeholder big">Drop an image here</div>
+      )}
       <button type="button" onClick={() => input.current?.click()} data-testid="choose-image">
         Choose image…
       </button>
@@ -49,7 +53,11 @@ export function ImagePicker({ image, onImage }: { image: ImageInput | null; onIm
         }}
       />
       <div className="muted small" data-testid="score-image-label">
-        {image?.kind === 'file' ? image.name : image?.kind === 'dataset' ? `dataset image #${image.index}` : 'or click a search result below'}
+        {image?.kind === 'file'
+          ? image.name
+          : image?.kind === 'dataset'
+            ? `dataset image #${image.index}`
+            : 'or click a search result below'}
       </div>
     </div>
   );

@@ -3,7 +3,15 @@
 import type { CheckpointChoice } from '../../storage/runs';
 import type { LoadedModel } from '../../use/modelService';
 
-export function ModelChoice({ loaded, disabled, onPick }: { loaded: LoadedModel | null; disabled: boolean; onPick: (which: CheckpointChoice) => void }) {
+export function ModelChoice({
+  loaded,
+  disabled,
+  onPick,
+}: {
+  loaded: LoadedModel | null;
+  disabled: boolean;
+  onPick: (which: CheckpointChoice) => void;
+}) {
   if (!loaded) return null;
   return (
     <div className="row" data-testid="model-choice-row">
@@ -13,14 +21,23 @@ export function ModelChoice({ loaded, disabled, onPick }: { loaded: LoadedModel 
       {loaded.hasBest && (
         <label>
           Checkpoint{' '}
-          <select data-testid="use-checkpoint" value={loaded.which} disabled={disabled} onChange={(e) => onPick(e.target.value as CheckpointChoice)}>
+          <select
+            data-testid="use-checkpoint"
+            value={loaded.which}
+            disabled={disabled}
+            onChange={(e) => onPick(e.target.value as CheckpointChoice)}
+          >
             <option value="best">best (by val mean R@5)</option>
             <option value="last">last</option>
           </select>
         </label>
       )}
       <span className="muted small" data-testid="model-calibration">
-        {!loaded.hasClassifier ? '' : loaded.calibrated ? 'P(match) calibrated on val pairs (Platt scaling)' : 'P(match) uncalibrated (no evaluation fitted a calibration)'}
+        {!loaded.hasClassifier
+          ? ''
+          : loaded.calibrated
+            ? 'P(match) calibrated on val pairs (Platt scaling)'
+            : 'P(match) uncalibrated (no evaluation fitted a calibration)'}
       </span>
     </div>
   );

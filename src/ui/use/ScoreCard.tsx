@@ -11,7 +11,10 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
   const [text, setText] = useState('');
   const [rows, setRows] = useState<ScoreRow[] | null>(null);
   const [busy, setBusy] = useState(false);
-  const captions = text.split('\n').map((c) => c.trim()).filter(Boolean);
+  const captions = text
+    .split('\n')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const first = rows?.[0];
   const ranked = rows ? [...rows].sort((a, b) => (b.probability ?? b.softmax) - (a.probability ?? a.softmax)) : [];
   return (
@@ -50,7 +53,10 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
           </div>
           <div>
             P(match) for “<span data-testid="score-first-caption">{first.caption}</span>” ·{' '}
-            <strong data-testid="score-verdict" data-kind={first.probability == null ? '' : matchVerdict(first.probability, first.calibrated).kind}>
+            <strong
+              data-testid="score-verdict"
+              data-kind={first.probability == null ? '' : matchVerdict(first.probability, first.calibrated).kind}
+            >
               {first.probability == null ? 'this model has no match classifier' : matchVerdict(first.probability, first.calibrated).label}
             </strong>
           </div>
@@ -66,26 +72,28 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
       )}
       {rows && rows.length > 1 && (
         <div className="table-scroll" tabIndex={0} role="region" aria-label="Scores per caption">
-        <table className="metrics" data-testid="score-table">
-          <thead>
-            <tr>
-              <th style={{ textAlign: 'left' }}>Caption</th>
-              <th>P(match)</th>
-              <th>cosine</th>
-              <th>CLIP softmax</th>
-            </tr>
-          </thead>
-          <tbody>
-            {ranked.map((r, i) => (
-              <tr key={i} data-testid="score-row" data-probability={r.probability ?? ''} data-softmax={r.softmax}>
-                <td style={{ textAlign: 'left' }}><LongText text={r.caption} /></td>
-                <td>{r.probability == null ? '—' : r.probability.toFixed(4)}</td>
-                <td>{r.cosine.toFixed(4)}</td>
-                <td>{r.softmax.toFixed(4)}</td>
+          <table className="metrics" data-testid="score-table">
+            <thead>
+              <tr>
+                <th style={{ textAlign: 'left' }}>Caption</th>
+                <th>P(match)</th>
+                <th>cosine</th>
+                <th>CLIP softmax</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {ranked.map((r, i) => (
+                <tr key={i} data-testid="score-row" data-probability={r.probability ?? ''} data-softmax={r.softmax}>
+                  <td style={{ textAlign: 'left' }}>
+                    <LongText text={r.caption} />
+                  </td>
+                  <td>{r.probability == null ? '—' : r.probability.toFixed(4)}</td>
+                  <td>{r.cosine.toFixed(4)}</td>
+                  <td>{r.softmax.toFixed(4)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </div>

@@ -16,7 +16,11 @@ export interface SearchCardProps {
   datasets: DatasetMeta[];
   disabled: boolean;
   hasImage: boolean;
-  buildIndex: (datasetId: string, split: Split | 'all', progress: (d: number, t: number) => void) => Promise<{ images: number; captions: number; cached: boolean; seconds: number }>;
+  buildIndex: (
+    datasetId: string,
+    split: Split | 'all',
+    progress: (d: number, t: number) => void,
+  ) => Promise<{ images: number; captions: number; cached: boolean; seconds: number }>;
   searchText: (datasetId: string, split: Split | 'all', query: string, k: number) => Promise<ImageHit[]>;
   searchImage: (datasetId: string, split: Split | 'all', k: number) => Promise<CaptionHit[]>;
   onPick: (datasetId: string, index: number) => void;
@@ -41,7 +45,11 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
     setProgress({ done: 0, total: 1 });
     try {
       const info = await buildIndex(ds.id, split, (done, total) => setProgress({ done, total }));
-      setStatus(info.cached ? `index: ${info.images} images, ${info.captions} captions (cached)` : `index built: ${info.images} images, ${info.captions} captions in ${info.seconds.toFixed(1)} s`);
+      setStatus(
+        info.cached
+          ? `index: ${info.images} images, ${info.captions} captions (cached)`
+          : `index built: ${info.images} images, ${info.captions} captions in ${info.seconds.toFixed(1)} s`,
+      );
       return await run();
     } finally {
       setProgress(null);
@@ -51,7 +59,10 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
   const runText = () =>
     withIndex(async () => {
       const found = await searchText(ds.id, split, query, k);
-      const recs = await getImageRecords(ds.id, found.map((f) => f.index)); // thumbnails: the one read per search
+      const recs = await getImageRecords(
+        ds.id,
+        found.map((f) => f.index),
+      ); // thumbnails: the one read per search
       setHits(found.map((f, i) => ({ ...f, url: recs[i]?.thumb ? URL.createObjectURL(recs[i]!.thumb) : null })));
     });
 
@@ -69,14 +80,24 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
       ) : (
         <>
           <div className="row">
-            <select aria-label="Dataset to search" data-testid="search-dataset" value={ds.id} onChange={(e) => setDatasetId(e.target.value)}>
+            <select
+              aria-label="Dataset to search"
+              data-testid="search-dataset"
+              value={ds.id}
+              onChange={(e) => setDatasetId(e.target.value)}
+            >
               {complete.map((d) => (
                 <option key={d.id} value={d.id}>
                   {d.name}
                 </option>
               ))}
             </select>
-            <select aria-label="Split to search" data-testid="search-split" value={split} onChange={(e) => setSplit(e.target.value as Split | 'all')}>
+            <select
+              aria-label="Split to search"
+              data-testid="search-split"
+              value={split}
+              onChange={(e) => setSplit(e.target.value as Split | 'all')}
+            >
               <option value="all">all splits</option>
               <option value="train">train</option>
               <option value="val">val</option>
@@ -84,7 +105,14 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
             </select>
             <label>
               top{' '}
-              <input type="number" min={1} max={100} value={k} onChange={(e) => setK(Math.max(1, Math.min(100, Number(e.target.value) || 1)))} style={{ width: 60 }} />
+              <input
+                type="number"
+                min={1}
+                max={100}
+                value={k}
+                onChange={(e) => setK(Math.max(1, Math.min(100, Number(e.target.value) || 1)))}
+                style={{ width: 60 }}
+              />
             </label>
           </div>
           <form
@@ -94,16 +122,39 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
               if (query.trim()) void runText();
             }}
           >
-            <input type="search" placeholder="Describe what to find…" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="search-query" aria-label="Text query" />
+            <input
+              type="search"
+              placeholder="Describe what to find…"
+              value={query}
+              onChange={(e) => setQuery(e.target.value)}
+              data-testid="search-query"
+              aria-label="Text query"
+            />
             <button type="submit" disabled={disabled || !query.trim() || !!progress} data-testid="search-text-button">
               Find images
             </button>
-            <button type="button" disabled={disabled || !hasImage || !!progress} data-testid="search-image-button" onClick={() => void runImage()}>
+            <button
+              type="button"
+              disabled={disabled || !hasImage || !!progress}
+              data-testid="search-image-button"
+              onClick={() => void runImage()}
+            >
               Find captions for the chosen image
             </button>
           </form>
-          {progress && <ProgressBar testId="index-progress" value={progress.done} max={progress.total} label={`building the search index: ${progress.done} / ${progress.total} images`} />}
-          {status && <p className="muted small" data-testid="index-status">{status}</p>}
+          {progress && (
+            <ProgressBar
+              testId="index-progress"
+              value={progress.done}
+              max={progress.total}
+              label={`building the search index: ${progress.done} / ${progress.total} images`}
+            />
+          )}
+          {status && (
+            <p className="muted small" data-testid="index-status">
+              {status}
+            </p>
+          )}
           {hits.length > 0 && (
             <div className="search-results" data-testid="search-results">
               {hits.map((h) => (
@@ -133,14 +184,15 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
           )}
           {captionHits.length > 0 && (
             <section>
-            <h4>Captions closest to the chosen image</h4>
-            <ol className="caption-hits" data-testid="caption-results">
-              {captionHits.map((c, i) => (
-                <li key={i} data-testid="caption-result">
-                  <strong>{c.score.toFixed(3)}</strong> <LongText text={c.caption} /> <span className="muted">({names[c.image] ?? `image #${c.image}`})</span>
-                </li>
-              ))}
-            </ol>
+              <h4>Captions closest to the chosen image</h4>
+              <ol className="caption-hits" data-testid="caption-results">
+                {captionHits.map((c, i) => (
+                  <li key={i} data-testid="caption-result">
+                    <strong>{c.score.toFixed(3)}</strong> <LongText text={c.caption} />{' '}
+                    <span className="muted">({names[c.image] ?? `image #${c.image}`})</span>
+                  </li>
+                ))}
+              </ol>
             </section>
           )}
         </>

@@ -25,7 +25,13 @@ function download(bytes: Uint8Array, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export function UsePanel({ datasets, runsVersion, onRunsChanged, runToLoad, imageToUse }: {
+export function UsePanel({
+  datasets,
+  runsVersion,
+  onRunsChanged,
+  runToLoad,
+  imageToUse,
+}: {
   datasets: DatasetMeta[];
   runsVersion: number;
   onRunsChanged: () => void;
@@ -86,7 +92,10 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged, runToLoad, imag
     });
 
   const importChecked = async (file: File) => {
-    if (file.size > DEFAULT_MAX_MODEL_FILE_BYTES) throw new Error(`${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MiB: larger than the ${DEFAULT_MAX_MODEL_FILE_BYTES / 2 ** 20} MiB a CLIP Lab model file may be.`);
+    if (file.size > DEFAULT_MAX_MODEL_FILE_BYTES)
+      throw new Error(
+        `${file.name} is ${(file.size / 2 ** 20).toFixed(0)} MiB: larger than the ${DEFAULT_MAX_MODEL_FILE_BYTES / 2 ** 20} MiB a CLIP Lab model file may be.`,
+      );
     const info = await worker().importFile({ bytes: await file.arrayBuffer(), fileName: file.name, backend: 'auto' });
     setLoaded(info);
     setRunId(info.runId);
@@ -101,6 +110,7 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged, runToLoad, imag
 
   // The run just trained (or the one "Try it" named) is loaded when the panel opens.
   const autoLoaded = useRef<string | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per run to load; load() is a fresh closure each render
   useEffect(() => {
     if (!runToLoad || autoLoaded.current === runToLoad) return;
     autoLoaded.current = runToLoad;
@@ -114,7 +124,12 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged, runToLoad, imag
       <div className="card">
         <h3>Model</h3>
         <div className="row">
-          <select aria-label="Trained run" data-testid="use-run" value={runId} onChange={(e) => e.target.value && void load(e.target.value)}>
+          <select
+            aria-label="Trained run"
+            data-testid="use-run"
+            value={runId}
+            onChange={(e) => e.target.value && void load(e.target.value)}
+          >
             <option value="">{runs.length ? 'Choose a trained run…' : 'No trained runs yet'}</option>
             {runs.map((r) => (
               <option key={r.id} value={r.id}>
@@ -125,22 +140,39 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged, runToLoad, imag
           <button type="button" onClick={() => importInput.current?.click()} data-testid="import-weights">
             Import weights…
           </button>
-          <input ref={importInput} type="file" accept=".safetensors,application/octet-stream" hidden data-testid="import-input" onChange={(e) => {
-            const f = e.target.files?.[0];
-            if (f) void importFile(f);
-            e.target.value = '';
-          }} />
+          <input
+            ref={importInput}
+            type="file"
+            accept=".safetensors,application/octet-stream"
+            hidden
+            data-testid="import-input"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void importFile(f);
+              e.target.value = '';
+            }}
+          />
           <button type="button" disabled={!ready} onClick={() => void exportFile()} data-testid="export-weights">
             Export weights
           </button>
-          {busy && <span className="muted" data-testid="use-busy">{busy}</span>}
+          {busy && (
+            <span className="muted" data-testid="use-busy">
+              {busy}
+            </span>
+          )}
         </div>
         <p data-testid="model-summary" className={loaded ? '' : 'muted'}>
-          {loaded ? `Loaded: ${loaded.summary} · backend ${loaded.backend}${loaded.hasClassifier ? '' : ' · no match classifier (cosine only)'}` : runs.length ? 'No model loaded: choose a trained run or import a model file.' : 'No model loaded: train one in Train, or import a model file.'}
+          {loaded
+            ? `Loaded: ${loaded.summary} · backend ${loaded.backend}${loaded.hasClassifier ? '' : ' · no match classifier (cosine only)'}`
+            : runs.length
+              ? 'No model loaded: choose a trained run or import a model file.'
+              : 'No model loaded: train one in Train, or import a model file.'}
         </p>
         <ModelChoice loaded={loaded} disabled={!!busy} onPick={(which) => loaded && void load(loaded.runId, which)} />
         {justTrained && loaded?.runId === runToLoad && (
-          <p className="small" data-testid="use-just-trained">The run you just trained is loaded (which checkpoint: above). Choose an image below to score it.</p>
+          <p className="small" data-testid="use-just-trained">
+            The run you just trained is loaded (which checkpoint: above). Choose an image below to score it.
+          </p>
         )}
       </div>
       <div className="use-grid">
@@ -148,16 +180,30 @@ export function UsePanel({ datasets, runsVersion, onRunsChanged, runToLoad, imag
           <h3>Image</h3>
           <ImagePicker image={image} onImage={setImage} />
         </div>
-        <ScoreCard disabled={!ready || !image} onScore={async (captions) => (await guarded('Scoring…', 'Scoring failed', () => worker().score({ image: image!, captions }))) ?? []} />
+        <ScoreCard
+          disabled={!ready || !image}
+          onScore={async (captions) =>
+            (await guarded('Scoring…', 'Scoring failed', () => worker().score({ image: image!, captions }))) ?? []
+          }
+        />
       </div>
-      <ZeroShotCard disabled={!ready || !image} onRun={async (labels, template) => (await guarded('Classifying…', 'Zero-shot failed', () => worker().zeroShot({ image: image!, labels, template }))) ?? []} />
+      <ZeroShotCard
+        disabled={!ready || !image}
+        onRun={async (labels, template) =>
+          (await guarded('Classifying…', 'Zero-shot failed', () => worker().zeroShot({ image: image!, labels, template }))) ?? []
+        }
+      />
       <SearchCard
         datasets={datasets}
         disabled={!ready}
         hasImage={!!image}
         buildIndex={(datasetId, split, progress) => worker().buildIndex({ datasetId, split }, progress)}
-        searchText={async (datasetId, split, query, k) => (await guarded('Searching…', 'Search failed', () => worker().searchText({ datasetId, split, query, k }))) ?? []}
-        searchImage={async (datasetId, split, k) => (await guarded('Searching…', 'Search failed', () => worker().searchImage({ datasetId, split, image: image!, k }))) ?? []}
+        searchText={async (datasetId, split, query, k) =>
+          (await guarded('Searching…', 'Search failed', () => worker().searchText({ datasetId, split, query, k }))) ?? []
+        }
+        searchImage={async (datasetId, split, k) =>
+          (await guarded('Searching…', 'Search failed', () => worker().searchImage({ datasetId, split, image: image!, k }))) ?? []
+        }
         onPick={(datasetId, index) => setImage({ kind: 'dataset', datasetId, index })}
       />
     </div>

@@ -23,8 +23,29 @@ describe.skipIf(!ready && !required)('GPU benchmark bundle', () => {
     try {
       await bundleScripts(dir);
       const out = join(dir, 'out.json');
-      execFileSync(PYTHON, [join(dir, 'run.py'), '--node', process.execPath, '--dawn', dawnNodePath(), '--presets', 'tiny',
-        '--pairs', '1', '--steps', '1', '--max-seconds', '60', '--torch-device', 'cpu', '--out', out], { stdio: 'pipe', timeout: 540_000 });
+      execFileSync(
+        PYTHON,
+        [
+          join(dir, 'run.py'),
+          '--node',
+          process.execPath,
+          '--dawn',
+          dawnNodePath(),
+          '--presets',
+          'tiny',
+          '--pairs',
+          '1',
+          '--steps',
+          '1',
+          '--max-seconds',
+          '60',
+          '--torch-device',
+          'cpu',
+          '--out',
+          out,
+        ],
+        { stdio: 'pipe', timeout: 540_000 },
+      );
       const result = JSON.parse(readFileSync(out, 'utf8'));
       const [pair] = result.presets[0].pairs;
       expect(pair.lab.error).toBeUndefined();

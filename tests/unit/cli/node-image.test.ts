@@ -32,7 +32,12 @@ function exifJpeg(orientation: number, little: boolean): Uint8Array {
 }
 
 describe('jpegOrientation', () => {
-  it.each([[1, true], [3, false], [6, true], [8, false]])('reads orientation %i (little-endian %s)', (o, little) => {
+  it.each([
+    [1, true],
+    [3, false],
+    [6, true],
+    [8, false],
+  ])('reads orientation %i (little-endian %s)', (o, little) => {
     expect(jpegOrientation(exifJpeg(o, little))).toBe(o);
   });
   it('is 1 without EXIF, and for an out-of-range value', () => {
@@ -70,7 +75,8 @@ describe('decodeRgb / decodeImageFile', () => {
     expect([...img.data.subarray(0, 6)]).toEqual([0, 100, 200, 10, 100, 199]);
   });
   it('decodes a JPEG to about the encoded colours and preprocesses it to the stored side', () => {
-    const w = 40, h = 30;
+    const w = 40,
+      h = 30;
     const rgba = new Uint8Array(w * h * 4);
     for (let i = 0; i < w * h; i++) rgba.set([200, 60, 30, 255], 4 * i);
     const bytes = new Uint8Array(jpeg.encode({ width: w, height: h, data: rgba }, 95).data);

@@ -41,7 +41,10 @@ describe.each(['cpu', 'wasm'])('explicit-transpose matMul gradient on %s', (back
     const [gA, gB] = await grads(a, b, ta, tb);
     expect(tf.memory().numTensors).toBe(before);
     useStockMatMulGrad();
-    for (const [got, want] of [[gA, refA], [gB, refB]]) {
+    for (const [got, want] of [
+      [gA, refA],
+      [gB, refB],
+    ]) {
       expect(got.length).toBe(want.length);
       for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i], 5);
     }
@@ -52,9 +55,12 @@ it('is the gradient in use after installing it (the backward pass transposes exp
   await setupNodeBackend('cpu');
   const x = tf.ones([4, 3]);
   const y = tf.ones([3, 2]);
-  const kernels = async () => (await tf.profile(() => {
-    tf.dispose(tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.matMul(p, q)))([x, y]));
-  })).kernelNames;
+  const kernels = async () =>
+    (
+      await tf.profile(() => {
+        tf.dispose(tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.matMul(p, q)))([x, y]));
+      })
+    ).kernelNames;
   useStockMatMulGrad();
   expect(await kernels()).not.toContain('Transpose');
   useExplicitTransposeMatMulGrad();

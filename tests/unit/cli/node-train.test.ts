@@ -39,7 +39,10 @@ describe('setupNodeBackend', () => {
     await expect(setupNodeBackend('gpu')).rejects.toThrow(/expected one of wasm, cpu, webgpu, found 'gpu'/);
   });
   it('says what webgpu needs when it cannot run', async () => {
-    const err = await setupNodeBackend('webgpu').then(() => null, (e: unknown) => e);
+    const err = await setupNodeBackend('webgpu').then(
+      () => null,
+      (e: unknown) => e,
+    );
     if (err === null) return; // a machine with Dawn and a Vulkan driver: nothing to check
     expect(err).toBeInstanceOf(NodeBackendError);
     expect((err as NodeBackendError).code).toBe('unavailable');
@@ -52,7 +55,13 @@ describeWithData('flickr8k-originals')('trainFolder (headless trainer)', () => {
     const out = join(tmp, 'x.clip.safetensors');
     const lines: string[] = [];
     const result = await trainFolder({
-      data: ORIGINALS, preset: 'tiny', steps: 4, backend: 'wasm', out, limitImages: 60, log: (l) => lines.push(l),
+      data: ORIGINALS,
+      preset: 'tiny',
+      steps: 4,
+      backend: 'wasm',
+      out,
+      limitImages: 60,
+      log: (l) => lines.push(l),
     });
     expect(result.backend.name).toBe('wasm');
     expect(lines.filter((l) => /^step \d+ .*pairs\/s/.test(l))).toHaveLength(4);

@@ -15,7 +15,9 @@ function sampleSet(n: number, size: number): TrainingSet {
   const pixels = new Uint8Array(n * size * size * 3);
   images.forEach((im, i) => pixels.set(im.pixels, i * size * size * 3));
   return {
-    name: 'parity', imageSize: size, pixels,
+    name: 'parity',
+    imageSize: size,
+    pixels,
     imageNames: images.map((i) => i.name),
     imageSplit: Uint8Array.from(images, (_, i) => (i % 8 === 0 ? 1 : 0)),
     captions: images.flatMap((im, i) => im.captions.map((text) => ({ image: i, text }))),
@@ -45,7 +47,7 @@ await setupNodeBackend('cpu');
 const required = process.env.CLIP_LAB_REQUIRE_WEBGPU === '1';
 
 describe(`webgpu in Node (${probe.detail})`, () => {
-  it.runIf(probe.ok || required)('gives the cpu backend\'s first-step loss (1e-4)', async () => {
+  it.runIf(probe.ok || required)("gives the cpu backend's first-step loss (1e-4)", async () => {
     expect(probe.ok, probe.detail).toBe(true);
     const cpu = await losses('cpu');
     const gpu = await losses('webgpu');

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BatchError, CaptionBatcher, clampBatchSize, evalSubset, planEpoch, splitCaptionIds, trainability } from '../../../src/data/batches';
+import {
+  BatchError,
+  CaptionBatcher,
+  clampBatchSize,
+  evalSubset,
+  planEpoch,
+  splitCaptionIds,
+  trainability,
+} from '../../../src/data/batches';
 
 /** 5 captions per image, caption id c belongs to image floor(c / 5). */
 function dataset(images: number, perImage = 5) {
@@ -43,7 +51,11 @@ describe('planEpoch', () => {
 
   it('samples only the given caption ids', () => {
     const subset = ids.filter((c) => c % 2 === 0);
-    expect(planEpoch(captionImage, subset, 4, 1, 0).flat().every((c) => c % 2 === 0)).toBe(true);
+    expect(
+      planEpoch(captionImage, subset, 4, 1, 0)
+        .flat()
+        .every((c) => c % 2 === 0),
+    ).toBe(true);
   });
 });
 
@@ -112,7 +124,10 @@ describe('small datasets (issue 9)', () => {
     expect(c.batchSize).toBe(expected);
     expect(c.clamped).toBe(clamped);
     expect(c.note === null).toBe(!clamped);
-    if (clamped) expect(c.note).toBe(`Batch size ${requested} → ${images}: the training split has ${images} distinct images, and a batch holds one caption per image.`);
+    if (clamped)
+      expect(c.note).toBe(
+        `Batch size ${requested} → ${images}: the training split has ${images} distinct images, and a batch holds one caption per image.`,
+      );
   });
 
   it('clampBatchSize refuses fewer than 2 images and a bad batch size', () => {
@@ -124,7 +139,15 @@ describe('small datasets (issue 9)', () => {
   // splits: 0 train, 1 val, 2 test; captions point at images.
   const captionsOf = (perImage: number[]) => perImage.flatMap((n, image) => Array.from({ length: n }, () => ({ image })));
   it.each([
-    ['12 images, 10 train / 1 val / 1 test: trains, batch clamped, no evaluation', [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2], 5, true, 'ok', 10, 2],
+    [
+      '12 images, 10 train / 1 val / 1 test: trains, batch clamped, no evaluation',
+      [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2],
+      5,
+      true,
+      'ok',
+      10,
+      2,
+    ],
     ['30 images, 24 / 3 / 3: trains as asked', [...Array(24).fill(0), 1, 1, 1, 2, 2, 2], 5, true, 'ok', 16, 0],
     ['one training image', [0, 1, 1, 2], 5, false, 'too-few-images', null, 0],
     ['no training captions', [1, 1, 2], 5, false, 'no-train-captions', null, 0],
@@ -133,13 +156,22 @@ describe('small datasets (issue 9)', () => {
     expect([t.ok, t.code]).toEqual([ok, code]);
     expect(t.batch?.batchSize ?? null).toBe(batchSize);
     expect(t.notes.length).toBe(notes);
-    if (!ok) expect(t.message).toMatch(/^This dataset cannot train: expected|^This dataset cannot train: contrastive training needs at least 2 training images with captions, found 1/);
+    if (!ok)
+      expect(t.message).toMatch(
+        /^This dataset cannot train: expected|^This dataset cannot train: contrastive training needs at least 2 training images with captions, found 1/,
+      );
   });
 
   it('a clamped batch size plans full epochs on 12 images', () => {
     const captionImage = Array.from({ length: 60 }, (_, id) => id % 12);
     const { batchSize } = clampBatchSize(16, 12);
-    const plan = planEpoch(captionImage, captionImage.map((_, id) => id), batchSize, 1, 0);
+    const plan = planEpoch(
+      captionImage,
+      captionImage.map((_, id) => id),
+      batchSize,
+      1,
+      0,
+    );
     expect(plan.length).toBeGreaterThanOrEqual(4);
     for (const batch of plan) expect(new Set(batch.map((id) => captionImage[id])).size).toBe(12);
   });

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { CaptionParseError, chooseCaptionFile, isCaptionFileCandidate, isLemmatised } from '../../../src/data/captions';
 
-const token = (n: number, word = 'dog') => Array.from({ length: n }, (_, i) => `${Math.floor(i / 5)}.jpg#${i % 5}\tA ${word} runs .`).join('\n');
+const token = (n: number, word = 'dog') =>
+  Array.from({ length: n }, (_, i) => `${Math.floor(i / 5)}.jpg#${i % 5}\tA ${word} runs .`).join('\n');
 const csv = (n: number) => ['image,caption', ...Array.from({ length: n }, (_, i) => `${Math.floor(i / 5)}.jpg,A dog runs .`)].join('\n');
 
 describe('isCaptionFileCandidate', () => {
@@ -43,13 +44,7 @@ describe('isLemmatised', () => {
 
 describe('chooseCaptionFile', () => {
   it.each([
-    [
-      'the only file',
-      [{ file: 'captions.txt', text: csv(10) }],
-      'captions.txt',
-      /^the only caption file \(10 captions, Flickr8k CSV/,
-      [],
-    ],
+    ['the only file', [{ file: 'captions.txt', text: csv(10) }], 'captions.txt', /^the only caption file \(10 captions, Flickr8k CSV/, []],
     [
       'most captions wins',
       [
@@ -104,7 +99,13 @@ describe('chooseCaptionFile', () => {
 
   it.each([
     ['no files', []],
-    ['only unusable files', [{ file: 'a.txt', text: 'hello' }, { file: 'b.csv', text: '' }]],
+    [
+      'only unusable files',
+      [
+        { file: 'a.txt', text: 'hello' },
+        { file: 'b.csv', text: '' },
+      ],
+    ],
   ])('throws unknown-format when %s', (_name, files) => {
     let caught: unknown;
     try {

@@ -31,9 +31,20 @@ const VALID: [name: string, file: string, text: string, format: CaptionFormat, r
   [
     'Kaggle Flickr8k captions.txt with quoted commas and quotes',
     'captions.txt',
-    lines('image,caption', 'a.jpg,A dog runs .', 'a.jpg,"A dog , a ball ."', 'b.jpg,"He said ""hi"" , loudly"', 'b.jpg,A sign reading "stop"'),
+    lines(
+      'image,caption',
+      'a.jpg,A dog runs .',
+      'a.jpg,"A dog , a ball ."',
+      'b.jpg,"He said ""hi"" , loudly"',
+      'b.jpg,A sign reading "stop"',
+    ),
     'flickr8k-csv',
-    [['a.jpg', 'A dog runs .', 2], ['a.jpg', 'A dog , a ball .', 3], ['b.jpg', 'He said "hi" , loudly', 4], ['b.jpg', 'A sign reading "stop"', 5]],
+    [
+      ['a.jpg', 'A dog runs .', 2],
+      ['a.jpg', 'A dog , a ball .', 3],
+      ['b.jpg', 'He said "hi" , loudly', 4],
+      ['b.jpg', 'A sign reading "stop"', 5],
+    ],
     [],
   ],
   [
@@ -41,15 +52,25 @@ const VALID: [name: string, file: string, text: string, format: CaptionFormat, r
     'captions.txt',
     lines('image,caption', 'a.jpg,fine', 'a.jpg,a dog, running', '', 'b.jpg,', ',no image', 'c.jpg,  spaced  '),
     'flickr8k-csv',
-    [['a.jpg', 'fine', 2], ['c.jpg', 'spaced', 7]],
-    [[3, /expected `image,caption` \(2 columns\), found 3 columns/], [5, /empty caption for b\.jpg/], [6, /missing image name/]],
+    [
+      ['a.jpg', 'fine', 2],
+      ['c.jpg', 'spaced', 7],
+    ],
+    [
+      [3, /expected `image,caption` \(2 columns\), found 3 columns/],
+      [5, /empty caption for b\.jpg/],
+      [6, /missing image name/],
+    ],
   ],
   [
     'Kaggle CSV: a quoted multi-line caption keeps later line numbers right',
     'captions.txt',
     lines('image,caption', 'a.jpg,"two', 'lines"', 'b.jpg,x,y', 'c.jpg,ok'),
     'flickr8k-csv',
-    [['a.jpg', 'two\nlines', 2], ['c.jpg', 'ok', 5]],
+    [
+      ['a.jpg', 'two\nlines', 2],
+      ['c.jpg', 'ok', 5],
+    ],
     [[4, /found 3 columns/]],
   ],
   [
@@ -65,7 +86,11 @@ const VALID: [name: string, file: string, text: string, format: CaptionFormat, r
     'Flickr8k.token.txt',
     lines('1000_a.jpg#0\tA child climbs .', '1000_a.jpg#1\tA girl , smiling .', 'imgs/1001_b.jpg#0\tA dog\twith a tab'),
     'flickr8k-token',
-    [['1000_a.jpg', 'A child climbs .', 1], ['1000_a.jpg', 'A girl , smiling .', 2], ['1001_b.jpg', 'A dog\twith a tab', 3]],
+    [
+      ['1000_a.jpg', 'A child climbs .', 1],
+      ['1000_a.jpg', 'A girl , smiling .', 2],
+      ['1001_b.jpg', 'A dog\twith a tab', 3],
+    ],
     [],
   ],
   [
@@ -73,39 +98,83 @@ const VALID: [name: string, file: string, text: string, format: CaptionFormat, r
     'Flickr8k.lemma.token.txt',
     lines('1000_a.jpg#0\tA child climb .', '1000_a.jpg#1 no tab here', '1000_a.jpg#2\t   ', '#3\torphan', '1000_a.jpg#4\tlast'),
     'flickr8k-token',
-    [['1000_a.jpg', 'A child climb .', 1], ['1000_a.jpg', 'last', 5]],
-    [[2, /expected `name\.jpg#k<TAB>caption`, found no tab/], [3, /empty caption/], [4, /missing image name/]],
+    [
+      ['1000_a.jpg', 'A child climb .', 1],
+      ['1000_a.jpg', 'last', 5],
+    ],
+    [
+      [2, /expected `name\.jpg#k<TAB>caption`, found no tab/],
+      [3, /empty caption/],
+      [4, /missing image name/],
+    ],
   ],
   [
     'Flickr30k results.csv with spaces after | and in the header',
     'results.csv',
     lines('image_name| comment_number| comment', '1000092795.jpg| 0| Two young guys , with "hair" .', '1000092795.jpg| 1| A | pipe inside'),
     'flickr30k-csv',
-    [['1000092795.jpg', 'Two young guys , with "hair" .', 2], ['1000092795.jpg', 'A | pipe inside', 3]],
+    [
+      ['1000092795.jpg', 'Two young guys , with "hair" .', 2],
+      ['1000092795.jpg', 'A | pipe inside', 3],
+    ],
     [],
   ],
   [
     'Flickr30k without spaces; the known broken 2-field row is an issue',
     'results.csv',
-    lines('image_name|comment_number|comment', '1.jpg|0|one', '2199200615.jpg| 4   A dog runs across the grass .', 'nothing', '2.jpg|1|', '3.jpg|0|three'),
+    lines(
+      'image_name|comment_number|comment',
+      '1.jpg|0|one',
+      '2199200615.jpg| 4   A dog runs across the grass .',
+      'nothing',
+      '2.jpg|1|',
+      '3.jpg|0|three',
+    ),
     'flickr30k-csv',
-    [['1.jpg', 'one', 2], ['3.jpg', 'three', 6]],
-    [[3, /3 fields\), found 2 fields/], [4, /found 1 field$/], [5, /empty caption for 2\.jpg/]],
+    [
+      ['1.jpg', 'one', 2],
+      ['3.jpg', 'three', 6],
+    ],
+    [
+      [3, /3 fields\), found 2 fields/],
+      [4, /found 1 field$/],
+      [5, /empty caption for 2\.jpg/],
+    ],
   ],
   [
     'COCO captions JSON: unknown image id, empty and missing captions are issues naming the annotation',
     'captions_val2014.json',
     COCO,
     'coco-json',
-    [['COCO_val2014_000000000001.jpg', 'A cat on a mat.', 0], ['COCO_val2014_000000000002.jpg', 'Two dogs, running.', 0]],
-    [[0, /^annotation 2: image_id 99 is not in `images`/], [0, /^annotation 3: empty caption/], [0, /^annotation 4: expected a string `caption`, found undefined/]],
+    [
+      ['COCO_val2014_000000000001.jpg', 'A cat on a mat.', 0],
+      ['COCO_val2014_000000000002.jpg', 'Two dogs, running.', 0],
+    ],
+    [
+      [0, /^annotation 2: image_id 99 is not in `images`/],
+      [0, /^annotation 3: empty caption/],
+      [0, /^annotation 4: expected a string `caption`, found undefined/],
+    ],
   ],
   [
     'generic CSV: other column names, extra columns, split column with dev -> val',
     'data.csv',
-    lines('id,File_Name,Split,Description', '1,x/a.png,train,"red, round"', '2,b.png,dev,blue', '3,c.png,TEST,green', '4,d.png,,grey', '5,e.png,holdout,pink'),
+    lines(
+      'id,File_Name,Split,Description',
+      '1,x/a.png,train,"red, round"',
+      '2,b.png,dev,blue',
+      '3,c.png,TEST,green',
+      '4,d.png,,grey',
+      '5,e.png,holdout,pink',
+    ),
     'generic-csv',
-    [['a.png', 'red, round', 2, 'train'], ['b.png', 'blue', 3, 'val'], ['c.png', 'green', 4, 'test'], ['d.png', 'grey', 5], ['e.png', 'pink', 6]],
+    [
+      ['a.png', 'red, round', 2, 'train'],
+      ['b.png', 'blue', 3, 'val'],
+      ['c.png', 'green', 4, 'test'],
+      ['d.png', 'grey', 5],
+      ['e.png', 'pink', 6],
+    ],
     [[6, /unknown split `holdout` \(expected train, val, dev, valid, validation or test\); caption kept/]],
   ],
   [
@@ -113,7 +182,10 @@ const VALID: [name: string, file: string, text: string, format: CaptionFormat, r
     'pairs.tsv',
     lines('image\ttext\tsplit', 'a.jpg\ta cat\tvalidation', 'b.jpg\tonly two', 'c.jpg\ta dog\tvalid'),
     'generic-tsv',
-    [['a.jpg', 'a cat', 2, 'val'], ['c.jpg', 'a dog', 4, 'val']],
+    [
+      ['a.jpg', 'a cat', 2, 'val'],
+      ['c.jpg', 'a dog', 4, 'val'],
+    ],
     [[3, /expected `image<TAB>text<TAB>split` \(3 columns\), found 2 columns/]],
   ],
   [
@@ -121,7 +193,10 @@ const VALID: [name: string, file: string, text: string, format: CaptionFormat, r
     'export.csv',
     lines('image;caption', 'a.jpg;A dog , a ball .', 'b.jpg;"quoted; with a semicolon"'),
     'generic-csv',
-    [['a.jpg', 'A dog , a ball .', 2], ['b.jpg', 'quoted; with a semicolon', 3]],
+    [
+      ['a.jpg', 'A dog , a ball .', 2],
+      ['b.jpg', 'quoted; with a semicolon', 3],
+    ],
     [],
   ],
   [
@@ -143,27 +218,40 @@ const VALID: [name: string, file: string, text: string, format: CaptionFormat, r
   [
     'JSONL: bad JSON, non-object, missing keys are issues with line numbers; captions arrays expand',
     'data.jsonl',
-    lines('{"image": "a.jpg", "caption": "a cat", "split": "dev"}', '{"image": "b.jpg", "caption": ', '[1,2]', '', '{"file_name": "c.jpg"}', '{"filepath": "d/d.jpg", "captions": ["one", "two"]}', '{"caption": "no image"}'),
+    lines(
+      '{"image": "a.jpg", "caption": "a cat", "split": "dev"}',
+      '{"image": "b.jpg", "caption": ',
+      '[1,2]',
+      '',
+      '{"file_name": "c.jpg"}',
+      '{"filepath": "d/d.jpg", "captions": ["one", "two"]}',
+      '{"caption": "no image"}',
+    ),
     'jsonl',
-    [['a.jpg', 'a cat', 1, 'val'], ['d.jpg', 'one', 6], ['d.jpg', 'two', 6]],
-    [[2, /invalid JSON/], [3, /expected a JSON object, found an array/], [5, /missing caption/], [7, /missing image name/]],
+    [
+      ['a.jpg', 'a cat', 1, 'val'],
+      ['d.jpg', 'one', 6],
+      ['d.jpg', 'two', 6],
+    ],
+    [
+      [2, /invalid JSON/],
+      [3, /expected a JSON object, found an array/],
+      [5, /missing caption/],
+      [7, /missing image name/],
+    ],
   ],
   [
     'JSON Lines inside a file named .json',
     'captions.json',
     lines('{"image": "a.jpg", "text": "x"}', '{"image": "b.jpg", "text": "y"}'),
     'jsonl',
-    [['a.jpg', 'x', 1], ['b.jpg', 'y', 2]],
+    [
+      ['a.jpg', 'x', 1],
+      ['b.jpg', 'y', 2],
+    ],
     [],
   ],
-  [
-    'a one-line JSON Lines file',
-    'one.json',
-    '{"image": "a.jpg", "caption": "x"}',
-    'jsonl',
-    [['a.jpg', 'x', 1]],
-    [],
-  ],
+  ['a one-line JSON Lines file', 'one.json', '{"image": "a.jpg", "caption": "x"}', 'jsonl', [['a.jpg', 'x', 1]], []],
 ];
 
 function check(result: ReturnType<typeof parseCaptionFile>, file: string, format: CaptionFormat, records: Rec[], issues: Iss[]) {
@@ -190,7 +278,9 @@ const TRANSFORMS: [name: string, f: (t: string) => string][] = [
   ['trailing blank lines', (t) => `${t}\n\n  \n`],
   ['BOM + CRLF + trailing CRLFs', (t) => `\uFEFF${t.replace(/\n/g, '\r\n')}\r\n\r\n`],
 ];
-const TRANSFORMED = TRANSFORMS.flatMap(([tname, f]) => VALID.map(([name, file, text, format, records, issues]) => [`${tname}: ${name}`, file, f(text), format, records, issues] as const));
+const TRANSFORMED = TRANSFORMS.flatMap(([tname, f]) =>
+  VALID.map(([name, file, text, format, records, issues]) => [`${tname}: ${name}`, file, f(text), format, records, issues] as const),
+);
 
 describe('parseCaptionFile: BOM, CRLF and blank lines', () => {
   it.each(TRANSFORMED)('%s', (_name, file, text, format, records, issues) => {
@@ -204,16 +294,72 @@ const FAILS: [name: string, file: string, text: string, code: CaptionParseError[
   ['only a BOM and blank lines', 'captions.txt', '\uFEFF\r\n  \r\n', 'empty', 0, /file is empty/],
   ['header only', 'captions.txt', 'image,caption\n', 'empty', 0, /header `image,caption` but no caption lines/],
   ['Flickr30k header only', 'results.csv', 'image_name| comment_number| comment', 'empty', 0, /header but no caption lines/],
-  ['plain prose', 'notes.txt', 'Some notes about the dataset\nmore', 'unknown-format', 1, /^notes\.txt line 1: expected a caption file .* found `Some notes about the dataset`$/],
-  ['CSV without an image column', 'x.csv', 'a,b\n1,2', 'unknown-format', 1, /^x\.csv line 1: expected a header naming an image column \(image, file, .*\) and a caption column \(caption, text, .*\), found `a,b`$/],
+  [
+    'plain prose',
+    'notes.txt',
+    'Some notes about the dataset\nmore',
+    'unknown-format',
+    1,
+    /^notes\.txt line 1: expected a caption file .* found `Some notes about the dataset`$/,
+  ],
+  [
+    'CSV without an image column',
+    'x.csv',
+    'a,b\n1,2',
+    'unknown-format',
+    1,
+    /^x\.csv line 1: expected a header naming an image column \(image, file, .*\) and a caption column \(caption, text, .*\), found `a,b`$/,
+  ],
   ['TSV without a caption column', 'x.tsv', '\n\nimage\tlabel\na.jpg\tcat', 'unknown-format', 3, /found `image<TAB>label`/],
-  ['COCO instances file (no captions)', 'instances_val2014.json', JSON.stringify({ images: [{ id: 1, file_name: 'a.jpg' }], annotations: [{ image_id: 1, bbox: [0, 0, 1, 1] }] }), 'malformed', 0, /no usable captions: all 1 entries were skipped; first: annotation 0: expected a string `caption`/],
-  ['JSON without images/annotations', 'config.json', '{"lr": 0.1, "epochs": 3}', 'unknown-format', 0, /expected COCO captions JSON with `images` and `annotations` arrays, found keys lr, epochs/],
+  [
+    'COCO instances file (no captions)',
+    'instances_val2014.json',
+    JSON.stringify({ images: [{ id: 1, file_name: 'a.jpg' }], annotations: [{ image_id: 1, bbox: [0, 0, 1, 1] }] }),
+    'malformed',
+    0,
+    /no usable captions: all 1 entries were skipped; first: annotation 0: expected a string `caption`/,
+  ],
+  [
+    'JSON without images/annotations',
+    'config.json',
+    '{"lr": 0.1, "epochs": 3}',
+    'unknown-format',
+    0,
+    /expected COCO captions JSON with `images` and `annotations` arrays, found keys lr, epochs/,
+  ],
   ['JSON array', 'list.json', '[1, 2, 3]', 'unknown-format', 0, /found an array/],
-  ['broken JSON names its line', 'captions_train.json', '{\n  "images": [\n    {"id": 1,,}\n  ]\n}', 'malformed', 3, /^captions_train\.json line 3: invalid JSON/],
-  ['every CSV line malformed', 'captions.txt', 'image,caption\na.jpg,x,y\nb.jpg,', 'malformed', 2, /^captions\.txt line 2: no usable captions: all 2 entries were skipped; first: expected `image,caption` \(2 columns\), found 3 columns$/],
-  ['every token line malformed', 'Flickr8k.token.txt', 'a.jpg#0\t\nb.jpg#1\t ', 'malformed', 1, /all 2 entries were skipped; first: empty caption for a\.jpg/],
-  ['every JSONL line malformed', 'x.jsonl', '{"image": 1, "caption": "x"}\nnot json', 'malformed', 1, /expected a string `image`, found number 1/],
+  [
+    'broken JSON names its line',
+    'captions_train.json',
+    '{\n  "images": [\n    {"id": 1,,}\n  ]\n}',
+    'malformed',
+    3,
+    /^captions_train\.json line 3: invalid JSON/,
+  ],
+  [
+    'every CSV line malformed',
+    'captions.txt',
+    'image,caption\na.jpg,x,y\nb.jpg,',
+    'malformed',
+    2,
+    /^captions\.txt line 2: no usable captions: all 2 entries were skipped; first: expected `image,caption` \(2 columns\), found 3 columns$/,
+  ],
+  [
+    'every token line malformed',
+    'Flickr8k.token.txt',
+    'a.jpg#0\t\nb.jpg#1\t ',
+    'malformed',
+    1,
+    /all 2 entries were skipped; first: empty caption for a\.jpg/,
+  ],
+  [
+    'every JSONL line malformed',
+    'x.jsonl',
+    '{"image": 1, "caption": "x"}\nnot json',
+    'malformed',
+    1,
+    /expected a string `image`, found number 1/,
+  ],
 ];
 
 describe('parseCaptionFile: unusable files throw CaptionParseError', () => {

@@ -6,7 +6,13 @@ import { datasetPath, describeWithData } from '../../datasets';
 
 const read = (path: string) => readFileSync(datasetPath(path), 'utf8');
 
-const REAL: [path: string, format: CaptionFormat, records: number, images: number, first: { image: string; caption: string; line: number }][] = [
+const REAL: [
+  path: string,
+  format: CaptionFormat,
+  records: number,
+  images: number,
+  first: { image: string; caption: string; line: number },
+][] = [
   [
     'flickr8k-224/captions.txt',
     'flickr8k-csv',
@@ -42,7 +48,11 @@ describeWithData('flickr8k-224', 'flickr8k-originals')('real Flickr8k caption fi
     expect(parsed.records.find((r) => r.image === '1012212859_01547e3f17.jpg' && r.caption.startsWith('A dog shakes'))?.caption).toBe(
       'A dog shakes its head near the shore , a red ball next to it .',
     );
-    expect(parsed.records.at(-1)).toEqual({ image: '997338199_7343367d7f.jpg', caption: 'Woman writing on a pad in room with gold , decorated walls .', line: 35_001 });
+    expect(parsed.records.at(-1)).toEqual({
+      image: '997338199_7343367d7f.jpg',
+      caption: 'Woman writing on a pad in room with gold , decorated walls .',
+      line: 35_001,
+    });
   });
 
   it('chooses the Kaggle file (more captions) over the token file', () => {

@@ -16,7 +16,13 @@ interface Blob {
 function blobs(pixels: Uint8Array, size: number): Map<string, Blob> {
   const found = new Map<string, Blob>();
   for (const [name, [r, g, b]] of Object.entries(SAMPLE_COLORS)) {
-    let count = 0, sx = 0, sy = 0, x0 = size, x1 = -1, y0 = size, y1 = -1;
+    let count = 0,
+      sx = 0,
+      sy = 0,
+      x0 = size,
+      x1 = -1,
+      y0 = size,
+      y1 = -1;
     const at = (x: number, y: number) => {
       const p = (y * size + x) * 3;
       return pixels[p] === r && pixels[p + 1] === g && pixels[p + 2] === b;
@@ -27,12 +33,15 @@ function blobs(pixels: Uint8Array, size: number): Map<string, Blob> {
         count++;
         sx += x;
         sy += y;
-        x0 = Math.min(x0, x); x1 = Math.max(x1, x);
-        y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        x0 = Math.min(x0, x);
+        x1 = Math.max(x1, x);
+        y0 = Math.min(y0, y);
+        y1 = Math.max(y1, y);
       }
     }
     if (count === 0) continue;
-    const w = x1 - x0 + 1, h = y1 - y0 + 1;
+    const w = x1 - x0 + 1,
+      h = y1 - y0 + 1;
     const fill = count / (w * h);
     // Triangle and cross fill about half their box; only the cross's arm reaches the left edge.
     const armProbe = at(x0 + Math.floor(w * 0.1), y0 + Math.floor(h * 0.5));
@@ -53,7 +62,10 @@ function falseClaims(caption: string, found: Map<string, Blob>, size: number): s
   for (const m of caption.matchAll(new RegExp(DESC, 'g'))) {
     const [, sz, color, kind] = m;
     const blob = found.get(color);
-    if (!blob) { bad.push(`no ${color} pixels`); continue; }
+    if (!blob) {
+      bad.push(`no ${color} pixels`);
+      continue;
+    }
     if (blob.kind !== kind) bad.push(`${color} looks like a ${blob.kind}, not a ${kind}`);
     const extent = Math.max(blob.w, blob.h) / size;
     if (sz === 'small' && extent > 0.235) bad.push(`${color} is not small (${extent})`);
@@ -61,17 +73,29 @@ function falseClaims(caption: string, found: Map<string, Blob>, size: number): s
   }
   const rel = new RegExp(`an? ${DESC} ${RELATION} an? ${DESC}`).exec(caption);
   if (rel) {
-    const a = found.get(rel[2]), b = found.get(rel[6]);
-    const ok = a && b && {
-      'left of': a.cx < b.cx, 'to the left of': a.cx < b.cx, 'right of': a.cx > b.cx, 'to the right of': a.cx > b.cx,
-      above: a.cy < b.cy, below: a.cy > b.cy,
-    }[rel[4]];
+    const a = found.get(rel[2]),
+      b = found.get(rel[6]);
+    const ok =
+      a &&
+      b &&
+      {
+        'left of': a.cx < b.cx,
+        'to the left of': a.cx < b.cx,
+        'right of': a.cx > b.cx,
+        'to the right of': a.cx > b.cx,
+        above: a.cy < b.cy,
+        below: a.cy > b.cy,
+      }[rel[4]];
     if (!ok) bad.push(`relation "${rel[0]}" is false`);
   }
   const side = new RegExp(`an? ${DESC} ${SIDE}`).exec(caption);
   if (side) {
     const a = found.get(side[2]);
-    const ok = a && { 'on the left': a.cx < size / 2, 'on the right': a.cx > size / 2, 'at the top': a.cy < size / 2, 'at the bottom': a.cy > size / 2 }[side[4]];
+    const ok =
+      a &&
+      { 'on the left': a.cx < size / 2, 'on the right': a.cx > size / 2, 'at the top': a.cy < size / 2, 'at the bottom': a.cy > size / 2 }[
+        side[4]
+      ];
     if (!ok) bad.push(`"${side[0]}" is false`);
   }
   if (/^two shapes/.test(caption) && found.size !== 2) bad.push(`says two shapes, found ${found.size}`);
@@ -136,7 +160,22 @@ describe('sample dataset', () => {
       if (scene.relation) seen.add(scene.relation);
       for (const s of scene.shapes) seen.add(s.kind).add(s.color).add(s.size);
     }
-    const expected = ['n1', 'n2', 'left of', 'right of', 'above', 'below', 'circle', 'square', 'triangle', 'star', 'cross', 'small', 'large', ...Object.keys(SAMPLE_COLORS)];
+    const expected = [
+      'n1',
+      'n2',
+      'left of',
+      'right of',
+      'above',
+      'below',
+      'circle',
+      'square',
+      'triangle',
+      'star',
+      'cross',
+      'small',
+      'large',
+      ...Object.keys(SAMPLE_COLORS),
+    ];
     expect([...seen].sort()).toEqual(expected.sort());
   });
 

@@ -58,16 +58,46 @@ describe('parseSplitLists', () => {
   });
 
   it.each([
-    ['BOM, CRLF, blank lines and directories', [{ file: 'x/Flickr_8k.devImages.txt', text: '\uFEFFa.jpg\r\n\r\nimgs/b.jpg\r\n' }], [['a.jpg', 'val'], ['b.jpg', 'val']]],
+    [
+      'BOM, CRLF, blank lines and directories',
+      [{ file: 'x/Flickr_8k.devImages.txt', text: '\uFEFFa.jpg\r\n\r\nimgs/b.jpg\r\n' }],
+      [
+        ['a.jpg', 'val'],
+        ['b.jpg', 'val'],
+      ],
+    ],
     ['a name repeated in the same list', [{ file: 'Flickr_8k.testImages.txt', text: 'a.jpg\na.jpg\n' }], [['a.jpg', 'test']]],
-    ['several lists', [{ file: 'Flickr_8k.trainImages.txt', text: 'a.jpg' }, { file: 'Flickr_8k.testImages.txt', text: 'b.jpg' }], [['a.jpg', 'train'], ['b.jpg', 'test']]],
+    [
+      'several lists',
+      [
+        { file: 'Flickr_8k.trainImages.txt', text: 'a.jpg' },
+        { file: 'Flickr_8k.testImages.txt', text: 'b.jpg' },
+      ],
+      [
+        ['a.jpg', 'train'],
+        ['b.jpg', 'test'],
+      ],
+    ],
   ] as const)('%s', (_name, files, expected) => {
     expect([...parseSplitLists([...files])]).toEqual(expected);
   });
 
   it.each([
-    ['a name in two lists names both files and lines', [{ file: 'Flickr_8k.trainImages.txt', text: 'a.jpg\nb.jpg' }, { file: 'Flickr_8k.devImages.txt', text: 'c.jpg\nb.jpg' }], 'conflict', /^Flickr_8k\.devImages\.txt line 2: b\.jpg is also listed in Flickr_8k\.trainImages\.txt line 2/],
-    ['a file that is not a split list', [{ file: 'captions.txt', text: 'a.jpg' }], 'not-a-split-list', /captions\.txt: expected a split list/],
+    [
+      'a name in two lists names both files and lines',
+      [
+        { file: 'Flickr_8k.trainImages.txt', text: 'a.jpg\nb.jpg' },
+        { file: 'Flickr_8k.devImages.txt', text: 'c.jpg\nb.jpg' },
+      ],
+      'conflict',
+      /^Flickr_8k\.devImages\.txt line 2: b\.jpg is also listed in Flickr_8k\.trainImages\.txt line 2/,
+    ],
+    [
+      'a file that is not a split list',
+      [{ file: 'captions.txt', text: 'a.jpg' }],
+      'not-a-split-list',
+      /captions\.txt: expected a split list/,
+    ],
   ] as const)('throws: %s', (_name, files, code, message) => {
     const err = thrown(() => parseSplitLists([...files]));
     expect(err.code).toBe(code);
@@ -136,7 +166,13 @@ describe('assignSplits', () => {
   it.each([
     ['split lists win over everything', { lists, perCaption, seed: 1 }, 'split-lists', { train: 18, val: 1, test: 1 }, 18],
     ['caption column when there are no lists', { perCaption, seed: 1 }, 'caption-column', { train: 18, val: 0, test: 2 }, 2],
-    ['empty lists count as absent', { lists: new Map<string, Split>(), perCaption, seed: 1 }, 'caption-column', { train: 18, val: 0, test: 2 }, 2],
+    [
+      'empty lists count as absent',
+      { lists: new Map<string, Split>(), perCaption, seed: 1 },
+      'caption-column',
+      { train: 18, val: 0, test: 2 },
+      2,
+    ],
     ['seeded otherwise', { seed: 1 }, 'seeded', { train: 16, val: 2, test: 2 }, 0],
     ['seeded with fractions', { seed: 1, fractions: { train: 0.5, val: 0.25, test: 0.25 } }, 'seeded', { train: 10, val: 5, test: 5 }, 0],
   ] as const)('%s', (_name, opts, source, counts, notInLists) => {
@@ -165,7 +201,15 @@ describe('captionSplits', () => {
   });
 
   it('throws when captions of one image disagree, naming both lines', () => {
-    const err = thrown(() => captionSplits([{ image: 'a.jpg', split: 'val', line: 2 }, { image: 'a.jpg', split: 'test', line: 9 }], 'data.csv'));
+    const err = thrown(() =>
+      captionSplits(
+        [
+          { image: 'a.jpg', split: 'val', line: 2 },
+          { image: 'a.jpg', split: 'test', line: 9 },
+        ],
+        'data.csv',
+      ),
+    );
     expect(err.code).toBe('conflict');
     expect(err.message).toBe('data.csv line 9: a.jpg is in split test, but line 2 puts it in val; an image may be in only one split');
   });

@@ -43,7 +43,9 @@ describe('planIngest: matching captions to images', () => {
     },
     {
       what: 'Flickr8k token lines (#n suffix) attach to their image',
-      f: folder(['Flicker8k_Dataset/1.jpg', 'Flicker8k_Dataset/2.jpg'], { 'Flickr8k_text/Flickr8k.token.txt': '1.jpg#0\tOne .\n1.jpg#1\tUno .\n2.jpg#0\tTwo .' }),
+      f: folder(['Flicker8k_Dataset/1.jpg', 'Flicker8k_Dataset/2.jpg'], {
+        'Flickr8k_text/Flickr8k.token.txt': '1.jpg#0\tOne .\n1.jpg#1\tUno .\n2.jpg#0\tTwo .',
+      }),
       images: [
         { path: 'Flicker8k_Dataset/1.jpg', name: '1.jpg', captions: ['One .', 'Uno .'] },
         { path: 'Flicker8k_Dataset/2.jpg', name: '2.jpg', captions: ['Two .'] },
@@ -127,7 +129,9 @@ describe('planIngest: files that are not used', () => {
   });
 
   it('names the other caption files and why they were not used', () => {
-    const p = plan(folder(['a.jpg', 'b.jpg'], { 'captions.txt': kaggle('a.jpg,A.', 'b.jpg,B.'), 'small.csv': 'image,caption\na.jpg,Only one.' }));
+    const p = plan(
+      folder(['a.jpg', 'b.jpg'], { 'captions.txt': kaggle('a.jpg,A.', 'b.jpg,B.'), 'small.csv': 'image,caption\na.jpg,Only one.' }),
+    );
     expect(p.captionFile).toBe('captions.txt');
     expect(p.otherCaptionFiles).toEqual([{ file: 'small.csv', reason: expect.stringMatching(/fewer captions \(1 vs 2/) }]);
   });
@@ -215,26 +219,49 @@ describe('planIngest: errors', () => {
   });
 
   it('an image in two split lists fails naming both', () => {
-    const f = folder(['a.jpg'], { 'captions.txt': kaggle('a.jpg,A.'), 'Flickr_8k.trainImages.txt': 'a.jpg', 'Flickr_8k.testImages.txt': 'a.jpg' });
+    const f = folder(['a.jpg'], {
+      'captions.txt': kaggle('a.jpg,A.'),
+      'Flickr_8k.trainImages.txt': 'a.jpg',
+      'Flickr_8k.testImages.txt': 'a.jpg',
+    });
     expect(() => plan(f)).toThrow(/a\.jpg is also listed in/);
   });
 });
 
 describe('ingestReport', () => {
-  const p = plan(folder(['I/a.jpg', 'I/b.jpg', 'I/c.jpg', 'I/d.jpg'], { 'captions.txt': kaggle('a.jpg,A dog.', 'b.jpg,A cat.', 'b.jpg,Two cats.', 'c.jpg,A bird.', 'x.jpg,Gone.') }));
+  const p = plan(
+    folder(['I/a.jpg', 'I/b.jpg', 'I/c.jpg', 'I/d.jpg'], {
+      'captions.txt': kaggle('a.jpg,A dog.', 'b.jpg,A cat.', 'b.jpg,Two cats.', 'c.jpg,A bird.', 'x.jpg,Gone.'),
+    }),
+  );
 
   it('counts what was kept: corrupt images leave the caption, split and histogram counts', () => {
     const r = ingestReport(p, { stored: 2, corrupt: [{ name: 'I/c.jpg', reason: 'corrupt' }], processed: 3, seconds: 2 });
     expect(r).toMatchObject({
-      images: 2, captions: 3, captionsPerImage: { 1: 1, 2: 1 }, corrupt: [{ name: 'I/c.jpg', reason: 'corrupt' }],
-      imagesWithoutCaptions: ['d.jpg'], missingImageCaptions: 1, imagesPerSecond: 1.5, seconds: 2,
+      images: 2,
+      captions: 3,
+      captionsPerImage: { 1: 1, 2: 1 },
+      corrupt: [{ name: 'I/c.jpg', reason: 'corrupt' }],
+      imagesWithoutCaptions: ['d.jpg'],
+      missingImageCaptions: 1,
+      imagesPerSecond: 1.5,
+      seconds: 2,
     });
     expect(r.splitCounts.train + r.splitCounts.val + r.splitCounts.test).toBe(2);
   });
 
-  it('passes the plan\'s accounting through unchanged', () => {
+  it("passes the plan's accounting through unchanged", () => {
     const r = ingestReport(p, { stored: 3, corrupt: [], processed: 3, seconds: 1 });
-    for (const key of ['format', 'captionFile', 'missingImages', 'ignored', 'duplicates', 'parseIssues', 'splitSource', 'splitListAbsent'] as const) {
+    for (const key of [
+      'format',
+      'captionFile',
+      'missingImages',
+      'ignored',
+      'duplicates',
+      'parseIssues',
+      'splitSource',
+      'splitListAbsent',
+    ] as const) {
       expect(r[key]).toEqual(p[key]);
     }
     expect(r.captions).toBe(4);

@@ -15,8 +15,21 @@ describe('ModelFileError', () => {
   });
 
   it('lists each required code once', () => {
-    const required = ['empty', 'truncated', 'header-too-large', 'bad-header', 'bad-offsets', 'unsupported-dtype', 'too-large',
-      'not-clip-lab', 'version-too-new', 'bad-config', 'missing-tensor', 'unexpected-tensor', 'shape-mismatch'];
+    const required = [
+      'empty',
+      'truncated',
+      'header-too-large',
+      'bad-header',
+      'bad-offsets',
+      'unsupported-dtype',
+      'too-large',
+      'not-clip-lab',
+      'version-too-new',
+      'bad-config',
+      'missing-tensor',
+      'unexpected-tensor',
+      'shape-mismatch',
+    ];
     expect(MODEL_FILE_ERROR_CODES).toEqual(expect.arrayContaining(required));
     expect(new Set(MODEL_FILE_ERROR_CODES).size).toBe(MODEL_FILE_ERROR_CODES.length);
   });

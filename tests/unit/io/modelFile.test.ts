@@ -7,9 +7,7 @@ import { PRESETS, withOverrides, type TrainConfig } from '../../../src/config';
 import { mulberry32 } from '../../../src/data/random';
 import { Tokenizer } from '../../../src/data/tokenizer';
 import { ModelFileError, type ModelFileErrorCode } from '../../../src/io/errors';
-import {
-  decodeModelFile, describeModelFile, encodeModelFile, MODEL_FILE_FORMAT, MODEL_FILE_VERSION,
-} from '../../../src/io/modelFile';
+import { decodeModelFile, describeModelFile, encodeModelFile, MODEL_FILE_FORMAT, MODEL_FILE_VERSION } from '../../../src/io/modelFile';
 import { MAX_HISTORY_ENTRIES } from '../../../src/io/modelFileMetadata';
 import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors';
 import { ClipModel } from '../../../src/model/clip';
@@ -21,8 +19,18 @@ import { hostileModelFiles } from './hostileFiles';
 
 const CAPTIONS = ['a red circle', 'a blue square', 'two green triangles', 'a red square on blue'];
 const DOCUMENTED_KEYS = [
-  'batch_in_epoch', 'checkpoint_version', 'config', 'created_at', 'dataset_name', 'epoch', 'format',
-  'format_version', 'metrics', 'preprocessing', 'step', 'vocab',
+  'batch_in_epoch',
+  'checkpoint_version',
+  'config',
+  'created_at',
+  'dataset_name',
+  'epoch',
+  'format',
+  'format_version',
+  'metrics',
+  'preprocessing',
+  'step',
+  'vocab',
 ];
 
 function seededFloats(seed: number, length: number): Float32Array {
@@ -32,30 +40,65 @@ function seededFloats(seed: number, length: number): Float32Array {
 
 function batchFor(config: TrainConfig, tokenizer: Tokenizer): TrainBatch {
   const S = config.imageSize;
-  return { size: CAPTIONS.length, images: seededFloats(7, CAPTIONS.length * S * S * 3), tokens: tokenizer.encodeBatch(CAPTIONS, config.maxTokens) };
+  return {
+    size: CAPTIONS.length,
+    images: seededFloats(7, CAPTIONS.length * S * S * 3),
+    tokens: tokenizer.encodeBatch(CAPTIONS, config.maxTokens),
+  };
 }
 
 function stepMetrics(step: number, overrides: Partial<StepMetrics> = {}): StepMetrics {
   return {
-    step, epoch: 0, loss: 2.5 - step * 1e-3, clipLoss: 1.25, matchLoss: 0.625, accI2T: 0.25, accT2I: 0.5, matchAcc: 0.75,
-    posSim: 0.125, negSim: -0.0625, logitScale: 14.285714, lr: 0.003, pairsPerSec: 812.5, msPerStep: 19.7, ...overrides,
+    step,
+    epoch: 0,
+    loss: 2.5 - step * 1e-3,
+    clipLoss: 1.25,
+    matchLoss: 0.625,
+    accI2T: 0.25,
+    accT2I: 0.5,
+    matchAcc: 0.75,
+    posSim: 0.125,
+    negSim: -0.0625,
+    logitScale: 14.285714,
+    lr: 0.003,
+    pairsPerSec: 812.5,
+    msPerStep: 19.7,
+    ...overrides,
   };
 }
 
 const EVAL: EvalMetrics = {
-  step: 1, epoch: 0, valLoss: 1.3862943611198906, i2t: { r1: 0.5, r5: 1, r10: 1, medianRank: 1.5 },
-  t2i: { r1: 0.25, r5: 0.75, r10: 1, medianRank: 2 }, matchAcc: null, auc: 0.8125, match: null, images: 4, captions: 4,
+  step: 1,
+  epoch: 0,
+  valLoss: 1.3862943611198906,
+  i2t: { r1: 0.5, r5: 1, r10: 1, medianRank: 1.5 },
+  t2i: { r1: 0.25, r5: 0.75, r10: 1, medianRank: 2 },
+  matchAcc: null,
+  auc: 0.8125,
+  match: null,
+  images: 4,
+  captions: 4,
 };
 
 /** A checkpoint the way the trainer takes one: after a real AdamW step on a tiny batch. */
 async function trainedCheckpoint(model: ClipModel, optimizer: AdamW, tokenizer: Tokenizer): Promise<Checkpoint> {
   const config = model.config;
-  const readout = await readStep(trainStep(model, optimizer, batchFor(config, tokenizer), { lr: 3e-3, step: 0, read: true })!, CAPTIONS.length);
+  const readout = await readStep(
+    trainStep(model, optimizer, batchFor(config, tokenizer), { lr: 3e-3, step: 0, read: true })!,
+    CAPTIONS.length,
+  );
   return {
-    version: CHECKPOINT_VERSION, config, vocab: [...tokenizer.vocab], step: 1, epoch: 0, batchInEpoch: 1,
-    weights: await model.getWeights(), optimizer: await optimizer.getState(),
+    version: CHECKPOINT_VERSION,
+    config,
+    vocab: [...tokenizer.vocab],
+    step: 1,
+    epoch: 0,
+    batchInEpoch: 1,
+    weights: await model.getWeights(),
+    optimizer: await optimizer.getState(),
     history: { steps: [stepMetrics(1, { loss: readout.loss, clipLoss: readout.clipLoss, matchLoss: readout.matchLoss })], evals: [EVAL] },
-    datasetName: 'shapes (synthetic)', createdAt: '2025-03-04T10:15:42.123Z',
+    datasetName: 'shapes (synthetic)',
+    createdAt: '2025-03-04T10:15:42.123Z',
   };
 }
 
@@ -65,8 +108,17 @@ async function freshCheckpoint(config: TrainConfig, vocab: string[]): Promise<Ch
   const weights = await model.getWeights();
   model.dispose();
   return {
-    version: CHECKPOINT_VERSION, config, vocab, step: 0, epoch: 0, batchInEpoch: 0, weights, optimizer: [],
-    history: { steps: [], evals: [] }, datasetName: 'x', createdAt: new Date(0).toISOString(),
+    version: CHECKPOINT_VERSION,
+    config,
+    vocab,
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    weights,
+    optimizer: [],
+    history: { steps: [], evals: [] },
+    datasetName: 'x',
+    createdAt: new Date(0).toISOString(),
   };
 }
 
@@ -135,15 +187,23 @@ describe('encodeModelFile → decodeModelFile', () => {
     expect(tensors.get('image.conv0.kernel')).toMatchObject({ dtype: 'F32', shape: [3, 3, 3, 8] });
     expect(tensors.get('logit_scale')).toMatchObject({ dtype: 'F32', shape: [] });
     expect(tensors.get('optimizer/step')).toMatchObject({ dtype: 'I32', shape: [], values: [1] });
-    const asBytes = (values: number[], like: SerializedTensor) => bytesOf({ data: like.dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values) });
+    const asBytes = (values: number[], like: SerializedTensor) =>
+      bytesOf({ data: like.dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values) });
     for (const w of ckpt.weights) expect(firstDifference(asBytes(tensors.get(w.name)!.values, w), bytesOf(w)), w.name).toBe(-1);
-    for (const s of ckpt.optimizer) expect(firstDifference(asBytes(tensors.get(`optimizer/${s.name}`)!.values, s), bytesOf(s)), s.name).toBe(-1);
+    for (const s of ckpt.optimizer)
+      expect(firstDifference(asBytes(tensors.get(`optimizer/${s.name}`)!.values, s), bytesOf(s)), s.name).toBe(-1);
 
     expect(Object.keys(metadata).sort()).toEqual(DOCUMENTED_KEYS);
     expect(Object.values(metadata).every((v) => typeof v === 'string')).toBe(true);
     expect(metadata).toMatchObject({
-      format: 'clip-lab', format_version: '2', checkpoint_version: '1', step: '1', epoch: '0', batch_in_epoch: '1',
-      dataset_name: 'shapes (synthetic)', created_at: '2025-03-04T10:15:42.123Z',
+      format: 'clip-lab',
+      format_version: '2',
+      checkpoint_version: '1',
+      step: '1',
+      epoch: '0',
+      batch_in_epoch: '1',
+      dataset_name: 'shapes (synthetic)',
+      created_at: '2025-03-04T10:15:42.123Z',
     });
     expect(MODEL_FILE_FORMAT).toBe('clip-lab');
     expect(MODEL_FILE_VERSION).toBe(2);
@@ -151,9 +211,16 @@ describe('encodeModelFile → decodeModelFile', () => {
     expect(JSON.parse(metadata.vocab)).toEqual(['<pad>', '<unk>', ...tokenizer.vocab.slice(2)]);
     expect(JSON.parse(metadata.metrics)).toEqual(ckpt.history);
     expect(JSON.parse(metadata.preprocessing)).toMatchObject({
-      imageSize: 32, decoder: 'browser', crop: 'center-square', channels: 'RGB', layout: 'NHWC',
-      stored: { side: 128, resample: 'canvas-high-quality' }, resize: { shrink: 'area', enlarge: 'bilinear' },
-      range: { divide: 255 }, normalisation: { mean: [0.48145466, 0.4578275, 0.40821073] }, text: { maxTokens: 12 },
+      imageSize: 32,
+      decoder: 'browser',
+      crop: 'center-square',
+      channels: 'RGB',
+      layout: 'NHWC',
+      stored: { side: 128, resample: 'canvas-high-quality' },
+      resize: { shrink: 'area', enlarge: 'bilinear' },
+      range: { divide: 255 },
+      normalisation: { mean: [0.48145466, 0.4578275, 0.40821073] },
+      text: { maxTokens: 12 },
     });
   });
 
@@ -164,7 +231,11 @@ describe('encodeModelFile → decodeModelFile', () => {
 
   it('still reads a format version 1 file, whose preprocessing is prose', () => {
     const { tensors, metadata } = readSafetensors(file);
-    const v1 = writeSafetensors(tensors, { ...metadata, format_version: '1', preprocessing: JSON.stringify({ resize: 'bilinear, high quality' }) });
+    const v1 = writeSafetensors(tensors, {
+      ...metadata,
+      format_version: '1',
+      preprocessing: JSON.stringify({ resize: 'bilinear, high quality' }),
+    });
     expectSameCheckpoint(decodeModelFile(v1), ckpt);
   });
 
@@ -173,7 +244,9 @@ describe('encodeModelFile → decodeModelFile', () => {
     const withCal = encodeModelFile({ ...ckpt, calibration });
     expect(JSON.parse(referenceRead(withCal).metadata.calibration)).toEqual(calibration);
     expect(decodeModelFile(withCal).calibration).toEqual(calibration);
-    expect(decodeModelFile(encodeModelFile({ ...ckpt, calibration: { ...calibration, eceCalibrated: NaN } })).calibration?.eceCalibrated).toBeNaN();
+    expect(
+      decodeModelFile(encodeModelFile({ ...ckpt, calibration: { ...calibration, eceCalibrated: NaN } })).calibration?.eceCalibrated,
+    ).toBeNaN();
     expect(referenceRead(file).metadata).not.toHaveProperty('calibration');
     expect(decodeModelFile(file).calibration ?? null).toBeNull();
   });
@@ -201,11 +274,17 @@ describe('encodeModelFile → decodeModelFile', () => {
   it('lets training continue from the file exactly as from the live model and optimizer', async () => {
     const decoded = decodeModelFile(file);
     const restored = ClipModel.create(decoded.config, decoded.vocab.length);
-    const restoredOpt = new AdamW(restored.trainableVariables(), { epsilon: decoded.config.adamEpsilon, weightDecay: decoded.config.weightDecay });
+    const restoredOpt = new AdamW(restored.trainableVariables(), {
+      epsilon: decoded.config.adamEpsilon,
+      weightDecay: decoded.config.weightDecay,
+    });
     restored.setWeights(decoded.weights);
     restoredOpt.setState(decoded.optimizer);
     const batch = batchFor(decoded.config, Tokenizer.fromVocab(decoded.vocab));
-    for (const [m, o] of [[model, optimizer], [restored, restoredOpt]] as const) {
+    for (const [m, o] of [
+      [model, optimizer],
+      [restored, restoredOpt],
+    ] as const) {
       trainStep(m, o, batch, { lr: 3e-3, step: 1, read: false });
     }
     expectSameTensors(await restored.getWeights(), await model.getWeights());
@@ -246,7 +325,8 @@ describe('encodeModelFile → decodeModelFile', () => {
 
   it('summarises a file for the UI: preset, dataset, step and creation time', () => {
     expect(describeModelFile(ckpt)).toBe(
-      "tiny preset, conv text encoder · dataset 'shapes (synthetic)' · step 1 (epoch 0) · created 2025-03-04 10:15 UTC");
+      "tiny preset, conv text encoder · dataset 'shapes (synthetic)' · step 1 (epoch 0) · created 2025-03-04 10:15 UTC",
+    );
     expect(describeModelFile({ ...ckpt, datasetName: '' })).toContain('unnamed dataset');
   });
 });

@@ -61,7 +61,12 @@ describe('writeSafetensors → readSafetensors', () => {
 
   it('keeps the writer order even for integer-like names (which JSON objects reorder)', () => {
     const names = ['b', '10', '2', 'a', '0'];
-    const back = readSafetensors(writeSafetensors(names.map((n, i) => makeTensor(n, 'I32', [i], i)), {}));
+    const back = readSafetensors(
+      writeSafetensors(
+        names.map((n, i) => makeTensor(n, 'I32', [i], i)),
+        {},
+      ),
+    );
     expect(back.tensors.map((t) => t.name)).toEqual(names);
   });
 
@@ -87,7 +92,7 @@ describe('writeSafetensors → readSafetensors', () => {
 
 describe('writer output against the published layout', () => {
   const tensors = [makeTensor('a.weight', 'F32', [2, 3], 5), makeTensor('ids', 'I32', [5], 6), makeTensor('px', 'U8', [7], 7)];
-  const file = writeSafetensors(tensors, { format: 'clip-lab', 'naïve': 'ünïcode' });
+  const file = writeSafetensors(tensors, { format: 'clip-lab', naïve: 'ünïcode' });
   const ref = referenceRead(file);
 
   it('pads the JSON header with spaces so the data section starts on an 8-byte boundary', () => {
@@ -99,7 +104,11 @@ describe('writer output against the published layout', () => {
   });
 
   it('lays the tensors out contiguously in order, from offset 0 to the end of the file', () => {
-    expect(tensors.map((t) => ref.tensors.get(t.name)?.offsets)).toEqual([[0, 24], [24, 44], [44, 51]]);
+    expect(tensors.map((t) => ref.tensors.get(t.name)?.offsets)).toEqual([
+      [0, 24],
+      [24, 44],
+      [44, 51],
+    ]);
     expect(file.length).toBe(8 + ref.headerLength + 51);
   });
 
@@ -111,7 +120,7 @@ describe('writer output against the published layout', () => {
   });
 
   it('stores the metadata as a JSON object of strings', () => {
-    expect(ref.metadata).toEqual({ format: 'clip-lab', 'naïve': 'ünïcode' });
+    expect(ref.metadata).toEqual({ format: 'clip-lab', naïve: 'ünïcode' });
   });
 });
 
@@ -158,11 +167,18 @@ describe('readSafetensors on hand-built files', () => {
 
   it('accepts an __metadata__ entry anywhere and tensors listed out of data order', () => {
     const file = buildFile(
-      { b: { dtype: 'U8', shape: [1], data_offsets: [2, 3] }, __metadata__: { k: 'v' }, a: { dtype: 'U8', shape: [2], data_offsets: [0, 2] } },
+      {
+        b: { dtype: 'U8', shape: [1], data_offsets: [2, 3] },
+        __metadata__: { k: 'v' },
+        a: { dtype: 'U8', shape: [2], data_offsets: [0, 2] },
+      },
       [7, 8, 9],
     );
     const back = readSafetensors(file);
-    expect(back.tensors.map((t) => [t.name, Array.from(t.data)])).toEqual([['a', [7, 8]], ['b', [9]]]);
+    expect(back.tensors.map((t) => [t.name, Array.from(t.data)])).toEqual([
+      ['a', [7, 8]],
+      ['b', [9]],
+    ]);
     expect(back.metadata).toEqual({ k: 'v' });
   });
 });
@@ -173,8 +189,18 @@ describe('writeSafetensors refuses bad input', () => {
     ['a duplicate name', [f('w'), f('w')], {}, /'w' appears twice/],
     ['an empty name', [f('')], {}, /non-empty tensor name/],
     ['the reserved name __metadata__', [f('__metadata__')], {}, /other than '__metadata__'/],
-    ['data shorter than the shape', [{ name: 'w', dtype: 'F32', shape: [2, 3], data: new Float32Array(5) }], {}, /needs 6 elements, found 5/],
-    ['an I32 tensor holding a Float32Array', [{ name: 'w', dtype: 'I32', shape: [2], data: new Float32Array(2) }], {}, /needs a Int32Array, found Float32Array/],
+    [
+      'data shorter than the shape',
+      [{ name: 'w', dtype: 'F32', shape: [2, 3], data: new Float32Array(5) }],
+      {},
+      /needs 6 elements, found 5/,
+    ],
+    [
+      'an I32 tensor holding a Float32Array',
+      [{ name: 'w', dtype: 'I32', shape: [2], data: new Float32Array(2) }],
+      {},
+      /needs a Int32Array, found Float32Array/,
+    ],
     ['an unsupported dtype', [{ name: 'w', dtype: 'F64' as TensorDtype, shape: [1], data: new Float32Array(1) }], {}, /found F64/],
     ['a negative dimension', [{ name: 'w', dtype: 'U8', shape: [-1], data: new Uint8Array(0) }], {}, /non-negative integers/],
     ['a non-string metadata value', [f('w')], { n: 3 as unknown as string }, /metadata 'n': expected a string value, found number/],

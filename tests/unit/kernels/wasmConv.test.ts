@@ -30,19 +30,32 @@ const CASES: [number[], number[], number | [number, number], Pad][] = [
 
 function seeded(shape: number[], seed: number): tf.Tensor {
   const random = mulberry32(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 2 * random() - 1), shape);
+  return tf.tensor(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => 2 * random() - 1),
+    shape,
+  );
 }
 
 /** dx and dW from the two gradient kernels on the current backend, for seeded x, filter and dy. */
 async function convGrads(xShape: number[], wShape: number[], stride: number | [number, number], pad: Pad): Promise<Float32Array[]> {
   const x = seeded(xShape, 1) as tf.Tensor4D;
   const w = seeded(wShape, 2) as tf.Tensor4D;
-  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], wShape as [number, number, number, number], stride, 1, pad);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    wShape as [number, number, number, number],
+    stride,
+    1,
+    pad,
+  );
   const dy = seeded(info.outShape, 3);
   const attrs = { strides: stride, pad, dataFormat: 'NHWC' } as const;
   const before = tf.memory().numTensors;
-  const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
-  const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: wShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const dx = tf
+    .engine()
+    .runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...attrs, inputShape: xShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const dw = tf
+    .engine()
+    .runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: wShape } as unknown as tf.NamedAttrMap) as tf.Tensor;
   expect(dx.shape).toEqual(xShape);
   expect(dw.shape).toEqual(wShape);
   const out = [(await dx.data()) as Float32Array, (await dw.data()) as Float32Array];
@@ -91,12 +104,15 @@ describe('wasm conv-gradient kernels', () => {
   });
   afterAll(() => tf.setBackend('cpu'));
 
-  it.each(CASES)('x %j, filter %j, stride %s, pad %s: dW and dx equal tfjs-core\'s cpu kernels', async (xShape, wShape, stride, pad) => {
+  it.each(CASES)("x %j, filter %j, stride %s, pad %s: dW and dx equal tfjs-core's cpu kernels", async (xShape, wShape, stride, pad) => {
     await tf.setBackend('cpu');
     const [wantDx, wantDw] = await convGrads(xShape, wShape, stride, pad);
     await tf.setBackend('wasm');
     const [gotDx, gotDw] = await convGrads(xShape, wShape, stride, pad);
-    for (const [got, want] of [[gotDx, wantDx], [gotDw, wantDw]]) {
+    for (const [got, want] of [
+      [gotDx, wantDx],
+      [gotDw, wantDw],
+    ]) {
       expect(got.length).toBe(want.length);
       let worst = 0;
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
@@ -104,15 +120,19 @@ describe('wasm conv-gradient kernels', () => {
     }
   });
 
-  it.each([[[2, 9, 7, 5]], [[1, 25, 25, 8]], [[2, 3, 3, 2]]])('x %j: the forward tf.conv2d (3x3, stride 2, padding 1) on wasm equals cpu, odd sides included', async (xShape) => {
-    const forward = () => tf.tidy(() => tf.conv2d(seeded(xShape, 1) as tf.Tensor4D, seeded([3, 3, xShape[3], 6], 2) as tf.Tensor4D, 2, 1).dataSync());
-    await tf.setBackend('cpu');
-    const want = forward();
-    await tf.setBackend('wasm');
-    const got = forward();
-    expect(got.length).toBe(want.length);
-    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
-  });
+  it.each([[[2, 9, 7, 5]], [[1, 25, 25, 8]], [[2, 3, 3, 2]]])(
+    'x %j: the forward tf.conv2d (3x3, stride 2, padding 1) on wasm equals cpu, odd sides included',
+    async (xShape) => {
+      const forward = () =>
+        tf.tidy(() => tf.conv2d(seeded(xShape, 1) as tf.Tensor4D, seeded([3, 3, xShape[3], 6], 2) as tf.Tensor4D, 2, 1).dataSync());
+      await tf.setBackend('cpu');
+      const want = forward();
+      await tf.setBackend('wasm');
+      const got = forward();
+      expect(got.length).toBe(want.length);
+      got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+    },
+  );
 
   it.each([
     ['dilations 2', { strides: 1, pad: 'valid', dilations: 2 }, [1, 2, 2, 3], /expected dilations 1, found 2/],
@@ -130,7 +150,7 @@ describe('wasm conv-gradient kernels', () => {
     tf.dispose([x, w, dy]);
   });
 
-  it('losses equal to tfjs-core\'s kernels to 1e-4 over 20 steps; numTensors flat', async () => {
+  it("losses equal to tfjs-core's kernels to 1e-4 over 20 steps; numTensors flat", async () => {
     const config = withOverrides('tiny', { augment: true });
     const V = 60;
     await tf.setBackend('cpu');

@@ -10,19 +10,33 @@ import { pickFeatureOutput, topologicalOrder, type FeatureCandidate } from '../.
 async function tinyModelFiles(inputShape: (number | null)[] = [16, 16, 3]): Promise<{ files: BackboneFile[]; model: tf.LayersModel }> {
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: inputShape as number[], filters: 256, kernelSize: 3, strides: 2, activation: 'relu', name: 'conv', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.conv2d({
+        inputShape: inputShape as number[],
+        filters: 256,
+        kernelSize: 3,
+        strides: 2,
+        activation: 'relu',
+        name: 'conv',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
       tf.layers.globalAveragePooling2d({ name: 'pool' }),
       tf.layers.dropout({ rate: 0.1, name: 'drop' }),
       tf.layers.dense({ units: 5, activation: 'softmax', name: 'head', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
     ],
   });
   let saved: tf.io.ModelArtifacts | null = null;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    saved = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      saved = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   const a = saved! as tf.io.ModelArtifacts;
-  const json = { format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['./weights.bin'], weights: a.weightSpecs }] };
+  const json = {
+    format: 'layers-model',
+    modelTopology: a.modelTopology,
+    weightsManifest: [{ paths: ['./weights.bin'], weights: a.weightSpecs }],
+  };
   const files = [
     { name: 'model.json', bytes: new TextEncoder().encode(JSON.stringify(json)) },
     { name: 'weights.bin', bytes: new Uint8Array(a.weightData as ArrayBuffer) },
@@ -45,8 +59,13 @@ describe('loadBackbone on a generated layers model', () => {
   it('finds the pooled output, reads the input size and hashes the files', async () => {
     const b = await loadBackbone(files, { name: 'tiny' });
     expect(b.identity).toEqual({
-      name: 'tiny', kind: 'layers', sha256: await sha256Hex(files.map((f) => f.bytes)), inputSize: 16, range: '0,1',
-      outputNode: 'drop', featureSize: 256,
+      name: 'tiny',
+      kind: 'layers',
+      sha256: await sha256Hex(files.map((f) => f.bytes)),
+      inputSize: 16,
+      range: '0,1',
+      outputNode: 'drop',
+      featureSize: 256,
     });
     expect(b.identity.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(b.candidates.map((c) => c.node)).toEqual(['conv', 'pool', 'drop', 'head']);
@@ -133,7 +152,11 @@ describe('pickFeatureOutput', () => {
   const c = (node: string, op: string, ...shape: number[]): FeatureCandidate => ({ node, op, shape });
   const chain = (from: string, to: string) => to === `${from}+`; // 'p+' reads 'p'
   it.each([
-    ['GAP then flatten then dense', [c('a', 'AddV2', 7, 7, 320), c('p', 'Mean', 1280), c('p+', 'Flatten', 1280), c('d', 'Dense', 256)], 'p+'],
+    [
+      'GAP then flatten then dense',
+      [c('a', 'AddV2', 7, 7, 320), c('p', 'Mean', 1280), c('p+', 'Flatten', 1280), c('d', 'Dense', 256)],
+      'p+',
+    ],
     ['squeeze then classifier', [c('s', 'Squeeze', 1792), c('m', '_FusedMatMul', 5), c('o', 'Softmax', 5)], 's'],
     ['logits-only tail of an ImageNet net', [c('g', 'Mean', 1024), c('r', 'Reshape', 1, 1, 1024), c('l', 'Reshape', 1000)], 'g'],
     ['a feature-vector model', [c('x', 'AddV2', 7, 7, 96), c('fv', 'Identity', 1280)], 'fv'],

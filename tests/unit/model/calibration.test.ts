@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src/data/random';
 import {
-  applyPlatt, expectedCalibrationError, fitPlatt, matchVerdict, plattNll, reliabilityBins, sigmoid,
+  applyPlatt,
+  expectedCalibrationError,
+  fitPlatt,
+  matchVerdict,
+  plattNll,
+  reliabilityBins,
+  sigmoid,
 } from '../../../src/model/calibration';
 
 /** n pairs whose true P(match) is sigmoid(trueA·z + trueB), z ~ U(-4, 4): labels drawn from it. */
@@ -71,7 +77,12 @@ describe('reliabilityBins and ECE (hand-worked)', () => {
   it('bins by equal width, 1.0 in the last bin; empty bins count 0 with NaN means', () => {
     const bins = reliabilityBins(probs, labels, 4);
     expect(bins.map((b) => b.count)).toEqual([2, 0, 1, 3]);
-    expect(bins.map((b) => [b.lower, b.upper])).toEqual([[0, 0.25], [0.25, 0.5], [0.5, 0.75], [0.75, 1]]);
+    expect(bins.map((b) => [b.lower, b.upper])).toEqual([
+      [0, 0.25],
+      [0.25, 0.5],
+      [0.5, 0.75],
+      [0.75, 1],
+    ]);
     expect(bins[0].meanConfidence).toBeCloseTo(0.15, 12);
     expect(bins[0].accuracy).toBe(0.5);
     expect(bins[1].meanConfidence).toBeNaN();

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { sampleImageCount, sampleScene, sceneCaptions } from '../../../src/data/sample';
 import {
-  CaptionTextError, captionTextGroups, hasSideWords, normalizeCaption, relevantCaptions, relevantImages,
-  requireCaptionText, sameTextMask, tokenRowGroups,
+  CaptionTextError,
+  captionTextGroups,
+  hasSideWords,
+  normalizeCaption,
+  relevantCaptions,
+  relevantImages,
+  requireCaptionText,
+  sameTextMask,
+  tokenRowGroups,
 } from '../../../src/model/captionText';
 import { retrievalMetrics } from '../../../src/model/metrics';
 
@@ -44,16 +51,35 @@ describe('duplicate-caption R@K', () => {
   const groups = captionTextGroups(texts);
   // sim [4 images, 4 captions]: each image scores the dress captions alike (ties) and its own highest otherwise.
   const sim = [
-    0.9, 0.1, 0.9, 0.0, // image 0: its caption ties with caption 2 (same text)
-    0.2, 0.5, 0.2, 0.6, // image 1: caption 3 (bag) outranks its own: a true miss
-    0.8, 0.0, 0.7, 0.1, // image 2: caption 0 (same text, other image) is top
-    0.1, 0.0, 0.1, 0.9, // image 3
+    0.9,
+    0.1,
+    0.9,
+    0.0, // image 0: its caption ties with caption 2 (same text)
+    0.2,
+    0.5,
+    0.2,
+    0.6, // image 1: caption 3 (bag) outranks its own: a true miss
+    0.8,
+    0.0,
+    0.7,
+    0.1, // image 2: caption 0 (same text, other image) is top
+    0.1,
+    0.0,
+    0.1,
+    0.9, // image 3
   ];
   const simT = Array.from({ length: 16 }, (_, k) => sim[(k % 4) * 4 + Math.floor(k / 4)]); // [captions, images]
 
   it.each([
     ['own captions only (before)', captionImage.map((i) => [i]), { r1: 0.25, r5: 1 }],
-    ['same text counts (after)', relevantCaptions(captionImage.map((i) => [i]), groups), { r1: 0.75, r5: 1 }],
+    [
+      'same text counts (after)',
+      relevantCaptions(
+        captionImage.map((i) => [i]),
+        groups,
+      ),
+      { r1: 0.75, r5: 1 },
+    ],
   ])('image→text, %s', (_name, targets, expected) => {
     const m = retrievalMetrics(sim, 4, targets);
     expect(m.r1).toBeCloseTo(expected.r1, 12);
@@ -65,17 +91,29 @@ describe('duplicate-caption R@K', () => {
     expect(relevantImages(captionImage, groups)).toEqual([[0, 2], [1], [0, 2], [3]]);
     // text→image: caption 2's best image is 0 (0.9), which owns the same text: a hit.
     expect(retrievalMetrics(simT, 4, relevantImages(captionImage, groups)).r1).toBe(1);
-    expect(retrievalMetrics(simT, 4, captionImage.map((i) => [i])).r1).toBe(0.75); // before: caption 2 misses
+    expect(
+      retrievalMetrics(
+        simT,
+        4,
+        captionImage.map((i) => [i]),
+      ).r1,
+    ).toBe(0.75); // before: caption 2 misses
   });
 });
 
 describe('sameTextMask', () => {
-  it('marks the diagonal, equal batch texts, and texts of the image\'s other captions', () => {
+  it("marks the diagonal, equal batch texts, and texts of the image's other captions", () => {
     const mask = sameTextMask([7, 8, 7], [new Set([7]), new Set([8, 9]), new Set([7, 8])]);
     expect(Array.from(mask)).toEqual([
-      1, 0, 1,
-      0, 1, 0,
-      1, 1, 1, // image 2 also has a caption of text 8
+      1,
+      0,
+      1,
+      0,
+      1,
+      0,
+      1,
+      1,
+      1, // image 2 also has a caption of text 8
     ]);
   });
 });

@@ -28,10 +28,19 @@ describe('ClipModel weights', () => {
 
   it('uses stable readable names', () => {
     const names = ClipModel.weightSpecs(withOverrides('tiny'), V).map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining([
-      'image.conv0.kernel', 'image.conv2.bias', 'proj.image.kernel', 'text.embedding', 'text.conv0.kernel',
-      'proj.text.kernel', 'logit_scale', 'match.fc0.kernel', 'match.fc1.bias',
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'image.conv0.kernel',
+        'image.conv2.bias',
+        'proj.image.kernel',
+        'text.embedding',
+        'text.conv0.kernel',
+        'proj.text.kernel',
+        'logit_scale',
+        'match.fc0.kernel',
+        'match.fc1.bias',
+      ]),
+    );
     expect(ClipModel.weightSpecs(withOverrides('tiny'), V).find((s) => s.name === 'text.embedding')!.shape).toEqual([V, 32]);
   });
 
@@ -57,8 +66,16 @@ describe('ClipModel weights', () => {
 
   it.each([
     ['a missing tensor', (w: { name: string }[]) => w.slice(1), /missing tensor 'image.conv0.kernel'/],
-    ['an unexpected tensor', (w: { name: string }[]) => [...w, { name: 'extra', shape: [1], dtype: 'float32', data: new Float32Array(1) }], /unexpected tensor 'extra'/],
-    ['a wrong shape', (w: { name: string; shape: number[] }[]) => w.map((t, i) => (i === 0 ? { ...t, shape: [3, 3, 3, 9] } : t)), /'image.conv0.kernel' expected shape \[3,3,3,8\], found \[3,3,3,9\]/],
+    [
+      'an unexpected tensor',
+      (w: { name: string }[]) => [...w, { name: 'extra', shape: [1], dtype: 'float32', data: new Float32Array(1) }],
+      /unexpected tensor 'extra'/,
+    ],
+    [
+      'a wrong shape',
+      (w: { name: string; shape: number[] }[]) => w.map((t, i) => (i === 0 ? { ...t, shape: [3, 3, 3, 9] } : t)),
+      /'image.conv0.kernel' expected shape \[3,3,3,8\], found \[3,3,3,9\]/,
+    ],
   ] as const)('setWeights refuses %s and changes nothing', async (_, edit, message) => {
     const model = ClipModel.create(withOverrides('tiny'), V);
     const before = await model.getWeights();
@@ -84,13 +101,17 @@ describe('ClipModel encoders', () => {
     const config = withOverrides('tiny', overrides);
     const model = ClipModel.create(config, V);
     const x = images(3, 32);
-    const tokens = tf.tensor2d(Float32Array.from({ length: 3 * 12 }, (_, i) => (i % 5 === 4 ? 0 : (i % 7) + 2)), [3, 12]);
+    const tokens = tf.tensor2d(
+      Float32Array.from({ length: 3 * 12 }, (_, i) => (i % 5 === 4 ? 0 : (i % 7) + 2)),
+      [3, 12],
+    );
     const before = tf.memory().numTensors;
     const img = model.encodeImage(x);
     const txt = model.encodeText(tokens);
     expect(img.shape).toEqual([3, config.embedDim]);
     expect(txt.shape).toEqual([3, config.embedDim]);
-    for (const e of [img, txt]) tf.tidy(() => (tf.sum(tf.square(e), 1).arraySync() as number[]).forEach((n) => expect(n).toBeCloseTo(1, 5)));
+    for (const e of [img, txt])
+      tf.tidy(() => (tf.sum(tf.square(e), 1).arraySync() as number[]).forEach((n) => expect(n).toBeCloseTo(1, 5)));
     if (model.hasMatchHead) {
       const p = model.matchProbability(img, txt);
       expect(p.shape).toEqual([3]);
@@ -108,7 +129,10 @@ describe('ClipModel encoders', () => {
 
   it.each(variants)('%s: PAD positions do not reach the text embedding', (_, overrides) => {
     const model = ClipModel.create(withOverrides('tiny', overrides), V);
-    const tokens = tf.tensor2d([[3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0], [6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]);
+    const tokens = tf.tensor2d([
+      [3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+      [6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    ]);
     const before = model.encodeText(tokens).arraySync();
     const embedding = model.trainableVariables().get('text.embedding')!;
     embedding.assign(tf.concat([tf.fill([1, embedding.shape[1]!], 7), tf.slice(embedding, [1, 0], [-1, -1])]));
@@ -117,9 +141,20 @@ describe('ClipModel encoders', () => {
     model.dispose();
   });
 
-  it.each([['conv', true], ['transformer', true], ['bow', false]] as const)('%s text encoder reads word order: %s', (kind, ordered) => {
+  it.each([
+    ['conv', true],
+    ['transformer', true],
+    ['bow', false],
+  ] as const)('%s text encoder reads word order: %s', (kind, ordered) => {
     const model = ClipModel.create(withOverrides('tiny', { textEncoder: kind, textLayers: 1, textHeads: 2 }), V);
-    const e = model.encodeText(tf.tensor2d([[3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0], [5, 4, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]])).arraySync();
+    const e = model
+      .encodeText(
+        tf.tensor2d([
+          [3, 4, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+          [5, 4, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        ]),
+      )
+      .arraySync();
     const diff = Math.max(...e[0].map((v, i) => Math.abs(v - e[1][i])));
     if (ordered) expect(diff).toBeGreaterThan(1e-4);
     else expect(diff).toBeLessThan(1e-6);
@@ -138,7 +173,11 @@ describe('ClipModel encoders', () => {
 
   it.each([
     ['images of the wrong size', (m: ClipModel) => m.encodeImage(images(1, 16)), /expected images \[B, 32, 32, 3\], found \[1,16,16,3\]/],
-    ['int32 tokens', (m: ClipModel) => m.encodeText(tf.zeros([1, 12], 'int32') as tf.Tensor2D), /expected float32 tokens \[B, 12\], found int32/],
+    [
+      'int32 tokens',
+      (m: ClipModel) => m.encodeText(tf.zeros([1, 12], 'int32') as tf.Tensor2D),
+      /expected float32 tokens \[B, 12\], found int32/,
+    ],
     ['tokens of the wrong length', (m: ClipModel) => m.encodeText(tf.zeros([1, 5]) as tf.Tensor2D), /found float32 \[1,5\]/],
   ])('refuses %s', (_, call, message) => {
     const model = ClipModel.create(withOverrides('tiny'), V);

@@ -22,14 +22,31 @@ const head = (hidden: number, dropout = 0): FeatureHeadConfig => ({ featureSize:
 
 describe('featureHeadSpecs', () => {
   it.each([
-    ['linear', 0, [['proj.image.kernel', [12, 8]], ['proj.image.bias', [8]]]],
-    ['mlp', 16, [['image.head.fc.kernel', [12, 16]], ['image.head.fc.bias', [16]], ['proj.image.kernel', [16, 8]], ['proj.image.bias', [8]]]],
+    [
+      'linear',
+      0,
+      [
+        ['proj.image.kernel', [12, 8]],
+        ['proj.image.bias', [8]],
+      ],
+    ],
+    [
+      'mlp',
+      16,
+      [
+        ['image.head.fc.kernel', [12, 16]],
+        ['image.head.fc.bias', [16]],
+        ['proj.image.kernel', [16, 8]],
+        ['proj.image.bias', [8]],
+      ],
+    ],
   ] as const)('%s', (_, hidden, want) => {
     expect(featureHeadSpecs(head(hidden)).map((s) => [s.name, s.shape])).toEqual(want);
   });
-  it.each([[{ ...head(0), dropout: 1 }, /dropout in \[0, 1\), found 1/], [{ ...head(0), featureSize: 0 }, /featureSize a whole number >= 1, found 0/]])(
-    'refuses %o', (cfg, msg) => expect(() => featureHeadSpecs(cfg)).toThrow(msg),
-  );
+  it.each([
+    [{ ...head(0), dropout: 1 }, /dropout in \[0, 1\), found 1/],
+    [{ ...head(0), featureSize: 0 }, /featureSize a whole number >= 1, found 0/],
+  ])('refuses %o', (cfg, msg) => expect(() => featureHeadSpecs(cfg)).toThrow(msg));
 });
 
 describe('featureHeadForward', () => {
@@ -39,7 +56,9 @@ describe('featureHeadForward', () => {
     const got = featureHeadForward(params, head(0), x);
     const want = tf.add(tf.matMul(x, params.get('proj.image.kernel')! as tf.Tensor2D), params.get('proj.image.bias')!);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(got, want))).dataSync()[0])).toBeLessThan(1e-6);
-    expect(() => featureHeadForward(params, head(0), tf.zeros([2, 7]) as tf.Tensor2D)).toThrow(/expected features \[B, 12\], found \[2,7\]/);
+    expect(() => featureHeadForward(params, head(0), tf.zeros([2, 7]) as tf.Tensor2D)).toThrow(
+      /expected features \[B, 12\], found \[2,7\]/,
+    );
     tf.dispose([x, got, want, ...params.values()]);
   });
 
@@ -54,7 +73,10 @@ describe('featureHeadForward', () => {
 });
 
 describe('featureTrainStep', () => {
-  it.each([['linear, bow', 0, 'bow'], ['mlp with dropout, conv text', 16, 'conv']] as const)('%s: the loss falls and no tensor is left behind', async (_, hidden, textEncoder) => {
+  it.each([
+    ['linear, bow', 0, 'bow'],
+    ['mlp with dropout, conv text', 16, 'conv'],
+  ] as const)('%s: the loss falls and no tensor is left behind', async (_, hidden, textEncoder) => {
     // 8 classes: image features are a noisy one-hot of the class, captions name it with one word.
     const B = 8;
     const F = 12;
@@ -68,7 +90,9 @@ describe('featureTrainStep', () => {
     }
     const model = FeatureClipModel.create(
       { textEncoder, maxTokens: T, textWidth: 8, textLayers: 1, textHeads: 1, embedDim: 8, matchHidden: 8, matchLossWeight: 1, seed: 1 },
-      { ...head(hidden, hidden ? 0.1 : 0), featureSize: F }, 12);
+      { ...head(hidden, hidden ? 0.1 : 0), featureSize: F },
+      12,
+    );
     const optimizer = new AdamW(model.trainableVariables(), { epsilon: 1e-7, weightDecay: 0.01 });
     const batch = { size: B, features, tokens };
     const lossAt = async (step: number) => {

@@ -39,7 +39,11 @@ function expectClose(actual: ArrayLike<number>, expected: number[], tol: number)
 }
 
 describe('clipLoss', () => {
-  it.each([[2, 1], [5, 2], [8, 3]])('B=%i seed %i: value and gradient equal the naive loop', (B, seed) => {
+  it.each([
+    [2, 1],
+    [5, 2],
+    [8, 3],
+  ])('B=%i seed %i: value and gradient equal the naive loop', (B, seed) => {
     const L = randomMatrix(B, seed);
     const ref = naiveClip(L);
     const logits = tf.tensor2d(L);
@@ -95,10 +99,22 @@ describe('matchLoss', () => {
 });
 
 describe('clipLoss with same-text captions of other images (issue 9)', () => {
-  it.each([[6, 4], [8, 5]])('B=%i seed %i: same-text pairs leave both softmaxes; value and gradient equal the naive loop', (B, seed) => {
+  it.each([
+    [6, 4],
+    [8, 5],
+  ])('B=%i seed %i: same-text pairs leave both softmaxes; value and gradient equal the naive loop', (B, seed) => {
     const T = 3;
     // Captions 0, 2 and 4 read the same; so do 1 and 5 (as token rows); 3 and the rest are unique.
-    const rows = [[5, 6, 0], [7, 8, 9], [5, 6, 0], [10, 0, 0], [5, 6, 0], [7, 8, 9], [11, 12, 0], [13, 0, 0]].slice(0, B);
+    const rows = [
+      [5, 6, 0],
+      [7, 8, 9],
+      [5, 6, 0],
+      [10, 0, 0],
+      [5, 6, 0],
+      [7, 8, 9],
+      [11, 12, 0],
+      [13, 0, 0],
+    ].slice(0, B);
     const tokens = Float32Array.from(rows.flat());
     const maskFlat = notNegativeMask({ size: B, images: new Float32Array(0), tokens }, T);
     const mask = Array.from({ length: B }, (_, i) => Array.from(maskFlat.subarray(i * B, (i + 1) * B)));
@@ -136,7 +152,9 @@ describe('matchLoss with weights', () => {
     const expected = (bce[0] + bce[1] + bce[3]) / 3;
     const [logits, labels, weights] = [tf.tensor1d(x), tf.tensor1d(y), tf.tensor1d(w)];
     expect(matchLoss(logits, labels, weights).dataSync()[0]).toBeCloseTo(expected, 5);
-    const grad = tf.grad((t: tf.Tensor) => matchLoss(t as tf.Tensor1D, labels, weights))(logits).dataSync();
+    const grad = tf
+      .grad((t: tf.Tensor) => matchLoss(t as tf.Tensor1D, labels, weights))(logits)
+      .dataSync();
     expect(grad[2]).toBe(0);
     expect(grad[0]).toBeCloseTo((1 / (1 + Math.exp(-2)) - 1) / 3, 6);
   });

@@ -14,11 +14,14 @@ function unitRows(n: number, d: number, seed: number): tf.Tensor2D {
 }
 
 describe('match head variants (issue 9)', () => {
-  it.each<[MatchHeadKind, number]>([['mlp', 4 * 32], ['cosine-feature', 4 * 32 + 1], ['residual', 4 * 32]])(
-    '%s: fc0 reads %i features', (kind, fanIn) => {
-      const specs = ClipModel.weightSpecs(withOverrides('tiny', { matchHead: kind }), V);
-      expect(specs.find((s) => s.name === 'match.fc0.kernel')!.shape).toEqual([fanIn, 32]);
-    });
+  it.each<[MatchHeadKind, number]>([
+    ['mlp', 4 * 32],
+    ['cosine-feature', 4 * 32 + 1],
+    ['residual', 4 * 32],
+  ])('%s: fc0 reads %i features', (kind, fanIn) => {
+    const specs = ClipModel.weightSpecs(withOverrides('tiny', { matchHead: kind }), V);
+    expect(specs.find((s) => s.name === 'match.fc0.kernel')!.shape).toEqual([fanIn, 32]);
+  });
 
   it('residual: logit = exp(logit_scale)·cos + MLP, so with the MLP zeroed it is the scaled cosine', async () => {
     const model = ClipModel.create(withOverrides('tiny', { matchHead: 'residual' }), V);
@@ -46,7 +49,10 @@ describe('match head variants (issue 9)', () => {
     model.dispose();
   });
 
-  it.each([[false, true], [true, false]])('detach %s: gradient reaches the embeddings: %s', (detach, flows) => {
+  it.each([
+    [false, true],
+    [true, false],
+  ])('detach %s: gradient reaches the embeddings: %s', (detach, flows) => {
     const model = ClipModel.create(withOverrides('tiny', { matchHead: 'residual', matchDetach: detach }), V);
     const [u, v] = [unitRows(4, 32, 6), unitRows(4, 32, 7)];
     const [gu, gv] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(model.matchLogits(a as tf.Tensor2D, b as tf.Tensor2D)))([u, v]);

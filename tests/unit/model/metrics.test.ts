@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  balancedAccuracy, firstHitRanks, inBatchAccuracy, medianRank, recallAtK, retrievalMetrics, rocAuc,
+  balancedAccuracy,
+  firstHitRanks,
+  inBatchAccuracy,
+  medianRank,
+  recallAtK,
+  retrievalMetrics,
+  rocAuc,
 } from '../../../src/model/metrics';
 
 describe('inBatchAccuracy', () => {
@@ -46,7 +52,12 @@ describe('firstHitRanks / recallAtK / medianRank', () => {
   it('retrievalMetrics combines them', () => {
     // 2 image queries over 4 captions: image 0 owns captions 0, 1; image 1 owns 2, 3.
     const sim = [0.1, 0.2, 0.9, 0.0, /* */ 0.3, 0.1, 0.8, 0.2];
-    expect(retrievalMetrics(sim, 4, [[0, 1], [2, 3]])).toEqual({ r1: 0.5, r5: 1, r10: 1, medianRank: 1.5 });
+    expect(
+      retrievalMetrics(sim, 4, [
+        [0, 1],
+        [2, 3],
+      ]),
+    ).toEqual({ r1: 0.5, r5: 1, r10: 1, medianRank: 1.5 });
   });
 
   it('refuses a query without targets', () => {

@@ -21,7 +21,12 @@ describe('hardNegativeSelection', () => {
   });
 
   it('skips captions of the same image when a mask is given', () => {
-    const mask = tf.tensor2d([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]);
+    const mask = tf.tensor2d([
+      [1, 1, 0, 0],
+      [1, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ]);
     expect(hardNegativeSelection(tf.tensor2d(sim), mask).arraySync()[0]).toEqual([0, 0, 0, 1]);
   });
 
@@ -62,7 +67,12 @@ describe('randomNegativeSelection with excluded captions (same text)', () => {
   });
 
   it('the hard negative skips a same-text caption even when it is the most similar', () => {
-    const mask = tf.tensor2d([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]); // captions 0 and 1 read the same
+    const mask = tf.tensor2d([
+      [1, 1, 0, 0],
+      [1, 1, 0, 0],
+      [0, 0, 1, 0],
+      [0, 0, 0, 1],
+    ]); // captions 0 and 1 read the same
     expect(hardNegativeSelection(tf.tensor2d(sim), mask).arraySync()[1]).toEqual([0, 0, 1, 0]);
   });
 });

@@ -32,10 +32,14 @@ describe('pca', () => {
     const n = 6;
     const mx = X.filter((_, i) => i % 2 === 0).reduce((a, b) => a + b) / n;
     const my = X.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b) / n;
-    let sxx = 0, syy = 0, sxy = 0;
+    let sxx = 0,
+      syy = 0,
+      sxy = 0;
     for (let r = 0; r < n; r++) {
       const [dx, dy] = [X[2 * r] - mx, X[2 * r + 1] - my];
-      sxx += (dx * dx) / (n - 1); syy += (dy * dy) / (n - 1); sxy += (dx * dy) / (n - 1);
+      sxx += (dx * dx) / (n - 1);
+      syy += (dy * dy) / (n - 1);
+      sxy += (dx * dy) / (n - 1);
     }
     const tr = sxx + syy;
     const det = sxx * syy - sxy * sxy;

@@ -89,7 +89,12 @@ describe('topK', () => {
 
   it.each<[string, () => unknown, RetrievalErrorCode, RegExp]>([
     ['a query longer than dim', () => topK(f32(1, 0, 0), ROWS, 2, 1), 'bad-length', /length dim=2, found 3/],
-    ['a matrix that is not [N, dim]', () => topK(QUERY, f32(1, 0, 1), 2, 1), 'bad-length', /\[N, 2\] matrix, found 3 \(1 rows and 1 extra\)/],
+    [
+      'a matrix that is not [N, dim]',
+      () => topK(QUERY, f32(1, 0, 1), 2, 1),
+      'bad-length',
+      /\[N, 2\] matrix, found 3 \(1 rows and 1 extra\)/,
+    ],
     ['dim 0', () => topK(f32(), f32(), 0, 1), 'bad-dim', /positive integer, found 0/],
     ['a fractional dim', () => topK(QUERY, ROWS, 1.5, 1), 'bad-dim', /found 1.5/],
     ['a negative k', () => topK(QUERY, ROWS, 2, -1), 'bad-k', /integer >= 0, found -1/],
@@ -146,14 +151,38 @@ describe('zeroShot', () => {
 
 describe('softmax', () => {
   it.each<[number[], number[]]>([
-    [[0, 0], [0.5, 0.5]],
-    [[1, 0, -1], [0.665241, 0.244728, 0.090031]],
-    [[1000, 1000], [0.5, 0.5]], // exp(1000) overflows without the max shift
-    [[1000, 0], [1, 0]],
-    [[-1000, -1001], [0.731059, 0.268941]], // exp(-1000) underflows without the max shift
-    [[Infinity, 0, Infinity], [0.5, 0, 0.5]],
-    [[-Infinity, -Infinity], [0.5, 0.5]],
-    [[-Infinity, 0], [0, 1]],
+    [
+      [0, 0],
+      [0.5, 0.5],
+    ],
+    [
+      [1, 0, -1],
+      [0.665241, 0.244728, 0.090031],
+    ],
+    [
+      [1000, 1000],
+      [0.5, 0.5],
+    ], // exp(1000) overflows without the max shift
+    [
+      [1000, 0],
+      [1, 0],
+    ],
+    [
+      [-1000, -1001],
+      [0.731059, 0.268941],
+    ], // exp(-1000) underflows without the max shift
+    [
+      [Infinity, 0, Infinity],
+      [0.5, 0, 0.5],
+    ],
+    [
+      [-Infinity, -Infinity],
+      [0.5, 0.5],
+    ],
+    [
+      [-Infinity, 0],
+      [0, 1],
+    ],
     [[], []],
   ])('softmax(%j) = %j', (logits, expected) => {
     expect(Array.from(softmax(new Float32Array(logits)), (p) => Number(p.toFixed(6)))).toEqual(expected);

@@ -42,10 +42,28 @@ function image(i: number, split: Split = 'train'): NewImage {
 const images = (from: number, n: number, split: Split = 'train') => Array.from({ length: n }, (_, k) => image(from + k, split));
 
 const REPORT: IngestReport = {
-  format: 'test', captionFile: 'captions.txt', captionFileReason: 'only one', otherCaptionFiles: [], images: 0, captions: 0,
-  captionsPerImage: {}, vocabularySize: 0, imagesWithoutCaptions: [], missingImages: [], missingImageCaptions: 0,
-  missingImageNames: 0, corrupt: [], ignored: [], duplicates: [], parseIssues: [], parseIssueCount: 0, splitSource: 'seeded',
-  splitCounts: { train: 0, val: 0, test: 0 }, splitNotInLists: 0, seconds: 1, imagesPerSecond: 1,
+  format: 'test',
+  captionFile: 'captions.txt',
+  captionFileReason: 'only one',
+  otherCaptionFiles: [],
+  images: 0,
+  captions: 0,
+  captionsPerImage: {},
+  vocabularySize: 0,
+  imagesWithoutCaptions: [],
+  missingImages: [],
+  missingImageCaptions: 0,
+  missingImageNames: 0,
+  corrupt: [],
+  ignored: [],
+  duplicates: [],
+  parseIssues: [],
+  parseIssueCount: 0,
+  splitSource: 'seeded',
+  splitCounts: { train: 0, val: 0, test: 0 },
+  splitNotInLists: 0,
+  seconds: 1,
+  imagesPerSecond: 1,
 };
 
 const created: string[] = [];
@@ -75,7 +93,12 @@ function failPut(n: number, how: 'async' | 'sync') {
     if (how === 'sync') throw quota;
     // fake-indexeddb internal: queue a request whose operation fails, as a full disk would.
     const tx = this.transaction as unknown as { _execRequestAsync(o: { source: IDBObjectStore; operation: () => never }): IDBRequest };
-    return tx._execRequestAsync({ source: this, operation: () => { throw quota; } });
+    return tx._execRequestAsync({
+      source: this,
+      operation: () => {
+        throw quota;
+      },
+    });
   });
 }
 
@@ -124,7 +147,11 @@ describe('dataset life cycle', () => {
 
   it('a complete dataset takes no more images', async () => {
     const meta = await completeDataset(await appendImages(await newDataset(), images(0, 2)), REPORT);
-    await expect(appendImages(meta, images(2, 1))).rejects.toMatchObject({ name: 'StorageError', code: 'write-failed', message: /is complete/ });
+    await expect(appendImages(meta, images(2, 1))).rejects.toMatchObject({
+      name: 'StorageError',
+      code: 'write-failed',
+      message: /is complete/,
+    });
   });
 
   it('a crash between batches leaves an incomplete dataset of whole batches that resume can read', async () => {
@@ -135,7 +162,11 @@ describe('dataset life cycle', () => {
     const seen = await reread(meta.id);
     expect(seen).toMatchObject({ status: 'ingesting', storedImages: 6, batches: 2, expectedImages: 9 });
     expect(seen!.report).toBeUndefined();
-    expect([...(await storedNames(seen!))].sort()).toEqual(images(0, 6).map((i) => i.name).sort());
+    expect([...(await storedNames(seen!))].sort()).toEqual(
+      images(0, 6)
+        .map((i) => i.name)
+        .sort(),
+    );
     // 1 meta + 2 batch records + (image + pixels) per image; no index yet.
     expect(await countRecords(meta.id)).toBe(1 + 2 + 2 * 6);
     await expect(getDatasetIndex(meta.id)).rejects.toMatchObject({ code: 'not-found', message: /did not complete/ });
@@ -160,7 +191,10 @@ describe('write failures keep earlier batches whole', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(StorageError);
-    expect(err).toMatchObject({ code: 'quota', message: /Storage is full: .*4 images of "big" \(after 8 stored\).*Everything stored before this point is kept/ });
+    expect(err).toMatchObject({
+      code: 'quota',
+      message: /Storage is full: .*4 images of "big" \(after 8 stored\).*Everything stored before this point is kept/,
+    });
     expect((err as StorageError).cause).toMatchObject({ name: 'QuotaExceededError' });
     vi.restoreAllMocks();
 
@@ -176,13 +210,18 @@ describe('write failures keep earlier batches whole', () => {
 
   it('a quota error while creating a dataset is a quota StorageError too', async () => {
     failPut(1, 'async');
-    await expect(createDataset({ name: 'x', source: 'folder', imageSize: SIZE, expectedImages: 1 })).rejects.toMatchObject({ code: 'quota' });
+    await expect(createDataset({ name: 'x', source: 'folder', imageSize: SIZE, expectedImages: 1 })).rejects.toMatchObject({
+      code: 'quota',
+    });
   });
 
   it('other write errors become write-failed with the cause named', async () => {
     const meta = await newDataset('clone');
     const bad = { ...image(0), thumb: (() => 1) as unknown as Blob }; // functions cannot be cloned
-    await expect(appendImages(meta, [image(1), bad])).rejects.toMatchObject({ code: 'write-failed', message: /Could not store 2 images of "clone".*DataCloneError/ });
+    await expect(appendImages(meta, [image(1), bad])).rejects.toMatchObject({
+      code: 'write-failed',
+      message: /Could not store 2 images of "clone".*DataCloneError/,
+    });
     expect(await countRecords(meta.id)).toBe(1);
     expect(await reread(meta.id)).toMatchObject({ storedImages: 0, batches: 0 });
   });

@@ -7,8 +7,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PRESETS } from '../../../src/config';
 import { runStore } from '../../../src/storage/db';
 import {
-  attachRunToDataset, createRun, deleteRun, findImportedRun, getRun, importRun, listRuns, loadCheckpoint, loadCurves, loadInsights, RUN_FORMAT_VERSION,
-  saveCheckpoint, saveInsights, setRunStatus,
+  attachRunToDataset,
+  createRun,
+  deleteRun,
+  findImportedRun,
+  getRun,
+  importRun,
+  listRuns,
+  loadCheckpoint,
+  loadCurves,
+  loadInsights,
+  RUN_FORMAT_VERSION,
+  saveCheckpoint,
+  saveInsights,
+  setRunStatus,
 } from '../../../src/storage/runs';
 import type { EvalInsights } from '../../../src/train/insights';
 import { CHECKPOINT_VERSION, type Checkpoint, type EvalMetrics, type StepMetrics } from '../../../src/train/types';
@@ -22,26 +34,58 @@ afterEach(async () => {
 });
 
 const stepAt = (step: number): StepMetrics => ({
-  step, epoch: 0, loss: 1 / step, clipLoss: 1 / step, matchLoss: null, accI2T: 0, accT2I: 0, matchAcc: null,
-  posSim: 0, negSim: 0, logitScale: 14, lr: 1e-3, pairsPerSec: 1, msPerStep: 1,
+  step,
+  epoch: 0,
+  loss: 1 / step,
+  clipLoss: 1 / step,
+  matchLoss: null,
+  accI2T: 0,
+  accT2I: 0,
+  matchAcc: null,
+  posSim: 0,
+  negSim: 0,
+  logitScale: 14,
+  lr: 1e-3,
+  pairsPerSec: 1,
+  msPerStep: 1,
 });
 const evalAt = (step: number, r1: number): EvalMetrics => ({
-  step, epoch: 0, valLoss: 1, i2t: { r1, r5: r1, r10: r1, medianRank: 1 }, t2i: { r1, r5: r1, r10: r1, medianRank: 1 },
-  matchAcc: null, auc: null, match: null, images: 10, captions: 10,
+  step,
+  epoch: 0,
+  valLoss: 1,
+  i2t: { r1, r5: r1, r10: r1, medianRank: 1 },
+  t2i: { r1, r5: r1, r10: r1, medianRank: 1 },
+  matchAcc: null,
+  auc: null,
+  match: null,
+  images: 10,
+  captions: 10,
 });
 
 function checkpoint(step: number, evals: EvalMetrics[] = []): Checkpoint {
   return {
-    version: CHECKPOINT_VERSION, config: PRESETS.tiny, vocab: ['<pad>', 'a'], step, epoch: 0, batchInEpoch: step,
+    version: CHECKPOINT_VERSION,
+    config: PRESETS.tiny,
+    vocab: ['<pad>', 'a'],
+    step,
+    epoch: 0,
+    batchInEpoch: step,
     weights: [{ name: 'w', shape: [2], dtype: 'float32', data: new Float32Array([step, step]) }] as unknown as Checkpoint['weights'],
-    optimizer: [], history: { steps: Array.from({ length: step }, (_, i) => stepAt(i + 1)), evals },
-    datasetName: DATASET.name, createdAt: new Date().toISOString(),
+    optimizer: [],
+    history: { steps: Array.from({ length: step }, (_, i) => stepAt(i + 1)), evals },
+    datasetName: DATASET.name,
+    createdAt: new Date().toISOString(),
   };
 }
 
 const insightsAt = (step: number): EvalInsights => ({
-  step, epoch: 0,
-  map: { images: [{ image: 3, x: 0.5, y: -1 }], captions: [{ imageRow: 0, text: 'a <b>red</b> circle', x: 1, y: 2 }], explained: [0.6, 0.2] },
+  step,
+  epoch: 0,
+  map: {
+    images: [{ image: 3, x: 0.5, y: -1 }],
+    captions: [{ imageRow: 0, text: 'a <b>red</b> circle', x: 1, y: 2 }],
+    explained: [0.6, 0.2],
+  },
   mistakes: [{ image: 3, rank: 4, trueCaption: 'a red circle', trueSim: 0.2, preferredCaption: 'a blue square', preferredSim: 0.5 }],
 });
 
@@ -61,7 +105,12 @@ function failNextPutWithQuota() {
     const quota = new DOMException('The quota has been exceeded.', 'QuotaExceededError');
     // fake-indexeddb internal: queue a request whose operation fails, as a full disk would.
     const tx = this.transaction as unknown as { _execRequestAsync(o: { source: IDBObjectStore; operation: () => never }): IDBRequest };
-    return tx._execRequestAsync({ source: this, operation: () => { throw quota; } });
+    return tx._execRequestAsync({
+      source: this,
+      operation: () => {
+        throw quota;
+      },
+    });
   });
 }
 
@@ -95,9 +144,19 @@ describe('run life cycle', () => {
   it('imports a model file as a stopped run of no dataset, then attaches it to one', async () => {
     const meta = await importRun(checkpoint(4, [evalAt(4, 0.5)]), { fileName: 'm.clip.safetensors', backend: 'wasm' });
     created.push(meta.id);
-    expect(meta).toMatchObject({ status: 'stopped', datasetId: null, step: 4, bestValR1: 0.5, source: 'imported', name: 'm.clip.safetensors (imported)' });
+    expect(meta).toMatchObject({
+      status: 'stopped',
+      datasetId: null,
+      step: 4,
+      bestValR1: 0.5,
+      source: 'imported',
+      name: 'm.clip.safetensors (imported)',
+    });
     expect((await loadCurves(meta.id)).steps).toHaveLength(4);
-    expect(await attachRunToDataset(meta.id, DATASET)).toMatchObject({ datasetId: DATASET.id, name: 'm.clip.safetensors (imported) → flowers' });
+    expect(await attachRunToDataset(meta.id, DATASET)).toMatchObject({
+      datasetId: DATASET.id,
+      name: 'm.clip.safetensors (imported) → flowers',
+    });
   });
 
   it('finds an earlier import of the same checkpoint (one entry per file), not of another', async () => {
@@ -160,18 +219,24 @@ describe('the best checkpoint beside the last', () => {
     for (const k of ['run:', 'ckpt:', 'best:', 'curves:']) expect(await get(`${k}${meta.id}`, runStore())).toBeUndefined();
   });
 
-  it('refuses a best record whose step is not the checkpoint\'s, writing nothing', async () => {
+  it("refuses a best record whose step is not the checkpoint's, writing nothing", async () => {
     const meta = await newRun();
-    await expect(saveCheckpoint(meta.id, checkpoint(4), { best: bestAt(3, 0.5) })).rejects.toMatchObject({ name: 'StorageError', message: /expected the step of the checkpoint saved \(4\), found 3/ });
+    await expect(saveCheckpoint(meta.id, checkpoint(4), { best: bestAt(3, 0.5) })).rejects.toMatchObject({
+      name: 'StorageError',
+      message: /expected the step of the checkpoint saved \(4\), found 3/,
+    });
     expect(await get(`ckpt:${meta.id}`, runStore())).toBeUndefined();
     expect(await get(`best:${meta.id}`, runStore())).toBeUndefined();
   });
 
-  it('checks the best checkpoint\'s format version on read', async () => {
+  it("checks the best checkpoint's format version on read", async () => {
     const meta = await newRun();
     await saveCheckpoint(meta.id, checkpoint(2, [evalAt(2, 0.5)]), { best: bestAt(2, 0.5) });
     await set(`best:${meta.id}`, { ...(await get<object>(`best:${meta.id}`, runStore())), version: CHECKPOINT_VERSION + 1 }, runStore());
-    await expect(loadCheckpoint(meta.id, 'best')).rejects.toMatchObject({ code: 'version', message: /best checkpoint of run .* newer CLIP Lab/ });
+    await expect(loadCheckpoint(meta.id, 'best')).rejects.toMatchObject({
+      code: 'version',
+      message: /best checkpoint of run .* newer CLIP Lab/,
+    });
     expect((await loadCheckpoint(meta.id)).step).toBe(2); // the last one still reads
   });
 });
@@ -205,7 +270,11 @@ describe('a full disk', () => {
     await saveCheckpoint(meta.id, checkpoint(2));
     failNextPutWithQuota();
     const err = await saveCheckpoint(meta.id, checkpoint(4)).catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'StorageError', code: 'quota', message: /^Storage is full: .*checkpoint at step 4 .*previous checkpoint is kept/ });
+    expect(err).toMatchObject({
+      name: 'StorageError',
+      code: 'quota',
+      message: /^Storage is full: .*checkpoint at step 4 .*previous checkpoint is kept/,
+    });
     expect(String((err as Error).message)).not.toMatch(/null/);
     expect(await getRun(meta.id)).toMatchObject({ step: 2 });
     expect((await loadCheckpoint(meta.id)).step).toBe(2);

@@ -4,13 +4,36 @@ import type { EvalMetrics, MatchEvalMetrics, MetricsHistory, StepMetrics } from 
 
 function ev(step: number, valLoss: number, r5: [number, number], auc: number | null = 0.7): EvalMetrics {
   const scores = (r: number) => ({ r1: r / 4, r5: r, r10: Math.min(1, r * 1.5), medianRank: 10 });
-  return { step, epoch: step / 100 - 1, valLoss, i2t: scores(r5[0]), t2i: scores(r5[1]), matchAcc: null, auc, match: null, images: 50, captions: 250 };
+  return {
+    step,
+    epoch: step / 100 - 1,
+    valLoss,
+    i2t: scores(r5[0]),
+    t2i: scores(r5[1]),
+    matchAcc: null,
+    auc,
+    match: null,
+    images: 50,
+    captions: 250,
+  };
 }
 
 function st(step: number, loss: number): StepMetrics {
   return {
-    step, epoch: 0, loss, clipLoss: loss, matchLoss: null, accI2T: 0, accT2I: 0, matchAcc: null, posSim: 0, negSim: 0,
-    logitScale: 14, lr: 1e-3, pairsPerSec: 1, msPerStep: 1,
+    step,
+    epoch: 0,
+    loss,
+    clipLoss: loss,
+    matchLoss: null,
+    accI2T: 0,
+    accT2I: 0,
+    matchAcc: null,
+    posSim: 0,
+    negSim: 0,
+    logitScale: 14,
+    lr: 1e-3,
+    pairsPerSec: 1,
+    msPerStep: 1,
   };
 }
 
@@ -78,17 +101,39 @@ describe('detectOverfitting', () => {
 
 describe('latestCalibration', () => {
   const match = (plattA: number, plattB: number): MatchEvalMetrics => ({
-    aucRandom: 0.9, aucHard: 0.7, cosineAuc: 0.8, cosineAucRandom: 0.85, cosineAucHard: 0.6, ece: 0.1, eceCalibrated: 0.03,
-    plattA, plattB, binCount: [], binConfidence: [], binAccuracy: [],
+    aucRandom: 0.9,
+    aucHard: 0.7,
+    cosineAuc: 0.8,
+    cosineAucRandom: 0.85,
+    cosineAucHard: 0.6,
+    ece: 0.1,
+    eceCalibrated: 0.03,
+    plattA,
+    plattB,
+    binCount: [],
+    binConfidence: [],
+    binAccuracy: [],
   });
   const withMatch = (step: number, m: MatchEvalMetrics | null): EvalMetrics => ({ ...ev(step, 1, [0.1, 0.1]), match: m });
 
   it.each([
     ['no evaluations', [], null],
     ['evaluations without a classifier', [withMatch(100, null)], null],
-    ['the latest fitted one', [withMatch(100, match(1.5, -0.5)), withMatch(200, match(2, 0.25))], { method: 'platt', a: 2, b: 0.25, step: 200, eceCalibrated: 0.03 }],
-    ['an earlier one when the latest has none', [withMatch(100, match(1.5, -0.5)), withMatch(200, null)], { method: 'platt', a: 1.5, b: -0.5, step: 100, eceCalibrated: 0.03 }],
-    ['a finite one past a non-finite fit', [withMatch(100, match(1.5, -0.5)), withMatch(200, match(NaN, 0))], { method: 'platt', a: 1.5, b: -0.5, step: 100, eceCalibrated: 0.03 }],
+    [
+      'the latest fitted one',
+      [withMatch(100, match(1.5, -0.5)), withMatch(200, match(2, 0.25))],
+      { method: 'platt', a: 2, b: 0.25, step: 200, eceCalibrated: 0.03 },
+    ],
+    [
+      'an earlier one when the latest has none',
+      [withMatch(100, match(1.5, -0.5)), withMatch(200, null)],
+      { method: 'platt', a: 1.5, b: -0.5, step: 100, eceCalibrated: 0.03 },
+    ],
+    [
+      'a finite one past a non-finite fit',
+      [withMatch(100, match(1.5, -0.5)), withMatch(200, match(NaN, 0))],
+      { method: 'platt', a: 1.5, b: -0.5, step: 100, eceCalibrated: 0.03 },
+    ],
   ])('%s', (_what, evals, expected) => {
     expect(latestCalibration(evals as EvalMetrics[])).toEqual(expected);
   });

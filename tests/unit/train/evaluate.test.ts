@@ -7,12 +7,27 @@ describe('evaluation pairs and classifier metrics (issue 9)', () => {
   const captionImageRow = [0, 0, 1, 1, 2, 2];
   const groups = [0, 1, 0, 2, 3, 4];
   const sim = [
-    0.9, 0.8, 0.85, 0.1, 0.2, 0.3, // image 0: caption 2 is its most similar wrong caption by index, but reads like caption 0
-    0.1, 0.2, 0.9, 0.8, 0.3, 0.7,
-    0.2, 0.1, 0.3, 0.4, 0.9, 0.8,
+    0.9,
+    0.8,
+    0.85,
+    0.1,
+    0.2,
+    0.3, // image 0: caption 2 is its most similar wrong caption by index, but reads like caption 0
+    0.1,
+    0.2,
+    0.9,
+    0.8,
+    0.3,
+    0.7,
+    0.2,
+    0.1,
+    0.3,
+    0.4,
+    0.9,
+    0.8,
   ];
 
-  it('a hard or random negative never has the text of one of the image\'s own captions', () => {
+  it("a hard or random negative never has the text of one of the image's own captions", () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const pairs = matchPairs(sim, captionImageRow, groups, 3, seed);
       expect(pairs.labels.filter((l) => l === 1).length).toBe(6);
@@ -45,7 +60,10 @@ describe('evaluation pairs and classifier metrics (issue 9)', () => {
     for (let i = 0; i < Ni; i++) {
       for (const kind of [0, 1, 2]) {
         const label = kind === 0 ? 1 : 0;
-        imageRows.push(i); captionRows.push(3 * i + kind); labels.push(label); kinds.push(kind);
+        imageRows.push(i);
+        captionRows.push(3 * i + kind);
+        labels.push(label);
+        kinds.push(kind);
         const signal = label ? 1 : kind === 1 ? 0.5 : 0;
         cosine.push(0.3 * signal + 0.2 * random());
         logits.push(4 * signal + 3 + 6 * (random() - 0.5)); // shifted: every raw P is high

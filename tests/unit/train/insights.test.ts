@@ -17,7 +17,11 @@ describe('heatmapStats', () => {
 
 /** Embeddings with only the similarity matrix filled in: worstMistakes reads nothing else. */
 const simOnly = (sim: number[], captionImageRow: number[]): EvalEmbeddings => ({
-  img: new Float32Array(), txt: new Float32Array(), sim: Float32Array.from(sim), dim: 0, captionImageRow,
+  img: new Float32Array(),
+  txt: new Float32Array(),
+  sim: Float32Array.from(sim),
+  dim: 0,
+  captionImageRow,
 });
 
 describe('worstMistakes', () => {
@@ -28,12 +32,20 @@ describe('worstMistakes', () => {
     {
       label: 'all right: closest calls first (smallest winning margin)',
       sim: [0.9, 0.5, 0.1, 0.2, /* img1 */ 0.1, 0.2, 0.8, 0.7, /* img2 */ 0.0, 0.1, 0.3, 0.95],
-      expected: [[11, 1, 'c2', 'c3'], [12, 1, 'c3', 'c2'], [10, 1, 'c0', 'c3']],
+      expected: [
+        [11, 1, 'c2', 'c3'],
+        [12, 1, 'c3', 'c2'],
+        [10, 1, 'c0', 'c3'],
+      ],
     },
     {
       label: 'lowest-ranked true caption first; any own caption counts (image 0 via c1)',
       sim: [0.1, 0.6, 0.7, 0.2, /* img1 */ 0.9, 0.8, 0.3, 0.1, /* img2 */ 0.5, 0.4, 0.6, 0.45],
-      expected: [[11, 3, 'c2', 'c0'], [12, 3, 'c3', 'c2'], [10, 2, 'c1', 'c2']],
+      expected: [
+        [11, 3, 'c2', 'c0'],
+        [12, 3, 'c3', 'c2'],
+        [10, 2, 'c1', 'c2'],
+      ],
     },
   ])('$label', ({ sim, expected }) => {
     const out = worstMistakes(simOnly(sim, rows), labels, 5);
@@ -52,12 +64,18 @@ describe('embeddingMap', () => {
     const e: EvalEmbeddings = {
       img: Float32Array.from([1, 0, -1, 0, 0, 0.1]),
       txt: Float32Array.from([0.9, 0, 1.1, 0, -0.9, 0, 0, 0.2]),
-      sim: new Float32Array(12), dim: 2, captionImageRow: [0, 0, 1, 2],
+      sim: new Float32Array(12),
+      dim: 2,
+      captionImageRow: [0, 0, 1, 2],
     };
     const labels = { images: [7, 8, 9], captions: ['a', 'b', 'c', 'd'] };
     const map = embeddingMap(e, labels, 2);
     expect(map.images.map((p) => p.image)).toEqual([7, 8]);
-    expect(map.captions.map((c) => [c.imageRow, c.text])).toEqual([[0, 'a'], [0, 'b'], [1, 'c']]);
+    expect(map.captions.map((c) => [c.imageRow, c.text])).toEqual([
+      [0, 'a'],
+      [0, 'b'],
+      [1, 'c'],
+    ]);
     // all five points lie on the x axis: the first axis carries all the variance, x keeps its order
     expect(map.explained[0]).toBeCloseTo(1, 6);
     expect(map.images[0].x).toBeGreaterThan(map.images[1].x);
@@ -65,10 +83,22 @@ describe('embeddingMap', () => {
   });
 
   it('draws one-dimensional embeddings on the x axis', () => {
-    const e: EvalEmbeddings = { img: Float32Array.from([1, -1]), txt: Float32Array.from([0.5, -0.5]), sim: new Float32Array(4), dim: 1, captionImageRow: [0, 1] };
+    const e: EvalEmbeddings = {
+      img: Float32Array.from([1, -1]),
+      txt: Float32Array.from([0.5, -0.5]),
+      sim: new Float32Array(4),
+      dim: 1,
+      captionImageRow: [0, 1],
+    };
     const map = embeddingMap(e, { images: [0, 1], captions: ['a', 'b'] }, 10);
-    expect(map.images.map((p) => [p.x, p.y])).toEqual([[1, 0], [-1, 0]]);
-    expect(map.captions.map((p) => [p.x, p.y])).toEqual([[0.5, 0], [-0.5, 0]]);
+    expect(map.images.map((p) => [p.x, p.y])).toEqual([
+      [1, 0],
+      [-1, 0],
+    ]);
+    expect(map.captions.map((p) => [p.x, p.y])).toEqual([
+      [0.5, 0],
+      [-0.5, 0],
+    ]);
     expect(map.explained).toEqual([1, 0]);
   });
 });

@@ -31,7 +31,10 @@ describe('synthetic data', () => {
     expect(set.pixels.length).toBe(256 * 64 * 64 * 3);
     expect(set.captions).toHaveLength(1280);
     expect(Math.max(...set.captions.map((c) => c.text.split(' ').length))).toBeLessThanOrEqual(config.maxTokens);
-    const tokenizer = Tokenizer.build(set.captions.map((c) => c.text), { maxVocab: config.vocabSize, minCount: config.minWordCount });
+    const tokenizer = Tokenizer.build(
+      set.captions.map((c) => c.text),
+      { maxVocab: config.vocabSize, minCount: config.minWordCount },
+    );
     expect(tokenizer.size).toBe(config.vocabSize);
   });
   it('makes unit rows', () => {

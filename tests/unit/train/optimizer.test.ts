@@ -24,21 +24,60 @@ function naiveAdamW(p: number[], grads: number[][], lrs: number[], decay: boolea
 
 function setup() {
   const params = new Map<string, tf.Variable>([
-    ['w', tf.variable(tf.tensor2d([[0.5, -1], [2, 0.25]]))], // a matrix: decayed
+    [
+      'w',
+      tf.variable(
+        tf.tensor2d([
+          [0.5, -1],
+          [2, 0.25],
+        ]),
+      ),
+    ], // a matrix: decayed
     ['b', tf.variable(tf.tensor1d([1, -2]))], // a bias: not decayed
   ]);
   return { params, opt: new AdamW(params, { epsilon: 1e-7, weightDecay: 0.1 }) };
 }
 
-const grads = [[[0.1, -0.2, 0.3, 0.05], [1, -1]], [[0.2, 0.1, -0.3, 0.0], [0.5, 0.2]], [[-0.1, 0.4, 0.2, 0.3], [-1, 0.3]]];
+const grads = [
+  [
+    [0.1, -0.2, 0.3, 0.05],
+    [1, -1],
+  ],
+  [
+    [0.2, 0.1, -0.3, 0.0],
+    [0.5, 0.2],
+  ],
+  [
+    [-0.1, 0.4, 0.2, 0.3],
+    [-1, 0.3],
+  ],
+];
 const lrs = [0.1, 0.05, 0.02];
 
 describe('AdamW', () => {
   it('equals torch.optim.AdamW over three steps, decaying matrices only', () => {
     const { params, opt } = setup();
-    grads.forEach(([gw, gb], k) => opt.apply(new Map<string, tf.Tensor>([['w', tf.tensor2d(gw, [2, 2])], ['b', tf.tensor1d(gb)]]), lrs[k]));
-    const w = naiveAdamW([0.5, -1, 2, 0.25], grads.map((g) => g[0]), lrs, true);
-    const b = naiveAdamW([1, -2], grads.map((g) => g[1]), lrs, false);
+    grads.forEach(([gw, gb], k) =>
+      opt.apply(
+        new Map<string, tf.Tensor>([
+          ['w', tf.tensor2d(gw, [2, 2])],
+          ['b', tf.tensor1d(gb)],
+        ]),
+        lrs[k],
+      ),
+    );
+    const w = naiveAdamW(
+      [0.5, -1, 2, 0.25],
+      grads.map((g) => g[0]),
+      lrs,
+      true,
+    );
+    const b = naiveAdamW(
+      [1, -2],
+      grads.map((g) => g[1]),
+      lrs,
+      false,
+    );
     [...params.get('w')!.dataSync()].forEach((x, i) => expect(x).toBeCloseTo(w[i], 6));
     [...params.get('b')!.dataSync()].forEach((x, i) => expect(x).toBeCloseTo(b[i], 6));
     expect(opt.step).toBe(3);
@@ -53,7 +92,13 @@ describe('AdamW', () => {
   it('state round-trips exactly: a restored optimizer continues identically', async () => {
     const a = setup();
     const step = (s: ReturnType<typeof setup>, k: number) =>
-      s.opt.apply(new Map<string, tf.Tensor>([['w', tf.tensor2d(grads[k][0], [2, 2])], ['b', tf.tensor1d(grads[k][1])]]), lrs[k]);
+      s.opt.apply(
+        new Map<string, tf.Tensor>([
+          ['w', tf.tensor2d(grads[k][0], [2, 2])],
+          ['b', tf.tensor1d(grads[k][1])],
+        ]),
+        lrs[k],
+      );
     step(a, 0);
     step(a, 1);
     const state = await a.opt.getState();

@@ -4,7 +4,8 @@ import { gatherRows, imageBatch, resizeImages } from '../../../src/train/pixels'
 /** n images of side s where pixel (y, x) of image i has all channels f(i, y, x). */
 function image(n: number, s: number, f: (i: number, y: number, x: number) => number): Uint8Array {
   const out = new Uint8Array(n * s * s * 3);
-  for (let i = 0; i < n; i++) for (let y = 0; y < s; y++) for (let x = 0; x < s; x++) out.fill(f(i, y, x), ((i * s + y) * s + x) * 3, ((i * s + y) * s + x) * 3 + 3);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < s; y++) for (let x = 0; x < s; x++) out.fill(f(i, y, x), ((i * s + y) * s + x) * 3, ((i * s + y) * s + x) * 3 + 3);
   return out;
 }
 
@@ -34,8 +35,17 @@ describe('resizeImages', () => {
     expect(channel0(resizeImages(px, 1, 2, 4)).slice(0, 4)).toEqual([0, 50, 150, 200]);
   });
 
-  it.each([[8, 3], [5, 7], [6, 6]])('keeps a constant image constant (%i -> %i) per image', (from, to) => {
-    const out = resizeImages(image(2, from, (i) => 17 + i * 100), 2, from, to);
+  it.each([
+    [8, 3],
+    [5, 7],
+    [6, 6],
+  ])('keeps a constant image constant (%i -> %i) per image', (from, to) => {
+    const out = resizeImages(
+      image(2, from, (i) => 17 + i * 100),
+      2,
+      from,
+      to,
+    );
     expect(new Set(channel0(out.subarray(0, to * to * 3)))).toEqual(new Set([17]));
     expect(new Set(channel0(out.subarray(to * to * 3)))).toEqual(new Set([117]));
   });

@@ -6,7 +6,14 @@ import { ClipModel } from '../../../src/model/clip';
 import { evaluate } from '../../../src/train/evaluate';
 import { Tokenizer } from '../../../src/data/tokenizer';
 import { runTraining } from '../../../src/train/trainer';
-import { CHECKPOINT_VERSION, TrainError, type Checkpoint, type EvalMetrics, type StepMetrics, type TrainPhase } from '../../../src/train/types';
+import {
+  CHECKPOINT_VERSION,
+  TrainError,
+  type Checkpoint,
+  type EvalMetrics,
+  type StepMetrics,
+  type TrainPhase,
+} from '../../../src/train/types';
 import type { BatchSimilarity, EvalInsights } from '../../../src/train/insights';
 import { syntheticSet } from './fixtures';
 
@@ -46,7 +53,10 @@ describe('runTraining', () => {
     const model = ClipModel.create(result.config, result.vocab.length);
     model.setWeights(result.weights);
     const all = data.captions.map((_, i) => i); // caption i belongs to image i
-    const tokens = Tokenizer.fromVocab(result.vocab).encodeBatch(data.captions.map((c) => c.text), config.maxTokens);
+    const tokens = Tokenizer.fromVocab(result.vocab).encodeBatch(
+      data.captions.map((c) => c.text),
+      config.maxTokens,
+    );
     const evalSet = { pixels: data.pixels, imageIds: all, captionIds: all, captionImage: Int32Array.from(all), tokens };
     const m = await evaluate(model, evalSet, { step: 0, epoch: 0, batchSize: 16, seed: 1 });
     model.dispose();
@@ -131,7 +141,10 @@ describe('runTraining', () => {
     const data = syntheticSet({ images: 16, val: 4 });
     const { checkpoints, result } = await train(data, small({ epochs: 2, checkpointEverySteps: 2 }), { datasetName: 'shapes' });
     expect(checkpoints.map((c) => [c.step, c.epoch, c.batchInEpoch])).toEqual([
-      [2, 0, 2], [3, 1, 0], [4, 1, 1], [6, 2, 0],
+      [2, 0, 2],
+      [3, 1, 0],
+      [4, 1, 1],
+      [6, 2, 0],
     ]);
     expect(result).toMatchObject({ version: CHECKPOINT_VERSION, step: 6, epoch: 2, batchInEpoch: 0, datasetName: 'shapes' });
     expect(result.vocab.slice(0, 2)).toEqual(['<pad>', '<unk>']);
@@ -162,14 +175,22 @@ describe('runTraining', () => {
   });
 
   it.each<[string, () => Promise<unknown>, string]>([
-    ['a resumed run that changes the model', async () => {
-      const data = syntheticSet({ images: 8 });
-      const c = new AbortController();
-      const ckpt = await runTraining(data, small(), { signal: c.signal, callbacks: { onStep: () => c.abort() } });
-      return runTraining(data, small({ embedDim: 8 }), { resume: ckpt, callbacks: {} });
-    }, 'resume-mismatch'],
+    [
+      'a resumed run that changes the model',
+      async () => {
+        const data = syntheticSet({ images: 8 });
+        const c = new AbortController();
+        const ckpt = await runTraining(data, small(), { signal: c.signal, callbacks: { onStep: () => c.abort() } });
+        return runTraining(data, small({ embedDim: 8 }), { resume: ckpt, callbacks: {} });
+      },
+      'resume-mismatch',
+    ],
     ['no train captions', () => runTraining(syntheticSet({ images: 4, val: 4 }), small(), { callbacks: {} }), 'no-train-data'],
-    ['inconsistent pixels', () => runTraining({ ...syntheticSet({ images: 4 }), pixels: new Uint8Array(5) }, small(), { callbacks: {} }), 'bad-data'],
+    [
+      'inconsistent pixels',
+      () => runTraining({ ...syntheticSet({ images: 4 }), pixels: new Uint8Array(5) }, small(), { callbacks: {} }),
+      'bad-data',
+    ],
   ])('refuses %s with TrainError', async (_, run, code) => {
     await expect(run()).rejects.toBeInstanceOf(TrainError);
     await expect(run()).rejects.toMatchObject({ code });
@@ -177,7 +198,12 @@ describe('runTraining', () => {
 
   it.each<[string, Partial<TrainConfig>, number | undefined, { totalSteps: number; end: [number, number, number]; evalSteps: number[] }]>([
     ['epochs alone', { epochs: 2, warmupSteps: 0 }, undefined, { totalSteps: 6, end: [6, 2, 0], evalSteps: [3, 6] }],
-    ['maxSteps mid-epoch, past config.epochs', { epochs: 1, evalEveryEpoch: false, warmupSteps: 0 }, 4, { totalSteps: 4, end: [4, 1, 1], evalSteps: [4] }],
+    [
+      'maxSteps mid-epoch, past config.epochs',
+      { epochs: 1, evalEveryEpoch: false, warmupSteps: 0 },
+      4,
+      { totalSteps: 4, end: [4, 1, 1], evalSteps: [4] },
+    ],
     ['maxSteps at an epoch end', { epochs: 5, warmupSteps: 0 }, 3, { totalSteps: 3, end: [3, 1, 0], evalSteps: [3] }],
   ])('owns the run shape (%s): onStart once, exact step count, evaluation at the end', async (_, o, maxSteps, want) => {
     const data = syntheticSet({ images: 16, val: 4 }); // 12 train captions / batch 4: 3 steps per epoch
@@ -191,7 +217,10 @@ describe('runTraining', () => {
   });
 
   it.each([0, -1, 2.5])('refuses maxSteps %s with TrainError bad-option', async (maxSteps) => {
-    await expect(runTraining(syntheticSet({ images: 8 }), small(), { maxSteps, callbacks: {} })).rejects.toMatchObject({ name: 'TrainError', code: 'bad-option' });
+    await expect(runTraining(syntheticSet({ images: 8 }), small(), { maxSteps, callbacks: {} })).rejects.toMatchObject({
+      name: 'TrainError',
+      code: 'bad-option',
+    });
   });
 
   it('refuses a batch larger than the number of train images', async () => {

@@ -26,7 +26,13 @@ function randomBatch(config: TrainConfig, B: number, vocabSize: number): TrainBa
 }
 
 /** Losses of `steps` consecutive training steps on the current backend, from the given weights. */
-async function losses(config: TrainConfig, vocabSize: number, weights: SerializedTensor[], batch: TrainBatch, steps: number): Promise<number[]> {
+async function losses(
+  config: TrainConfig,
+  vocabSize: number,
+  weights: SerializedTensor[],
+  batch: TrainBatch,
+  steps: number,
+): Promise<number[]> {
   const model = ClipModel.create(config, vocabSize, { convImpl: 'im2col' });
   model.setWeights(weights);
   const optimizer = new AdamW(model.trainableVariables(), { epsilon: config.adamEpsilon, weightDecay: config.weightDecay });
@@ -43,7 +49,13 @@ async function losses(config: TrainConfig, vocabSize: number, weights: Serialize
 const cases: [string, TrainConfig, number, number, number][] = [
   // name, config, batch size, vocabulary size, steps
   ['tiny (conv text, match head, augmentation)', withOverrides('tiny', { augment: true }), 16, 60, 3],
-  ['tiny with a transformer text encoder', withOverrides('tiny', { textEncoder: 'transformer', textLayers: 1, textHeads: 2, weightDecay: 0.1 }), 8, 60, 3],
+  [
+    'tiny with a transformer text encoder',
+    withOverrides('tiny', { textEncoder: 'transformer', textLayers: 1, textHeads: 2, weightDecay: 0.1 }),
+    8,
+    60,
+    3,
+  ],
   ['bench (embedding 5000 x 128, batch 4)', withOverrides('bench', { batchSize: 4 }), 4, 5000, 2],
 ];
 

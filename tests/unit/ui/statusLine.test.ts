@@ -9,10 +9,16 @@ describe('statusLine', () => {
     [{ status: 'idle', step: null }, 'ready'],
     [{ status: 'idle', step: 40 }, 'viewing a run: step 40 of 150'],
     [{ status: 'starting', phase: 'starting', phaseDetail: 'Starting the training worker…', step: null }, 'Starting the training worker…'],
-    [{ phase: 'preparing', phaseDetail: '900 captions, 180 images at 32px', step: null }, 'preparing the data — 900 captions, 180 images at 32px'],
+    [
+      { phase: 'preparing', phaseDetail: '900 captions, 180 images at 32px', step: null },
+      'preparing the data — 900 captions, 180 images at 32px',
+    ],
     [{ phase: 'warmup', phaseDetail: 'compiling the training step', step: null }, 'compiling the training step'],
     [{}, 'training — step 12 of 150'],
-    [{ phaseDetail: 'no val images with captions: evaluation skipped' }, 'training — step 12 of 150 (no val images with captions: evaluation skipped)'],
+    [
+      { phaseDetail: 'no val images with captions: evaluation skipped' },
+      'training — step 12 of 150 (no val images with captions: evaluation skipped)',
+    ],
     [{ phase: 'evaluating', phaseDetail: 'epoch 1: 50 val images' }, 'evaluating on the val split — epoch 1: 50 val images'],
     [{ status: 'paused' }, 'paused at step 12 of 150'],
     [{ status: 'stopping' }, 'stopping after this step'],

@@ -27,7 +27,12 @@ describe('tickLabel', () => {
 });
 
 describe('plural', () => {
-  it.each([[1, '1 image'], [2, '2 images'], [0, '0 images'], [2000, '2,000 images']])('%d', (n, s) => {
+  it.each([
+    [1, '1 image'],
+    [2, '2 images'],
+    [0, '0 images'],
+    [2000, '2,000 images'],
+  ])('%d', (n, s) => {
     expect(plural(n, 'image')).toBe(s);
   });
 });

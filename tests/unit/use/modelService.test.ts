@@ -15,7 +15,15 @@ import type { BackendInfo } from '../../../src/use/backend';
 import { syntheticSet } from '../train/fixtures';
 import { storeSyntheticSet } from '../workers/storedSet';
 
-const config = withOverrides('tiny', { imageSize: 16, convChannels: [4, 8], embedDim: 16, textWidth: 16, matchHidden: 16, batchSize: 4, epochs: 1 });
+const config = withOverrides('tiny', {
+  imageSize: 16,
+  convChannels: [4, 8],
+  embedDim: 16,
+  textWidth: 16,
+  matchHidden: 16,
+  batchSize: 4,
+  epochs: 1,
+});
 const cpu = async (): Promise<BackendInfo> => ({ name: 'cpu', reason: 'test', adapter: null, fallbackAdapter: null, convImpl: 'im2col' });
 
 let ds: DatasetMeta;
@@ -35,7 +43,10 @@ afterAll(async () => {
 
 describe('ModelService', () => {
   it('refuses to search with no model loaded', async () => {
-    await expect(new ModelService(cpu).searchText({ datasetId: ds.id, split: 'all', query: 'x', k: 1 })).rejects.toMatchObject({ name: 'UseError', code: 'no-model' });
+    await expect(new ModelService(cpu).searchText({ datasetId: ds.id, split: 'all', query: 'x', k: 1 })).rejects.toMatchObject({
+      name: 'UseError',
+      code: 'no-model',
+    });
   });
 
   it('imports a file as a stored run and builds the model with the backend’s convolution choice', async () => {
@@ -62,7 +73,12 @@ describe('ModelService', () => {
     expect(hits).toHaveLength(3);
     for (const h of hits) expect(h.caption).toMatch(new RegExp(` i${h.index} variant0$`)); // the image's first caption
 
-    const captions = await service.searchImage({ datasetId: ds.id, split: 'all', image: { kind: 'dataset', datasetId: ds.id, index: 5 }, k: 2 });
+    const captions = await service.searchImage({
+      datasetId: ds.id,
+      split: 'all',
+      image: { kind: 'dataset', datasetId: ds.id, index: 5 },
+      k: 2,
+    });
     expect(captions).toHaveLength(2);
   });
 
@@ -72,7 +88,12 @@ describe('ModelService', () => {
   });
 
   it('exports the run as a model file of the same checkpoint', async () => {
-    const runId = (await service.load({ runId: (await service.importFile({ bytes: bytes.slice().buffer, fileName: 'x', backend: 'auto' })).runId, backend: 'auto' })).runId;
+    const runId = (
+      await service.load({
+        runId: (await service.importFile({ bytes: bytes.slice().buffer, fileName: 'x', backend: 'auto' })).runId,
+        backend: 'auto',
+      })
+    ).runId;
     const out = await service.exportFile({ runId });
     expect(out.fileName).toMatch(/^tiny-synthetic-12-step2\.clip\.safetensors$/);
     expect(out.bytes.byteLength).toBeGreaterThan(0);
@@ -103,7 +124,11 @@ describe('ModelService', () => {
         expect(r.calibrated).toBe(true);
         expect(r.probability!).toBeCloseTo(sigmoid(2 * logit - 1), 5);
       }
-      await expect(s.score({ image, captions: ['a red dog', '  ?! '] })).rejects.toMatchObject({ name: 'CaptionTextError', code: 'empty-caption', message: /caption 2: expected at least one word/ });
+      await expect(s.score({ image, captions: ['a red dog', '  ?! '] })).rejects.toMatchObject({
+        name: 'CaptionTextError',
+        code: 'empty-caption',
+        message: /caption 2: expected at least one word/,
+      });
       await expect(s.searchText({ datasetId: ds.id, split: 'all', query: ' ', k: 1 })).rejects.toMatchObject({ code: 'empty-caption' });
 
       const lastLoaded = await s.load({ runId: run.id, backend: 'auto', which: 'last' });

@@ -44,7 +44,9 @@ describe('rpc', () => {
   it.each([
     ['a typed error', 'fail', { name: 'ShelfError', code: 'empty-shelf', message: 'expected a book, found an empty shelf' }],
   ] as const)('%s arrives as RemoteError with name, message and code', async (_, method, want) => {
-    const err = await pair<typeof api>().run((a) => a[method]()).catch((e: unknown) => e);
+    const err = await pair<typeof api>()
+      .run((a) => a[method]())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect(err).toMatchObject(want);
   });
@@ -61,7 +63,14 @@ describe('rpc', () => {
 
   it('proxied callbacks report progress in order', async () => {
     const seen: number[] = [];
-    await expect(pair<typeof api>().run((a) => a.count(3, proxy((d: number) => void seen.push(d))))).resolves.toBe(3);
+    await expect(
+      pair<typeof api>().run((a) =>
+        a.count(
+          3,
+          proxy((d: number) => void seen.push(d)),
+        ),
+      ),
+    ).resolves.toBe(3);
     expect(seen).toEqual([1, 2, 3]);
   });
 
@@ -72,7 +81,10 @@ describe('rpc', () => {
     const conn = connect<typeof api>(port2 as unknown as Comlink.Endpoint, 'old');
     const err = await conn.run((a) => a.add(1, 1)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RpcError);
-    expect(err).toMatchObject({ code: 'version', message: new RegExp(`speaks API version ${API_VERSION - 1}; this page expects ${API_VERSION}`) });
+    expect(err).toMatchObject({
+      code: 'version',
+      message: new RegExp(`speaks API version ${API_VERSION - 1}; this page expects ${API_VERSION}`),
+    });
   });
 
   it('close() rejects the calls in flight with the reason', async () => {

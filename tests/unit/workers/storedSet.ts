@@ -11,11 +11,17 @@ export async function storeSyntheticSet(opts: SyntheticOptions): Promise<Dataset
   const n = set.imageNames.length;
   const per = set.imageSize * set.imageSize * 3;
   let meta = await createDataset({ name: set.name, source: 'sample', imageSize: set.imageSize, expectedImages: n });
-  meta = await appendImages(meta, set.imageNames.map((name, i) => ({
-    name, split: SPLITS[set.imageSplit[i]], width: set.imageSize, height: set.imageSize,
-    captions: set.captions.filter((c) => c.image === i).map((c) => c.text),
-    thumb: new Blob([Uint8Array.of(0xff, 0xd8, i)], { type: 'image/jpeg' }),
-    pixels: set.pixels.slice(i * per, (i + 1) * per),
-  })));
+  meta = await appendImages(
+    meta,
+    set.imageNames.map((name, i) => ({
+      name,
+      split: SPLITS[set.imageSplit[i]],
+      width: set.imageSize,
+      height: set.imageSize,
+      captions: set.captions.filter((c) => c.image === i).map((c) => c.text),
+      thumb: new Blob([Uint8Array.of(0xff, 0xd8, i)], { type: 'image/jpeg' }),
+      pixels: set.pixels.slice(i * per, (i + 1) * per),
+    })),
+  );
   return completeDataset(meta, { images: n } as IngestReport);
 }

@@ -12,7 +12,14 @@ import { TrainJob, type TrainEvent } from '../../../src/workers/trainJob';
 import { storeSyntheticSet } from './storedSet';
 
 const config = withOverrides('tiny', {
-  imageSize: 16, convChannels: [4, 8], embedDim: 16, textWidth: 16, matchHidden: 16, batchSize: 4, epochs: 2, checkpointEverySteps: 2,
+  imageSize: 16,
+  convChannels: [4, 8],
+  embedDim: 16,
+  textWidth: 16,
+  matchHidden: 16,
+  batchSize: 4,
+  epochs: 2,
+  checkpointEverySteps: 2,
 });
 const cpu = async (): Promise<BackendInfo> => ({ name: 'cpu', reason: 'test', adapter: null, fallbackAdapter: null, convImpl: 'im2col' });
 
@@ -40,7 +47,9 @@ describe('TrainJob', () => {
     const types = events.map((e) => e.type);
     expect(types.slice(0, 5)).toEqual(['backend', 'phase', 'history', 'phase', 'start']); // loading, then preparing
     expect(events.find((e) => e.type === 'start')).toEqual({ type: 'start', totalSteps: 6, stepsPerEpoch: 3 });
-    expect(events.filter((e) => e.type === 'step').map((e) => (e as { metrics: { step: number } }).metrics.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(events.filter((e) => e.type === 'step').map((e) => (e as { metrics: { step: number } }).metrics.step)).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
     expect(events.filter((e) => e.type === 'checkpoint').map((e) => (e as { step: number }).step)).toEqual([2, 3, 4, 6]);
     expect(events.at(-1)).toMatchObject({ type: 'phase', phase: 'done' }); // delivered before the job settled
     expect(await getRun(run.id)).toMatchObject({ status: 'done', step: 6, totalSteps: 6, backend: 'cpu' });
@@ -65,7 +74,10 @@ describe('TrainJob', () => {
     expect(await loadInsights(run.id)).toEqual(insights[1]);
 
     const again: TrainEvent[] = [];
-    await new TrainJob(cpu).run({ runId: run.id, datasetId: ds.id, config: { ...config, epochs: 3 }, backend: 'auto', resume: true }, (e) => void again.push(e));
+    await new TrainJob(cpu).run(
+      { runId: run.id, datasetId: ds.id, config: { ...config, epochs: 3 }, backend: 'auto', resume: true },
+      (e) => void again.push(e),
+    );
     const shown = again.filter((e) => e.type === 'insights').map((e) => e.insights.step);
     expect(shown).toEqual([6, 9]); // the stored one at once, then the new evaluation's
     expect(again.findIndex((e) => e.type === 'insights')).toBeLessThan(again.findIndex((e) => e.type === 'step'));
@@ -90,7 +102,9 @@ describe('TrainJob', () => {
   it('a failure rejects with the error and marks the run failed with its message', async () => {
     const run = await createRun({ dataset: ds, config, backend: 'auto' });
     const job = new TrainJob(cpu);
-    const err = await job.run({ runId: run.id, datasetId: 'no-such-dataset', config, backend: 'auto', resume: false }, () => {}).catch((e: unknown) => e);
+    const err = await job
+      .run({ runId: run.id, datasetId: 'no-such-dataset', config, backend: 'auto', resume: false }, () => {})
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'StorageError', code: 'not-found' });
     expect(await getRun(run.id)).toMatchObject({ status: 'failed', error: 'No dataset with id no-such-dataset is stored.' });
   });
