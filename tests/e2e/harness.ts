@@ -172,8 +172,8 @@ export function datasetStoreKeys(page: Page): Promise<string[]> {
   });
 }
 
-/** One JSON-serialisable record of the lab's datasets store, or undefined. */
-export function datasetStoreGet<T>(page: Page, key: string): Promise<T | undefined> {
+/** One record of the lab's datasets store, or undefined; byte records come back as plain numbers. */
+function readDatasetStore(page: Page, key: string): Promise<unknown> {
   return page.evaluate(async (key) => {
     const db = await new Promise<IDBDatabase>((res, rej) => {
       const r = indexedDB.open('clip-lab-datasets');
@@ -186,26 +186,18 @@ export function datasetStoreGet<T>(page: Page, key: string): Promise<T | undefin
       req.onerror = () => rej(req.error);
     });
     db.close();
-    return value;
-  }, key) as Promise<T | undefined>;
+    return value instanceof Uint8Array ? { bytes: Array.from(value) } : { value };
+  }, key);
+}
+
+/** One JSON-serialisable record of the lab's datasets store, or undefined. */
+export async function datasetStoreGet<T>(page: Page, key: string): Promise<T | undefined> {
+  return ((await readDatasetStore(page, key)) as { value?: T }).value;
 }
 
 /** A byte record (e.g. stored pixels) of the lab's datasets store as plain numbers, or null. */
-export function datasetStoreBytes(page: Page, key: string): Promise<number[] | null> {
-  return page.evaluate(async (key) => {
-    const db = await new Promise<IDBDatabase>((res, rej) => {
-      const r = indexedDB.open('clip-lab-datasets');
-      r.onsuccess = () => res(r.result);
-      r.onerror = () => rej(r.error);
-    });
-    const value = await new Promise<unknown>((res, rej) => {
-      const req = db.transaction('kv').objectStore('kv').get(key);
-      req.onsuccess = () => res(req.result);
-      req.onerror = () => rej(req.error);
-    });
-    db.close();
-    return value instanceof Uint8Array ? Array.from(value) : null;
-  }, key);
+export async function datasetStoreBytes(page: Page, key: string): Promise<number[] | null> {
+  return ((await readDatasetStore(page, key)) as { bytes?: number[] }).bytes ?? null;
 }
 
 /** One axe-core violation, reduced to what a failing test should print. */
