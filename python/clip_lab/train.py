@@ -6,7 +6,9 @@ process or many with DistributedDataParallel (gloo on CPU, nccl on GPU), and wri
 
 The global batch is config.batchSize, split evenly across ranks; each rank encodes its share, the
 embeddings are gathered so the loss sees the whole batch (same loss, negatives and gradients as
-one process), and DDP averages the gradients. Rank 0 evaluates and writes the files."""
+one process), and DDP averages the gradients. Rank 0 evaluates and writes the files. Files written
+here carry no `calibration`: a resumed file's Platt fit belongs to its old weights, and this
+evaluation does not refit it, so the page reads them as uncalibrated (the lab refits on its next eval)."""
 import argparse
 import json
 import math
@@ -145,6 +147,10 @@ def main(argv=None):
     if resume and resume.metadata.get('optimizer'):
         load_optimizer_state(model, optimizer, resume.metadata['optimizer'])
     md = resume.metadata if resume else {}
+    if md.get('calibration'):
+        log(f"dropping the file's calibration (Platt fit at step {md['calibration']['step']}): it belongs to the old weights; "
+            'files written here are uncalibrated until the lab evaluates them again')
+        md['calibration'] = None
     step, epoch, batch_in_epoch = md.get('step', 0), md.get('epoch', 0), md.get('batch_in_epoch', 0)
     history = md.get('metrics', {'steps': [], 'evals': []})
     history = {'steps': list(history['steps']), 'evals': list(history['evals'])}
@@ -156,7 +162,7 @@ def main(argv=None):
     def write(path):
         model.metadata.update(step=step, epoch=epoch, batch_in_epoch=batch_in_epoch, metrics=history, dataset_name=data['name'])
         save(model, path, optimizer_state=optimizer_state(model, optimizer), step=step, epoch=epoch, batch_in_epoch=batch_in_epoch,
-             metrics=history, dataset_name=data['name'])
+             metrics=history, dataset_name=data['name'], calibration=None)
         log(f'wrote {path} (step {step})')
 
     def run_eval():

@@ -21,7 +21,8 @@ import { AdamW } from '../../src/train/optimizer';
 import { resizeImages } from '../../src/train/pixels';
 import { trainStep } from '../../src/train/step';
 import { runTraining } from '../../src/train/trainer';
-import type { Checkpoint } from '../../src/train/types';
+import type { Calibration, Checkpoint } from '../../src/train/types';
+import { plattProbability } from '../../src/model/calibration';
 import { hostileModelFiles } from '../../tests/unit/io/hostileFiles';
 
 export const ENCODERS: TextEncoderKind[] = ['conv', 'bow', 'transformer'];
@@ -82,9 +83,13 @@ async function labScores(model: ClipModel, tokenizer: Tokenizer, pixels: Uint8Ar
   const S = model.config.imageSize;
   const img = await embedImages(model, pixels, S, n);
   const txt = await embedTokens(model, tokenizer.encodeBatch(captions, model.config.maxTokens), captions.length);
-  const { probability, cosine } = await scoreEmbeddings(model, img, txt);
-  return { img: [...img], txt: [...txt], cosine: [...cosine], probability: probability ? [...probability] : null };
+  const { probability, logit, cosine } = await scoreEmbeddings(model, img, txt);
+  return { img: [...img], txt: [...txt], cosine: [...cosine], probability: probability ? [...probability] : null, logit: logit ? [...logit] : null };
 }
+
+/** The page's calibrated P(match) of each raw logit (ModelSession: plattProbability, raw sigmoid without a calibration). */
+const calibratedOf = (logit: number[] | null, calibration: Calibration | null | undefined) =>
+  logit && calibration ? logit.map((z) => plattProbability(z, calibration)) : null;
 
 function modelOf(ckpt: Checkpoint): ClipModel {
   const model = ClipModel.create(ckpt.config, ckpt.vocab.length, { convImpl: 'im2col' });
@@ -149,9 +154,10 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
     probeIds.forEach((id, i) => probePixels.set(set.pixels.subarray(id * 128 * 128 * 3, (id + 1) * 128 * 128 * 3), i * 128 * 128 * 3));
     const pixels = resizeImages(probePixels, PROBE, 128, S);
     const jpegPixels = resizeImages(nodeStored(jpegDir, jpegNames), jpegNames.length, 128, S);
+    const scores = await labScores(model, tokenizer, pixels, PROBE, probeCaptions);
     models[enc] = {
       file: out, eval: r.finalEval, steps: r.checkpoint.history.steps, pixels: [...pixels], captions: probeCaptions,
-      scores: await labScores(model, tokenizer, pixels, PROBE, probeCaptions),
+      scores, calibration: r.checkpoint.calibration ?? null, calibrated: calibratedOf(scores.logit, r.checkpoint.calibration),
       jpeg: { dir: jpegDir, names: jpegNames, captions: jpegCaptions, scores: await labScores(model, tokenizer, jpegPixels, jpegNames.length, jpegCaptions) },
     };
     model.dispose();
@@ -191,6 +197,7 @@ export async function check(dir: string, log: (s: string) => void): Promise<stri
       if (Buffer.compare(Buffer.from(w.data.buffer), Buffer.from(original.weights[i].data.buffer)) !== 0) failures.push(`roundtrip-${enc}: ${w.name} differs`);
     });
     if (ckpt.optimizer.length !== original.optimizer.length) failures.push(`roundtrip-${enc}: optimizer state lost`);
+    if (JSON.stringify(ckpt.calibration ?? null) !== JSON.stringify(original.calibration ?? null)) failures.push(`roundtrip-${enc}: calibration changed`);
     const model = modelOf(ckpt);
     const scores = await labScores(model, Tokenizer.fromVocab(ckpt.vocab), Uint8Array.from(m.pixels), PROBE, m.captions);
     model.dispose();
@@ -204,6 +211,7 @@ export async function check(dir: string, log: (s: string) => void): Promise<stri
   const scores = await labScores(model, Tokenizer.fromVocab(ckpt.vocab), Uint8Array.from(m.pixels), PROBE, m.captions);
   model.dispose();
   if (!scores.probability?.every((p) => p >= 0 && p <= 1)) failures.push('ddp file: P(match) out of [0, 1]');
+  if (ckpt.calibration) failures.push('ddp file: carries a calibration that Python did not fit');
   const loaded = loadFolder(fixtures.sample);
   const stop = new AbortController();
   const resumed = await runTraining(loaded.set, { ...ckpt.config, epochs: ckpt.epoch + 2 }, {
