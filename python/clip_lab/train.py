@@ -25,6 +25,7 @@ from .config import with_overrides
 from .data import load_folder
 from .model import ClipLab
 from .metadata import preprocessing_spec
+from .metrics import caption_text_groups
 from .model_file import load, save
 from .pixels import resize_square
 from .tokenizer import Tokenizer
@@ -135,6 +136,7 @@ def main(argv=None):
     if args.steps and not args.epochs:  # enough epochs for the steps (a plan may hold a batch fewer than nominal)
         config['epochs'] = max(config['epochs'] if resume else 1, math.ceil(args.steps / max(1, per_epoch - 1)))
     total_steps = config['epochs'] * per_epoch
+    groups = caption_text_groups([c[1] for c in data['captions']])  # R@K: captions of equal text are one caption
     image_ids, caption_ids = eval_subset(data['splits'], caption_image, config['maxEvalImages'])
 
     model = resume if resume else ClipLab(config, tokenizer.vocab)
@@ -167,7 +169,7 @@ def main(argv=None):
 
     def run_eval():
         model.eval()
-        m = evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step, epoch, B, config['seed'])
+        m = evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step, epoch, B, config['seed'], groups)
         model.train()
         if m:
             history['evals'].append(m)

@@ -191,8 +191,9 @@ def eval_subset(splits, caption_image, max_images):
 
 
 @torch.no_grad()
-def evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step, epoch, batch_size, seed):
-    """The lab's EvalMetrics on the val sample: pixels [N, S, S, 3] uint8 at the model's side, tokens [Nc, T]."""
+def evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step, epoch, batch_size, seed, groups=None):
+    """The lab's EvalMetrics on the val sample: pixels [N, S, S, 3] uint8 at the model's side, tokens [Nc, T],
+    groups [Nc] text group of every caption (metrics.caption_text_groups) for R@K."""
     Ni, Nt = len(image_ids), len(caption_ids)
     if Ni < 2 or Nt < 2:
         return None
@@ -203,7 +204,7 @@ def evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step,
     sim = (img @ txt.t()).cpu().numpy()  # [Ni, Nt]
     pos = {i: k for k, i in enumerate(image_ids)}
     row = [pos[caption_image[j]] for j in caption_ids]
-    i2t, t2i = image_text_retrieval(sim, row)
+    i2t, t2i = image_text_retrieval(sim, row, None if groups is None else [groups[j] for j in caption_ids])
     scale = float(model.logit_scale.exp())
     cpos = {j: k for k, j in enumerate(caption_ids)}
     losses = []

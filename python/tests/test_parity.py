@@ -9,6 +9,7 @@ import torch
 
 import clip_lab
 from clip_lab.data import plan_folder
+from clip_lab.metrics import caption_text_groups
 from clip_lab.pixels import resize_square, stored_pixels
 from clip_lab.tokenizer import Tokenizer
 from clip_lab.training import eval_subset, evaluate
@@ -125,7 +126,8 @@ class ParityTest(unittest.TestCase):
                 tokens = Tokenizer(model.vocab).encode_batch([c[1] for c in data['captions']], cfg['maxTokens'])
                 images, captions = eval_subset(data['splits'], caption_image, cfg['maxEvalImages'])
                 got = evaluate(model, resize_square(data['pixels'], cfg['imageSize']), tokens, caption_image, images, captions,
-                               m['eval']['step'], m['eval']['epoch'], cfg['batchSize'], cfg['seed'])
+                               m['eval']['step'], m['eval']['epoch'], cfg['batchSize'], cfg['seed'],
+                               caption_text_groups([c[1] for c in data['captions']]))
                 lab = m['eval']
                 for key in ('i2t', 't2i'):
                     self.assertEqual(got[key], lab[key], key)
