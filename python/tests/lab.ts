@@ -147,6 +147,7 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
     const out = join(dir, `lab-${enc}.clip.safetensors`);
     const overrides = enc === 'transformer' ? { textEncoder: enc, textLayers: 2, textHeads: 4 } : { textEncoder: enc };
     const r = await trainFolder({ data: sample, loaded, preset: 'tiny', overrides, steps: 6, backend: 'wasm', out });
+    if (r.saved !== r.checkpoint) throw new Error(`lab-${enc}: the file holds step ${r.saved.step}, not the last (${r.checkpoint.step}) these fixtures describe`);
     const model = modelOf(r.checkpoint);
     const tokenizer = Tokenizer.fromVocab(r.checkpoint.vocab);
     const S = model.config.imageSize;
