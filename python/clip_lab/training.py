@@ -132,9 +132,12 @@ def augment(images, random):
     return torch.stack(out)
 
 
-def clip_loss(logits):
-    """Symmetric cross-entropy of logits_per_image [B, B] against the diagonal."""
+def clip_loss(logits, not_negative=None):
+    """Symmetric cross-entropy of logits_per_image [B, B] against the diagonal; not_negative [B, B] (1 where
+    caption j is image i's own in spirit, e.g. the same text) drops those off-diagonal entries from both softmaxes."""
     target = torch.arange(logits.shape[0], device=logits.device)
+    if not_negative is not None:
+        logits = logits - torch.relu(not_negative - torch.eye(len(logits), device=logits.device)) * 1e9
     return (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)) / 2
 
 
@@ -210,7 +213,8 @@ def evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step,
     losses = []
     for batch in plan_epoch(caption_image, caption_ids, min(batch_size, Ni), seed, 0):
         logits = np.array([[scale * sim[pos[caption_image[a]], cpos[b]] for b in batch] for a in batch], np.float32)
-        losses.append(float(clip_loss(torch.from_numpy(logits))))
+        same = None if groups is None else torch.tensor([[float(groups[a] == groups[b]) for b in batch] for a in batch])
+        losses.append(float(clip_loss(torch.from_numpy(logits), same)))  # same-text captions are not negatives (the lab's sameTextMask)
     match_acc = auc = None
     if model.has_match_head:
         rows, cols, labels = list(row), list(range(Nt)), [1] * Nt
