@@ -29,8 +29,9 @@ from .metrics import caption_text_groups
 from .model_file import load, save
 from .pixels import resize_square
 from .tokenizer import Tokenizer
-from .training import (adamw, augment, eval_subset, evaluate, lab_init_, learning_rate_at, load_optimizer_state, objective,
-                       optimizer_state, plan_epoch, random_negative_selection, step_metrics, step_random)
+from .training import (adamw, augment, eval_subset, evaluate, has_side_words, lab_init_, learning_rate_at, load_optimizer_state,
+                       not_negative_mask, objective, optimizer_state, plan_epoch, random_negative_selection, step_metrics, step_random,
+                       valid_negative_rows)
 
 
 class GatherShards(torch.autograd.Function):
@@ -56,11 +57,11 @@ class Objective(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, images, tokens, random_sel):
+    def forward(self, images, tokens, random_sels, not_negative, valid_rows):
         img, txt = self.model.encode_image(images), self.model.encode_text(tokens)
         if dist.is_initialized() and dist.get_world_size() > 1:
             img, txt = GatherShards.apply(img), GatherShards.apply(txt)
-        return objective(self.model, img, txt, random_sel)
+        return objective(self.model, img, txt, random_sels, not_negative, valid_rows)
 
 
 def parse_args(argv=None):
@@ -136,7 +137,11 @@ def main(argv=None):
     if args.steps and not args.epochs:  # enough epochs for the steps (a plan may hold a batch fewer than nominal)
         config['epochs'] = max(config['epochs'] if resume else 1, math.ceil(args.steps / max(1, per_epoch - 1)))
     total_steps = config['epochs'] * per_epoch
-    groups = caption_text_groups([c[1] for c in data['captions']])  # R@K: captions of equal text are one caption
+    groups = caption_text_groups([c[1] for c in data['captions']])  # captions of equal text are one caption (R@K, negatives)
+    image_groups = [set() for _ in range(len(data['pixels']))]  # text groups of each image's captions
+    for j, i in enumerate(caption_image):
+        image_groups[i].add(groups[j])
+    side_words = [has_side_words(c[1]) for c in data['captions']]  # never flipped
     image_ids, caption_ids = eval_subset(data['splits'], caption_image, config['maxEvalImages'])
 
     model = resume if resume else ClipLab(config, tokenizer.vocab)
@@ -189,9 +194,11 @@ def main(argv=None):
             random = step_random(config['seed'], step)
             images = torch.from_numpy(pixels[[caption_image[j] for j in ids]].astype(np.float32) / 255)  # [B, S, S, 3]
             if config['augment']:
-                images = augment(images, random)
-            random_sel = random_negative_selection(B, random)
-            loss, parts = runner(images[lo:hi].to(device), torch.from_numpy(tokens[ids[lo:hi]]).to(device), random_sel)
+                images = augment(images, random, [side_words[j] for j in ids])
+            excluded = not_negative_mask(tokens[ids], [groups[j] for j in ids], [image_groups[caption_image[j]] for j in ids])  # [B, B]
+            random_sels = [random_negative_selection(B, random, excluded) for _ in range(config['matchNegatives'])]
+            loss, parts = runner(images[lo:hi].to(device), torch.from_numpy(tokens[ids[lo:hi]]).to(device), random_sels,
+                                 torch.from_numpy(excluded).to(device), torch.from_numpy(valid_negative_rows(excluded)).to(device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
