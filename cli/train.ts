@@ -1,15 +1,17 @@
 // Headless training from the command line, with the app's own model, data and training code:
 //   npm run train -- --data DIR --preset tiny|default|bench [--epochs N] [--steps N]
 //                    [--out FILE.clip.safetensors] [--backend wasm|cpu|webgpu] [--limit N]
-//                    [--text-encoder bow|conv|transformer] [--seed N] [--every N]
-// The file written is the page's model export: the Train tab imports it.
+//                    [--text-encoder bow|conv|transformer] [--seed N] [--every N] [--last]
+// The file written is the page's model export: the Train tab imports it. It holds the best
+// checkpoint by val mean R@5 (the log says which), or the last one with --last. A folder that
+// cannot train exits non-zero with the reason; a batch size above its training images is clamped.
 import { parseArgs } from 'node:util';
 import { PRESET_NAMES, type PresetName, type TextEncoderKind, type TrainConfig } from '../src/config';
 import { trainFolder } from './headless';
 
 const USAGE =
   'usage: npm run train -- --data DIR --preset tiny|default|bench [--epochs N] [--steps N] [--out FILE] ' +
-  '[--backend wasm|cpu|webgpu] [--limit IMAGES] [--text-encoder bow|conv|transformer] [--seed N] [--every N]';
+  '[--backend wasm|cpu|webgpu] [--limit IMAGES] [--text-encoder bow|conv|transformer] [--seed N] [--every N] [--last]';
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
       'text-encoder': { type: 'string' },
       seed: { type: 'string' },
       every: { type: 'string' },
+      last: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     steps: positiveInt('steps', values.steps),
     backend: values.backend,
     out: values.out,
+    keepLast: values.last,
     limitImages: positiveInt('limit', values.limit),
     stepMetricsEvery: positiveInt('every', values.every),
     log: (line) => console.log(line),

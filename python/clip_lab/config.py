@@ -8,7 +8,7 @@ TINY = dict(
     preset='tiny', seed=1,
     imageSize=32, convChannels=[8, 16, 32], imageWidth=0, augment=False,
     textEncoder='conv', vocabSize=1000, minWordCount=1, maxTokens=12, textWidth=32, textLayers=1, textHeads=1,
-    embedDim=32, matchHidden=32, matchLossWeight=1,
+    embedDim=32, matchHidden=32, matchLossWeight=1, matchHead='cosine-feature', matchDetach=True, matchNegatives=2,
     batchSize=16, epochs=5, learningRate=3e-3, lrSchedule='cosine', warmupSteps=5, weightDecay=0, adamEpsilon=1e-7,
     evalEveryEpoch=True, maxEvalImages=200, checkpointEverySteps=200,
 )
@@ -16,7 +16,7 @@ DEFAULT = dict(
     preset='default', seed=1,
     imageSize=64, convChannels=[32, 64, 128, 256], imageWidth=256, augment=True,
     textEncoder='conv', vocabSize=5000, minWordCount=2, maxTokens=24, textWidth=256, textLayers=2, textHeads=4,
-    embedDim=256, matchHidden=256, matchLossWeight=1,
+    embedDim=256, matchHidden=256, matchLossWeight=1, matchHead='cosine-feature', matchDetach=True, matchNegatives=2,
     batchSize=64, epochs=20, learningRate=1e-3, lrSchedule='cosine', warmupSteps=200, weightDecay=0.1, adamEpsilon=1e-7,
     evalEveryEpoch=True, maxEvalImages=1000, checkpointEverySteps=500,
 )
@@ -24,11 +24,14 @@ BENCH = dict(
     preset='bench', seed=1,
     imageSize=64, convChannels=[32, 64, 128, 256], imageWidth=0, augment=False,
     textEncoder='bow', vocabSize=5000, minWordCount=1, maxTokens=24, textWidth=128, textLayers=0, textHeads=1,
-    embedDim=128, matchHidden=0, matchLossWeight=0,
+    embedDim=128, matchHidden=0, matchLossWeight=0, matchHead='mlp', matchDetach=False, matchNegatives=1,
     batchSize=64, epochs=10, learningRate=1e-3, lrSchedule='constant', warmupSteps=0, weightDecay=0, adamEpsilon=1e-7,
     evalEveryEpoch=True, maxEvalImages=1000, checkpointEverySteps=500,
 )
 PRESETS = {'tiny': TINY, 'default': DEFAULT, 'bench': BENCH}
+# Fields added after configs were first saved, with the values that reproduce what a config without
+# them trained (LEGACY_DEFAULTS in src/config.ts): filled in on validation, so older files still load.
+LEGACY_DEFAULTS = {'matchHead': 'mlp', 'matchDetach': False, 'matchNegatives': 1}
 
 
 def _int(lo, hi):
@@ -56,6 +59,9 @@ RULES = {
     'embedDim': _int(1, 2048),
     'matchHidden': _int(0, 4096),
     'matchLossWeight': _num(0, 100),
+    'matchHead': ('enum', ['mlp', 'cosine-feature', 'residual']),
+    'matchDetach': ('bool',),
+    'matchNegatives': _int(1, 16),
     'batchSize': _int(2, 4096),
     'epochs': _int(1, 10_000),
     'learningRate': _num(0, 1, True),
@@ -137,6 +143,7 @@ def validate_config(x):
     """A complete TrainConfig (no unknown or missing keys, every value in range) as a new dict; raises ConfigError."""
     if not isinstance(x, dict):
         raise ConfigError('not-object', f"config: expected an object, found {'null' if x is None else type(x).__name__}")
+    x = {**LEGACY_DEFAULTS, **x}
     for key in x:
         if key not in RULES:
             raise ConfigError('unknown-key', f"config.{key}: unknown key; expected only {', '.join(RULES)}")

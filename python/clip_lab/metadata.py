@@ -1,6 +1,6 @@
 """Strict parsing of a clip-lab file's string metadata (src/io/modelFileMetadata.ts): counts, JSON
 values, the metrics history (field by field, NaN/Infinity as strings, at most 2,000 entries) and
-the version-2 preprocessing spec; all refusals are ModelFileError('bad-header', ...)."""
+the version-2 preprocessing spec and the optional calibration; all refusals are ModelFileError('bad-header', ...)."""
 import json
 import math
 import re
@@ -14,7 +14,9 @@ STORED_SIDE = 128
 STEP_FIELDS = {'step': 'n', 'epoch': 'n', 'loss': 'n', 'clipLoss': 'n', 'matchLoss': 'null', 'accI2T': 'n', 'accT2I': 'n',
                'matchAcc': 'null', 'posSim': 'n', 'negSim': 'n', 'logitScale': 'n', 'lr': 'n', 'pairsPerSec': 'n', 'msPerStep': 'n'}
 EVAL_FIELDS = {'step': 'n', 'epoch': 'n', 'valLoss': 'n', 'i2t': 'scores', 't2i': 'scores', 'matchAcc': 'null', 'auc': 'null',
-               'images': 'n', 'captions': 'n'}
+               'match': 'match', 'images': 'n', 'captions': 'n'}
+MATCH_FIELDS = {'aucRandom': 'n', 'aucHard': 'n', 'cosineAuc': 'n', 'cosineAucRandom': 'n', 'cosineAucHard': 'n', 'ece': 'n',
+                'eceCalibrated': 'n', 'plattA': 'n', 'plattB': 'n', 'binCount': 'list', 'binConfidence': 'list', 'binAccuracy': 'list'}
 SCORE_FIELDS = {'r1': 'n', 'r5': 'n', 'r10': 'n', 'medianRank': 'n'}
 NON_FINITE = {'NaN': math.nan, 'Infinity': math.inf, '-Infinity': -math.inf}
 
@@ -98,6 +100,13 @@ def _pick(raw, fields, where):
         value, at = raw.get(key), f'{where}.{key}'
         if kind == 'scores':
             out[key] = _pick(value, SCORE_FIELDS, at)
+        elif kind == 'match':  # the classifier's calibration and AUCs; absent in older files and Python's own evals
+            out[key] = None if value is None else _pick(value, MATCH_FIELDS, at)
+        elif kind == 'list':
+            ok = lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str) and v in NON_FINITE)
+            if not isinstance(value, list) or len(value) > 1000 or not all(ok(v) for v in value):
+                fail('bad-header', f"metadata 'metrics': {at}: expected a list of numbers, found {_show(value)}")
+            out[key] = [NON_FINITE[v] if isinstance(v, str) else v for v in value]
         elif value is None and kind == 'null' and key in raw:
             out[key] = None
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -134,3 +143,34 @@ def downsample(items, limit=MAX_HISTORY):
     if len(items) <= limit:
         return list(items)
     return [items[int(math.floor(i * (len(items) - 1) / (limit - 1) + 0.5))] for i in range(limit)]
+
+
+def parse_calibration(meta):
+    """The optional 'calibration' key (parseCalibration in the lab): {'method': 'platt', 'a', 'b', 'step',
+    'eceCalibrated'} with P(match) = sigmoid(a * logit + b); None when absent (older or never-evaluated files)."""
+    if 'calibration' not in meta:
+        return None
+    raw = parse_json(meta, 'calibration')
+    where = "metadata 'calibration'"
+    is_number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+    if not isinstance(raw, dict):
+        fail('bad-header', f'{where}: expected {{"method": "platt", "a", "b", "step"}}, found {_show(raw)}')
+    if raw.get('method') != 'platt':
+        fail('bad-header', f"{where}: method: expected 'platt', found {_show(raw.get('method'))}")
+    for key in ('a', 'b'):
+        if not is_number(raw.get(key)) or not math.isfinite(raw[key]):
+            fail('bad-header', f'{where}: {key}: expected a finite number, found {_show(raw.get(key))}')
+    step = raw.get('step')
+    if not is_number(step) or not math.isfinite(step) or step != int(step) or not 0 <= step <= 2 ** 53 - 1:  # JS: a safe integer
+        fail('bad-header', f'{where}: step: expected a step count >= 0, found {_show(step)}')
+    ece = raw.get('eceCalibrated', 'NaN')
+    ece = math.nan if ece == 'NaN' else ece
+    if not is_number(ece):
+        fail('bad-header', f"{where}: eceCalibrated: expected a number, found {_show(raw.get('eceCalibrated'))}")
+    return {'method': 'platt', 'a': float(raw['a']), 'b': float(raw['b']), 'step': int(step), 'eceCalibrated': float(ece)}
+
+
+def encode_calibration(c):
+    """The 'calibration' value as the lab writes it (encodeCalibration; a NaN ECE as "NaN")."""
+    ece = c['eceCalibrated'] if math.isfinite(c['eceCalibrated']) else 'NaN'
+    return json.dumps({'method': 'platt', 'a': c['a'], 'b': c['b'], 'step': c['step'], 'eceCalibrated': ece}, separators=(',', ':'))

@@ -28,14 +28,29 @@ def retrieval_metrics(sim, query_targets):
             'medianRank': float(np.median(ranks))}
 
 
-def image_text_retrieval(sim, caption_image):
-    """sim [Ni, Nt] image x caption, caption_image [Nt] image row of each caption ->
-    (i2t: an image hits with ANY of its captions, t2i: a caption hits its one image)."""
+def image_text_retrieval(sim, caption_image, groups=None):
+    """sim [Ni, Nt] image x caption, caption_image [Nt] image row of each caption, groups [Nt] text group
+    of each caption (equal when the normalised texts are equal; default: all distinct) ->
+    (i2t: an image hits with ANY of its captions or a caption of the same text, t2i: a caption hits
+    its image or any image with a caption of its text), as src/model/captionText.ts."""
     caption_image = list(caption_image)
-    captions_of = [[] for _ in range(sim.shape[0])]
+    groups = list(range(len(caption_image))) if groups is None else list(groups)
+    by_group, images_of_group = {}, {}
+    for j, (i, g) in enumerate(zip(caption_image, groups)):
+        by_group.setdefault(g, []).append(j)
+        images_of_group.setdefault(g, set()).add(i)
+    captions_of = [set() for _ in range(sim.shape[0])]
     for j, i in enumerate(caption_image):
-        captions_of[i].append(j)
-    return retrieval_metrics(sim, captions_of), retrieval_metrics(np.asarray(sim).T, [[i] for i in caption_image])
+        captions_of[i].update(by_group[groups[j]])
+    return (retrieval_metrics(sim, [sorted(c) for c in captions_of]),
+            retrieval_metrics(np.asarray(sim).T, [sorted(images_of_group[g]) for g in groups]))
+
+
+def caption_text_groups(texts):
+    """A group id per caption, equal exactly when the normalised texts (the tokenizer's words) are equal."""
+    from .tokenizer import tokenize
+    ids = {}
+    return [ids.setdefault(' '.join(tokenize(t)), len(ids)) for t in texts]
 
 
 def roc_auc(scores, labels):

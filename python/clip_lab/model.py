@@ -195,7 +195,7 @@ class ClipLab(nn.Module):
         self.logit_scale = nn.Parameter(torch.tensor(LOGIT_SCALE_INIT))
         if config['matchHidden'] > 0:
             self.match = nn.Module()
-            self.match.fc0 = Dense(4 * D, config['matchHidden'])
+            self.match.fc0 = Dense(4 * D + (1 if config['matchHead'] == 'cosine-feature' else 0), config['matchHidden'])
             self.match.fc1 = Dense(config['matchHidden'], 1)
 
     @property
@@ -222,11 +222,22 @@ class ClipLab(nn.Module):
         return logits_per_image, logits_per_image.t()
 
     def match_logits(self, u, v):
-        """u [N, D] image, v [N, D] text embeddings -> [N]: MLP over [u, v, u*v, |u-v|]"""
+        """u [N, D] image, v [N, D] text embeddings -> [N]: MLP over [u, v, u*v, |u-v|] (src/model/matchHead.ts);
+        config.matchHead 'cosine-feature' adds s*cos as an input, 'residual' adds it to the logit (s = exp(logit_scale),
+        no gradient); config.matchDetach: no gradient into the encoders."""
         if not self.has_match_head:
             raise ValueError('match_logits: this model has no match classifier (config.matchHidden = 0)')
-        pair = torch.cat([u, v, u * v, (u - v).abs()], dim=1)  # [N, 4D]
-        return self.match.fc1(torch.relu(self.match.fc0(pair))).reshape(-1)
+        if self.config['matchDetach']:
+            u, v = u.detach(), v.detach()
+        kind = self.config['matchHead']
+        features = [u, v, u * v, (u - v).abs()]
+        scaled_cos = self.logit_scale.detach().exp() * (u * v).sum(1, keepdim=True)  # [N, 1]
+        if kind == 'cosine-feature':
+            features.append(scaled_cos)
+        logit = self.match.fc1(torch.relu(self.match.fc0(torch.cat(features, dim=1))))  # [N, 1] from [N, 4D (+1)]
+        if kind == 'residual':
+            logit = logit + scaled_cos
+        return logit.reshape(-1)
 
     def match_probability(self, u, v):
         return torch.sigmoid(self.match_logits(u, v))

@@ -1,6 +1,7 @@
 """The lab's model file ("clip-lab" format, versions 1 and 2; src/io/modelFile.ts): load() checks
 everything the page checks, with the same error codes, and builds a ClipLab; save() writes a file
-the page imports (weights, optionally AdamW moments, config, vocab, preprocessing, history)."""
+the page imports (weights, optionally AdamW moments, config, vocab, preprocessing, history, and the
+optional Platt calibration of the match classifier)."""
 import json
 import math
 import re
@@ -11,8 +12,8 @@ import torch
 
 from .config import validate_config
 from .errors import ConfigError
-from .metadata import (check_preprocessing, count, downsample, fail as _fail, finite_json, parse_history, parse_json,
-                       preprocessing_spec, required)
+from .metadata import (check_preprocessing, count, downsample, encode_calibration, fail as _fail, finite_json,
+                       parse_calibration, parse_history, parse_json, preprocessing_spec, required)
 from .model import ClipLab
 from .safetensors import read_safetensors, write_safetensors
 from .tokenizer import PAD_TOKEN, UNK_TOKEN
@@ -75,7 +76,8 @@ def parse_metadata(meta, tensor_names):
     _parse_time(created_at)
     return {'format_version': version, 'config': config, 'vocab': vocab, 'preprocessing': preprocessing,
             'step': count(meta, 'step'), 'epoch': count(meta, 'epoch'), 'batch_in_epoch': count(meta, 'batch_in_epoch'),
-            'metrics': parse_history(meta), 'dataset_name': required(meta, 'dataset_name'), 'created_at': created_at}
+            'metrics': parse_history(meta), 'dataset_name': required(meta, 'dataset_name'), 'created_at': created_at,
+            'calibration': parse_calibration(meta)}  # None: uncalibrated
 
 
 def _check_float(t, name, shape, prefix):
@@ -166,12 +168,17 @@ def _now():
     return now.strftime('%Y-%m-%dT%H:%M:%S.') + f'{now.microsecond // 1000:03d}Z'
 
 
+_KEEP = object()
+
+
 def save(model, path=None, *, optimizer_state=None, step=None, epoch=None, batch_in_epoch=None, metrics=None,
-         dataset_name=None, created_at=None, preprocessing=None):
+         dataset_name=None, created_at=None, preprocessing=None, calibration=_KEEP):
     """Writes `model` as a clip-lab file the page imports; returns the bytes. optimizer_state: a dict
     {'m/<weight>': array, 'v/<weight>': array, 'step': int} (see train.optimizer_state) or None.
-    Other fields default to model.metadata's (as loaded), else to a fresh model's."""
+    calibration: {'method': 'platt', 'a', 'b', 'step', 'eceCalibrated'} fitted for these weights, or None
+    to write none (uncalibrated). Other fields default to model.metadata's (as loaded), else to a fresh model's."""
     md = model.metadata
+    calibration = md.get('calibration') if calibration is _KEEP else calibration
     history = metrics if metrics is not None else md.get('metrics', {'steps': [], 'evals': []})
     history = {'steps': downsample(history['steps']), 'evals': downsample(history['evals'])}
     meta = {
@@ -185,6 +192,7 @@ def save(model, path=None, *, optimizer_state=None, step=None, epoch=None, batch
         'metrics': json.dumps(finite_json(history), separators=(',', ':')),
         'dataset_name': dataset_name if dataset_name is not None else md.get('dataset_name', ''),
         'created_at': created_at or _now(),
+        **({'calibration': encode_calibration(calibration)} if calibration is not None else {}),
     }
     parse_metadata(meta, [])  # the reader's own checks on what is about to be written
     state = {n: p.detach().cpu().float().contiguous().numpy() for n, p in model.state_dict().items()}

@@ -6,7 +6,9 @@ process or many with DistributedDataParallel (gloo on CPU, nccl on GPU), and wri
 
 The global batch is config.batchSize, split evenly across ranks; each rank encodes its share, the
 embeddings are gathered so the loss sees the whole batch (same loss, negatives and gradients as
-one process), and DDP averages the gradients. Rank 0 evaluates and writes the files."""
+one process), and DDP averages the gradients. Rank 0 evaluates and writes the files. Files written
+here carry no `calibration`: a resumed file's Platt fit belongs to its old weights, and this
+evaluation does not refit it, so the page reads them as uncalibrated (the lab refits on its next eval)."""
 import argparse
 import json
 import math
@@ -23,11 +25,13 @@ from .config import with_overrides
 from .data import load_folder
 from .model import ClipLab
 from .metadata import preprocessing_spec
+from .metrics import caption_text_groups
 from .model_file import load, save
 from .pixels import resize_square
 from .tokenizer import Tokenizer
-from .training import (adamw, augment, eval_subset, evaluate, lab_init_, learning_rate_at, load_optimizer_state, objective,
-                       optimizer_state, plan_epoch, random_negative_selection, step_metrics, step_random)
+from .training import (adamw, augment, eval_subset, evaluate, has_side_words, lab_init_, learning_rate_at, load_optimizer_state,
+                       not_negative_mask, objective, optimizer_state, plan_epoch, random_negative_selection, step_metrics, step_random,
+                       valid_negative_rows)
 
 
 class GatherShards(torch.autograd.Function):
@@ -53,11 +57,11 @@ class Objective(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, images, tokens, random_sel):
+    def forward(self, images, tokens, random_sels, not_negative, valid_rows):
         img, txt = self.model.encode_image(images), self.model.encode_text(tokens)
         if dist.is_initialized() and dist.get_world_size() > 1:
             img, txt = GatherShards.apply(img), GatherShards.apply(txt)
-        return objective(self.model, img, txt, random_sel)
+        return objective(self.model, img, txt, random_sels, not_negative, valid_rows)
 
 
 def parse_args(argv=None):
@@ -133,6 +137,11 @@ def main(argv=None):
     if args.steps and not args.epochs:  # enough epochs for the steps (a plan may hold a batch fewer than nominal)
         config['epochs'] = max(config['epochs'] if resume else 1, math.ceil(args.steps / max(1, per_epoch - 1)))
     total_steps = config['epochs'] * per_epoch
+    groups = caption_text_groups([c[1] for c in data['captions']])  # captions of equal text are one caption (R@K, negatives)
+    image_groups = [set() for _ in range(len(data['pixels']))]  # text groups of each image's captions
+    for j, i in enumerate(caption_image):
+        image_groups[i].add(groups[j])
+    side_words = [has_side_words(c[1]) for c in data['captions']]  # never flipped
     image_ids, caption_ids = eval_subset(data['splits'], caption_image, config['maxEvalImages'])
 
     model = resume if resume else ClipLab(config, tokenizer.vocab)
@@ -145,6 +154,10 @@ def main(argv=None):
     if resume and resume.metadata.get('optimizer'):
         load_optimizer_state(model, optimizer, resume.metadata['optimizer'])
     md = resume.metadata if resume else {}
+    if md.get('calibration'):
+        log(f"dropping the file's calibration (Platt fit at step {md['calibration']['step']}): it belongs to the old weights; "
+            'files written here are uncalibrated until the lab evaluates them again')
+        md['calibration'] = None
     step, epoch, batch_in_epoch = md.get('step', 0), md.get('epoch', 0), md.get('batch_in_epoch', 0)
     history = md.get('metrics', {'steps': [], 'evals': []})
     history = {'steps': list(history['steps']), 'evals': list(history['evals'])}
@@ -156,12 +169,12 @@ def main(argv=None):
     def write(path):
         model.metadata.update(step=step, epoch=epoch, batch_in_epoch=batch_in_epoch, metrics=history, dataset_name=data['name'])
         save(model, path, optimizer_state=optimizer_state(model, optimizer), step=step, epoch=epoch, batch_in_epoch=batch_in_epoch,
-             metrics=history, dataset_name=data['name'])
+             metrics=history, dataset_name=data['name'], calibration=None)
         log(f'wrote {path} (step {step})')
 
     def run_eval():
         model.eval()
-        m = evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step, epoch, B, config['seed'])
+        m = evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step, epoch, B, config['seed'], groups)
         model.train()
         if m:
             history['evals'].append(m)
@@ -181,9 +194,11 @@ def main(argv=None):
             random = step_random(config['seed'], step)
             images = torch.from_numpy(pixels[[caption_image[j] for j in ids]].astype(np.float32) / 255)  # [B, S, S, 3]
             if config['augment']:
-                images = augment(images, random)
-            random_sel = random_negative_selection(B, random)
-            loss, parts = runner(images[lo:hi].to(device), torch.from_numpy(tokens[ids[lo:hi]]).to(device), random_sel)
+                images = augment(images, random, [side_words[j] for j in ids])
+            excluded = not_negative_mask(tokens[ids], [groups[j] for j in ids], [image_groups[caption_image[j]] for j in ids])  # [B, B]
+            random_sels = [random_negative_selection(B, random, excluded) for _ in range(config['matchNegatives'])]
+            loss, parts = runner(images[lo:hi].to(device), torch.from_numpy(tokens[ids[lo:hi]]).to(device), random_sels,
+                                 torch.from_numpy(excluded).to(device), torch.from_numpy(valid_negative_rows(excluded)).to(device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -106,23 +106,55 @@ def step_random(seed, step):
     return mulberry32(hash_string(f'step:{seed}:{step}'))
 
 
-def random_negative_selection(B, random):
-    """[B, B]: row i picks one caption j != i uniformly (the lab's randomNegativeSelection)."""
+def random_negative_selection(B, random, excluded=None):
+    """[B, B]: row i picks one caption j != i uniformly (the lab's randomNegativeSelection); with excluded
+    [B, B] (1: not a negative) only allowed j, drawing even for a row with none left (it stays zeros)."""
     sel = np.zeros((B, B), np.float32)
     for i in range(B):
-        sel[i, (i + 1 + math.floor(random() * (B - 1))) % B] = 1
+        if excluded is None:
+            sel[i, (i + 1 + math.floor(random() * (B - 1))) % B] = 1
+            continue
+        allowed = [j for j in range(B) if j != i and excluded[i, j] == 0]
+        r = random()
+        if allowed:
+            sel[i, allowed[math.floor(r * len(allowed))]] = 1
     return torch.from_numpy(sel)
 
 
-def augment(images, random):
-    """images [B, S, S, 3] -> reflection-pad crop, flip, brightness/contrast jitter; the lab's draws in its order."""
+SIDE_WORDS = {'left', 'right', 'leftmost', 'rightmost', 'lefthand', 'righthand'}
+
+
+def has_side_words(text):
+    """A caption that names a side: a horizontal flip would make it false (never flipped)."""
+    from .tokenizer import tokenize
+    return any(w in SIDE_WORDS for w in tokenize(text))
+
+
+def not_negative_mask(tokens, groups, image_groups):
+    """The lab's notNegativeMask: [B, B] 1 where caption j is no negative for image i: j = i, equal token
+    rows, the same text group, or the text of one of image i's captions. tokens [B, T] numpy."""
+    B = len(tokens)
+    rows = [tuple(r) for r in np.asarray(tokens).tolist()]
+    return np.array([[float(i == j or rows[i] == rows[j] or groups[i] == groups[j] or groups[j] in image_groups[i])
+                      for j in range(B)] for i in range(B)], np.float32)
+
+
+def valid_negative_rows(excluded):
+    """[B]: 1 where image i has a caption j != i that is a negative."""
+    B = len(excluded)
+    return np.array([float(any(j != i and excluded[i, j] == 0 for j in range(B))) for i in range(B)], np.float32)
+
+
+def augment(images, random, no_flip=None):
+    """images [B, S, S, 3] -> reflection-pad crop, flip (never where no_flip[b]), brightness/contrast jitter;
+    the lab's draws in its order."""
     B, S = images.shape[0], images.shape[1]
     pad = max(1, math.floor(S / 8 + 0.5))
     padded = F.pad(images.permute(0, 3, 1, 2), (pad, pad, pad, pad), mode='reflect').permute(0, 2, 3, 1)
     out = []
     for b in range(B):
         y, x = math.floor(random() * (2 * pad + 1)), math.floor(random() * (2 * pad + 1))
-        flip = random() < 0.5
+        flip = random() < 0.5 and not (no_flip is not None and no_flip[b])
         bright = np.float32((random() * 2 - 1) * 0.1)
         contrast = np.float32(1 + (random() * 2 - 1) * 0.2)
         src = padded[b].flip(1) if flip else padded[b]
@@ -132,37 +164,48 @@ def augment(images, random):
     return torch.stack(out)
 
 
-def clip_loss(logits):
-    """Symmetric cross-entropy of logits_per_image [B, B] against the diagonal."""
+def clip_loss(logits, not_negative=None):
+    """Symmetric cross-entropy of logits_per_image [B, B] against the diagonal; not_negative [B, B] (1 where
+    caption j is image i's own in spirit, e.g. the same text) drops those off-diagonal entries from both softmaxes."""
     target = torch.arange(logits.shape[0], device=logits.device)
+    if not_negative is not None:
+        logits = logits - torch.relu(not_negative - torch.eye(len(logits), device=logits.device)) * 1e9
     return (F.cross_entropy(logits, target) + F.cross_entropy(logits.t(), target)) / 2
 
 
-def match_loss(logits, labels):
-    return F.binary_cross_entropy_with_logits(logits, labels)
+def match_loss(logits, labels, weights=None):
+    """Mean BCE of logits against labels; with weights the weighted mean (the lab's matchLoss)."""
+    bce = F.binary_cross_entropy_with_logits(logits, labels, reduction='none')
+    return bce.mean() if weights is None else (bce * weights).sum() / weights.sum().clamp(min=1e-12)
 
 
-def hard_negative_selection(sim):
-    """[B, B] one-hot (ties shared) of each row's most similar caption j != i; no gradient."""
+def hard_negative_selection(sim, excluded=None):
+    """[B, B] one-hot (ties shared) of each row's most similar caption j != i (and not excluded); no gradient."""
     with torch.no_grad():
-        masked = sim - torch.eye(sim.shape[0], device=sim.device) * 1e9
+        masked = sim - (torch.eye(sim.shape[0], device=sim.device) if excluded is None else excluded) * 1e9
         hits = (masked - masked.max(1, keepdim=True).values + 1e-12 > 0).float()
         return hits / hits.sum(1, keepdim=True)
 
 
-def objective(model, img, txt, random_sel):
-    """img, txt [B, D] unit rows (the whole batch) -> (loss, parts for the step metrics)."""
+def objective(model, img, txt, random_sels, not_negative=None, valid_rows=None):
+    """img, txt [B, D] unit rows (the whole batch), random_sels: K [B, B] selections (K wrong captions per
+    positive; k = 0 is hard for the first ceil(B/2) images), not_negative [B, B] and valid_rows [B] from
+    not_negative_mask -> (loss, parts for the step metrics), as the lab's step.ts objective."""
     B = img.shape[0]
     sim = img @ txt.t()  # [B, B] cosines
     scale = model.logit_scale.exp()
-    clip = clip_loss(scale * sim)
+    clip = clip_loss(scale * sim, not_negative)
     if not model.has_match_head:
         return clip, {'clip': clip, 'match': None, 'sim': sim, 'scale': scale, 'match_logits': None}
+    sels = random_sels if isinstance(random_sels, (list, tuple)) else [random_sels]
+    K = len(sels)
     hard = (torch.arange(B, device=img.device) < math.ceil(B / 2)).float()[:, None]  # rows [0, ceil(B/2)) hard, the rest random
-    sel = hard * hard_negative_selection(sim) + (1 - hard) * random_sel.to(img.device)
-    logits = model.match_logits(torch.cat([img, img]), torch.cat([txt, sel @ txt]))  # [2B]
-    labels = torch.cat([torch.ones(B), torch.zeros(B)]).to(img.device)
-    match = match_loss(logits, labels)
+    neg = [(hard * hard_negative_selection(sim, not_negative) + (1 - hard) * sel.to(img.device)) if k == 0 else sel.to(img.device)
+           for k, sel in enumerate(sels)]
+    logits = model.match_logits(torch.cat([img] * (K + 1)), torch.cat([txt] + [sel @ txt for sel in neg]))  # [(1 + K) B]
+    labels = torch.cat([torch.ones(B), torch.zeros(K * B)]).to(img.device)
+    weights = None if valid_rows is None else torch.cat([torch.ones(B)] + [valid_rows] * K).to(img.device)
+    match = match_loss(logits, labels, weights)
     return clip + model.config['matchLossWeight'] * match, {'clip': clip, 'match': match, 'sim': sim, 'scale': scale, 'match_logits': logits}
 
 
@@ -177,7 +220,7 @@ def step_metrics(loss, parts, step, epoch, lr, ms):
     ml = parts['match_logits']
     return {'step': step, 'epoch': epoch, 'loss': float(loss), 'clipLoss': float(parts['clip']),
             'matchLoss': None if parts['match'] is None else float(parts['match']), 'accI2T': i2t, 'accT2I': t2i,
-            'matchAcc': None if ml is None else balanced_accuracy(ml.detach().cpu().numpy(), [1] * B + [0] * B, 0),
+            'matchAcc': None if ml is None else balanced_accuracy(ml.detach().cpu().numpy(), [1] * B + [0] * (len(ml) - B), 0),
             'posSim': float(diag.mean()), 'negSim': float(sim[off].mean()), 'logitScale': float(parts['scale']), 'lr': lr,
             'pairsPerSec': 1000 * B / ms if ms > 0 else 0.0, 'msPerStep': ms}
 
@@ -191,8 +234,9 @@ def eval_subset(splits, caption_image, max_images):
 
 
 @torch.no_grad()
-def evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step, epoch, batch_size, seed):
-    """The lab's EvalMetrics on the val sample: pixels [N, S, S, 3] uint8 at the model's side, tokens [Nc, T]."""
+def evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step, epoch, batch_size, seed, groups=None):
+    """The lab's EvalMetrics on the val sample: pixels [N, S, S, 3] uint8 at the model's side, tokens [Nc, T],
+    groups [Nc] text group of every caption (metrics.caption_text_groups) for R@K."""
     Ni, Nt = len(image_ids), len(caption_ids)
     if Ni < 2 or Nt < 2:
         return None
@@ -203,13 +247,14 @@ def evaluate(model, pixels, tokens, caption_image, image_ids, caption_ids, step,
     sim = (img @ txt.t()).cpu().numpy()  # [Ni, Nt]
     pos = {i: k for k, i in enumerate(image_ids)}
     row = [pos[caption_image[j]] for j in caption_ids]
-    i2t, t2i = image_text_retrieval(sim, row)
+    i2t, t2i = image_text_retrieval(sim, row, None if groups is None else [groups[j] for j in caption_ids])
     scale = float(model.logit_scale.exp())
     cpos = {j: k for k, j in enumerate(caption_ids)}
     losses = []
     for batch in plan_epoch(caption_image, caption_ids, min(batch_size, Ni), seed, 0):
         logits = np.array([[scale * sim[pos[caption_image[a]], cpos[b]] for b in batch] for a in batch], np.float32)
-        losses.append(float(clip_loss(torch.from_numpy(logits))))
+        same = None if groups is None else torch.tensor([[float(groups[a] == groups[b]) for b in batch] for a in batch])
+        losses.append(float(clip_loss(torch.from_numpy(logits), same)))  # same-text captions are not negatives (the lab's sameTextMask)
     match_acc = auc = None
     if model.has_match_head:
         rows, cols, labels = list(row), list(range(Nt)), [1] * Nt

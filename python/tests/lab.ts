@@ -21,7 +21,8 @@ import { AdamW } from '../../src/train/optimizer';
 import { resizeImages } from '../../src/train/pixels';
 import { trainStep } from '../../src/train/step';
 import { runTraining } from '../../src/train/trainer';
-import type { Checkpoint } from '../../src/train/types';
+import type { Calibration, Checkpoint } from '../../src/train/types';
+import { plattProbability } from '../../src/model/calibration';
 import { hostileModelFiles } from '../../tests/unit/io/hostileFiles';
 
 export const ENCODERS: TextEncoderKind[] = ['conv', 'bow', 'transformer'];
@@ -102,9 +103,19 @@ async function labScores(model: ClipModel, tokenizer: Tokenizer, pixels: Uint8Ar
   const S = model.config.imageSize;
   const img = await embedImages(model, pixels, S, n);
   const txt = await embedTokens(model, tokenizer.encodeBatch(captions, model.config.maxTokens), captions.length);
-  const { probability, cosine } = await scoreEmbeddings(model, img, txt);
-  return { img: [...img], txt: [...txt], cosine: [...cosine], probability: probability ? [...probability] : null };
+  const { probability, logit, cosine } = await scoreEmbeddings(model, img, txt);
+  return {
+    img: [...img],
+    txt: [...txt],
+    cosine: [...cosine],
+    probability: probability ? [...probability] : null,
+    logit: logit ? [...logit] : null,
+  };
 }
+
+/** The page's calibrated P(match) of each raw logit (ModelSession: plattProbability, raw sigmoid without a calibration). */
+const calibratedOf = (logit: number[] | null, calibration: Calibration | null | undefined) =>
+  logit && calibration ? logit.map((z) => plattProbability(z, calibration)) : null;
 
 function modelOf(ckpt: Checkpoint): ClipModel {
   const model = ClipModel.create(ckpt.config, ckpt.vocab.length, { convImpl: 'im2col' });
@@ -180,6 +191,8 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
     const out = join(dir, `lab-${enc}.clip.safetensors`);
     const overrides = enc === 'transformer' ? { textEncoder: enc, textLayers: 2, textHeads: 4 } : { textEncoder: enc };
     const r = await trainFolder({ data: sample, loaded, preset: 'tiny', overrides, steps: 6, backend: 'wasm', out });
+    if (r.saved !== r.checkpoint)
+      throw new Error(`lab-${enc}: the file holds step ${r.saved.step}, not the last (${r.checkpoint.step}) these fixtures describe`);
     const model = modelOf(r.checkpoint);
     const tokenizer = Tokenizer.fromVocab(r.checkpoint.vocab);
     const S = model.config.imageSize;
@@ -187,13 +200,16 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
     probeIds.forEach((id, i) => probePixels.set(set.pixels.subarray(id * 128 * 128 * 3, (id + 1) * 128 * 128 * 3), i * 128 * 128 * 3));
     const pixels = resizeImages(probePixels, PROBE, 128, S);
     const jpegPixels = resizeImages(nodeStored(jpegDir, jpegNames), jpegNames.length, 128, S);
+    const scores = await labScores(model, tokenizer, pixels, PROBE, probeCaptions);
     models[enc] = {
       file: out,
       eval: r.finalEval,
       steps: r.checkpoint.history.steps,
       pixels: [...pixels],
       captions: probeCaptions,
-      scores: await labScores(model, tokenizer, pixels, PROBE, probeCaptions),
+      scores,
+      calibration: r.checkpoint.calibration ?? null,
+      calibrated: calibratedOf(scores.logit, r.checkpoint.calibration),
       jpeg: {
         dir: jpegDir,
         names: jpegNames,
@@ -242,6 +258,8 @@ export async function check(dir: string, log: (s: string) => void): Promise<stri
         failures.push(`roundtrip-${enc}: ${w.name} differs`);
     });
     if (ckpt.optimizer.length !== original.optimizer.length) failures.push(`roundtrip-${enc}: optimizer state lost`);
+    if (JSON.stringify(ckpt.calibration ?? null) !== JSON.stringify(original.calibration ?? null))
+      failures.push(`roundtrip-${enc}: calibration changed`);
     const model = modelOf(ckpt);
     const scores = await labScores(model, Tokenizer.fromVocab(ckpt.vocab), Uint8Array.from(m.pixels), PROBE, m.captions);
     model.dispose();
@@ -255,6 +273,7 @@ export async function check(dir: string, log: (s: string) => void): Promise<stri
   const scores = await labScores(model, Tokenizer.fromVocab(ckpt.vocab), Uint8Array.from(m.pixels), PROBE, m.captions);
   model.dispose();
   if (!scores.probability?.every((p) => p >= 0 && p <= 1)) failures.push('ddp file: P(match) out of [0, 1]');
+  if (ckpt.calibration) failures.push('ddp file: carries a calibration that Python did not fit');
   const loaded = loadFolder(fixtures.sample);
   const stop = new AbortController();
   const resumed = await runTraining(

@@ -6,9 +6,11 @@ import os
 import unittest
 
 import numpy as np
+import torch
 
 import clip_lab
 from clip_lab import model_file
+from clip_lab.metadata import encode_calibration
 from clip_lab.model_file import read_bytes
 from clip_lab.safetensors import read_safetensors, write_safetensors
 
@@ -56,6 +58,56 @@ class RoundTripTest(unittest.TestCase):
                     if key != 'format_version':
                         same = meta_after[key] == meta_before[key] or json.loads(meta_after[key]) == json.loads(meta_before[key])
                         self.assertTrue(same, key)
+
+    def test_calibration_is_read_as_the_lab_reads_it(self):
+        tensors, meta = read_safetensors(read_bytes(fixtures()['models']['conv']['file']))
+        good = {'method': 'platt', 'a': 1.5, 'b': -0.25, 'step': 6, 'eceCalibrated': 0.04}
+        cases = [  # (name, calibration value or None to leave the key out, expected parse or error)
+            ('absent: uncalibrated', None, None),
+            ('valid', json.dumps(good), good),
+            ('NaN ECE as the lab writes it', json.dumps({**good, 'eceCalibrated': 'NaN'}), 'nan'),
+            ('ECE left out', json.dumps({k: v for k, v in good.items() if k != 'eceCalibrated'}), 'nan'),
+            ('step written as 6.0', json.dumps({**good, 'step': 6.0}), good),
+            ('not JSON', '{', 'bad-header'), ('not an object', '[1, 2]', 'bad-header'),
+            ('another method', json.dumps({**good, 'method': 'isotonic'}), 'bad-header'),
+            ('a missing', json.dumps({k: v for k, v in good.items() if k != 'a'}), 'bad-header'),
+            ('b a string', json.dumps({**good, 'b': '0.1'}), 'bad-header'),
+            ('a infinite', json.dumps({**good, 'a': 'Infinity'}), 'bad-header'),
+            ('a boolean', json.dumps({**good, 'a': True}), 'bad-header'),
+            ('negative step', json.dumps({**good, 'step': -1}), 'bad-header'),
+            ('fractional step', json.dumps({**good, 'step': 1.5}), 'bad-header'),
+            ('ECE null', json.dumps({**good, 'eceCalibrated': None}), 'bad-header'),
+        ]
+        for name, value, expected in cases:
+            with self.subTest(name):
+                m = {k: v for k, v in meta.items() if k != 'calibration'}
+                if value is not None:
+                    m['calibration'] = value
+                data = write_safetensors([(n, a) for n, (_, a) in tensors.items()], m)
+                if expected in ('bad-header',):
+                    with self.assertRaises(clip_lab.ModelFileError) as caught:
+                        clip_lab.load(data)
+                    self.assertEqual(caught.exception.code, expected, str(caught.exception))
+                    self.assertIn("'calibration'", str(caught.exception))
+                    continue
+                got = clip_lab.load(data).metadata['calibration']
+                if expected == 'nan':
+                    self.assertTrue(np.isnan(got['eceCalibrated']))
+                else:
+                    self.assertEqual(got, expected)
+
+    def test_save_keeps_or_drops_the_calibration(self):
+        m = fixtures()['models']['conv']
+        model = clip_lab.load(m['file'])
+        self.assertEqual(model.metadata['calibration'], {**m['calibration'], 'eceCalibrated': model.metadata['calibration']['eceCalibrated']})
+        same = lambda c: encode_calibration(c) if c else c  # NaN ECE compares as its written form
+        self.assertEqual(same(clip_lab.load(clip_lab.save(model)).metadata['calibration']), same(model.metadata['calibration']))
+        self.assertIsNone(clip_lab.load(clip_lab.save(model, calibration=None)).metadata['calibration'])
+        self.assertNotIn('calibration', read_safetensors(clip_lab.save(model, calibration=None))[1])
+        scores = lambda mdl: clip_lab.score(mdl, torch.zeros(mdl.config['imageSize'], mdl.config['imageSize'], 3), ['a red circle'])
+        raw = scores(clip_lab.load(clip_lab.save(model, calibration=None)))
+        self.assertFalse(raw['calibrated'])
+        self.assertEqual(float(raw['probability'][0]), float(raw['raw_probability'][0]))  # uncalibrated: P(match) is the raw one
 
     def test_save_without_optimizer_state_loads_with_none(self):
         model = clip_lab.load(fixtures()['models']['bow']['file'])

@@ -9,6 +9,7 @@ import torch
 
 import clip_lab
 from clip_lab.data import plan_folder
+from clip_lab.metrics import caption_text_groups
 from clip_lab.pixels import resize_square, stored_pixels
 from clip_lab.tokenizer import Tokenizer
 from clip_lab.training import eval_subset, evaluate
@@ -44,10 +45,27 @@ class ParityTest(unittest.TestCase):
             model = clip_lab.load(m['file'])
             for i in range(3):  # probe image i is sample image 7i (python/tests/lab.ts), a PNG: no decoder difference
                 path = os.path.join(fx['sample'], 'Images', f'shapes_{7 * i:05d}.png')
-                out = clip_lab.score(model, path, [m['captions'][i]])
-                self.assertLessEqual(abs(float(out['probability'][0]) - m['scores']['probability'][i]), TOLERANCE, enc)
+                out = clip_lab.score(model, path, [m['captions'][i]])  # (calibrated 'probability': the test below)
+                self.assertLessEqual(abs(float(out['raw_probability'][0]) - m['scores']['probability'][i]), TOLERANCE, enc)
                 self.assertLessEqual(abs(float(out['cosine'][0]) - m['scores']['cosine'][i]), TOLERANCE, enc)
                 self.assertAlmostEqual(float(out['softmax'].sum()), 1.0, places=6)
+
+    def test_calibrated_probability_equals_the_labs(self):
+        fx = fixtures()
+        calibrated = [enc for enc, m in fx['models'].items() if m['calibration']]
+        self.assertTrue(calibrated, 'no lab-written fixture carries a calibration: the parity below would be vacuous')
+        for enc in calibrated:
+            m = fx['models'][enc]
+            model = clip_lab.load(m['file'])
+            self.assertEqual(model.metadata['calibration']['a'], m['calibration']['a'])
+            for i in range(3):  # probe image i is sample image 7i, a PNG (as above)
+                path = os.path.join(fx['sample'], 'Images', f'shapes_{7 * i:05d}.png')
+                out = clip_lab.score(model, path, [m['captions'][i]])
+                self.assertTrue(out['calibrated'])
+                self.assertLessEqual(abs(float(out['probability'][0]) - m['calibrated'][i]), TOLERANCE, enc)
+                self.assertLessEqual(abs(float(out['raw_probability'][0]) - m['scores']['probability'][i]), TOLERANCE, enc)
+            print(f"\n  {enc}: Platt a {m['calibration']['a']:.3f} b {m['calibration']['b']:.3f}; calibrated P(match) "
+                  f"{m['calibrated'][0]:.4f} vs raw {m['scores']['probability'][0]:.4f}", end='')
 
     def test_preprocessing_equals_the_node_trainer_on_lossless_files(self):
         png = fixtures()['png']  # non-square sizes: 300x180, 203x150, 128x128, 129x200 (all shrink)
@@ -108,7 +126,8 @@ class ParityTest(unittest.TestCase):
                 tokens = Tokenizer(model.vocab).encode_batch([c[1] for c in data['captions']], cfg['maxTokens'])
                 images, captions = eval_subset(data['splits'], caption_image, cfg['maxEvalImages'])
                 got = evaluate(model, resize_square(data['pixels'], cfg['imageSize']), tokens, caption_image, images, captions,
-                               m['eval']['step'], m['eval']['epoch'], cfg['batchSize'], cfg['seed'])
+                               m['eval']['step'], m['eval']['epoch'], cfg['batchSize'], cfg['seed'],
+                               caption_text_groups([c[1] for c in data['captions']]))
                 lab = m['eval']
                 for key in ('i2t', 't2i'):
                     self.assertEqual(got[key], lab[key], key)

@@ -54,6 +54,8 @@ class TrainTest(unittest.TestCase):
         print(f'\n  lab file resumed in Python, steps 7-10: max |loss - unbroken Python run| = {diff:.1e}')
         self.assertLessEqual(diff, 1e-4)
         self.assertEqual((resumed.metadata['step'], resumed.metadata['optimizer']['step']), (10, 10))
+        self.assertIsNotNone(clip_lab.load(m['file']).metadata['calibration'])  # the lab file had one ...
+        self.assertIsNone(resumed.metadata['calibration'])  # ... fitted for older weights: not carried on
 
     def test_two_gloo_processes_equal_one_and_write_a_lab_file(self):
         one = run_python(STEPS, os.path.join(out_dir(), 'one.clip.safetensors'))
