@@ -9,7 +9,7 @@ import { DatasetPanel } from './dataset/DatasetPanel';
 import { useDropGuard } from './common/useDropGuard';
 import { InterruptedRunBanner } from './train/InterruptedRunBanner';
 import { TrainPanel } from './train/TrainPanel';
-import { UsePanel } from './use/UsePanel';
+import { type ImageToUse, UsePanel } from './use/UsePanel';
 
 type Tab = 'data' | 'train' | 'use';
 const TABS: { id: Tab; label: string }[] = [
@@ -33,7 +33,7 @@ export function App() {
   // The run Use should load: the one just trained, or the one "Try it" named.
   const [useRunId, setUseRunId] = useState<string | null>(null);
   // A dataset image the gallery sent to Use for scoring.
-  const [useImage, setUseImage] = useState<{ datasetId: string; index: number } | null>(null);
+  const [useImage, setUseImage] = useState<ImageToUse | null>(null);
   // A run the interrupted-run banner asked the Train panel to resume.
   const [resumeRequest, setResumeRequest] = useState<RunMeta | null>(null);
   const dropNote = useDropGuard();
@@ -98,8 +98,8 @@ export function App() {
           openId={openId}
           onOpen={setOpenId}
           onDatasetsChanged={onDatasetsChanged}
-          onScoreImage={(datasetId, index) => {
-            setUseImage({ datasetId, index });
+          onScoreImage={(datasetId, index, intent) => {
+            setUseImage({ datasetId, index, intent, nonce: Date.now() });
             setTab('use');
           }}
         />

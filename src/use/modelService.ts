@@ -155,6 +155,23 @@ export class ModelService {
     }));
   }
 
+  /** Images of the dataset closest to `image` (the image itself left out when it is one of them). */
+  async similarImages({ image, k, ...scope }: SearchScope & { image: ImageInput; k: number }, progress?: Progress): Promise<ImageHit[]> {
+    const s = this.need();
+    const { loaded } = await this.ensureIndex(scope, progress);
+    const { index } = loaded;
+    const { pixels, size } = await imagePixels(image);
+    const q = await s.embedImages(pixels, size, 1);
+    const self = image.kind === 'dataset' && image.datasetId === scope.datasetId ? image.index : -1;
+    return topK(q, index.imageEmb, index.dim, k + 1)
+      .filter((r) => index.imageIds[r.index] !== self)
+      .slice(0, k)
+      .map((r) => {
+        const id = index.imageIds[r.index];
+        return { index: id, score: r.score, caption: loaded.firstCaption.get(id) ?? '' };
+      });
+  }
+
   async zeroShot({ image, labels, template }: { image: ImageInput; labels: string[]; template: string }): Promise<ZeroShotRow[]> {
     const s = this.need();
     if (!labels.length) throw new UseError('no-labels', 'Type at least one label (comma-separated).');

@@ -14,6 +14,7 @@ export const modelApi = {
   buildIndex: (a: SearchScope, progress?: Progress) => service.buildIndex(a, progress),
   searchText: (a: Parameters<ModelService['searchText']>[0]) => service.searchText(a),
   searchImage: (a: Parameters<ModelService['searchImage']>[0]) => service.searchImage(a),
+  similarImages: (a: Parameters<ModelService['similarImages']>[0]) => service.similarImages(a),
   zeroShot: (a: Parameters<ModelService['zeroShot']>[0]) => service.zeroShot(a),
   async exportFile(a: Parameters<ModelService['exportFile']>[0]) {
     const out = await service.exportFile(a);

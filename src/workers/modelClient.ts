@@ -38,6 +38,10 @@ export class ModelClient {
     return this.conn.run((api) => api.searchImage(a));
   }
 
+  similarImages(a: Arg<'similarImages'>) {
+    return this.conn.run((api) => api.similarImages(a));
+  }
+
   zeroShot(a: Arg<'zeroShot'>) {
     return this.conn.run((api) => api.zeroShot(a));
   }

@@ -19,7 +19,7 @@ export interface DatasetPanelProps {
   openId: string | null;
   onOpen: (id: string | null) => void;
   onDatasetsChanged?: (d: DatasetMeta[]) => void;
-  onScoreImage?: (datasetId: string, index: number) => void; // "Score this image in Use"
+  onScoreImage?: (datasetId: string, index: number, intent: 'score' | 'similar') => void; // "Score this image" / "Find similar images" in Use
 }
 
 export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }: DatasetPanelProps) {
@@ -173,7 +173,14 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }
         </aside>
         <main>
           {open?.report && <ReportView report={open.report} />}
-          {open && index && <Gallery datasetId={open.id} index={index} onPick={onScoreImage && ((i) => onScoreImage(open.id, i))} />}
+          {open && index && (
+            <Gallery
+              datasetId={open.id}
+              index={index}
+              onPick={onScoreImage && ((i) => onScoreImage(open.id, i, 'score'))}
+              onSimilar={onScoreImage && ((i) => onScoreImage(open.id, i, 'similar'))}
+            />
+          )}
         </main>
       </div>
     </div>

@@ -40,7 +40,17 @@ function shownCaption(captions: string[], words: string[]): string {
   return (words.length && captions.find((c) => words.every((w) => c.toLowerCase().includes(w)))) || captions[0];
 }
 
-export function Gallery({ datasetId, index, onPick }: { datasetId: string; index: DatasetIndex; onPick?: (i: number) => void }) {
+export function Gallery({
+  datasetId,
+  index,
+  onPick,
+  onSimilar,
+}: {
+  datasetId: string;
+  index: DatasetIndex;
+  onPick?: (i: number) => void;
+  onSimilar?: (i: number) => void;
+}) {
   const [query, setQuery] = useState('');
   const [opened, setOpened] = useState<number | null>(null);
   const [split, setSplit] = useState<Split | 'all'>('all');
@@ -106,7 +116,16 @@ export function Gallery({ datasetId, index, onPick }: { datasetId: string; index
           {plural(visible.length, 'image')}
         </span>
       </div>
-      {opened !== null && <ImageDetails datasetId={datasetId} index={index} i={opened} onClose={() => setOpened(null)} onScore={onPick} />}
+      {opened !== null && (
+        <ImageDetails
+          datasetId={datasetId}
+          index={index}
+          i={opened}
+          onClose={() => setOpened(null)}
+          onScore={onPick}
+          onSimilar={onSimilar}
+        />
+      )}
       <div ref={parentRef} className="gallery-scroll" tabIndex={0} role="region" aria-label="Dataset images">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((row) => (

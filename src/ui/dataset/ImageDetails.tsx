@@ -1,5 +1,5 @@
 // One dataset image opened from the gallery: larger thumbnail, file name, split and every caption
-// (long ones folded), with a button that takes it to Use for scoring.
+// (long ones folded), with buttons that take it to Use: to score it, or to find similar images.
 import { useEffect, useState } from 'react';
 import { getImageRecords, type DatasetIndex } from '../../storage/datasets';
 import { LongText } from '../common/LongText';
@@ -10,12 +10,14 @@ export function ImageDetails({
   i,
   onClose,
   onScore,
+  onSimilar,
 }: {
   datasetId: string;
   index: DatasetIndex;
   i: number;
   onClose: () => void;
   onScore?: (i: number) => void;
+  onSimilar?: (i: number) => void;
 }) {
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
@@ -53,6 +55,11 @@ export function ImageDetails({
           {onScore && (
             <button type="button" className="primary" onClick={() => onScore(i)} data-testid="image-details-score">
               Score this image in Use
+            </button>
+          )}{' '}
+          {onSimilar && (
+            <button type="button" onClick={() => onSimilar(i)} data-testid="image-details-similar">
+              Find similar images
             </button>
           )}
         </div>

@@ -1,7 +1,8 @@
-// Retrieval over a stored dataset: text → top-k images (thumbnails with scores) and the chosen
-// image → top-k captions. The embedding index is built in the worker with a progress bar, kept in
+// Retrieval over a stored dataset: text → top-k images (thumbnails with scores), the chosen
+// image → top-k captions, and the chosen image → the most similar images ("Find similar", also
+// asked for from the gallery). The embedding index is built in the worker with a progress bar, kept in
 // its memory and cached in storage per (model checkpoint, dataset, split).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Split } from '../../data/types';
 import { getDatasetIndex, getImageRecords, type DatasetMeta } from '../../storage/datasets';
 import type { CaptionHit, ImageHit } from '../../use/modelService';
@@ -23,10 +24,24 @@ export interface SearchCardProps {
   ) => Promise<{ images: number; captions: number; cached: boolean; seconds: number }>;
   searchText: (datasetId: string, split: Split | 'all', query: string, k: number) => Promise<ImageHit[]>;
   searchImage: (datasetId: string, split: Split | 'all', k: number) => Promise<CaptionHit[]>;
+  /** Images like the chosen image, or like dataset image `index` when given (a gallery request). */
+  similarImages: (datasetId: string, split: Split | 'all', k: number, index?: number) => Promise<ImageHit[]>;
   onPick: (datasetId: string, index: number) => void;
+  /** A "Find similar" request from the gallery: runs once per nonce, as soon as a model is loaded. */
+  similarRequest?: { datasetId: string; index: number; nonce: number } | null;
 }
 
-export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchText, searchImage, onPick }: SearchCardProps) {
+export function SearchCard({
+  datasets,
+  disabled,
+  hasImage,
+  buildIndex,
+  searchText,
+  searchImage,
+  similarImages,
+  onPick,
+  similarRequest,
+}: SearchCardProps) {
   const complete = datasets.filter((d) => d.status === 'complete');
   const [datasetId, setDatasetId] = useState<string>('');
   const [split, setSplit] = useState<Split | 'all'>('all');
@@ -41,10 +56,12 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
 
   useEffect(() => () => hits.forEach((h) => h.url && URL.revokeObjectURL(h.url)), [hits]);
 
-  const withIndex = async <T,>(run: () => Promise<T>): Promise<T> => {
+  const [hitsHeading, setHitsHeading] = useState('');
+
+  const withIndex = async <T,>(run: () => Promise<T>, datasetId = ds.id): Promise<T> => {
     setProgress({ done: 0, total: 1 });
     try {
-      const info = await buildIndex(ds.id, split, (done, total) => setProgress({ done, total }));
+      const info = await buildIndex(datasetId, split, (done, total) => setProgress({ done, total }));
       setStatus(
         info.cached
           ? `index: ${info.images} images, ${info.captions} captions (cached)`
@@ -56,15 +73,33 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
     }
   };
 
-  const runText = () =>
-    withIndex(async () => {
-      const found = await searchText(ds.id, split, query, k);
-      const recs = await getImageRecords(
-        ds.id,
-        found.map((f) => f.index),
-      ); // thumbnails: the one read per search
-      setHits(found.map((f, i) => ({ ...f, url: recs[i]?.thumb ? URL.createObjectURL(recs[i]!.thumb) : null })));
-    });
+  /** Shows image hits with their thumbnails (the one storage read per search). */
+  const showImageHits = async (datasetId: string, found: ImageHit[], heading: string) => {
+    const recs = await getImageRecords(
+      datasetId,
+      found.map((f) => f.index),
+    );
+    setHits(found.map((f, i) => ({ ...f, url: recs[i]?.thumb ? URL.createObjectURL(recs[i]!.thumb) : null })));
+    setHitsHeading(heading);
+  };
+
+  const runText = () => withIndex(async () => showImageHits(ds.id, await searchText(ds.id, split, query, k), `Images for “${query}”`));
+
+  const runSimilar = (datasetId: string, index?: number) =>
+    withIndex(
+      async () => showImageHits(datasetId, await similarImages(datasetId, split, k, index), 'Images most like the chosen image'),
+      datasetId,
+    );
+
+  const handled = useRef<number | null>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one run per request nonce, once a model is loaded; runSimilar is a fresh closure each render
+  useEffect(() => {
+    if (!similarRequest || disabled || handled.current === similarRequest.nonce) return;
+    if (!complete.some((d) => d.id === similarRequest.datasetId)) return;
+    handled.current = similarRequest.nonce;
+    setDatasetId(similarRequest.datasetId);
+    void runSimilar(similarRequest.datasetId, similarRequest.index);
+  }, [similarRequest?.nonce, disabled]);
 
   const runImage = () =>
     withIndex(async () => {
@@ -141,6 +176,14 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
             >
               Find captions for the chosen image
             </button>
+            <button
+              type="button"
+              disabled={disabled || !hasImage || !!progress}
+              data-testid="search-similar-button"
+              onClick={() => void runSimilar(ds.id)}
+            >
+              Find similar images
+            </button>
           </form>
           {progress && (
             <ProgressBar
@@ -155,6 +198,7 @@ export function SearchCard({ datasets, disabled, hasImage, buildIndex, searchTex
               {status}
             </p>
           )}
+          {hits.length > 0 && <h4 data-testid="search-results-heading">{hitsHeading}</h4>}
           {hits.length > 0 && (
             <div className="search-results" data-testid="search-results">
               {hits.map((h) => (

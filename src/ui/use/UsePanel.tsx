@@ -25,6 +25,14 @@ function download(bytes: Uint8Array, fileName: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** A dataset image sent to Use from the gallery; `nonce` tells two requests for the same image apart. */
+export interface ImageToUse {
+  datasetId: string;
+  index: number;
+  intent: 'score' | 'similar';
+  nonce: number;
+}
+
 export function UsePanel({
   datasets,
   runsVersion,
@@ -36,7 +44,7 @@ export function UsePanel({
   runsVersion: number;
   onRunsChanged: () => void;
   runToLoad?: string | null; // a run to load when the panel opens (the one just trained)
-  imageToUse?: { datasetId: string; index: number } | null; // a dataset image sent here from the gallery
+  imageToUse?: ImageToUse | null; // a dataset image sent here from the gallery (to score, or to find similar images)
 }) {
   const client = useRef<ModelClient | null>(null);
   const importInput = useRef<HTMLInputElement>(null);
@@ -44,9 +52,11 @@ export function UsePanel({
   const [runs, setRuns] = useState<RunMeta[]>([]);
   const [runId, setRunId] = useState('');
   const [loaded, setLoaded] = useState<LoadedModel | null>(null);
-  const [image, setImage] = useState<ImageInput | null>(imageToUse ? { kind: 'dataset', ...imageToUse } : null);
+  const [image, setImage] = useState<ImageInput | null>(
+    imageToUse ? { kind: 'dataset', datasetId: imageToUse.datasetId, index: imageToUse.index } : null,
+  );
   useEffect(() => {
-    if (imageToUse) setImage({ kind: 'dataset', ...imageToUse });
+    if (imageToUse) setImage({ kind: 'dataset', datasetId: imageToUse.datasetId, index: imageToUse.index });
   }, [imageToUse]);
   const [error, setError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState('');
@@ -204,7 +214,12 @@ export function UsePanel({
         searchImage={async (datasetId, split, k) =>
           (await guarded('Searching…', 'Search failed', () => worker().searchImage({ datasetId, split, image: image!, k }))) ?? []
         }
+        similarImages={async (datasetId, split, k, index) => {
+          const query: ImageInput = index === undefined ? image! : { kind: 'dataset', datasetId, index };
+          return (await guarded('Searching…', 'Search failed', () => worker().similarImages({ datasetId, split, image: query, k }))) ?? [];
+        }}
         onPick={(datasetId, index) => setImage({ kind: 'dataset', datasetId, index })}
+        similarRequest={imageToUse?.intent === 'similar' ? imageToUse : null}
       />
     </div>
   );

@@ -82,6 +82,18 @@ describe('ModelService', () => {
     expect(captions).toHaveLength(2);
   });
 
+  it('finds the images most like a dataset image, leaving the image itself out, in the order of their cosine', async () => {
+    const image = { kind: 'dataset' as const, datasetId: ds.id, index: 5 };
+    const similar = await service.similarImages({ datasetId: ds.id, split: 'all', image, k: 4 });
+    expect(similar).toHaveLength(4);
+    expect(similar.map((h) => h.index)).not.toContain(5);
+    for (let i = 1; i < similar.length; i++) expect(similar[i - 1].score).toBeGreaterThanOrEqual(similar[i].score);
+    // The whole index ranked by cosine to image 5: its own row comes first (cosine 1), then exactly these.
+    const all = await service.similarImages({ datasetId: ds.id, split: 'all', image, k: 11 });
+    expect(all.map((h) => h.index)).toEqual(expect.arrayContaining([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]));
+    expect(all.slice(0, 4)).toEqual(similar);
+  });
+
   it('another split is another index (read from storage when it was built before)', async () => {
     expect(await service.buildIndex({ datasetId: ds.id, split: 'val' })).toMatchObject({ images: 4, cached: false });
     expect(await service.buildIndex({ datasetId: ds.id, split: 'all' })).toMatchObject({ images: 12, cached: true });
