@@ -32,7 +32,9 @@ it('finds the images most like a gallery image', async () => {
   expect(picked).toBeGreaterThanOrEqual(0); // Score shows the same image, so it can be scored next
   const indexes = (await page.getByTestId('search-result').evaluateAll((els) => els.map((e) => e.getAttribute('data-index')))).map(Number);
   expect(indexes).not.toContain(picked);
-  const scores = await page.getByTestId('search-result').evaluateAll((els) => els.map((e) => Number(e.querySelector('strong')?.textContent)));
+  const scores = await page
+    .getByTestId('search-result')
+    .evaluateAll((els) => els.map((e) => Number(e.querySelector('strong')?.textContent)));
   for (let i = 1; i < scores.length; i++) expect(scores[i - 1]).toBeGreaterThanOrEqual(scores[i]);
   expect(await page.locator('[data-testid=search-result] img').count()).toBe(indexes.length);
   lab.assertHealthy();

@@ -156,9 +156,14 @@ itWithData('flickr8k-224', 'flickr8k-originals')('Discard removes an interrupted
   expect(idsIn(await storedKeys(page)).length).toBe(before.length + 1);
 
   const completeRows = await rows(page, 'complete').count();
+  const storedBytes = async () => Number(await page.getByTestId('storage-datasets').getAttribute('data-bytes'));
+  const bytesBefore = await storedBytes();
+  expect(bytesBefore).toBeGreaterThan(1_000_000); // the interrupted import's batches count
   page.once('dialog', (d) => void d.accept());
   await partial.getByTestId('dataset-discard').click();
   await expect.poll(() => partial.count(), { timeout: 30_000 }).toBe(0);
+  // The storage figure drops at once (the lab's own byte counts, not the browser's lagging estimate).
+  await expect.poll(storedBytes, { timeout: 10_000 }).toBeLessThan(bytesBefore - 1_000_000);
   expect(await rows(page, 'complete').count()).toBe(completeRows); // finished imports are untouched
   expect(idsIn(await storedKeys(page))).toEqual(before);
   lab.assertHealthy();

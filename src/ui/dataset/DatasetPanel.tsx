@@ -27,6 +27,9 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }
   const [progress, setProgress] = useState<IngestProgress | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [estimate, setEstimate] = useState<StorageEstimateInfo | null>(null);
+  // What the lab itself stores (its own byte counts): right at once after a delete or Discard, unlike
+  // navigator.storage.estimate(), which Chromium lowers only after compacting IndexedDB's files.
+  const datasetBytes = datasets.reduce((sum, d) => sum + d.bytes, 0);
   const [index, setIndex] = useState<DatasetIndex | null>(null);
   const abort = useRef<AbortController | null>(null);
   const resumeTarget = useRef<DatasetMeta | null>(null);
@@ -167,8 +170,13 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }
             onResume={resumeImport}
           />
           <p className="muted" data-testid="storage-usage">
-            Storage: {formatBytes(estimate?.usage)} used of {formatBytes(estimate?.quota)} available
+            Datasets:{' '}
+            <span data-testid="storage-datasets" data-bytes={datasetBytes}>
+              {formatBytes(datasetBytes)}
+            </span>{' '}
+            stored · the browser reports {formatBytes(estimate?.usage)} used of {formatBytes(estimate?.quota)} available
             {estimate?.persisted ? ' · persistent' : ''}
+            <span className="field-help"> (space freed by a deletion shows in the browser's figure only once it compacts its files)</span>
           </p>
         </aside>
         <main>
