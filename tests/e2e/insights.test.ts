@@ -6,7 +6,7 @@
 // With SCREENSHOT_DIR=docs it also writes docs/insights-*.png.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { a11yViolations, openLab, REPO_ROOT, waitForText, type Lab } from './harness';
+import { a11yViolations, type Lab, openLab, REPO_ROOT, showAdvancedSettings, waitForText } from './harness';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -29,6 +29,7 @@ async function trainTiny(stopAtStep?: number) {
   const { page } = lab;
   await page.getByTestId('train-preset').selectOption('tiny');
   await page.getByTestId('train-epochs').fill('1');
+  await showAdvancedSettings(page); // val images per eval sits under Advanced
   await page.getByTestId('train-maxEvalImages').fill('60');
   await page.getByTestId('train-backend').selectOption('wasm');
   await page.getByTestId('train-start').click();
