@@ -98,7 +98,9 @@ export async function preprocessImage(file: Blob, name: string, size: number, th
     if (thumbSize > 0) {
       // From the size×size copy, not the full bitmap, when that is large enough: one large
       // resample per image instead of two (the thumbnail is only ever shown).
-      const t = thumbSize <= size ? drawSquareFrom(canvas, thumbSize) : drawSquare(bitmap, thumbSize).canvas;
+      // At the copy's own size, the copy itself is encoded: no resample at all.
+      const t =
+        thumbSize === size ? canvas : thumbSize < size ? drawSquareFrom(canvas, thumbSize) : drawSquare(bitmap, thumbSize).canvas;
       thumb = await t.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
     }
     return { pixels, thumb, width: bitmap.width, height: bitmap.height };
