@@ -72,9 +72,12 @@ export function flatBottomFraction(rgb: Uint8Array, size: number): number {
   return flatRows / size;
 }
 
-/** Decodes `file` (name used in messages) and preprocesses it; throws ImageDecodeError. */
-export async function preprocessImage(file: Blob, name: string, size: number, thumbSize = 0): Promise<PreprocessedImage> {
-  const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
+/**
+ * Decodes `file` (name used in messages) and preprocesses it; throws ImageDecodeError. `head`, the
+ * file's first 64 bytes when the caller has them, saves reading them again.
+ */
+export async function preprocessImage(file: Blob, name: string, size: number, thumbSize = 0, head?: Uint8Array): Promise<PreprocessedImage> {
+  head ??= new Uint8Array(await file.slice(0, 64).arrayBuffer());
   const reason = rejectReason(name, head, file.size);
   if (reason) throw new ImageDecodeError('rejected', reason);
   let bitmap: ImageBitmap;

@@ -15,7 +15,7 @@ import {
   INLINE_FILE_MAX_BYTES,
 } from '../storage/datasets';
 import { IngestPlanError, ingestReport, planIngest, textFilesToRead, type FolderEntry, type IngestPlan, type PlannedImage } from './plan';
-import { INGEST_SPLIT_SEED, STORED_IMAGE_SIZE, THUMB_SIZE } from './constants';
+import { INGEST_SPLIT_SEED, STORED_IMAGE_SIZE } from './constants';
 
 const BATCH = 48; // images per atomic write
 const AHEAD = 2 * BATCH; // images decoding beyond the batch being written
@@ -115,14 +115,13 @@ async function ingestWith(
   const decodeOne = async (img: PlannedImage): Promise<NewImage | null> => {
     const file = byPath.get(img.path)!;
     try {
-      const out = await pool.decode(file, img.path, meta.imageSize, THUMB_SIZE, INLINE_FILE_MAX_BYTES);
+      const out = await pool.decode(file, img.path, meta.imageSize, INLINE_FILE_MAX_BYTES);
       return {
         name: img.name,
         split: img.split,
         captions: img.captions,
         width: out.width,
         height: out.height,
-        thumb: { bytes: out.thumb, type: 'image/jpeg' },
         original: out.original ? { bytes: out.original, type: file.type } : file,
         pixels: out.pixels,
       };

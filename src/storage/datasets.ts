@@ -2,6 +2,7 @@
 // and per-batch name lists. Batches are written atomically with the metadata that counts them,
 // so a crash leaves either the previous state or a resumable partial import.
 import { get, getMany, promisifyRequest } from 'idb-keyval';
+import { rgbToBmp } from '../data/bmp';
 import type { Split, TrainingSet } from '../data/types';
 import { SPLIT_CODE } from '../data/types';
 import { datasetStore, setManyAtomic, writeAtomic } from './db';
@@ -9,8 +10,8 @@ import { StorageError, wrapWriteError } from './errors';
 
 /**
  * Format version of stored dataset records; a new layout gets a new number, never an edit.
- * 2: an image record's thumbnail and small original may be InlineFile bytes instead of Blobs
- * (format 1 records, all Blobs, are still read).
+ * 2: an image record's small original may be InlineFile bytes instead of a Blob, and its thumbnail
+ * may be absent (the pixels are the thumbnail) or bytes (format 1 records, all Blobs, still read).
  */
 export const DATASET_FORMAT_VERSION = 2;
 
@@ -81,9 +82,12 @@ export interface StoredImage {
   original?: Blob;
 }
 
-/** An image to append: its files as Blobs, or as InlineFile bytes (what ingestion passes). */
+/**
+ * An image to append: its files as Blobs, or as InlineFile bytes (what ingestion passes). Without a
+ * thumbnail, the stored pixels are the thumbnail: read back as a BMP (getImageRecords).
+ */
 export interface NewImage extends Omit<StoredImage, 'thumb' | 'original'> {
-  thumb: Blob | InlineFile;
+  thumb?: Blob | InlineFile;
   original?: Blob | InlineFile;
   pixels: Uint8Array; // imageSize * imageSize * 3 RGB
 }
@@ -170,7 +174,7 @@ export async function createDataset(init: {
 
 function approxBytes(img: NewImage): number {
   const text = img.name.length + img.captions.reduce((s, c) => s + c.length, 0);
-  return img.pixels.byteLength + fileSize(img.thumb) + (img.original ? fileSize(img.original) : 0) + 2 * text + 64;
+  return img.pixels.byteLength + (img.thumb ? fileSize(img.thumb) : 0) + (img.original ? fileSize(img.original) : 0) + 2 * text + 64;
 }
 
 /**
@@ -293,13 +297,24 @@ export async function getDatasetIndex(id: string): Promise<DatasetIndex> {
   return index;
 }
 
-/** Image records with their files as Blobs, whichever way they were stored. */
+/**
+ * Image records with their files as Blobs, whichever way they were stored; a record stored without
+ * a thumbnail gets its pixels as one (a BMP of the stored square copy).
+ */
 export async function getImageRecords(id: string, indices: number[]): Promise<(StoredImage | undefined)[]> {
   const records = await getMany<ImageRecord | undefined>(
     indices.map((i) => imageKey(id, i)),
     datasetStore(),
   );
-  return records.map((r) => r && { ...r, thumb: asBlob(r.thumb), original: r.original && asBlob(r.original) });
+  const bare = indices.filter((_, k) => records[k] && !records[k].thumb);
+  const pixels = new Map(bare.length ? (await getPixels(id, bare)).map((p, k) => [bare[k], p]) : []);
+  return records.map((r, k) => {
+    if (!r) return undefined;
+    const px = pixels.get(indices[k]);
+    const side = px ? Math.round(Math.sqrt(px.length / 3)) : 0;
+    const thumb = r.thumb ? asBlob(r.thumb) : new Blob([rgbToBmp(px!, side, side)], { type: 'image/bmp' });
+    return { ...r, thumb, original: r.original && asBlob(r.original) };
+  });
 }
 
 export async function getPixels(id: string, indices: number[]): Promise<Uint8Array[]> {

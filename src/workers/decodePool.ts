@@ -28,12 +28,12 @@ export class DecodePool {
     return this.workers.length;
   }
 
-  async decode(file: Blob, name: string, size: number, thumbSize: number, inlineMaxBytes: number): Promise<DecodedImage> {
+  async decode(file: Blob, name: string, size: number, inlineMaxBytes: number): Promise<DecodedImage> {
     while (!this.closed && Math.min(...this.load) >= PER_WORKER) await new Promise<void>((go) => this.waiting.push(go));
     const w = this.load.indexOf(Math.min(...this.load));
     this.load[w]++;
     try {
-      return await this.workers[w].run((api) => api.decode(file, name, size, thumbSize, inlineMaxBytes));
+      return await this.workers[w].run((api) => api.decode(file, name, size, inlineMaxBytes));
     } finally {
       this.load[w]--;
       this.waiting.shift()?.();
