@@ -203,7 +203,11 @@ async function main() {
     const multi = pillow && machine.cores > 1 ? pillowReference(ds.images, machine.cores, 1).filter((p) => p.processes > 1) : [];
     const reference: PillowRun[] = pillow
       ? [
-          { processes: 1, imagesPerSecond: summarize(pillowOne), ...(pillowCpu.length ? { cpuMsPerImage: summarize(pillowCpu).median } : {}) },
+          {
+            processes: 1,
+            imagesPerSecond: summarize(pillowOne),
+            ...(pillowCpu.length ? { cpuMsPerImage: summarize(pillowCpu).median } : {}),
+          },
           ...multi,
         ]
       : [];

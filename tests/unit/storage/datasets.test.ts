@@ -143,7 +143,9 @@ describe('dataset life cycle', () => {
   ])('thumbnail and original stored as %s read back as Blobs with their bytes and type', async (_, file) => {
     let meta = await newDataset('files', 1);
     const original = Uint8Array.of(0x42, 0x4d, 7, 7, 7);
-    meta = await appendImages(meta, [{ ...image(0), thumb: file(Uint8Array.of(0xff, 0xd8, 9), 'image/jpeg'), original: file(original, 'image/bmp') }]);
+    meta = await appendImages(meta, [
+      { ...image(0), thumb: file(Uint8Array.of(0xff, 0xd8, 9), 'image/jpeg'), original: file(original, 'image/bmp') },
+    ]);
     expect(meta.bytes).toBeGreaterThan(12 + 3 + 5);
     const [rec] = await getImageRecords(meta.id, [0]);
     expect(rec!.thumb).toBeInstanceOf(Blob);
