@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { machineInfo, PYTHON } from './lib/machine';
+import { childrenCpuSeconds, machineInfo, PYTHON } from './lib/machine';
 import { summarize, type Summary } from './lib/stats';
 import { chooseFolder, chromiumPath, openLab, REPO_ROOT, SHARED_DATASETS } from '../tests/e2e/harness';
 
@@ -25,6 +25,7 @@ interface AppRun {
   imagesPerSecond: number; // the report's own rate: images decoded and stored / import seconds
   reportSeconds: number; // planning + decoding + storing, as the report says
   wallSeconds: number; // from choosing the folder to the report on screen (includes the file input)
+  cpuMsPerImage: number | null; // CPU of every Chromium process over that span, per stored image (Linux)
   images: number;
   corrupt: number;
   loadAverage: number;
@@ -44,10 +45,12 @@ async function ingestOnce(dir: string): Promise<AppRun> {
     const { page } = lab;
     await page.getByTestId('dataset-list-empty').waitFor({ timeout: 60_000 });
     const loadAverage = (await import('node:os')).loadavg()[0];
+    const cpu0 = childrenCpuSeconds();
     const t0 = performance.now();
     await chooseFolder(page, dir);
     await page.getByTestId('report-images').waitFor({ timeout: 600_000 });
     const wallSeconds = (performance.now() - t0) / 1000;
+    const cpu1 = childrenCpuSeconds();
     const report = await page.evaluate(async () => {
       const db = await new Promise<IDBDatabase>((res, rej) => {
         const r = indexedDB.open('clip-lab-datasets');
@@ -69,6 +72,7 @@ async function ingestOnce(dir: string): Promise<AppRun> {
       imagesPerSecond: r.imagesPerSecond,
       reportSeconds: r.seconds,
       wallSeconds,
+      cpuMsPerImage: cpu0 !== null && cpu1 !== null && r.images ? ((cpu1 - cpu0) * 1000) / r.images : null,
       images: r.images,
       corrupt: r.corrupt.length,
       loadAverage,
@@ -100,9 +104,10 @@ if __name__ == '__main__':
     for n in sorted({1, procs}):
         times = []
         for _ in range(repeats):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             if n == 1:
                 for p in paths: prep(p)
+                out.setdefault('cpu1', []).append(time.process_time() - c0)
             else:
                 with Pool(n) as pool: pool.map(prep, paths, chunksize=32)
             times.append(time.perf_counter() - t0)
@@ -113,6 +118,7 @@ if __name__ == '__main__':
 interface PillowRun {
   processes: number;
   imagesPerSecond: Summary;
+  cpuMsPerImage?: number; // 1 process: its own CPU time per image (median over its runs)
 }
 
 function pillowAvailable(): string | null {
@@ -135,10 +141,11 @@ function pillowReference(imagesDir: string, procs: number, repeats = REPEATS): P
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
-  const times = JSON.parse(out) as Record<string, number[]>;
+  const { cpu1, ...times } = JSON.parse(out) as Record<string, number[]>;
   return Object.entries(times).map(([n, secs]) => ({
     processes: Number(n),
     imagesPerSecond: summarize(secs.map((s) => paths.length / s)),
+    ...(n === '1' && cpu1 ? { cpuMsPerImage: (summarize(cpu1).median * 1000) / paths.length } : {}),
   }));
 }
 
@@ -167,7 +174,7 @@ async function main() {
 
   type Row = {
     dataset: string;
-    app: { imagesPerSecond: Summary; wallSeconds: Summary; runs: AppRun[] };
+    app: { imagesPerSecond: Summary; wallSeconds: Summary; cpuMsPerImage: Summary | null; runs: AppRun[] };
     pillow: PillowRun[];
     pillowOnePerPair?: number[];
     ratioToPillowOne?: Summary | null;
@@ -177,25 +184,44 @@ async function main() {
   for (const ds of DATASETS.filter((d) => !only || d.name.includes(only))) {
     const runs: AppRun[] = [];
     const pillowOne: number[] = [];
+    const pillowCpu: number[] = [];
     const ratios: number[] = [];
     for (let i = 0; i < REPEATS; i++) {
       const run = await ingestOnce(ds.dir);
       runs.push(run);
-      const ref = pillow ? pillowReference(ds.images, 1, 1)[0].imagesPerSecond.median : NaN;
+      const one = pillow ? pillowReference(ds.images, 1, 1)[0] : null;
+      const ref = one ? one.imagesPerSecond.median : NaN;
       pillowOne.push(ref);
+      if (one?.cpuMsPerImage !== undefined) pillowCpu.push(one.cpuMsPerImage);
       if (Number.isFinite(ref)) ratios.push(run.imagesPerSecond / ref);
       console.log(
         `${ds.name} pair ${i + 1}/${REPEATS}: page ${run.imagesPerSecond.toFixed(1)} images/s (report: ${run.images} images, ${run.corrupt} corrupt, ` +
-          `${run.reportSeconds.toFixed(1)} s; wall ${run.wallSeconds.toFixed(1)} s; load ${run.loadAverage.toFixed(2)}); Pillow 1 process ${ref.toFixed(1)} images/s`,
+          `${run.reportSeconds.toFixed(1)} s; wall ${run.wallSeconds.toFixed(1)} s; CPU ${run.cpuMsPerImage?.toFixed(1) ?? '?'} ms/image; load ${run.loadAverage.toFixed(2)}); ` +
+          `Pillow 1 process ${ref.toFixed(1)} images/s, CPU ${pillowCpu.at(-1)?.toFixed(1) ?? '?'} ms/image`,
       );
     }
     const multi = pillow && machine.cores > 1 ? pillowReference(ds.images, machine.cores, 1).filter((p) => p.processes > 1) : [];
-    const reference = pillow ? [{ processes: 1, imagesPerSecond: summarize(pillowOne) }, ...multi] : [];
+    const reference: PillowRun[] = pillow
+      ? [
+          {
+            processes: 1,
+            imagesPerSecond: summarize(pillowOne),
+            ...(pillowCpu.length ? { cpuMsPerImage: summarize(pillowCpu).median } : {}),
+          },
+          ...multi,
+        ]
+      : [];
     const app = summarize(runs.map((r) => r.imagesPerSecond));
+    const cpus = runs.map((r) => r.cpuMsPerImage).filter((c): c is number => c !== null);
     const ratio = ratios.length ? summarize(ratios) : null;
     rows.push({
       dataset: ds.name,
-      app: { imagesPerSecond: app, wallSeconds: summarize(runs.map((r) => r.wallSeconds)), runs },
+      app: {
+        imagesPerSecond: app,
+        wallSeconds: summarize(runs.map((r) => r.wallSeconds)),
+        cpuMsPerImage: cpus.length ? summarize(cpus) : null,
+        runs,
+      },
       pillow: reference,
       pillowOnePerPair: pillowOne,
       ratioToPillowOne: ratio,
@@ -211,8 +237,10 @@ async function main() {
 
   notes.push(
     'app images/s = images decoded and stored / seconds from choosing the folder to the last batch stored (IngestReport.imagesPerSecond); ' +
-      'its work per image: sniff, createImageBitmap (EXIF-upright), centre crop to 128 RGB, 96 px JPEG thumbnail, and storing pixels, thumbnail and original in IndexedDB, ' +
-      `in a pool of min(4, hardwareConcurrency) decode workers.`,
+      'its work per image: sniff, createImageBitmap (EXIF-upright), centre crop to 128 RGB, and storing pixels and original in IndexedDB ' +
+      '(the stored pixels are the thumbnail), in a pool of min(4, hardwareConcurrency) decode workers.',
+    'CPU ms/image: page = CPU time (user + system) of every Chromium process from choosing the folder to the report, per stored image; ' +
+      'Pillow = its process_time per image. Less swayed by load than images/s: it counts the work, not the waiting.',
     'Pillow = decode + EXIF transpose + centre crop + bicubic resize to 128 only (no thumbnail, no storage). Its 1-process run follows each page import (interleaved pairs); the multi-process run is once, after them.',
     "Other processes may share this machine: see each run's load average; compare ratios within one run.",
   );

@@ -3,7 +3,7 @@
 // PyTorch when /usr/bin/python3 has it.
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 
@@ -50,4 +50,36 @@ export function torchVersion(): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds (user + system) used so far by the live processes descended from this one (the
+ * headless Chromium a benchmark launched), read from Linux's /proc; null elsewhere. Less swayed by
+ * other work on the machine than wall time: it counts what the work cost, not how long it waited.
+ */
+export function childrenCpuSeconds(): number | null {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  const procs = new Map<number, { ppid: number; cpu: number }>();
+  const tick = 100; // USER_HZ on Linux
+  for (const d of entries) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / tick });
+    } catch {
+      // the process ended while we read
+    }
+  }
+  const descends = (pid: number) => {
+    for (let p = procs.get(pid)?.ppid, hops = 0; p && hops < 32; p = procs.get(p)?.ppid, hops++) if (p === process.pid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, { cpu }] of procs) if (descends(pid)) total += cpu;
+  return total;
 }

@@ -1,5 +1,6 @@
 // Image decoding and preprocessing in a browser or worker (createImageBitmap + OffscreenCanvas,
-// no DOM): EXIF-upright, centre-cropped square RGB at a fixed size, and a JPEG thumbnail.
+// no DOM): EXIF-upright, centre-cropped square RGB at a fixed size (the stored copy, which the
+// gallery also shows as the thumbnail: no thumbnail is encoded here).
 // Ingestion, scoring and search all preprocess through this one function.
 import { LabError } from '../errors';
 import { rgbaToRgb } from './rgb';
@@ -13,7 +14,6 @@ export class ImageDecodeError extends LabError<ImageDecodeErrorCode> {
 
 export interface PreprocessedImage {
   pixels: Uint8Array; // size*size*3 RGB, centre crop
-  thumb?: Blob; // JPEG, thumbSize square
   width: number; // upright original size
   height: number;
 }
@@ -24,7 +24,7 @@ function cropRect(w: number, h: number) {
 }
 
 /** Draws the centre square of `bitmap` at size×size and returns its RGBA pixels. */
-function drawSquare(bitmap: ImageBitmap, size: number): { canvas: OffscreenCanvas; rgba: Uint8ClampedArray } {
+function drawSquare(bitmap: ImageBitmap, size: number): Uint8ClampedArray {
   const canvas = new OffscreenCanvas(size, size);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new ImageDecodeError('corrupt', 'no 2D canvas context is available to resize images');
@@ -32,18 +32,7 @@ function drawSquare(bitmap: ImageBitmap, size: number): { canvas: OffscreenCanva
   ctx.imageSmoothingQuality = 'high';
   const { sx, sy, side } = cropRect(bitmap.width, bitmap.height);
   ctx.drawImage(bitmap, sx, sy, side, side, 0, 0, size, size);
-  return { canvas, rgba: ctx.getImageData(0, 0, size, size).data };
-}
-
-/** A square canvas scaled to side×side. */
-function drawSquareFrom(square: OffscreenCanvas, side: number): OffscreenCanvas {
-  const canvas = new OffscreenCanvas(side, side);
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new ImageDecodeError('corrupt', 'no 2D canvas context is available to resize images');
-  ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(square, 0, 0, side, side);
-  return canvas;
+  return ctx.getImageData(0, 0, size, size).data;
 }
 
 /**
@@ -72,9 +61,12 @@ export function flatBottomFraction(rgb: Uint8Array, size: number): number {
   return flatRows / size;
 }
 
-/** Decodes `file` (name used in messages) and preprocesses it; throws ImageDecodeError. */
-export async function preprocessImage(file: Blob, name: string, size: number, thumbSize = 0): Promise<PreprocessedImage> {
-  const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
+/**
+ * Decodes `file` (name used in messages) and preprocesses it; throws ImageDecodeError. `head`, the
+ * file's first 64 bytes when the caller has them, saves reading them again.
+ */
+export async function preprocessImage(file: Blob, name: string, size: number, head?: Uint8Array): Promise<PreprocessedImage> {
+  head ??= new Uint8Array(await file.slice(0, 64).arrayBuffer());
   const reason = rejectReason(name, head, file.size);
   if (reason) throw new ImageDecodeError('rejected', reason);
   let bitmap: ImageBitmap;
@@ -88,20 +80,12 @@ export async function preprocessImage(file: Blob, name: string, size: number, th
   }
   try {
     if (bitmap.width < 1 || bitmap.height < 1) throw new ImageDecodeError('corrupt', 'image has no pixels');
-    const { canvas, rgba } = drawSquare(bitmap, size);
-    const pixels = rgbaToRgb(rgba);
+    const pixels = rgbaToRgb(drawSquare(bitmap, size));
     const flat = sniffImageType(head) === 'jpeg' ? flatBottomFraction(pixels, size) : 0;
     if (flat >= 0.2) {
       throw new ImageDecodeError('damaged', `damaged image: the bottom ${Math.round(flat * 100)}% is a flat fill (corrupt JPEG data)`);
     }
-    let thumb: Blob | undefined;
-    if (thumbSize > 0) {
-      // From the size×size copy, not the full bitmap, when that is large enough: one large
-      // resample per image instead of two (the thumbnail is only ever shown).
-      const t = thumbSize <= size ? drawSquareFrom(canvas, thumbSize) : drawSquare(bitmap, thumbSize).canvas;
-      thumb = await t.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
-    }
-    return { pixels, thumb, width: bitmap.width, height: bitmap.height };
+    return { pixels, width: bitmap.width, height: bitmap.height };
   } finally {
     bitmap.close();
   }

@@ -2,7 +2,5 @@
 
 /** Side of the centre-cropped square RGB copy stored for every ingested image. */
 export const STORED_IMAGE_SIZE = 128;
-/** Side of the gallery thumbnail. */
-export const THUMB_SIZE = 96;
 /** Seed of the by-image split when a folder has no split lists or split column. */
 export const INGEST_SPLIT_SEED = 42;

@@ -12,11 +12,14 @@ import {
   type DatasetMeta,
   type IngestReport,
   type NewImage,
+  INLINE_FILE_MAX_BYTES,
 } from '../storage/datasets';
 import { IngestPlanError, ingestReport, planIngest, textFilesToRead, type FolderEntry, type IngestPlan, type PlannedImage } from './plan';
-import { INGEST_SPLIT_SEED, STORED_IMAGE_SIZE, THUMB_SIZE } from './constants';
+import { INGEST_SPLIT_SEED, STORED_IMAGE_SIZE } from './constants';
 
-const BATCH = 48;
+const BATCH = 48; // images per atomic write
+const AHEAD = 2 * BATCH; // images decoding beyond the batch being written
+const DONE = Promise.resolve(null);
 
 export interface FolderFile extends FolderEntry {
   file: File;
@@ -68,6 +71,21 @@ export async function ingestFolder(
 ): Promise<IngestResult> {
   const t0 = performance.now();
   opts.onProgress?.({ phase: 'reading', done: 0, total: 0, stored: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: null });
+  // The decode workers load while the text files are read and planned.
+  const pool = new DecodePool();
+  try {
+    return await ingestWith(pool, files, opts, t0);
+  } finally {
+    pool.terminate();
+  }
+}
+
+async function ingestWith(
+  pool: DecodePool,
+  files: FolderFile[],
+  opts: Parameters<typeof ingestFolder>[1],
+  t0: number,
+): Promise<IngestResult> {
   const plan = await planFolder(files);
   const byPath = new Map(files.map((f) => [f.path, f.file]));
   // A resume continues from what storage holds now, not from the (possibly stale) listed metadata.
@@ -79,7 +97,6 @@ export async function ingestFolder(
     (await createDataset({ name: opts.name, source: 'folder', imageSize: STORED_IMAGE_SIZE, expectedImages: plan.images.length }));
   const todo = plan.images.filter((i) => !already.has(i.name));
   const corrupt: IngestReport['corrupt'] = [];
-  const pool = new DecodePool();
   let done = 0;
   const progress = (phase: IngestProgress['phase']) => {
     const secs = (performance.now() - t0) / 1000;
@@ -95,37 +112,39 @@ export async function ingestFolder(
     });
   };
 
-  const decodeChunk = (chunk: PlannedImage[]) =>
-    Promise.all(
-      chunk.map(async (img): Promise<NewImage | null> => {
-        const file = byPath.get(img.path)!;
-        try {
-          const out = await pool.decode(file, img.path, meta.imageSize, THUMB_SIZE);
-          return {
-            name: img.name,
-            split: img.split,
-            captions: img.captions,
-            width: out.width,
-            height: out.height,
-            thumb: out.thumb!,
-            original: file,
-            pixels: out.pixels,
-          };
-        } catch (err) {
-          corrupt.push({ name: img.path, reason: (err as Error).message });
-          return null;
-        } finally {
-          done++;
-        }
-      }),
-    );
+  const decodeOne = async (img: PlannedImage): Promise<NewImage | null> => {
+    const file = byPath.get(img.path)!;
+    try {
+      const out = await pool.decode(file, img.path, meta.imageSize, INLINE_FILE_MAX_BYTES);
+      return {
+        name: img.name,
+        split: img.split,
+        captions: img.captions,
+        width: out.width,
+        height: out.height,
+        original: out.original ? { bytes: out.original, type: file.type } : file,
+        pixels: out.pixels,
+      };
+    } catch (err) {
+      corrupt.push({ name: img.path, reason: (err as Error).message });
+      return null;
+    } finally {
+      done++;
+    }
+  };
 
+  // Decoding runs up to AHEAD images past the batch being written, so the workers never wait for
+  // IndexedDB; batches are still written in plan order, one transaction at a time.
+  const decoding: Promise<NewImage | null>[] = [];
+  const issueUpTo = (n: number) => {
+    while (decoding.length < Math.min(n, todo.length)) decoding.push(decodeOne(todo[decoding.length]));
+  };
   try {
-    let next = todo.length ? decodeChunk(todo.slice(0, BATCH)) : null;
-    for (let s = 0; next; s += BATCH) {
-      const decoded = await next;
+    for (let s = 0; s < todo.length; s += BATCH) {
+      issueUpTo(s + BATCH + AHEAD);
+      const decoded = await Promise.all(decoding.slice(s, s + BATCH));
+      decoding.fill(DONE, s, s + BATCH); // let the written images go
       if (opts.signal?.aborted) throw new DOMException('Import cancelled', 'AbortError');
-      next = s + BATCH < todo.length ? decodeChunk(todo.slice(s + BATCH, s + 2 * BATCH)) : null;
       const good = decoded.filter((d): d is NewImage => d !== null);
       if (good.length) meta = await appendImages(meta, good);
       progress('decoding');
@@ -135,7 +154,6 @@ export async function ingestFolder(
     if ((err as Error).name === 'AbortError' && !opts.resume) await deleteDataset(meta.id);
     throw err;
   }
-  pool.terminate();
 
   progress('finishing');
   const report = ingestReport(plan, {

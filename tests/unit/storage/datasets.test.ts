@@ -137,6 +137,24 @@ describe('dataset life cycle', () => {
     expect(set.captions[7]).toEqual({ image: 3, text: 'caption 3 b' });
   });
 
+  it.each([
+    ['Blobs (format 1 records)', (b: Uint8Array<ArrayBuffer>, type: string) => new Blob([b], { type })],
+    ['InlineFile bytes (format 2)', (b: Uint8Array<ArrayBuffer>, type: string) => ({ bytes: b, type })],
+  ])('thumbnail and original stored as %s read back as Blobs with their bytes and type', async (_, file) => {
+    let meta = await newDataset('files', 1);
+    const original = Uint8Array.of(0x42, 0x4d, 7, 7, 7);
+    meta = await appendImages(meta, [
+      { ...image(0), thumb: file(Uint8Array.of(0xff, 0xd8, 9), 'image/jpeg'), original: file(original, 'image/bmp') },
+    ]);
+    expect(meta.bytes).toBeGreaterThan(12 + 3 + 5);
+    const [rec] = await getImageRecords(meta.id, [0]);
+    expect(rec!.thumb).toBeInstanceOf(Blob);
+    expect(rec!.original).toBeInstanceOf(Blob);
+    expect(rec!.original!.type).toBe('image/bmp');
+    expect([...new Uint8Array(await rec!.thumb.arrayBuffer())]).toEqual([0xff, 0xd8, 9]);
+    expect([...new Uint8Array(await rec!.original!.arrayBuffer())]).toEqual([...original]);
+  });
+
   it('lists datasets newest first', async () => {
     const a = await newDataset('older');
     await new Promise((r) => setTimeout(r, 5));
