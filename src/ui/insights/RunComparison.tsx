@@ -61,7 +61,7 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
     return () => void (cancelled = true);
   }, [key, version]);
 
-  const shown = runs.filter((r) => chosen.includes(r.id) && curves.has(r.id));
+  const shown = useMemo(() => runs.filter((r) => chosen.includes(r.id) && curves.has(r.id)), [runs, chosen, curves]);
   const series = useMemo(
     () =>
       shown.map((r) => {
@@ -83,6 +83,10 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
       }),
     [shown, curves, metric, smoothing, logScale],
   );
+  // A run stopped before its first step (or before its first evaluation, for the val curves) has
+  // no points: it is named below the chart, not drawn as an invisible line.
+  const drawn = series.filter((s) => s.data.length > 0);
+  const empty = series.filter((s) => s.data.length === 0);
 
   const toggle = (id: string) => {
     touched.current = true;
@@ -100,6 +104,7 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
       className="run-compare"
       data-testid="run-compare"
       data-runs={series.length}
+      data-curves={drawn.length}
       data-points={series.map((s) => s.data.length).join(',')}
     >
       <fieldset className="compare-runs">
@@ -166,13 +171,13 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
             />
             <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} labelFormatter={(l) => `step ${l}`} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            {series.map((s, k) => (
+            {drawn.map((s) => (
               <Line
                 key={s.run.id}
                 data={s.data}
                 dataKey="y"
                 name={s.run.name}
-                stroke={COLOURS[k % COLOURS.length]}
+                stroke={COLOURS[series.indexOf(s) % COLOURS.length]}
                 dot={s.data.length < 20}
                 isAnimationActive={false}
                 strokeWidth={1.5}
@@ -181,6 +186,12 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
           </LineChart>
         </ResponsiveContainer>
       </div>
+      {empty.length > 0 && (
+        <p className="muted small" data-testid="compare-no-points">
+          No {CURVES[metric].label} points yet for {empty.map((s) => s.run.name).join(', ')}
+          {logScale ? ' (log scale leaves out values ≤ 0)' : ''}.
+        </p>
+      )}
       <div className="table-scroll">
         <table className="metrics" data-testid="compare-table">
           <thead>
