@@ -1,7 +1,7 @@
 // e2e: the insight pictures from real runs of `tiny` on the built-in sample: the batch similarity
 // heatmap (its diagonal mean above its off-diagonal mean, hover shows a caption), the embedding map
 // (one dot per val image, one line per caption), the worst mistakes (worst first, with
-// thumbnails), the map and mistakes again after a reload (stored per run), and the comparison of
+// thumbnails), the heatmap, map and mistakes again after a reload (stored per run), and the comparison of
 // two runs (two distinct curves, two rows, log scale). Each card fits 390 px and has no serious axe issue.
 // With SCREENSHOT_DIR=docs it also writes docs/insights-*.png.
 import { join } from 'node:path';
@@ -74,7 +74,8 @@ it('draws the similarity heatmap, embedding map and worst mistakes from a real r
   const diag = await num('heatmap', 'data-diagonal-mean');
   const off = await num('heatmap', 'data-off-diagonal-mean');
   expect(diag).toBeGreaterThan(off + 0.05);
-  expect(await num('heatmap', 'data-step')).toBeGreaterThan(10);
+  const heatmapStep = await num('heatmap', 'data-step');
+  expect(heatmapStep).toBeGreaterThan(10);
   const canvas = page.getByTestId('heatmap-canvas');
   const box = (await canvas.boundingBox())!;
   await canvas.hover({ position: { x: box.width * (2.5 / B), y: box.height * (2.5 / B) } }); // cell (2, 2): a matching pair
@@ -118,6 +119,9 @@ it('draws the similarity heatmap, embedding map and worst mistakes from a real r
   await rows.last().getByRole('button', { name: /view/i }).click();
   await expect.poll(() => num('embedding-map', 'data-images'), { timeout: 30_000 }).toBe(60);
   expect(await page.getByTestId('mistake').count()).toBe(ranks.length);
+  // The heatmap shows the run's last stored batch, not an empty card.
+  expect(await num('heatmap', 'data-step')).toBe(heatmapStep);
+  expect(await num('heatmap', 'data-diagonal-mean')).toBe(diag);
 
   // At phone width every insight card fits: no sideways scroll of the section.
   await page.setViewportSize({ width: 390, height: 844 });
