@@ -3,6 +3,7 @@
 // mean an image sits near its own captions. Hover, or the arrow keys, pick an image.
 import { useMemo, useState } from 'react';
 import type { EmbeddingMap as Map2D } from '../../train/insights';
+import { LongText } from '../common/LongText';
 import { plural } from '../train/ticks';
 
 const W = 360;
@@ -113,8 +114,8 @@ export function EmbeddingMap({ map, step, thumbnails }: { map: Map2D | null; ste
               )}
               <ul className="small caption-list">
                 {pickedCaptions.map((c, k) => (
-                  <li key={k} className="caption-text">
-                    {c.text}
+                  <li key={k} className="caption-wrap">
+                    <LongText text={c.text} max={160} />
                   </li>
                 ))}
               </ul>

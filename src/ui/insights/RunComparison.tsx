@@ -7,6 +7,7 @@ import { downsample } from '../../io/modelFileMetadata';
 import { loadCurves, type RunMeta } from '../../storage/runs';
 import type { MetricsHistory } from '../../train/types';
 import { smooth } from '../train/series';
+import { tickLabel } from '../train/ticks';
 
 const COLOURS = ['#2f5bd3', '#e0603a', '#1a9c74', '#7b4bd3', '#8a6d1d', '#c0392b', '#475069'];
 const MAX_POINTS = 300;
@@ -87,6 +88,9 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
   // no points: it is named below the chart, not drawn as an invisible line.
   const drawn = series.filter((s) => s.data.length > 0);
   const empty = series.filter((s) => s.data.length === 0);
+  // Tick labels with enough digits that neighbours differ (losses 2.71 and 2.74 are not "2.7 2.7").
+  const ys = drawn.flatMap((s) => s.data.map((p) => p.y));
+  const yTickStep = ys.length ? (Math.max(...ys) - Math.min(...ys)) / 4 : 0;
 
   const toggle = (id: string) => {
     touched.current = true;
@@ -107,6 +111,10 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
       data-curves={drawn.length}
       data-points={series.map((s) => s.data.length).join(',')}
     >
+      <p className="chart-help">
+        One curve per chosen run, by step; the table has each run's last values. Better: loss lower, val R@1 and AUC higher at the same
+        step.
+      </p>
       <fieldset className="compare-runs">
         <legend className="small">Runs to compare</legend>
         {runs.map((r) => (
@@ -167,7 +175,7 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
               tick={{ fontSize: 11 }}
               width={48}
               allowDataOverflow
-              tickFormatter={(v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2))}
+              tickFormatter={(v: number) => tickLabel(v, yTickStep)}
             />
             <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} labelFormatter={(l) => `step ${l}`} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
