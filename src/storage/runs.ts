@@ -2,11 +2,12 @@
 // per run (listed without loading weights), its latest checkpoint, its best checkpoint by a val
 // metric (kept beside the last, so overfitting never loses it), its curves (the metrics history
 // under their own key, so viewing a run never reads weights), and the latest eval insights
-// (embedding map, worst mistakes) under theirs. Every write goes through
+// (embedding map, worst mistakes) and the last batch similarity matrix under theirs, so a finished
+// run's pictures come back after a reload. Every write goes through
 // the atomic path of db.ts; every read checks the record's format version.
 import { get, getMany, keys } from 'idb-keyval';
 import type { TrainConfig } from '../config';
-import type { EvalInsights } from '../train/insights';
+import type { BatchSimilarity, EvalInsights } from '../train/insights';
 import { CHECKPOINT_VERSION, type Checkpoint, type MetricsHistory } from '../train/types';
 import { runStore, setManyAtomic, writeAtomic } from './db';
 import { StorageError, wrapWriteError } from './errors';
@@ -18,6 +19,8 @@ export const CURVES_FORMAT_VERSION = 1;
 
 /** Format version of the insights record (the latest embedding map and worst mistakes of a run). */
 export const INSIGHTS_FORMAT_VERSION = 1;
+/** Format version of the last batch similarity record (runs saved before it have none). */
+export const SIMILARITY_FORMAT_VERSION = 1;
 
 export type RunStatus = 'running' | 'stopped' | 'done' | 'failed';
 
@@ -63,8 +66,13 @@ const ckptKey = (id: string) => `ckpt:${id}`;
 const curvesKey = (id: string) => `curves:${id}`;
 const bestKey = (id: string) => `best:${id}`;
 const insightsKey = (id: string) => `insights:${id}`;
+const similarityKey = (id: string) => `similarity:${id}`;
 
 interface InsightsRecord extends EvalInsights {
+  version: number;
+}
+
+interface SimilarityRecord extends BatchSimilarity {
   version: number;
 }
 
@@ -293,11 +301,26 @@ export async function loadInsights(id: string): Promise<EvalInsights | null> {
   return insights;
 }
 
-/** Deletes a run, its checkpoints (last and best), its curves and its insights in one transaction. */
+/** Stores the run's latest batch similarity matrix (the live heatmap), replacing the previous one. */
+export async function saveSimilarity(id: string, similarity: BatchSimilarity): Promise<void> {
+  const record: SimilarityRecord = { version: SIMILARITY_FORMAT_VERSION, ...similarity };
+  await write([[similarityKey(id), record]], `the batch similarity of run ${id} at step ${similarity.step}`);
+}
+
+/** The run's latest stored batch similarity matrix; null for a run saved before these were kept. */
+export async function loadSimilarity(id: string): Promise<BatchSimilarity | null> {
+  const record = await get<SimilarityRecord>(similarityKey(id), runStore());
+  if (!record) return null;
+  checkVersion(record.version, SIMILARITY_FORMAT_VERSION, `The batch similarity of run ${id}`);
+  const { version: _, ...similarity } = record;
+  return similarity;
+}
+
+/** Deletes a run, its checkpoints (last and best), its curves, insights and similarity in one transaction. */
 export async function deleteRun(id: string): Promise<void> {
   try {
     await writeAtomic(runStore(), (s) => {
-      for (const key of [metaKey(id), ckptKey(id), bestKey(id), curvesKey(id), insightsKey(id)]) s.delete(key);
+      for (const key of [metaKey(id), ckptKey(id), bestKey(id), curvesKey(id), insightsKey(id), similarityKey(id)]) s.delete(key);
     });
   } catch (err) {
     throw wrapWriteError(err, `the deletion of run ${id}`);

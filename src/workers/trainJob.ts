@@ -6,7 +6,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, TrainConfig } from '../config';
 import { loadTrainingSet } from '../storage/datasets';
-import { loadCheckpoint, loadInsights, saveCheckpoint, saveInsights, setRunStatus, type BestCheckpointInfo } from '../storage/runs';
+import {
+  loadCheckpoint,
+  loadInsights,
+  loadSimilarity,
+  saveCheckpoint,
+  saveInsights,
+  saveSimilarity,
+  setRunStatus,
+  type BestCheckpointInfo,
+} from '../storage/runs';
 import { bestEval } from '../train/checkpointSelect';
 import type { BatchSimilarity, EvalInsights } from '../train/insights';
 import { runTraining } from '../train/trainer';
@@ -132,10 +141,17 @@ export class TrainJob {
     this.emit({ type: 'history', steps: resume?.history.steps ?? [], evals: resume?.history.evals ?? [] });
     const stored = resume ? await loadInsights(req.runId) : null; // a resumed run shows its last map until the next evaluation
     if (stored) this.emit({ type: 'insights', insights: stored });
+    const storedSimilarity = resume ? await loadSimilarity(req.runId) : null; // and its last batch heatmap
+    if (storedSimilarity) this.emit({ type: 'similarity', similarity: storedSimilarity });
     await setRunStatus(req.runId, 'running', { backend: info.name });
 
     let lastSaved = resume?.step ?? 0;
     let saving = Promise.resolve();
+    // The latest batch heatmap is stored with each checkpoint and at the end (not every 10 steps).
+    let similarity: BatchSimilarity | null = null;
+    const saveLatestSimilarity = async () => {
+      if (similarity) await saveSimilarity(req.runId, similarity);
+    };
     const final = await runTraining(data, req.config, {
       signal: this.abort.signal,
       resume,
@@ -153,7 +169,10 @@ export class TrainJob {
         onPhase: (phase, detail) => this.emit({ type: 'phase', phase, detail }),
         onStep: (metrics) => this.emit({ type: 'step', metrics }),
         onEval: (metrics) => this.emit({ type: 'eval', metrics }),
-        onSimilarity: (similarity) => this.emit({ type: 'similarity', similarity }),
+        onSimilarity: (latest) => {
+          similarity = latest;
+          this.emit({ type: 'similarity', similarity: latest });
+        },
         onInsights: (insights) => {
           this.emit({ type: 'insights', insights });
           saving = saving.then(() => saveInsights(req.runId, insights));
@@ -161,6 +180,7 @@ export class TrainJob {
         onCheckpoint: async (ckpt) => {
           saving = saving.then(async () => {
             lastSaved = (await saveCheckpoint(req.runId, ckpt, { best: bestInfoFor(ckpt) })).step;
+            await saveLatestSimilarity();
             this.emit({ type: 'checkpoint', step: ckpt.step });
           });
           await saving;
@@ -175,6 +195,7 @@ export class TrainJob {
       );
     const stopped = this.abort.signal.aborted;
     await saveCheckpoint(req.runId, final, { best: bestInfoFor(final) });
+    await saveLatestSimilarity();
     await setRunStatus(req.runId, stopped ? 'stopped' : 'done');
     return { step: final.step, stopped };
   }

@@ -27,7 +27,9 @@ it('finds the images most like a gallery image', async () => {
   // Use loads the run just trained by itself, then the request runs.
   await waitForText(page, 'search-results-heading', /^Images most like the chosen image$/, 240_000);
   await expect.poll(() => page.getByTestId('search-result').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
-  const shownIndex = await page.getByTestId('score-image-label').textContent();
+  // Score shows the same image by its file name (and its index in the dataset).
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const shownIndex = await waitForText(page, 'score-image-label', new RegExp(`^${escaped} · dataset image #\\d+$`), 30_000);
   const picked = Number(/#(\d+)$/.exec(shownIndex ?? '')?.[1] ?? -1);
   expect(picked).toBeGreaterThanOrEqual(0); // Score shows the same image, so it can be scored next
   const indexes = (await page.getByTestId('search-result').evaluateAll((els) => els.map((e) => e.getAttribute('data-index')))).map(Number);

@@ -1,8 +1,8 @@
 // e2e: the insight pictures from real runs of `tiny` on the built-in sample: the batch similarity
 // heatmap (its diagonal mean above its off-diagonal mean, hover shows a caption), the embedding map
 // (one dot per val image, one line per caption), the worst mistakes (worst first, with
-// thumbnails), the map and mistakes again after a reload (stored per run), and the comparison of
-// two runs (two curves, two rows, log scale). Each card fits 390 px and has no serious axe issue.
+// thumbnails), the heatmap, map and mistakes again after a reload (stored per run), and the comparison of
+// two runs (two distinct curves, two rows, log scale). Each card fits 390 px and has no serious axe issue.
 // With SCREENSHOT_DIR=docs it also writes docs/insights-*.png.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -25,27 +25,36 @@ async function shoot(testId: string, name: string) {
 
 const num = async (testId: string, attr: string) => Number(await lab.page.getByTestId(testId).getAttribute(attr));
 
-async function trainTiny(stopAtStep?: number) {
+/**
+ * Trains `tiny` for one epoch on wasm; with `stopAtStep`, stops it once this run has trained that
+ * many steps. The step is read only after the new run has started: until then the panel still
+ * shows the previous run's steps, and stopping on those stopped the new run before its first step.
+ */
+async function trainTiny(opts: { stopAtStep?: number; learningRate?: string } = {}) {
   const { page } = lab;
   await page.getByTestId('train-preset').selectOption('tiny');
   await page.getByTestId('train-epochs').fill('1');
+  if (opts.learningRate) await page.getByTestId('train-learningRate').fill(opts.learningRate);
   await showAdvancedSettings(page); // val images per eval sits under Advanced
   await page.getByTestId('train-maxEvalImages').fill('60');
   await page.getByTestId('train-backend').selectOption('wasm');
   await page.getByTestId('train-start').click();
-  if (stopAtStep) {
+  await expect
+    .poll(() => page.getByTestId('train-status').getAttribute('data-status'), { timeout: 60_000 })
+    .toMatch(/^(starting|running)$/);
+  if (opts.stopAtStep) {
     await expect
       .poll(
         async () =>
           Number(
             await page
               .getByTestId('train-last')
-              .getAttribute('data-step')
+              .getAttribute('data-step', { timeout: 1000 })
               .catch(() => 0),
           ),
         { timeout: 240_000, interval: 500 },
       )
-      .toBeGreaterThanOrEqual(stopAtStep);
+      .toBeGreaterThanOrEqual(opts.stopAtStep);
     await page.getByTestId('train-stop').click();
   }
   await waitForText(page, 'train-status', /^(done|stopped)/, 600_000);
@@ -65,7 +74,8 @@ it('draws the similarity heatmap, embedding map and worst mistakes from a real r
   const diag = await num('heatmap', 'data-diagonal-mean');
   const off = await num('heatmap', 'data-off-diagonal-mean');
   expect(diag).toBeGreaterThan(off + 0.05);
-  expect(await num('heatmap', 'data-step')).toBeGreaterThan(10);
+  const heatmapStep = await num('heatmap', 'data-step');
+  expect(heatmapStep).toBeGreaterThan(10);
   const canvas = page.getByTestId('heatmap-canvas');
   const box = (await canvas.boundingBox())!;
   await canvas.hover({ position: { x: box.width * (2.5 / B), y: box.height * (2.5 / B) } }); // cell (2, 2): a matching pair
@@ -109,6 +119,9 @@ it('draws the similarity heatmap, embedding map and worst mistakes from a real r
   await rows.last().getByRole('button', { name: /view/i }).click();
   await expect.poll(() => num('embedding-map', 'data-images'), { timeout: 30_000 }).toBe(60);
   expect(await page.getByTestId('mistake').count()).toBe(ranks.length);
+  // The heatmap shows the run's last stored batch, not an empty card.
+  expect(await num('heatmap', 'data-step')).toBe(heatmapStep);
+  expect(await num('heatmap', 'data-diagonal-mean')).toBe(diag);
 
   // At phone width every insight card fits: no sideways scroll of the section.
   await page.setViewportSize({ width: 390, height: 844 });
@@ -122,24 +135,27 @@ it('draws the similarity heatmap, embedding map and worst mistakes from a real r
   lab.assertHealthy();
 });
 
-// KNOWN BUG (issue 10, found at the last merge, not yet fixed): after the ux10 and int9 merges the
-// comparison lists both runs but draws one curve (`.recharts-line-curve` 1 of 2, also with 60 s of
-// polling). Skipped, not deleted, so the next session fixes the component and re-enables it.
-it.skip('run comparison overlays two runs (known bug: one curve drawn)', async () => {
+it('run comparison overlays two runs as two distinct curves', async () => {
   const { page } = lab;
-  // A second, shorter run: the comparison overlays both runs' curves and lists their final metrics.
-  await trainTiny(12);
+  // A second, shorter run at another learning rate: its loss curve differs from the first run's.
+  await trainTiny({ stopAtStep: 12, learningRate: '0.001' });
   await expect.poll(() => num('run-compare', 'data-runs'), { timeout: 30_000 }).toBe(2);
   expect(await page.getByTestId('compare-row').count()).toBe(2);
-  const compare = page.getByTestId('compare-chart');
-  // Both runs' curves, once the stopped run's curves are stored and reloaded (allow for a loaded machine).
-  await expect.poll(() => compare.locator('.recharts-line-curve').count(), { timeout: 60_000 }).toBe(2);
   const steps = await page.getByTestId('compare-row').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-steps'))));
   expect(Math.min(...steps)).toBeGreaterThanOrEqual(12);
   expect(Math.max(...steps)).toBeGreaterThan(Math.min(...steps));
+  // Both runs drawn (allow for a loaded machine: the stopped run's curves are read after its end).
+  const compare = page.getByTestId('compare-chart');
+  const paths = () => compare.locator('.recharts-line-curve').evaluateAll((els) => els.map((e) => e.getAttribute('d') ?? ''));
+  await expect.poll(async () => (await paths()).length, { timeout: 60_000 }).toBe(2);
+  expect(await num('run-compare', 'data-curves')).toBe(2);
+  const [a, b] = await paths();
+  expect(a.split('L').length).toBeGreaterThan(2); // each a line through several points
+  expect(b.split('L').length).toBeGreaterThan(2);
+  expect(a).not.toBe(b);
   await page.getByTestId('compare-log').check();
   await expect.poll(() => compare.getAttribute('data-log')).toBe('true');
-  expect(await compare.locator('.recharts-line-curve').count()).toBe(2);
+  expect(new Set(await paths()).size).toBe(2);
   await page.getByTestId('compare-log').uncheck();
   await shoot('run-compare', 'compare');
 });

@@ -2,6 +2,7 @@
 // rendered as React text nodes — file names and captions are never interpreted as HTML.
 import type { IngestReport } from '../../storage/datasets';
 import { formatCount, formatDuration } from '../common/format';
+import { plural } from '../train/ticks';
 
 function Issues({ title, testId, count, items }: { title: string; testId: string; count: number; items: string[] }) {
   if (count === 0) return null;
@@ -54,13 +55,13 @@ export function ReportView({ report }: { report: IngestReport }) {
           {!!report.splitListAbsent && (
             <span className="muted" data-testid="report-split-absent">
               {' '}
-              · the split lists name {formatCount(report.splitListAbsent)} images absent from the folder
+              · the split lists name {plural(report.splitListAbsent, 'image')} absent from the folder
             </span>
           )}
           {!!report.splitNotInLists && (
             <span className="muted" data-testid="report-split-unlisted">
               {' '}
-              · {formatCount(report.splitNotInLists)} images not in any list went to train
+              · {plural(report.splitNotInLists, 'image')} not in any list went to train
             </span>
           )}
         </dd>

@@ -3,6 +3,8 @@
 // mean an image sits near its own captions. Hover, or the arrow keys, pick an image.
 import { useMemo, useState } from 'react';
 import type { EmbeddingMap as Map2D } from '../../train/insights';
+import { LongText } from '../common/LongText';
+import { plural } from '../train/ticks';
 
 const W = 360;
 const H = 300;
@@ -46,9 +48,9 @@ export function EmbeddingMap({ map, step, thumbnails }: { map: Map2D | null; ste
     >
       <p className="muted small">
         {step != null ? `Step ${step}: ` : ''}
-        {map.images.length} val images (blue dots) and their {map.captions.length} captions (orange squares) on the two directions where the
-        embeddings vary most ({(100 * map.explained[0]).toFixed(0)}% and {(100 * map.explained[1]).toFixed(0)}% of the variance). Each line
-        joins an image to one of its captions: the shorter, the better the model pairs them.
+        {plural(map.images.length, 'val image')} (blue dots) and their {plural(map.captions.length, 'caption')} (orange squares) on the two
+        directions where the embeddings vary most ({(100 * map.explained[0]).toFixed(0)}% and {(100 * map.explained[1]).toFixed(0)}% of the
+        variance). Each line joins an image to one of its captions: the shorter, the better the model pairs them.
       </p>
       <div className="insight-body">
         <svg
@@ -112,8 +114,8 @@ export function EmbeddingMap({ map, step, thumbnails }: { map: Map2D | null; ste
               )}
               <ul className="small caption-list">
                 {pickedCaptions.map((c, k) => (
-                  <li key={k} className="caption-text">
-                    {c.text}
+                  <li key={k} className="caption-wrap">
+                    <LongText text={c.text} max={160} />
                   </li>
                 ))}
               </ul>

@@ -7,6 +7,7 @@ import { downsample } from '../../io/modelFileMetadata';
 import { loadCurves, type RunMeta } from '../../storage/runs';
 import type { MetricsHistory } from '../../train/types';
 import { smooth } from '../train/series';
+import { tickLabel } from '../train/ticks';
 
 const COLOURS = ['#2f5bd3', '#e0603a', '#1a9c74', '#7b4bd3', '#8a6d1d', '#c0392b', '#475069'];
 const MAX_POINTS = 300;
@@ -61,7 +62,7 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
     return () => void (cancelled = true);
   }, [key, version]);
 
-  const shown = runs.filter((r) => chosen.includes(r.id) && curves.has(r.id));
+  const shown = useMemo(() => runs.filter((r) => chosen.includes(r.id) && curves.has(r.id)), [runs, chosen, curves]);
   const series = useMemo(
     () =>
       shown.map((r) => {
@@ -83,6 +84,13 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
       }),
     [shown, curves, metric, smoothing, logScale],
   );
+  // A run stopped before its first step (or before its first evaluation, for the val curves) has
+  // no points: it is named below the chart, not drawn as an invisible line.
+  const drawn = series.filter((s) => s.data.length > 0);
+  const empty = series.filter((s) => s.data.length === 0);
+  // Tick labels with enough digits that neighbours differ (losses 2.71 and 2.74 are not "2.7 2.7").
+  const ys = drawn.flatMap((s) => s.data.map((p) => p.y));
+  const yTickStep = ys.length ? (Math.max(...ys) - Math.min(...ys)) / 4 : 0;
 
   const toggle = (id: string) => {
     touched.current = true;
@@ -100,8 +108,13 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
       className="run-compare"
       data-testid="run-compare"
       data-runs={series.length}
+      data-curves={drawn.length}
       data-points={series.map((s) => s.data.length).join(',')}
     >
+      <p className="chart-help">
+        One curve per chosen run, by step; the table has each run's last values. Better: loss lower, val R@1 and AUC higher at the same
+        step.
+      </p>
       <fieldset className="compare-runs">
         <legend className="small">Runs to compare</legend>
         {runs.map((r) => (
@@ -162,17 +175,17 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
               tick={{ fontSize: 11 }}
               width={48}
               allowDataOverflow
-              tickFormatter={(v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(2))}
+              tickFormatter={(v: number) => tickLabel(v, yTickStep)}
             />
             <Tooltip formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))} labelFormatter={(l) => `step ${l}`} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
-            {series.map((s, k) => (
+            {drawn.map((s) => (
               <Line
                 key={s.run.id}
                 data={s.data}
                 dataKey="y"
                 name={s.run.name}
-                stroke={COLOURS[k % COLOURS.length]}
+                stroke={COLOURS[series.indexOf(s) % COLOURS.length]}
                 dot={s.data.length < 20}
                 isAnimationActive={false}
                 strokeWidth={1.5}
@@ -181,6 +194,12 @@ export function RunComparison({ runs, version }: { runs: RunMeta[]; version: num
           </LineChart>
         </ResponsiveContainer>
       </div>
+      {empty.length > 0 && (
+        <p className="muted small" data-testid="compare-no-points">
+          No {CURVES[metric].label} points yet for {empty.map((s) => s.run.name).join(', ')}
+          {logScale ? ' (log scale leaves out values ≤ 0)' : ''}.
+        </p>
+      )}
       <div className="table-scroll">
         <table className="metrics" data-testid="compare-table">
           <thead>

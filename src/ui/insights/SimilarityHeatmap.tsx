@@ -3,6 +3,7 @@
 // works). Hover or arrow keys pick a cell and show its thumbnail and caption (as text).
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { heatmapStats, type BatchSimilarity } from '../../train/insights';
+import { LongText } from '../common/LongText';
 
 const SIDE = 320; // canvas pixels; CSS shrinks it to the box on a narrow screen
 
@@ -99,8 +100,8 @@ export function SimilarityHeatmap({ similarity, thumbnails }: { similarity: Batc
                 {ci === cj ? ' (its own)' : ''}: cosine{' '}
                 <strong data-testid="heatmap-cell-value">{similarity.sim[ci * B + cj].toFixed(3)}</strong>
               </p>
-              <p className="small caption-text" data-testid="heatmap-caption">
-                {similarity.captions[cj]}
+              <p className="small caption-wrap" data-testid="heatmap-caption">
+                <LongText text={similarity.captions[cj]} max={160} />
               </p>
             </>
           )}

@@ -1,6 +1,9 @@
 // Worst mistakes: the val images whose true caption the model ranks lowest, each with the wrong
 // caption it prefers most, so a user sees what it confuses. Captions are rendered as text.
 import type { Mistake } from '../../train/insights';
+import { LongText } from '../common/LongText';
+
+const CLAMP = 160; // characters of a caption shown before its "more"
 
 export function WorstMistakes({
   mistakes,
@@ -40,14 +43,14 @@ export function WorstMistakes({
             <div className="small">
               <div>
                 <strong>{m.rank === 1 ? 'right, narrowly' : `true caption ranked #${m.rank}`}</strong> ({m.trueSim.toFixed(3)}):{' '}
-                <span className="caption-text" data-testid="mistake-true">
-                  {m.trueCaption}
+                <span className="caption-wrap" data-testid="mistake-true">
+                  <LongText text={m.trueCaption} max={CLAMP} />
                 </span>
               </div>
               <div>
                 prefers ({m.preferredSim.toFixed(3)}):{' '}
-                <span className="caption-text" data-testid="mistake-preferred">
-                  {m.preferredCaption}
+                <span className="caption-wrap" data-testid="mistake-preferred">
+                  <LongText text={m.preferredCaption} max={CLAMP} />
                 </span>
               </div>
             </div>

@@ -4,7 +4,16 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BackendName } from '../../config';
 import type { DatasetMeta } from '../../storage/datasets';
-import { attachRunToDataset, createRun, deleteRun, listRuns, loadCurves, loadInsights, type RunMeta } from '../../storage/runs';
+import {
+  attachRunToDataset,
+  createRun,
+  deleteRun,
+  listRuns,
+  loadCurves,
+  loadInsights,
+  loadSimilarity,
+  type RunMeta,
+} from '../../storage/runs';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { formatDuration } from '../common/format';
 import { Insights } from '../insights/Insights';
@@ -124,7 +133,8 @@ export function TrainPanel({
   const viewRun = async (r: RunMeta) => {
     try {
       const curves = await loadCurves(r.id); // the metrics only: viewing a run reads no weights
-      training.show(r.id, curves.steps, curves.evals, r.totalSteps, await loadInsights(r.id));
+      const [insights, similarity] = await Promise.all([loadInsights(r.id), loadSimilarity(r.id)]);
+      training.show(r.id, { steps: curves.steps, evals: curves.evals, totalSteps: r.totalSteps, insights, similarity });
     } catch (err) {
       setError(toShownError('Could not open the run', err));
     }

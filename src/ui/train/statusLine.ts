@@ -1,5 +1,6 @@
 // One truthful status line for the Train panel, from the live state: what is happening now and
 // at which step, without repeating the phase or the worker's detail. Pure.
+import { plural } from './ticks';
 import type { LiveStatus } from './useTraining';
 
 export interface StatusInput {
@@ -34,7 +35,7 @@ export function statusLine({ status, phase, phaseDetail, step, totalSteps }: Sta
     case 'stopping':
       return 'stopping after this step';
     case 'done':
-      return `done — trained ${step ?? 0} steps`;
+      return `done — trained ${plural(step ?? 0, 'step')}`;
     case 'stopped':
       return `stopped at ${of(step ?? 0)}`;
     case 'failed':

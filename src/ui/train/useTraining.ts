@@ -140,8 +140,17 @@ export function useTraining(onFinished: () => void) {
       setState((s) => ({ ...s, status: 'stopping' }));
       client.current?.stop();
     },
-    show: (runId: string, steps: StepMetrics[], evals: EvalMetrics[], totalSteps: number, insights: EvalInsights | null = null) =>
-      setState({ ...INITIAL, runId, status: 'idle', steps, evals, totalSteps, insights }),
+    /** Shows a stored run: its curves, its latest eval insights and its last batch heatmap. */
+    show: (
+      runId: string,
+      view: {
+        steps: StepMetrics[];
+        evals: EvalMetrics[];
+        totalSteps: number;
+        insights: EvalInsights | null;
+        similarity: BatchSimilarity | null;
+      },
+    ) => setState({ ...INITIAL, runId, status: 'idle', ...view }),
     live: state.status === 'starting' || state.status === 'running' || state.status === 'paused' || state.status === 'stopping',
   };
 }

@@ -1,11 +1,12 @@
 // Choose the image to score: drop or choose a file, or use an image picked from the dataset.
-// Shows a preview (EXIF-upright, as the browser draws it).
+// Shows a preview (EXIF-upright, as the browser draws it) and the file's name.
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { ImageInput } from '../../use/modelService';
 import { getImageRecords } from '../../storage/datasets';
 
 export function ImagePicker({ image, onImage }: { image: ImageInput | null; onImage: (i: ImageInput) => void }) {
   const [url, setUrl] = useState<string | null>(null);
+  const [datasetName, setDatasetName] = useState<string | null>(null); // a dataset image's file name
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
     let live: string | null = null;
@@ -16,8 +17,13 @@ export function ImagePicker({ image, onImage }: { image: ImageInput | null; onIm
       setUrl(live);
     };
     setUrl(null);
+    setDatasetName(null);
     if (image?.kind === 'file') show(image.file);
-    else if (image?.kind === 'dataset') void getImageRecords(image.datasetId, [image.index]).then(([r]) => show(r?.original ?? r?.thumb));
+    else if (image?.kind === 'dataset')
+      void getImageRecords(image.datasetId, [image.index]).then(([r]) => {
+        if (!cancelled && r) setDatasetName(r.name);
+        show(r?.original ?? r?.thumb);
+      });
     return () => {
       cancelled = true;
       if (live) URL.revokeObjectURL(live);
@@ -56,7 +62,7 @@ export function ImagePicker({ image, onImage }: { image: ImageInput | null; onIm
         {image?.kind === 'file'
           ? image.name
           : image?.kind === 'dataset'
-            ? `dataset image #${image.index}`
+            ? `${datasetName ? `${datasetName} · ` : ''}dataset image #${image.index}`
             : 'or click a search result below'}
       </div>
     </div>

@@ -8,6 +8,7 @@ import { getDatasetIndex, getImageRecords, type DatasetMeta } from '../../storag
 import type { CaptionHit, ImageHit } from '../../use/modelService';
 import { LongText } from '../common/LongText';
 import { ProgressBar } from '../common/ProgressBar';
+import { plural } from '../train/ticks';
 
 interface Shown extends ImageHit {
   url: string | null;
@@ -64,8 +65,8 @@ export function SearchCard({
       const info = await buildIndex(datasetId, split, (done, total) => setProgress({ done, total }));
       setStatus(
         info.cached
-          ? `index: ${info.images} images, ${info.captions} captions (cached)`
-          : `index built: ${info.images} images, ${info.captions} captions in ${info.seconds.toFixed(1)} s`,
+          ? `index: ${plural(info.images, 'image')}, ${plural(info.captions, 'caption')} (cached)`
+          : `index built: ${plural(info.images, 'image')}, ${plural(info.captions, 'caption')} in ${info.seconds.toFixed(1)} s`,
       );
       return await run();
     } finally {

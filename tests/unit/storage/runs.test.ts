@@ -20,9 +20,11 @@ import {
   RUN_FORMAT_VERSION,
   saveCheckpoint,
   saveInsights,
+  saveSimilarity,
+  loadSimilarity,
   setRunStatus,
 } from '../../../src/storage/runs';
-import type { EvalInsights } from '../../../src/train/insights';
+import type { BatchSimilarity, EvalInsights } from '../../../src/train/insights';
 import { CHECKPOINT_VERSION, type Checkpoint, type EvalMetrics, type StepMetrics } from '../../../src/train/types';
 
 const DATASET = { id: 'ds-1', name: 'flowers' };
@@ -87,6 +89,14 @@ const insightsAt = (step: number): EvalInsights => ({
     explained: [0.6, 0.2],
   },
   mistakes: [{ image: 3, rank: 4, trueCaption: 'a red circle', trueSim: 0.2, preferredCaption: 'a blue square', preferredSim: 0.5 }],
+});
+
+const similarityAt = (step: number): BatchSimilarity => ({
+  step,
+  size: 2,
+  sim: [0.9, 0.1, -0.2, 0.8],
+  images: [4, 7],
+  captions: ['a red circle', 'a <i>blue</i> square'],
 });
 
 async function newRun() {
@@ -185,14 +195,24 @@ describe('run life cycle', () => {
     expect(await loadInsights(meta.id)).toEqual(insightsAt(10));
   });
 
-  it('deletes the run, its checkpoint, its curves and its insights in one transaction', async () => {
+  it('keeps the latest batch similarity per run, so the heatmap comes back after a reload', async () => {
+    const meta = await newRun();
+    expect(await loadSimilarity(meta.id)).toBeNull();
+    await saveSimilarity(meta.id, similarityAt(5));
+    await saveSimilarity(meta.id, similarityAt(10));
+    expect(await loadSimilarity(meta.id)).toEqual(similarityAt(10));
+  });
+
+  it('deletes the run, its checkpoint, its curves, insights and similarity in one transaction', async () => {
     const meta = await newRun();
     await saveCheckpoint(meta.id, checkpoint(2));
     await saveInsights(meta.id, insightsAt(2));
+    await saveSimilarity(meta.id, similarityAt(2));
     const txSpy = vi.spyOn(IDBDatabase.prototype, 'transaction');
     await deleteRun(meta.id);
     expect(txSpy.mock.calls.filter((c) => c[1] === 'readwrite')).toHaveLength(1);
-    for (const k of ['run:', 'ckpt:', 'curves:', 'insights:']) expect(await get(`${k}${meta.id}`, runStore())).toBeUndefined();
+    for (const k of ['run:', 'ckpt:', 'curves:', 'insights:', 'similarity:'])
+      expect(await get(`${k}${meta.id}`, runStore())).toBeUndefined();
     await expect(getRun(meta.id)).rejects.toMatchObject({ code: 'not-found' });
   });
 });
@@ -248,13 +268,15 @@ describe('format versions', () => {
     ['checkpoint, newer', 'ckpt', CHECKPOINT_VERSION + 1, /checkpoint of run .* newer CLIP Lab/],
     ['curves, newer', 'curves', 9, /curves of run .* newer CLIP Lab: expected format 1, found 9/],
     ['insights, newer', 'insights', 2, /embedding map of run .* newer CLIP Lab: expected format 1, found 2/],
+    ['similarity, newer', 'similarity', 2, /batch similarity of run .* newer CLIP Lab: expected format 1, found 2/],
   ])('%s → StorageError version', async (_label, kind, version, message) => {
     const meta = await newRun();
     await saveCheckpoint(meta.id, checkpoint(1));
     await saveInsights(meta.id, insightsAt(1));
+    await saveSimilarity(meta.id, similarityAt(1));
     const key = `${kind}:${meta.id}`;
     await set(key, { ...(await get<object>(key, runStore())), version }, runStore());
-    const read = { run: getRun, ckpt: loadCheckpoint, curves: loadCurves, insights: loadInsights }[kind]!;
+    const read = { run: getRun, ckpt: loadCheckpoint, curves: loadCurves, insights: loadInsights, similarity: loadSimilarity }[kind]!;
     await expect(read(meta.id)).rejects.toMatchObject({ name: 'StorageError', code: 'version', message });
   });
 });

@@ -23,6 +23,7 @@ describe('statusLine', () => {
     [{ status: 'paused' }, 'paused at step 12 of 150'],
     [{ status: 'stopping' }, 'stopping after this step'],
     [{ status: 'done', phase: 'done', phaseDetail: '150 steps', step: 150 }, 'done — trained 150 steps'],
+    [{ status: 'done', phase: 'done', phaseDetail: '1 steps', step: 1 }, 'done — trained 1 step'],
     [{ status: 'stopped', phase: 'done', phaseDetail: 'stopped at step 152', step: 152, totalSteps: 300 }, 'stopped at step 152 of 300'],
     [{ status: 'failed', step: null }, 'failed before the first step'],
   ] as [Partial<StatusInput>, string][])('%o → %s', (over, text) => {

@@ -1,11 +1,11 @@
 // TrainJob without a worker: a stored run trains on a stored dataset; events arrive in order and
 // all before the job settles; the run's shape, checkpoints and status are stored; Stop, Pause
 // and failures end the run with the right status; the insight pictures' data is forwarded, the
-// latest map and mistakes are stored and a resumed run shows them again.
+// latest map, mistakes and batch heatmap are stored and a resumed run shows them again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOverrides } from '../../../src/config';
 import { deleteDataset, type DatasetMeta } from '../../../src/storage/datasets';
-import { createRun, getRun, loadCheckpoint, loadCurves, loadInsights } from '../../../src/storage/runs';
+import { createRun, getRun, loadCheckpoint, loadCurves, loadInsights, loadSimilarity } from '../../../src/storage/runs';
 import { bestEval } from '../../../src/train/checkpointSelect';
 import type { BackendInfo } from '../../../src/use/backend';
 import { TrainJob, type TrainEvent } from '../../../src/workers/trainJob';
@@ -72,6 +72,7 @@ describe('TrainJob', () => {
     const insights = events.filter((e) => e.type === 'insights').map((e) => e.insights);
     expect(insights.map((i) => i.step)).toEqual([3, 6]);
     expect(await loadInsights(run.id)).toEqual(insights[1]);
+    expect(await loadSimilarity(run.id)).toEqual(sims[0].similarity); // the heatmap's last batch, kept for a reload
 
     const again: TrainEvent[] = [];
     await new TrainJob(cpu).run(
@@ -81,6 +82,9 @@ describe('TrainJob', () => {
     const shown = again.filter((e) => e.type === 'insights').map((e) => e.insights.step);
     expect(shown).toEqual([6, 9]); // the stored one at once, then the new evaluation's
     expect(again.findIndex((e) => e.type === 'insights')).toBeLessThan(again.findIndex((e) => e.type === 'step'));
+    const firstSim = again.find((e) => e.type === 'similarity');
+    expect(firstSim?.type === 'similarity' && firstSim.similarity).toEqual(sims[0].similarity); // the stored heatmap at once
+    expect(again.indexOf(firstSim!)).toBeLessThan(again.findIndex((e) => e.type === 'step'));
   });
 
   it('Pause holds the loop until Resume; Stop ends the run as stopped', async () => {
