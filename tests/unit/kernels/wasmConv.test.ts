@@ -193,19 +193,23 @@ describe('wasm conv-gradient kernels', () => {
     tf.dispose([x, w, dy]);
   });
 
-  it("losses equal to tfjs-core's kernels to 1e-4 over 20 steps; numTensors flat", async () => {
-    const config = withOverrides('tiny', { augment: true });
-    const V = 60;
-    await tf.setBackend('cpu');
-    const model = ClipModel.create(config, V);
-    const weights = await model.getWeights();
-    model.dispose();
-    const batch = randomBatch(config, 8, V);
-    const want = await run(config, V, weights, batch, 20);
-    expect(want.losses[19]).toBeLessThan(want.losses[0] - 0.1); // the steps do train
-    await tf.setBackend('wasm');
-    const got = await run(config, V, weights, batch, 20);
-    got.losses.forEach((loss, i) => expect(Math.abs(loss - want.losses[i])).toBeLessThan(1e-4));
-    expect(new Set(got.numTensors.slice(1)).size).toBe(1);
-  });
+  // conv: the tiny preset's text tower; bow: the bench preset's (wasm pools it with one scatter)
+  it.each(['conv', 'bow'] as const)(
+    "text tower %s: losses equal to tfjs-core's kernels to 1e-4 over 20 steps; numTensors flat",
+    async (textEncoder) => {
+      const config = withOverrides('tiny', { augment: true, textEncoder });
+      const V = 60;
+      await tf.setBackend('cpu');
+      const model = ClipModel.create(config, V);
+      const weights = await model.getWeights();
+      model.dispose();
+      const batch = randomBatch(config, 8, V);
+      const want = await run(config, V, weights, batch, 20);
+      expect(want.losses[19]).toBeLessThan(want.losses[0] - 0.1); // the steps do train
+      await tf.setBackend('wasm');
+      const got = await run(config, V, weights, batch, 20);
+      got.losses.forEach((loss, i) => expect(Math.abs(loss - want.losses[i])).toBeLessThan(1e-4));
+      expect(new Set(got.numTensors.slice(1)).size).toBe(1);
+    },
+  );
 });
