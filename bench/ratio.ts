@@ -44,7 +44,7 @@ export async function benchRatio(argv: string[]): Promise<RatioFile> {
     );
     return {
       ms: stepMs(result),
-      detail: `convs ${result.convImpl} (app: ${backend.convImpl}); steps ${result.stepMs.map(Math.round).join(', ')}; numTensors ${result.numTensors[0]} → ${result.numTensors.at(-1)}`,
+      detail: `convs ${result.convImpl} (app: ${backend.convImpl}, ${backend.wasmLoops ?? 'js'} loops); steps ${result.stepMs.map(Math.round).join(', ')}; numTensors ${result.numTensors[0]} → ${result.numTensors.at(-1)}`,
     };
   };
   const node = (convImpl?: 'im2col') => async () => {

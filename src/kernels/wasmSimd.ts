@@ -1,7 +1,8 @@
 // The lab's own WebAssembly SIMD loops (convKernels.c, embedded as convKernels.wasm.ts), run on
 // tfjs-backend-wasm's heap: the module imports that backend's memory, so tensors are passed by
-// their byte offsets there and nothing is copied. Compiled synchronously (a worker or Node may;
-// a browser's main thread refuses modules over 4 KB): where that fails, callers keep their JS loops.
+// their byte offsets there and nothing is copied. Compiled ahead by precompileSimdKernels() (the
+// app's backend setup), else synchronously on first use (a worker or Node may; a browser's main
+// thread refuses modules over 4 KB): where neither works, callers keep their JS loops.
 // Pure TF.js, no DOM.
 
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -25,15 +26,25 @@ export function useSimdKernels(on: boolean): void {
   enabled = on;
 }
 
+const wasmBytes = () => Uint8Array.from(atob(CONV_KERNELS_WASM), (c) => c.charCodeAt(0));
+
 function compile(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   try {
-    const bytes = Uint8Array.from(atob(CONV_KERNELS_WASM), (c) => c.charCodeAt(0));
-    compiled = new WebAssembly.Module(bytes);
+    compiled = new WebAssembly.Module(wasmBytes());
   } catch {
     compiled = null; // no SIMD, or a synchronous compile refused (a browser's main thread)
   }
   return compiled;
+}
+
+/**
+ * Compiles the module ahead, asynchronously, which a browser's main thread also allows (it refuses
+ * synchronous compiles over 4 KB). Resolves to whether the loops can load; never rejects.
+ */
+export async function precompileSimdKernels(): Promise<boolean> {
+  if (compiled === undefined) compiled = await WebAssembly.compile(wasmBytes()).catch(() => null);
+  return compiled !== null;
 }
 
 /** The loops bound to this backend's memory, or null where they cannot run (then use JS). */
