@@ -56,6 +56,14 @@ __attribute__((export_name("im2col_t"))) void im2col_t(const float *restrict x, 
                 }
               }
             }
+            if (inside) { // the channels left (all of them when C < 4): a gather of constant stride
+              const int step = sw * C;
+              for (; c < C; c++) {
+                float *restrict o = rows + (long)c * N;
+                const float *restrict p = x + src[0] + c;
+                for (int j = 0; j < len; j++) o[j] = p[j * step];
+              }
+            }
             for (; c < C; c++) {
               float *o = rows + (long)c * N;
               for (int j = 0; j < len; j++) o[j] = src[j] < 0 ? 0.0f : x[src[j] + c];
