@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { LabError } from '../errors';
+import { registerWasmBroadcastKernels } from './wasmBroadcast';
 import { heapOffset, simdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
@@ -229,9 +230,11 @@ const CONFIGS: tf.KernelConfig[] = [
 
 /**
  * Registers the kernels for wasm (replacing tfjs-wasm's Conv2DBackpropInput and wrapping its
- * Sum), after which tf.conv2d trains on wasm with tfjs-core's own gradient. Idempotent.
+ * Sum, Add, Sub and Multiply), after which tf.conv2d trains on wasm with tfjs-core's own
+ * gradient. Idempotent.
  */
 export function registerWasmConvKernels(): void {
+  registerWasmBroadcastKernels();
   for (const config of CONFIGS) {
     const current = tf.getKernel(config.kernelName, 'wasm');
     if (current?.kernelFunc === config.kernelFunc) continue;

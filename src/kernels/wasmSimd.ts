@@ -15,6 +15,7 @@ export interface SimdKernels {
   // biome-ignore format: the C signature
   col2im(dcols: number, dx: number, B: number, H: number, W: number, C: number, Ho: number, Wo: number, fh: number, fw: number, sh: number, sw: number, top: number, left: number): void;
   sum_rows(x: number, out: number, part: number, N: number, O: number): void;
+  row_op(a: number, row: number, out: number, N: number, O: number, op: number): void;
 }
 
 let enabled = true;
