@@ -1,12 +1,14 @@
 // Same-run ratios to PyTorch (npm run bench:ratio): the `bench` preset's training step in the
 // app's code (Chromium wasm as the page runs it; the earlier im2col convs; Node wasm as the headless
-// trainer runs it) and the same model in PyTorch on one CPU thread, interleaved round by round
+// trainer runs it; the same with the lab's SIMD loops off, src/kernels/wasmSimd.ts) and the same
+// model in PyTorch on one CPU thread, interleaved round by round
 // (bench/lib/interleave.ts). Every ratio that BENCHMARKS.md and README quote comes from here.
 // Flags: --rounds=N (default 3, at least 3 for a quoted ratio).
 
 import { execFileSync } from 'node:child_process';
 import type { BackendInfo } from '../src/use/backend';
 import { setupNodeBackend } from '../cli/backend';
+import { useSimdKernels } from '../src/kernels/wasmSimd';
 import { buildBenchPage, openBenchBrowser } from './lib/browser';
 import { interleave, ratio, type Ratio, type Round, type Side } from './lib/interleave';
 import { machineInfo, PYTHON, torchVersion } from './lib/machine';
@@ -18,6 +20,7 @@ import { benchTraining } from './lib/trainBench';
 export const REFERENCE = 'pytorch cpu bench 1 thread';
 const NODE = 'node wasm bench (headless trainer)';
 const NODE_BEFORE = 'node wasm bench, im2col convs (before)';
+const NODE_JS_LOOPS = 'node wasm bench, JS loops (SIMD module off)';
 
 export interface RatioFile extends ResultFile<Round> {
   ratios: Ratio[];
@@ -44,18 +47,23 @@ export async function benchRatio(argv: string[]): Promise<RatioFile> {
     );
     return {
       ms: stepMs(result),
-      detail: `convs ${result.convImpl} (app: ${backend.convImpl}); steps ${result.stepMs.map(Math.round).join(', ')}; numTensors ${result.numTensors[0]} → ${result.numTensors.at(-1)}`,
+      detail: `convs ${result.convImpl} (app: ${backend.convImpl}, ${backend.wasmLoops ?? 'js'} loops); steps ${result.stepMs.map(Math.round).join(', ')}; numTensors ${result.numTensors[0]} → ${result.numTensors.at(-1)}`,
     };
   };
-  const node = (convImpl?: 'im2col') => async () => {
-    const info = await setupNodeBackend('wasm');
-    const r = await benchTraining({ preset: 'bench', convImpl: convImpl ?? info.convImpl, timedSteps: 5, maxSeconds: 90 });
-    return {
-      ms: stepMs(r),
-      cpuMs: summarize(r.cpuMs).median,
-      detail: `convs ${r.convImpl}; numTensors ${r.numTensors[0]} → ${r.numTensors.at(-1)}`,
+  const node =
+    (convImpl?: 'im2col', simd = true) =>
+    async () => {
+      const info = await setupNodeBackend('wasm');
+      useSimdKernels(simd);
+      const r = await benchTraining({ preset: 'bench', convImpl: convImpl ?? info.convImpl, timedSteps: 5, maxSeconds: 90 }).finally(() =>
+        useSimdKernels(true),
+      );
+      return {
+        ms: stepMs(r),
+        cpuMs: summarize(r.cpuMs).median,
+        detail: `convs ${r.convImpl}; numTensors ${r.numTensors[0]} → ${r.numTensors.at(-1)}`,
+      };
     };
-  };
   const sides: Side[] = [
     {
       id: REFERENCE,
@@ -76,6 +84,7 @@ export async function benchRatio(argv: string[]): Promise<RatioFile> {
     { id: NODE, run: node() },
     { id: 'chromium wasm bench, im2col convs (before)', run: page('im2col') },
     { id: NODE_BEFORE, run: node('im2col') },
+    { id: NODE_JS_LOOPS, run: node(undefined, false) },
   ];
   let results: Round[];
   try {
@@ -87,6 +96,7 @@ export async function benchRatio(argv: string[]): Promise<RatioFile> {
     ...sides.slice(1).map((s) => ratio(results, s.id, REFERENCE)),
     ratio(results, NODE, REFERENCE, 'cpuMs'),
     ratio(results, NODE_BEFORE, REFERENCE, 'cpuMs'),
+    ratio(results, NODE_JS_LOOPS, REFERENCE, 'cpuMs'),
   ].filter((r): r is Ratio => r !== null);
   const file: RatioFile = {
     version: 1,

@@ -1,13 +1,18 @@
 // Conv2D gradients for the wasm backend, so that tf.conv2d trains there: tfjs-backend-wasm has no
 // Conv2DBackpropFilter at all, and its Conv2DBackpropInput is a naive loop (560-700 ms per layer
-// of the `bench` preset, measured). Both are rewritten as one JS pass over the wasm heap (im2col
+// of the `bench` preset, measured). Both are rewritten as one pass over the wasm heap (im2col
 // or col2im) plus XNNPACK's plain matMul, the only fast matMul there:
 //   dW = colsᵀ [K, N] · dy [N, O],  dx = col2im(dy [N, O] · Wᵀ [O, K]),  N = B·Ho·Wo, K = fh·fw·C.
-// NHWC, dilation 1, any stride and padding. Registered by registerWasmConvKernels(); pure TF.js.
+// The passes run as the lab's WebAssembly SIMD loops (wasmSimd.ts) where they load, else in JS.
+// Also a Sum for bias gradients (every axis but the last), which tfjs-wasm does as a full
+// transpose and a sum. NHWC, dilation 1, any stride and padding. Registered by
+// registerWasmConvKernels(); pure TF.js.
 
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { LabError } from '../errors';
+import { registerWasmBroadcastKernels } from './wasmBroadcast';
+import { heapOffset, simdKernels } from './wasmSimd';
 
 type Info = tf.TensorInfo;
 type Conv2DInfo = tf.backend_util.Conv2DInfo;
@@ -94,7 +99,14 @@ function im2colT(x: Float32Array, colsT: Float32Array, ci: Conv2DInfo): void {
   }
 }
 
-const BLOCK = 16;
+const BLOCK = 16; // as in convKernels.c
+
+/** The geometry arguments of convKernels.c's im2col_t and col2im, in order. */
+function geometry(ci: Conv2DInfo): [number, number, number, number, number, number, number, number, number, number, number, number] {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = ci;
+  // biome-ignore format: one row per C argument group
+  return [batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, ci.padInfo.top, ci.padInfo.left];
+}
 
 /** The adjoint of im2col: dx (zeroed here) += each row of dcols [N, K] at its receptive field. */
 function col2im(dcols: Float32Array, dx: Float32Array, ci: Conv2DInfo): void {
@@ -140,8 +152,16 @@ function conv2DBackpropFilter({
   const K = ci.filterHeight * ci.filterWidth * ci.inChannels;
   const O = ci.outChannels;
   const colsT = backend.makeOutput([K, N], 'float32');
-  // Views are taken after the allocation: growing the wasm heap detaches older ones.
-  im2colT(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(colsT) as Float32Array, ci);
+  const simd = simdKernels(backend);
+  if (simd) {
+    const src = backend.makeOutput([BLOCK], 'int32');
+    const at = (t: Info) => heapOffset(backend, t.dataId);
+    simd.im2col_t(at(x), at(colsT), at(src), ...geometry(ci));
+    backend.disposeData(src.dataId);
+  } else {
+    // Views are taken after the allocation: growing the wasm heap detaches older ones.
+    im2colT(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(colsT) as Float32Array, ci);
+  }
   const dw = run(backend, 'BatchMatMul', { a: colsT, b: view(dy, [N, O]) }, { transposeA: false, transposeB: false }); // [1, K, O]
   backend.disposeData(colsT.dataId);
   return view(dw, attrs.filterShape);
@@ -165,27 +185,68 @@ function conv2DBackpropInput({
   const wT = run(backend, 'Transpose', { x: view(filter, [K, O]) }, { perm: [1, 0] }); // [O, K]
   const dcols = run(backend, 'BatchMatMul', { a: view(dy, [N, O]), b: wT }, { transposeA: false, transposeB: false }); // [1, N, K]
   const dx = backend.makeOutput(attrs.inputShape, 'float32');
-  col2im(backend.typedArrayFromHeap(dcols) as Float32Array, backend.typedArrayFromHeap(dx) as Float32Array, ci);
+  const simd = simdKernels(backend);
+  if (simd) simd.col2im(heapOffset(backend, dcols.dataId), heapOffset(backend, dx.dataId), ...geometry(ci));
+  else col2im(backend.typedArrayFromHeap(dcols) as Float32Array, backend.typedArrayFromHeap(dx) as Float32Array, ci);
   for (const t of [wT, dcols]) backend.disposeData(t.dataId);
   return dx;
+}
+
+let stockSum: tf.KernelConfig | undefined; // tfjs-wasm's Sum, for every other reduction
+
+/**
+ * Sum over every axis but the last of a float32 tensor (a bias gradient: [B, H, W, O] -> [O]) in
+ * one SIMD pass over the rows; any other reduction goes to tfjs-wasm's own Sum.
+ */
+function sum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: { axis: number | number[]; keepDims: boolean } }): Info {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as Info;
+  const r = x.shape.length;
+  const axes = tf.util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
+  const simd = simdKernels(backend);
+  const leading = r >= 2 && axes.length === r - 1 && axes.every((a, i) => a === i);
+  if (!simd || !leading || x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) === 0) {
+    return stockSum!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+  }
+  const O = x.shape[r - 1];
+  const out = backend.makeOutput(attrs.keepDims ? [...axes.map(() => 1), O] : [O], 'float32');
+  const part = backend.makeOutput([O], 'float32');
+  simd.sum_rows(
+    heapOffset(backend, x.dataId),
+    heapOffset(backend, out.dataId),
+    heapOffset(backend, part.dataId),
+    tf.util.sizeFromShape(x.shape) / O,
+    O,
+  );
+  backend.disposeData(part.dataId);
+  return out;
 }
 
 const CONFIGS: tf.KernelConfig[] = [
   { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc },
   { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc },
+  { kernelName: 'Sum', backendName: 'wasm', kernelFunc: sum as unknown as tf.KernelFunc },
 ];
 
 /**
- * Registers both kernels for wasm (replacing tfjs-wasm's Conv2DBackpropInput), after which
- * tf.conv2d trains on wasm with tfjs-core's own gradient. Idempotent.
+ * Registers the kernels for wasm (replacing tfjs-wasm's Conv2DBackpropInput and wrapping its
+ * Sum, Add, Sub and Multiply), after which tf.conv2d trains on wasm with tfjs-core's own
+ * gradient. Idempotent.
  */
 export function registerWasmConvKernels(): void {
+  registerWasmBroadcastKernels();
   for (const config of CONFIGS) {
-    if (tf.getKernel(config.kernelName, 'wasm')?.kernelFunc === config.kernelFunc) continue;
-    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
-    tf.registerKernel(config);
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (current?.kernelFunc === config.kernelFunc) continue;
+    if (config.kernelName === 'Sum') {
+      if (!current) throw new WasmKernelError('unsupported-conv', "wasm kernels: expected tfjs-wasm's Sum kernel, found none");
+      stockSum = current;
+    }
+    if (current) tf.unregisterKernel(config.kernelName, 'wasm');
+    // tfjs-wasm's Sum binds its C function in setupFunc, run when a wasm backend starts: keep it.
+    tf.registerKernel(config.kernelName === 'Sum' ? { ...config, setupFunc: stockSum!.setupFunc } : config);
   }
 }
 
 /** The kernels as registered, for tests that compare them with another backend's. */
-export const wasmConvKernels = { conv2DBackpropFilter, conv2DBackpropInput } as const;
+export const wasmConvKernels = { conv2DBackpropFilter, conv2DBackpropInput, sum } as const;

@@ -157,13 +157,12 @@ export function textTower(w: TextWeights<tf.Variable>, tokens: tf.Tensor2D, head
   const [B, T] = tokens.shape;
   const [V, C] = w.embedding.shape;
   const mask = tokenMask(tokens); // [B, T]
-  const oneHot = oneHotFloat(tf.reshape(tokens, [B * T]), V); // [B*T, V]
   let pooled: tf.Tensor2D; // [B, C]
   if (w.body.kind === 'bow') {
     // Mean of embeddings = (mean of one-hots) @ E: one [B, V] x [V, C] matMul instead of [B*T, V] x [V, C].
-    const counts = maskedMean(tf.reshape(oneHot, [B, T, V]), mask); // [B, V]
-    pooled = tf.matMul(counts, w.embedding as tf.Tensor2D);
+    pooled = tf.matMul(meanOneHots(tokens, mask, V), w.embedding as tf.Tensor2D);
   } else {
+    const oneHot = oneHotFloat(tf.reshape(tokens, [B * T]), V); // [B*T, V]
     const m3 = tf.expandDims(mask, 2); // [B, T, 1]
     let h = tf.mul(tf.reshape(tf.matMul(oneHot, w.embedding as tf.Tensor2D), [B, T, C]), m3) as tf.Tensor3D; // [B, T, C], PAD rows 0
     if (w.body.kind === 'conv') {
@@ -175,6 +174,24 @@ export function textTower(w: TextWeights<tf.Variable>, tokens: tf.Tensor2D, head
     pooled = maskedMean(h, mask);
   }
   return dense(pooled, w.proj.kernel, w.proj.bias); // [B, D]
+}
+
+/**
+ * Each caption's mean of the one-hots of its non-PAD tokens: tokens [B, T], mask [B, T] -> [B, V].
+ * On wasm one scatter of the B*T token weights (its elementwise kernels over the [B*T, V] one-hot
+ * took ~8% of a `bench` step); elsewhere the float one-hot (int32 tensors misbehave on webgpu).
+ */
+function meanOneHots(tokens: tf.Tensor2D, mask: tf.Tensor2D, V: number): tf.Tensor2D {
+  const [B, T] = tokens.shape;
+  if (tf.getBackend() !== 'wasm') return maskedMean(tf.reshape(oneHotFloat(tf.reshape(tokens, [B * T]), V), [B, T, V]), mask);
+  const weights = tf.reshape(tf.div(mask, tf.maximum(tf.sum(mask, 1, true), 1)), [B * T]); // 1/n_b per token, 0 for PAD
+  const rows = tf.tensor2d(
+    Int32Array.from({ length: B * T }, (_, i) => Math.floor(i / T)),
+    [B * T, 1],
+    'int32',
+  );
+  const at = tf.concat([rows, tf.reshape(tf.cast(tokens, 'int32'), [B * T, 1])], 1); // [B*T, 2]: (b, token id)
+  return tf.scatterND(at, weights, [B, V]) as tf.Tensor2D; // repeated (b, id) pairs add up
 }
 
 // A small pre-LayerNorm transformer (nanoGPT's Block without the causal mask): positional

@@ -9,6 +9,7 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { BackendName } from '../config';
 import { registerWasmConvKernels } from '../kernels/wasmConv';
+import { precompileSimdKernels } from '../kernels/wasmSimd';
 import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../train/matMulGrad';
 
 export type BackendChoice = BackendName | 'auto';
@@ -19,6 +20,7 @@ export interface BackendInfo {
   adapter: string | null; // GPU adapter description, when WebGPU was probed
   fallbackAdapter: boolean | null; // the WebGPU adapter is a software emulation (SwiftShader)
   convImpl: 'conv2d' | 'im2col';
+  wasmLoops?: 'simd' | 'js'; // wasm: whether the conv gradients' loops run as the lab's SIMD module (src/kernels/wasmSimd.ts)
 }
 
 interface AdapterProbe {
@@ -56,6 +58,8 @@ function configureWasm() {
   wasmConfigured = true;
 }
 
+let wasmLoops: BackendInfo['wasmLoops'];
+
 async function activate(name: BackendName): Promise<boolean> {
   if (name === 'wasm') configureWasm();
   try {
@@ -67,7 +71,10 @@ async function activate(name: BackendName): Promise<boolean> {
   // are all transposed matMuls unless the transposes are made explicit (BENCHMARKS.md, profile).
   if (name === 'wasm') useExplicitTransposeMatMulGrad();
   else useStockMatMulGrad();
-  if (name === 'wasm') registerWasmConvKernels(); // tf.conv2d's gradients on wasm (src/kernels/wasmConv.ts)
+  if (name === 'wasm') {
+    registerWasmConvKernels(); // tf.conv2d's gradients on wasm (src/kernels/wasmConv.ts)
+    wasmLoops = (await precompileSimdKernels()) ? 'simd' : 'js'; // their SIMD loops (src/kernels/wasmSimd.ts), else JS loops
+  }
   return true;
 }
 
@@ -84,6 +91,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
     adapter: probe.description,
     fallbackAdapter: probe.fallback,
     convImpl: CONV_IMPL[name],
+    ...(name === 'wasm' ? { wasmLoops } : {}),
   });
   if (choice !== 'auto') {
     if (choice === 'webgpu' && !probe.ok) throw new Error(`WebGPU was requested but ${probe.why}.`);

@@ -1,5 +1,6 @@
 // The wasm conv-gradient kernels (src/kernels/wasmConv.ts) against tfjs-core's own kernels on the
-// cpu backend: each kernel on seeded inputs over a table of shapes, strides and paddings, then
+// cpu backend: each kernel on seeded inputs over a table of shapes, strides and paddings, with the
+// lab's SIMD loops (src/kernels/convKernels.c) and with the JS ones, the bias-gradient Sum, then
 // whole training runs with tf.conv2d on wasm against the same run on cpu.
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -7,7 +8,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOverrides, type TrainConfig } from '../../../src/config';
 import { mulberry32 } from '../../../src/data/random';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmConvKernels, WasmKernelError } from '../../../src/kernels/wasmConv';
+import { simdKernels, useSimdKernels } from '../../../src/kernels/wasmSimd';
 import { ClipModel } from '../../../src/model/clip';
 import type { SerializedTensor } from '../../../src/model/params';
 import { AdamW } from '../../../src/train/optimizer';
@@ -104,21 +107,61 @@ describe('wasm conv-gradient kernels', () => {
   });
   afterAll(() => tf.setBackend('cpu'));
 
-  it.each(CASES)("x %j, filter %j, stride %s, pad %s: dW and dx equal tfjs-core's cpu kernels", async (xShape, wShape, stride, pad) => {
-    await tf.setBackend('cpu');
-    const [wantDx, wantDw] = await convGrads(xShape, wShape, stride, pad);
-    await tf.setBackend('wasm');
-    const [gotDx, gotDw] = await convGrads(xShape, wShape, stride, pad);
-    for (const [got, want] of [
-      [gotDx, wantDx],
-      [gotDw, wantDw],
-    ]) {
-      expect(got.length).toBe(want.length);
-      let worst = 0;
-      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
-      expect(worst).toBeLessThan(1e-5);
-    }
+  it('loads the SIMD loops into the wasm backend it runs on', () => {
+    expect(simdKernels(tf.backend() as BackendWasm)).not.toBeNull();
   });
+
+  const loops = ['SIMD', 'JS'] as const;
+  it.each(CASES.flatMap((c) => loops.map((l) => [l, ...c] as const)))(
+    "%s loops: x %j, filter %j, stride %s, pad %s: dW and dx equal tfjs-core's cpu kernels",
+    async (loop, xShape, wShape, stride, pad) => {
+      await tf.setBackend('cpu');
+      const [wantDx, wantDw] = await convGrads(xShape, wShape, stride, pad);
+      await tf.setBackend('wasm');
+      useSimdKernels(loop === 'SIMD');
+      const [gotDx, gotDw] = await convGrads(xShape, wShape, stride, pad).finally(() => useSimdKernels(true));
+      for (const [got, want] of [
+        [gotDx, wantDx],
+        [gotDw, wantDw],
+      ]) {
+        expect(got.length).toBe(want.length);
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]) / (1 + Math.abs(want[i])));
+        expect(worst).toBeLessThan(1e-5);
+      }
+    },
+  );
+
+  // x shape, axis, keepDims: bias gradients (every axis but the last) take the SIMD pass, the rest tfjs-wasm's Sum
+  it.each([
+    [[64, 32, 32, 32], [0, 1, 2], false],
+    [[3, 5, 7, 6], [2, 0, 1], true],
+    [[1000, 5], 0, false],
+    [[7, 3], -2, true],
+    [[4, 5, 6], [1, 2], false],
+    [[4, 5, 6], 2, true],
+    [[4, 5, 6], [0, 1, 2], false],
+  ] as [number[], number | number[], boolean][])(
+    'Sum of x %j over axis %j (keepDims %s) equals cpu; numTensors unchanged',
+    async (shape, axis, keepDims) => {
+      const reduce = async () => {
+        const x = seeded(shape, 4);
+        const before = tf.memory().numTensors;
+        const y = tf.sum(x, axis, keepDims);
+        const out = { shape: y.shape, values: (await y.data()) as Float32Array };
+        y.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+        x.dispose();
+        return out;
+      };
+      await tf.setBackend('cpu');
+      const want = await reduce();
+      await tf.setBackend('wasm');
+      const got = await reduce();
+      expect(got.shape).toEqual(want.shape);
+      got.values.forEach((v, i) => expect(Math.abs(v - want.values[i])).toBeLessThan(1e-4 * (1 + Math.abs(want.values[i]))));
+    },
+  );
 
   it.each([[[2, 9, 7, 5]], [[1, 25, 25, 8]], [[2, 3, 3, 2]]])(
     'x %j: the forward tf.conv2d (3x3, stride 2, padding 1) on wasm equals cpu, odd sides included',
@@ -150,19 +193,23 @@ describe('wasm conv-gradient kernels', () => {
     tf.dispose([x, w, dy]);
   });
 
-  it("losses equal to tfjs-core's kernels to 1e-4 over 20 steps; numTensors flat", async () => {
-    const config = withOverrides('tiny', { augment: true });
-    const V = 60;
-    await tf.setBackend('cpu');
-    const model = ClipModel.create(config, V);
-    const weights = await model.getWeights();
-    model.dispose();
-    const batch = randomBatch(config, 8, V);
-    const want = await run(config, V, weights, batch, 20);
-    expect(want.losses[19]).toBeLessThan(want.losses[0] - 0.1); // the steps do train
-    await tf.setBackend('wasm');
-    const got = await run(config, V, weights, batch, 20);
-    got.losses.forEach((loss, i) => expect(Math.abs(loss - want.losses[i])).toBeLessThan(1e-4));
-    expect(new Set(got.numTensors.slice(1)).size).toBe(1);
-  });
+  // conv: the tiny preset's text tower; bow: the bench preset's (wasm pools it with one scatter)
+  it.each(['conv', 'bow'] as const)(
+    "text tower %s: losses equal to tfjs-core's kernels to 1e-4 over 20 steps; numTensors flat",
+    async (textEncoder) => {
+      const config = withOverrides('tiny', { augment: true, textEncoder });
+      const V = 60;
+      await tf.setBackend('cpu');
+      const model = ClipModel.create(config, V);
+      const weights = await model.getWeights();
+      model.dispose();
+      const batch = randomBatch(config, 8, V);
+      const want = await run(config, V, weights, batch, 20);
+      expect(want.losses[19]).toBeLessThan(want.losses[0] - 0.1); // the steps do train
+      await tf.setBackend('wasm');
+      const got = await run(config, V, weights, batch, 20);
+      got.losses.forEach((loss, i) => expect(Math.abs(loss - want.losses[i])).toBeLessThan(1e-4));
+      expect(new Set(got.numTensors.slice(1)).size).toBe(1);
+    },
+  );
 });
