@@ -1,0 +1,150 @@
+// The match classifier of a feature CLIP model, fitted after its encoders are trained: the image
+// and text embeddings of the train split are computed once (frozen, i.e. detached), and only the
+// classifier's weights (match.*) learn, with their own AdamW and learning rate, on every positive
+// pair and K wrong captions per positive: a share of them hard (drawn from the image's M most
+// similar wrong captions over the whole train split), the rest random. A caption whose text equals
+// one of the image's own is never a negative. Positives weigh K, so both classes weigh the same.
+
+import * as tf from '@tensorflow/tfjs';
+import { hashString, mulberry32 } from '../../src/data/random';
+import type { FeatureClipModel } from '../../src/model/featureClip';
+import { matchLoss } from '../../src/model/losses';
+import { AdamW } from '../../src/train/optimizer';
+import { learningRateAt } from '../../src/train/schedule';
+import { embedAll, type FeatureSplit } from './featureTrain';
+
+export interface MatchFitOptions {
+  epochs: number; // passes over the train captions (each a positive)
+  batchSize: number; // positives per step
+  negatives: number; // K wrong captions per positive
+  hardShare: number; // share of the K drawn from the hard pool
+  hardPool: number; // M: the image's most similar wrong captions to draw hard ones from
+  learningRate: number;
+  weightDecay: number;
+  seed: number;
+}
+
+export const MATCH_FIT: MatchFitOptions = {
+  epochs: 4,
+  batchSize: 256,
+  negatives: 2,
+  hardShare: 0.5,
+  hardPool: 16,
+  learningRate: 1e-3,
+  weightDecay: 0.01,
+  seed: 1,
+};
+
+/** Per image, the indices of its `m` most similar captions among those `wrong(i, j)` allows. sim rows come in chunks. */
+async function hardPools(img: Float32Array, txt: Float32Array, D: number, m: number, wrong: (i: number, j: number) => boolean): Promise<Int32Array[]> {
+  const Ni = img.length / D;
+  const Nc = txt.length / D;
+  const pools: Int32Array[] = [];
+  const txtT = tf.tensor2d(txt, [Nc, D]);
+  for (let start = 0; start < Ni; start += 256) {
+    const n = Math.min(256, Ni - start);
+    const simT = tf.tidy(() => tf.matMul(tf.tensor2d(img.subarray(start * D, (start + n) * D), [n, D]), txtT, false, true));
+    const sim = (await simT.data()) as Float32Array;
+    simT.dispose();
+    for (let r = 0; r < n; r++) {
+      const i = start + r;
+      const top: { j: number; s: number }[] = []; // ascending by s, at most m
+      for (let j = 0; j < Nc; j++) {
+        const s = sim[r * Nc + j];
+        if (top.length === m && s <= top[0].s) continue;
+        if (!wrong(i, j)) continue;
+        let k = 0;
+        while (k < top.length && top[k].s < s) k++;
+        top.splice(k, 0, { j, s });
+        if (top.length > m) top.shift();
+      }
+      pools.push(Int32Array.from(top, (t) => t.j));
+    }
+  }
+  txtT.dispose();
+  return pools;
+}
+
+/** Fits model's match.* weights in place; `log` hears a line per epoch. Returns the seconds spent (embedding included). */
+export async function fitMatchHead(
+  model: FeatureClipModel,
+  train: FeatureSplit,
+  opts: MatchFitOptions,
+  log: (line: string) => void,
+): Promise<{ seconds: number; steps: number; losses: number[] }> {
+  const t0 = performance.now();
+  const F = train.featureSize;
+  const D = model.config.embedDim;
+  const T = model.config.maxTokens;
+  const img = await embedAll(train.plain, F, (x) => model.encodeImage(x));
+  const imgFlip = train.flip ? await embedAll(train.flip, F, (x) => model.encodeImage(x)) : null;
+  const txt = await embedAll(train.tokens, T, (x) => model.encodeText(x));
+  const Nc = train.captionImage.length;
+  const Ni = img.length / D;
+  const ownGroups: Set<number>[] = Array.from({ length: Ni }, () => new Set());
+  train.captionImage.forEach((i, j) => ownGroups[i].add(train.captionGroups[j]));
+  const wrong = (i: number, j: number) => !ownGroups[i].has(train.captionGroups[j]);
+  const pools = await hardPools(img, txt, D, opts.hardPool, wrong);
+  log(`match fit: embedded ${Ni} images and ${Nc} captions, hard pools of ${opts.hardPool} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+  const vars = new Map([...model.trainableVariables()].filter(([name]) => name.startsWith('match.')));
+  const optimizer = new AdamW(vars, { epsilon: 1e-7, weightDecay: opts.weightDecay });
+  const K = opts.negatives;
+  const B = opts.batchSize;
+  const stepsPerEpoch = Math.ceil(Nc / B);
+  const schedule = { learningRate: opts.learningRate, warmupSteps: 50, totalSteps: stepsPerEpoch * opts.epochs, schedule: 'cosine' as const };
+  const random = mulberry32(hashString(`match-fit:${opts.seed}`));
+  const losses: number[] = [];
+  let step = 0;
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    const order = Array.from({ length: Nc }, (_, j) => j);
+    for (let k = Nc - 1; k > 0; k--) {
+      const r = Math.floor(random() * (k + 1));
+      [order[k], order[r]] = [order[r], order[k]];
+    }
+    let lossSum = 0;
+    for (let s = 0; s < Nc; s += B) {
+      const batch = order.slice(s, s + B);
+      const n = batch.length;
+      const u = new Float32Array(n * (1 + K) * D);
+      const v = new Float32Array(n * (1 + K) * D);
+      const labels = new Float32Array(n * (1 + K));
+      const weights = new Float32Array(n * (1 + K));
+      batch.forEach((j, b) => {
+        const i = train.captionImage[j];
+        const src = imgFlip && random() < 0.5 ? imgFlip : img;
+        const row = src.subarray(i * D, (i + 1) * D);
+        for (let k = 0; k <= K; k++) {
+          let c = j;
+          if (k > 0) {
+            if (random() < opts.hardShare && pools[i].length > 0) c = pools[i][Math.floor(random() * pools[i].length)];
+            else do c = Math.floor(random() * Nc); while (!wrong(i, c));
+          }
+          const at = k * n + b;
+          u.set(row, at * D);
+          v.set(txt.subarray(c * D, (c + 1) * D), at * D);
+          labels[at] = k === 0 ? 1 : 0;
+          weights[at] = k === 0 ? K : 1;
+        }
+      });
+      const loss = tf.tidy(() => {
+        const U = tf.tensor2d(u, [n * (1 + K), D]);
+        const V = tf.tensor2d(v, [n * (1 + K), D]);
+        const { value, grads } = tf.variableGrads(
+          () => matchLoss(model.matchLogits(U, V), tf.tensor1d(labels), tf.tensor1d(weights)),
+          [...vars.values()],
+        );
+        const byName = new Map([...vars].map(([name, variable]) => [variable.name, name]));
+        optimizer.apply(new Map(Object.entries(grads).map(([tfName, g]) => [byName.get(tfName)!, g])), learningRateAt(step, schedule));
+        return value;
+      });
+      lossSum += (await loss.data())[0];
+      loss.dispose();
+      step++;
+    }
+    losses.push(lossSum / stepsPerEpoch);
+    log(`match fit epoch ${epoch + 1}: loss ${losses.at(-1)!.toFixed(4)}`);
+  }
+  optimizer.dispose();
+  return { seconds: (performance.now() - t0) / 1000, steps: step, losses };
+}
