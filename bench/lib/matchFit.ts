@@ -36,7 +36,7 @@ export const MATCH_FIT: MatchFitOptions = {
 };
 
 /** Per image, the indices of its `m` most similar captions among those `wrong(i, j)` allows. sim rows come in chunks. */
-async function hardPools(img: Float32Array, txt: Float32Array, D: number, m: number, wrong: (i: number, j: number) => boolean): Promise<Int32Array[]> {
+export async function hardPools(img: Float32Array, txt: Float32Array, D: number, m: number, wrong: (i: number, j: number) => boolean): Promise<Int32Array[]> {
   const Ni = img.length / D;
   const Nc = txt.length / D;
   const pools: Int32Array[] = [];
