@@ -7,7 +7,8 @@
 // The pretrained row is also scored on dev features of 128-px copies upsampled to 224 (what the
 // page stores). Writes bench/results/quality.json and regenerates BENCHMARKS.md.
 // Flags: --only=scratch|pretrained (the other row is kept from the last run), --scratch-steps=N
-// (default 200), --train-images=N (pretrained: the first N train images), --backend=B (wasm).
+// (default 200), --train-images=N (pretrained: the first N train images), --backend=B (wasm),
+// --alternatives='[{"hardShare":0.5}, ...]' (pretrained: other classifier fits, logged and kept in the row's extra).
 
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -96,7 +97,8 @@ export async function benchQuality(argv: string[]): Promise<ResultFile<QualityRo
   if (!only || only === 'scratch') rows.push(await scratchRow(Number(arg('scratch-steps') ?? '200'), backend, log));
   if (!only || only === 'pretrained') {
     const { pretrainedRow } = await import('./lib/pretrainedRow');
-    rows.push(await pretrainedRow(DATA, { trainImages: Number(arg('train-images') ?? Infinity), log }));
+    const alternatives = arg('alternatives') ? (JSON.parse(arg('alternatives')!) as object[]) : [];
+    rows.push(await pretrainedRow(DATA, { trainImages: Number(arg('train-images') ?? Infinity), log, alternatives }));
   }
   // A row not run now is kept from the last run (each row says when it ran).
   const earlier = readResult<QualityRow>('quality');

@@ -9,7 +9,7 @@ import { rocAuc } from '../../src/model/metrics';
 import { matchEvalMetrics, matchPairs } from '../../src/train/evaluate';
 import { gatherRows } from '../../src/train/pixels';
 import type { QualityEval } from '../quality';
-import { embedAll, retrieval, type FeatureSplit } from './featureTrain';
+import { embedAll, embedTexts, retrieval, type FeatureSplit } from './featureTrain';
 
 /** Image rows [N, D] as the normalised mean of two views' rows. */
 function meanOfViews(a: Float32Array, b: Float32Array, D: number): Float32Array {
@@ -29,7 +29,7 @@ export async function evaluateFeatureModel(model: FeatureClipModel, split: Featu
   const D = model.config.embedDim;
   let img = await embedAll(split.plain, F, (x) => model.encodeImage(x));
   if (opts.tta && split.flip) img = meanOfViews(img, await embedAll(split.flip, F, (x) => model.encodeImage(x)), D);
-  const txt = await embedAll(split.tokens, model.config.maxTokens, (x) => model.encodeText(x));
+  const txt = await embedTexts(model, split.tokens);
   const Ni = img.length / D;
   const Nt = txt.length / D;
   const { i2t, t2i, sim } = retrieval(img, txt, D, split.captionImage, split.captionGroups);

@@ -9,6 +9,7 @@ import { relevantCaptions, relevantImages } from '../../src/model/captionText';
 import { planEpoch } from '../../src/data/batches';
 import { mulberry32, hashString } from '../../src/data/random';
 import type { Tokenizer } from '../../src/data/tokenizer';
+import { bowCounts } from '../../src/model/bagOfWords';
 import { FeatureClipModel } from '../../src/model/featureClip';
 import { retrievalMetrics, type RetrievalMetrics } from '../../src/model/metrics';
 import { featureTrainStep } from '../../src/train/featureStep';
@@ -87,6 +88,23 @@ export async function embedAll(rows: Float32Array, width: number, embed: (x: tf.
   return all;
 }
 
+/** Caption embeddings [Nc, D] of token rows [Nc, T]; 'bow' pools counts on the JS side (the device one-hot is slow on wasm). */
+export async function embedTexts(model: FeatureClipModel, tokens: Float32Array): Promise<Float32Array> {
+  const T = model.config.maxTokens;
+  if (model.config.textEncoder !== 'bow') return embedAll(tokens, T, (x) => model.encodeText(x));
+  const N = tokens.length / T;
+  const V = model.vocabSize;
+  const out: Float32Array[] = [];
+  for (let i = 0; i < N; i += 500) {
+    const n = Math.min(500, N - i);
+    const counts = bowCounts(tokens.subarray(i * T, (i + n) * T), n, T, V);
+    out.push(await embedAll(counts, V, (x) => model.encodeTextCounts(x)));
+  }
+  const all = new Float32Array(out.reduce((a, p) => a + p.length, 0));
+  out.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+  return all;
+}
+
 /**
  * Retrieval both ways: img [Ni, D], txt [Nc, D] unit rows. As the lab counts (evaluate.ts): a
  * caption with the same text (groups) as a relevant one is relevant too.
@@ -117,7 +135,7 @@ export function retrieval(
 async function evaluateDev(model: FeatureClipModel, dev: FeatureSplit): Promise<Pick<EpochResult, 'i2t' | 't2i' | 'i2tTta' | 't2iTta'>> {
   const F = model.head.featureSize;
   const D = model.config.embedDim;
-  const txt = await embedAll(dev.tokens, model.config.maxTokens, (x) => model.encodeText(x));
+  const txt = await embedTexts(model, dev.tokens);
   const img = await embedAll(dev.plain, F, (x) => model.encodeImage(x));
   const plain = retrieval(img, txt, D, dev.captionImage, dev.captionGroups);
   if (!dev.flip) return { i2t: plain.i2t, t2i: plain.t2i, i2tTta: null, t2iTta: null };

@@ -11,7 +11,7 @@ import type { FeatureClipModel } from '../../src/model/featureClip';
 import { matchLoss } from '../../src/model/losses';
 import { AdamW } from '../../src/train/optimizer';
 import { learningRateAt } from '../../src/train/schedule';
-import { embedAll, type FeatureSplit } from './featureTrain';
+import { embedAll, embedTexts, type FeatureSplit } from './featureTrain';
 
 export interface MatchFitOptions {
   epochs: number; // passes over the train captions (each a positive)
@@ -21,17 +21,19 @@ export interface MatchFitOptions {
   hardPool: number; // M: the image's most similar wrong captions to draw hard ones from
   learningRate: number;
   weightDecay: number;
+  zeroInit: boolean; // start the output layer at zero: a 'residual' head then scores exactly s·cos before it learns
   seed: number;
 }
 
 export const MATCH_FIT: MatchFitOptions = {
   epochs: 4,
   batchSize: 256,
-  negatives: 2,
-  hardShare: 0.5,
+  negatives: 4,
+  hardShare: 0.25,
   hardPool: 16,
   learningRate: 1e-3,
   weightDecay: 0.01,
+  zeroInit: true,
   seed: 1,
 };
 
@@ -75,10 +77,9 @@ export async function fitMatchHead(
   const t0 = performance.now();
   const F = train.featureSize;
   const D = model.config.embedDim;
-  const T = model.config.maxTokens;
   const img = await embedAll(train.plain, F, (x) => model.encodeImage(x));
   const imgFlip = train.flip ? await embedAll(train.flip, F, (x) => model.encodeImage(x)) : null;
-  const txt = await embedAll(train.tokens, T, (x) => model.encodeText(x));
+  const txt = await embedTexts(model, train.tokens);
   const Nc = train.captionImage.length;
   const Ni = img.length / D;
   const ownGroups: Set<number>[] = Array.from({ length: Ni }, () => new Set());
@@ -88,6 +89,7 @@ export async function fitMatchHead(
   log(`match fit: embedded ${Ni} images and ${Nc} captions, hard pools of ${opts.hardPool} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
   const vars = new Map([...model.trainableVariables()].filter(([name]) => name.startsWith('match.')));
+  if (opts.zeroInit) for (const [name, v] of vars) if (name.startsWith('match.fc1.')) v.assign(tf.zerosLike(v));
   const optimizer = new AdamW(vars, { epsilon: 1e-7, weightDecay: opts.weightDecay });
   const K = opts.negatives;
   const B = opts.batchSize;

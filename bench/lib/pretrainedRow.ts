@@ -5,7 +5,7 @@
 // copies the page stores.
 
 import os from 'node:os';
-import type { QualityRow } from '../quality';
+import type { QualityEval, QualityRow } from '../quality';
 import { loadFeatureData, MAX_TOKENS } from './featureData';
 import { evaluateFeatureModel } from './featureEval';
 import { trainVariant, type HeadVariant } from './featureTrain';
@@ -19,7 +19,7 @@ export const PRETRAINED_HEAD: HeadVariant = {
   dropout: 0.5,
   weightDecay: 0.1,
   flipAugment: true,
-  epochs: 8,
+  epochs: 6,
   patience: 2,
   learningRate: 1e-3,
   batchSize: 128,
@@ -32,9 +32,26 @@ export const PRETRAINED_HEAD: HeadVariant = {
   seed: 1,
 };
 
+const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(3));
+
+/** One line: R@1/5/10 both ways, classifier AUCs beside cosine's, ECE before and after Platt. */
+export function describe(e: QualityEval): string {
+  const m = e.match;
+  return (
+    `i2t ${f3(e.i2t.r1)}/${f3(e.i2t.r5)}/${f3(e.i2t.r10)} med ${e.i2t.medianRank}, t2i ${f3(e.t2i.r1)}/${f3(e.t2i.r5)}/${f3(e.t2i.r10)} med ${e.t2i.medianRank}` +
+    (m ? ` | AUC random ${f3(m.aucRandom)} (cos ${f3(m.cosineAucRandom)}), hardest ${f3(m.aucHard)} (cos ${f3(m.cosineAucHard)}), ECE ${f3(m.ece)} -> ${f3(m.eceCalibrated)}` : '')
+  );
+}
+
 export async function pretrainedRow(
   data: string,
-  opts: { trainImages: number; log: (l: string) => void; head?: Partial<HeadVariant>; match?: Partial<MatchFitOptions> },
+  opts: {
+    trainImages: number;
+    log: (l: string) => void;
+    head?: Partial<HeadVariant>;
+    match?: Partial<MatchFitOptions>;
+    alternatives?: Partial<MatchFitOptions>[]; // other classifier fits on the same trained encoders, reported in `extra`
+  },
 ): Promise<QualityRow & { extra: Record<string, unknown> }> {
   const startedAt = new Date().toISOString();
   const loadAverage = os.loadavg().map((x) => Math.round(x * 100) / 100);
@@ -43,8 +60,18 @@ export async function pretrainedRow(
   const fit = { ...MATCH_FIT, ...opts.match };
   const d = await loadFeatureData(data, { trainImages: opts.trainImages, withFlip: head.flipAugment, devFlip: true, dev128: true, log: opts.log });
   const r = await trainVariant(head, d.train, { ...d.val, flip: null }, d.tokenizer, opts.log, { keep: true });
+  const untrained = await r.model.getWeights(); // restored after each alternative fit
+  const alternatives: { options: MatchFitOptions; eval: QualityEval; seconds: number }[] = [];
+  for (const alt of opts.alternatives ?? []) {
+    const options = { ...fit, ...alt };
+    const t = await fitMatchHead(r.model, d.train, options, opts.log);
+    alternatives.push({ options, eval: await evaluateFeatureModel(r.model, d.val, { seed: 1 }), seconds: t.seconds });
+    opts.log(`alternative ${JSON.stringify(alt)}: ${describe(alternatives.at(-1)!.eval)}`);
+    r.model.setWeights(untrained);
+  }
   const m = await fitMatchHead(r.model, d.train, fit, opts.log);
   const evalDev = await evaluateFeatureModel(r.model, d.val, { seed: 1 });
+  opts.log(`row: ${describe(evalDev)}`);
   const evalTta = await evaluateFeatureModel(r.model, d.val, { seed: 1, tta: true });
   const eval128 = d.val128 ? await evaluateFeatureModel(r.model, d.val128, { seed: 1 }) : null;
   r.model.dispose();
@@ -74,6 +101,6 @@ export async function pretrainedRow(
       `head training ${r.trainSeconds.toFixed(0)} s (${secondsPerEpoch.toFixed(1)} s/epoch of ${r.stepsPerEpoch} steps), classifier fit ${m.seconds.toFixed(0)} s`,
       `test-time mean of plain + flipped dev views: i2t R@1 ${evalTta.i2t.r1.toFixed(3)} R@10 ${evalTta.i2t.r10.toFixed(3)}, t2i R@1 ${evalTta.t2i.r1.toFixed(3)} R@10 ${evalTta.t2i.r10.toFixed(3)}`,
     ],
-    extra: { epochs: r.epochs, matchLosses: m.losses, tta: evalTta },
+    extra: { epochs: r.epochs, matchLosses: m.losses, tta: evalTta, alternatives },
   };
 }
