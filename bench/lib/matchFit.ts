@@ -67,26 +67,54 @@ export async function hardPools(img: Float32Array, txt: Float32Array, D: number,
   return pools;
 }
 
-/** Fits model's match.* weights in place; `log` hears a line per epoch. Returns the seconds spent (embedding included). */
-export async function fitMatchHead(
-  model: FeatureClipModel,
-  train: FeatureSplit,
-  opts: MatchFitOptions,
-  log: (line: string) => void,
-): Promise<{ seconds: number; steps: number; losses: number[] }> {
+/** The frozen train embeddings and hard pools a fit reads; the same for every fit on one trained model. */
+export interface MatchFitData {
+  img: Float32Array; // [Ni, D]
+  imgFlip: Float32Array | null; // [Ni, D]
+  txt: Float32Array; // [Nc, D]
+  pools: Int32Array[]; // per image, its hardPool most similar wrong captions
+  hardPool: number;
+  seconds: number;
+}
+
+/** Embeds the train split with the (frozen) encoders and finds every image's `hardPool` hardest wrong captions. */
+export async function prepareMatchFit(model: FeatureClipModel, train: FeatureSplit, hardPool: number, log: (line: string) => void): Promise<MatchFitData> {
   const t0 = performance.now();
   const F = train.featureSize;
   const D = model.config.embedDim;
   const img = await embedAll(train.plain, F, (x) => model.encodeImage(x));
   const imgFlip = train.flip ? await embedAll(train.flip, F, (x) => model.encodeImage(x)) : null;
   const txt = await embedTexts(model, train.tokens);
+  const pools = await hardPools(img, txt, D, hardPool, wrongCaption(train));
+  const seconds = (performance.now() - t0) / 1000;
+  log(`match fit: embedded ${img.length / D} images and ${txt.length / D} captions, hard pools of ${hardPool} in ${seconds.toFixed(1)} s`);
+  return { img, imgFlip, txt, pools, hardPool, seconds };
+}
+
+/** (image i, caption j) -> whether j may be i's negative: its text is none of i's own. */
+function wrongCaption(train: FeatureSplit): (i: number, j: number) => boolean {
+  const ownGroups: Set<number>[] = [];
+  train.captionImage.forEach((i, j) => (ownGroups[i] ??= new Set()).add(train.captionGroups[j]));
+  return (i, j) => !ownGroups[i].has(train.captionGroups[j]);
+}
+
+/**
+ * Fits model's match.* weights in place; `log` hears a line per epoch. `data` from prepareMatchFit
+ * (computed here when absent or of another pool size). Returns the seconds spent, preparation included.
+ */
+export async function fitMatchHead(
+  model: FeatureClipModel,
+  train: FeatureSplit,
+  opts: MatchFitOptions,
+  log: (line: string) => void,
+  data?: MatchFitData,
+): Promise<{ seconds: number; steps: number; losses: number[] }> {
+  const t0 = performance.now();
+  const D = model.config.embedDim;
+  const prepared = data?.hardPool === opts.hardPool ? data : await prepareMatchFit(model, train, opts.hardPool, log);
+  const { img, imgFlip, txt, pools } = prepared;
   const Nc = train.captionImage.length;
-  const Ni = img.length / D;
-  const ownGroups: Set<number>[] = Array.from({ length: Ni }, () => new Set());
-  train.captionImage.forEach((i, j) => ownGroups[i].add(train.captionGroups[j]));
-  const wrong = (i: number, j: number) => !ownGroups[i].has(train.captionGroups[j]);
-  const pools = await hardPools(img, txt, D, opts.hardPool, wrong);
-  log(`match fit: embedded ${Ni} images and ${Nc} captions, hard pools of ${opts.hardPool} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const wrong = wrongCaption(train);
 
   const vars = new Map([...model.trainableVariables()].filter(([name]) => name.startsWith('match.')));
   if (opts.zeroInit) for (const [name, v] of vars) if (name.startsWith('match.fc1.')) v.assign(tf.zerosLike(v));
@@ -148,5 +176,6 @@ export async function fitMatchHead(
     log(`match fit epoch ${epoch + 1}: loss ${losses.at(-1)!.toFixed(4)}`);
   }
   optimizer.dispose();
-  return { seconds: (performance.now() - t0) / 1000, steps: step, losses };
+  const seconds = (performance.now() - t0) / 1000 + (prepared === data ? prepared.seconds : 0);
+  return { seconds, steps: step, losses };
 }

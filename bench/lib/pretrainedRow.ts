@@ -9,7 +9,7 @@ import type { QualityEval, QualityRow } from '../quality';
 import { loadFeatureData, MAX_TOKENS } from './featureData';
 import { evaluateFeatureModel } from './featureEval';
 import { trainVariant, type HeadVariant } from './featureTrain';
-import { fitMatchHead, MATCH_FIT, type MatchFitOptions } from './matchFit';
+import { fitMatchHead, MATCH_FIT, prepareMatchFit, type MatchFitOptions } from './matchFit';
 
 /** The recipe the row trains: the best of bench:backbone's variants on all 6,000 images. */
 export const PRETRAINED_HEAD: HeadVariant = {
@@ -61,15 +61,16 @@ export async function pretrainedRow(
   const d = await loadFeatureData(data, { trainImages: opts.trainImages, withFlip: head.flipAugment, devFlip: true, dev128: true, log: opts.log });
   const r = await trainVariant(head, d.train, { ...d.val, flip: null }, d.tokenizer, opts.log, { keep: true });
   const untrained = await r.model.getWeights(); // restored after each alternative fit
+  const prepared = await prepareMatchFit(r.model, d.train, fit.hardPool, opts.log);
   const alternatives: { options: MatchFitOptions; eval: QualityEval; seconds: number }[] = [];
   for (const alt of opts.alternatives ?? []) {
     const options = { ...fit, ...alt };
-    const t = await fitMatchHead(r.model, d.train, options, opts.log);
+    const t = await fitMatchHead(r.model, d.train, options, opts.log, prepared);
     alternatives.push({ options, eval: await evaluateFeatureModel(r.model, d.val, { seed: 1 }), seconds: t.seconds });
     opts.log(`alternative ${JSON.stringify(alt)}: ${describe(alternatives.at(-1)!.eval)}`);
     r.model.setWeights(untrained);
   }
-  const m = await fitMatchHead(r.model, d.train, fit, opts.log);
+  const m = await fitMatchHead(r.model, d.train, fit, opts.log, prepared);
   const evalDev = await evaluateFeatureModel(r.model, d.val, { seed: 1 });
   opts.log(`row: ${describe(evalDev)}`);
   const evalTta = await evaluateFeatureModel(r.model, d.val, { seed: 1, tta: true });
