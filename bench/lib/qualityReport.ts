@@ -47,6 +47,16 @@ export function qualitySection(f: ResultFile<QualityRow>, header: (cmd: string) 
         ` Preparation: ${n0(r.prepSeconds)} s for ${r.prepImages.toLocaleString('en-US')} images.${r.notes.length ? ` ${r.notes.join('; ')}.` : ''}`,
     );
   }
+  for (const r of f.rows as (QualityRow & { extra?: { alternatives?: { options: Record<string, unknown>; eval: QualityEval }[] } })[]) {
+    for (const a of r.extra?.alternatives ?? []) {
+      const o = a.options;
+      const m = a.eval.match;
+      lines.push(
+        `- ${r.name}, the same encoders with another classifier fit (${o.negatives} negatives per positive, ${Number(o.hardShare) * 100}% hard, output layer ${o.zeroInit ? 'from zero' : 'as initialised'}): ` +
+          `AUC vs random ${m ? vs(m.aucRandom, m.cosineAucRandom) : '–'}, vs hardest ${m ? vs(m.aucHard, m.cosineAucHard) : '–'}, ECE ${m ? `${n3(m.ece)} → ${n3(m.eceCalibrated)}` : '–'}.`,
+      );
+    }
+  }
   if (!f.rows.some((r) => r.name === 'scratch')) lines.push(...NO_SCRATCH_ROW);
   return [...lines, ...f.notes.map((n) => `- ${n}`), ''];
 }
