@@ -7,16 +7,12 @@
 // --train-images=N (the first N train images only: a quicker pass on a loaded machine), --dev-flip
 // (also the dev images' flipped view, for the test-time mean of both views: the 'tta' columns).
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Split } from '../src/data/types';
-import { Tokenizer } from '../src/data/tokenizer';
-import { loadBackbone, type BackboneIdentity } from '../src/model/backbone';
-import { setupNodeBackend } from '../cli/backend';
-import { writeNsfwjsFixture } from '../tests/fixtures/nsfwjs';
-import { dropSkipped, featurePass, planSplit, type FeaturePassStats } from './lib/featureCache';
-import { trainVariant, type FeatureSplit, type HeadVariant, type VariantResult } from './lib/featureTrain';
+import type { BackboneIdentity } from '../src/model/backbone';
+import { loadFeatureData, MAX_TOKENS } from './lib/featureData';
+import { trainVariant, type HeadVariant, type VariantResult } from './lib/featureTrain';
 import { machineInfo, type MachineInfo } from './lib/machine';
 
 const DATA = fileURLToPath(new URL('../../shared/datasets/flickr8k-224', import.meta.url));
@@ -38,7 +34,7 @@ const BASE: Omit<HeadVariant, 'name'> = {
   embedDim: 256,
   textWidth: 256,
   textLayers: 1,
-  maxTokens: 24,
+  maxTokens: MAX_TOKENS,
   matchHidden: 0,
   seed: 1,
 };
@@ -72,20 +68,6 @@ export interface BackboneBenchFile {
   notes: string[];
 }
 
-function splitData(
-  images: ReturnType<typeof planSplit>,
-  plain: Float32Array,
-  flip: Float32Array | null,
-  tokenizer: Tokenizer,
-  T: number,
-  F: number,
-): FeatureSplit {
-  const captionImage: number[] = [];
-  const texts: string[] = [];
-  images.forEach((im, i) => im.captions.forEach((c) => (captionImage.push(i), texts.push(c))));
-  return { featureSize: F, plain, flip, captionImage, tokens: tokenizer.encodeBatch(texts, T) };
-}
-
 export async function benchBackbone(argv: string[]): Promise<BackboneBenchFile | null> {
   const arg = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const withFlip = !argv.includes('--no-flip');
@@ -96,37 +78,17 @@ export async function benchBackbone(argv: string[]): Promise<BackboneBenchFile |
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const machine = machineInfo();
-  const backend = await setupNodeBackend('wasm');
-  const dir = writeNsfwjsFixture('mobilenet_v2_mid');
-  const files = readdirSync(dir).map((name) => ({ name, bytes: new Uint8Array(readFileSync(`${dir}/${name}`)) }));
-  const backbone = await loadBackbone(files, { name: 'nsfwjs@4.4.0 mobilenet_v2_mid (MobileNetV2 1.4)' });
-  const F = backbone.identity.featureSize;
-  console.log(`backbone ${backbone.identity.name}: ${F}-d at ${backbone.identity.outputNode}`);
-
-  const stats: FeaturePassStats = { images: 0, seconds: 0, computedNow: 0 };
   const log = (l: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${l}`);
-  const devFlip = argv.includes('--dev-flip');
-  const views = withFlip ? (['plain', 'flip'] as const) : (['plain'] as const);
-  const splits: Record<string, FeatureSplit> = {};
-  const plans = { train: planSplit(DATA, 'train').slice(0, Number(arg('train-images') ?? Infinity)), val: planSplit(DATA, 'val') };
-  const rows: Record<string, { plain: Float32Array; flip: Float32Array | null; skipped: Set<number> }> = {};
-  for (const view of views) {
-    for (const split of ['train', 'val'] as Split[]) {
-      if (view === 'flip' && split === 'val' && !devFlip) continue;
-      const r = await featurePass(backbone, DATA, 'flickr8k-224', split, plans[split as 'train' | 'val'], view, log, stats);
-      rows[split] ??= { plain: r.rows, flip: null, skipped: new Set() };
-      if (view === 'flip') rows[split].flip = r.rows;
-      for (const s of r.skipped) rows[split].skipped.add(s);
-    }
-  }
-  backbone.dispose();
-  const trainCaptions = plans.train.flatMap((im) => im.captions);
-  const tokenizer = Tokenizer.build(trainCaptions, { maxVocab: 5000, minCount: 2 });
-  for (const split of ['train', 'val'] as const) {
-    const { plain, flip, skipped } = rows[split];
-    const kept = dropSkipped(plans[split], flip ? [plain, flip] : [plain], skipped, F);
-    splits[split] = splitData(kept.images, kept.rows[0], kept.rows[1] ?? null, tokenizer, BASE.maxTokens, F);
-  }
+  const d = await loadFeatureData(DATA, {
+    trainImages: Number(arg('train-images') ?? Infinity),
+    withFlip,
+    devFlip: argv.includes('--dev-flip'),
+    dev128: false,
+    log,
+  });
+  const splits = { train: d.train, val: d.val };
+  const { tokenizer, stats } = d;
+  const views = withFlip ? ['plain', 'flip'] : ['plain'];
   console.log(`train ${splits.train.captionImage.length} captions, dev ${splits.val.captionImage.length}; vocab ${tokenizer.size}`);
 
   const only = arg('only')?.split(',');
@@ -144,21 +106,21 @@ export async function benchBackbone(argv: string[]): Promise<BackboneBenchFile |
     seconds: Math.round((performance.now() - t0) / 1000),
     machine,
     loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    backend: backend.detail,
-    backbone: backbone.identity,
-    trainImages: plans.train.length,
+    backend: d.backend,
+    backbone: d.identity,
+    trainImages: d.trainImages,
     featurePass: {
       images: stats.images,
       seconds: Math.round(stats.seconds),
       imagesPerSecond: stats.images / stats.seconds,
       computedNow: stats.computedNow,
-      views: [...views],
+      views,
     },
     targets: TARGETS,
-    rows: results.map((r) => ({ ...r, trainImages: plans.train.length, startedAt, loadAverage: machine.loadAverage })),
+    rows: results.map((r) => ({ ...r, trainImages: d.trainImages, startedAt, loadAverage: machine.loadAverage })),
     notes: [
       'flickr8k-224 official splits: train 6,000 images / 30,000 captions, dev 1,000 / 5,000. Images decoded with jpeg-js (Node ingestion), 224 px, values /255.',
-      `Features: ${F}-d pooled output of the nsfwjs MobileNetV2 1.4 graph model, frozen; the feature pass's images/s counts JPEG decode + backbone on wasm (1 thread), as recorded per cached chunk when it was computed (under the machine's load then, niced).`,
+      `Features: ${d.identity.featureSize}-d pooled output of the nsfwjs MobileNetV2 1.4 graph model, frozen; the feature pass's images/s counts JPEG decode + backbone on wasm (1 thread), as recorded per cached chunk when it was computed (under the machine's load then, niced).`,
       "Heads: FeatureClipModel (feature head + text tower, symmetric InfoNCE with learnable logit scale), AdamW (decay on matrices), warm-up + cosine to the variant's epoch budget, batch of distinct images.",
       'Best epoch = highest dev mean R@5 (i2t + t2i) / 2; early stopping on the same dev split, so the best-epoch numbers are selected on dev (slightly optimistic); every epoch is listed.',
       'tta = each dev image embedded as the normalised mean of its plain and flipped embeddings.',

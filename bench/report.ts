@@ -11,6 +11,7 @@ import type { SearchRow } from './search';
 import type { MemoryRow } from './memory';
 import type { PreprocessRow } from './preprocess';
 import type { ProfileRow } from './profile';
+import { backboneSection, qualitySection } from './lib/qualityReport';
 import type { QualityRow } from './quality';
 import type { RatioFile } from './ratio';
 import type { TrainRow } from './train';
@@ -18,7 +19,6 @@ import type { TrainRow } from './train';
 const OUT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const n0 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
 const n1 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1));
-const n3 = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(3));
 const pct = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '' : ` ±${Math.round(100 * x)}%`);
 
 function machineLine(m: MachineInfo): string {
@@ -110,23 +110,6 @@ function memorySection(f: ResultFile<MemoryRow>): string[] {
     const mb = r.numBytes;
     lines.push(
       `| ${r.runtime} | ${r.backend} | ${r.preset} | ${t.length} | ${t[0]} → ${t.at(-1)} (${Math.max(...t)}) | ${n1(mb[0] / 2 ** 20)} → ${n1(mb.at(-1)! / 2 ** 20)} | ${r.flat ? 'yes' : '**no**'} |`,
-    );
-  }
-  return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
-}
-
-function qualitySection(f: ResultFile<QualityRow>): string[] {
-  const lines = [
-    '## Quality (headless trainer, fixed budget)',
-    '',
-    ...header(f, 'npm run bench:quality'),
-    '| text encoder | preset | backend | steps | train s | val images | i2t R@1 / R@5 / R@10 | t2i R@1 / R@5 / R@10 | AUC | val loss |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-  ];
-  for (const r of f.rows) {
-    const e = r.eval;
-    lines.push(
-      `| ${r.textEncoder} | ${r.preset} | ${r.backend} | ${r.steps} | ${n0(r.trainSeconds)} | ${e?.images ?? '–'} | ${e ? `${n3(e.i2t.r1)} / ${n3(e.i2t.r5)} / ${n3(e.i2t.r10)}` : '–'} | ${e ? `${n3(e.t2i.r1)} / ${n3(e.t2i.r5)} / ${n3(e.t2i.r10)}` : '–'} | ${n3(e?.auc)} | ${n3(e?.valLoss)} |`,
     );
   }
   return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
@@ -381,8 +364,9 @@ export function writeReport(): string {
     ...(search ? searchSection(search) : ['## Search and index build', '', 'Not run yet: `npm run bench:search`.', '']),
     ...(memory ? memorySection(memory) : ['## Memory', '', 'Not run yet: `npm run bench:memory`.', '']),
     ...(quality
-      ? qualitySection(quality)
+      ? qualitySection(quality, (cmd) => header(quality, cmd))
       : ['## Quality', '', 'Not run yet: `npm run bench:quality` (trains on ../shared/datasets/flickr8k-224).', '']),
+    ...backboneSection((f, cmd) => header({ ...f, benchmark: 'backbone' } as never, cmd)),
     ...(preprocess ? preprocessSection(preprocess) : []),
     ...extraSections(),
   ];

@@ -3,6 +3,8 @@
 // size), run through extractFeatures in batches, plain and horizontally flipped, in chunks of
 // CHUNK images so that an interrupted pass resumes where it stopped and reruns are instant;
 // two processes may share a pass (a .lock file marks the chunk one of them is computing).
+// With `decodeSize` the images are decoded at that side and upsampled to the input size by
+// extractFeatures, as the page feeds its stored 128-px copies (cached apart: '<view>@<size>').
 
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,6 +69,7 @@ export async function featurePass(
   view: View,
   log: (line: string) => void = () => {},
   stats: FeaturePassStats = { images: 0, seconds: 0, computedNow: 0 },
+  decodeSize?: number,
 ): Promise<{ rows: Float32Array; skipped: Set<number> }> {
   const F = backbone.identity.featureSize;
   const out = new Float32Array(images.length * F);
@@ -74,23 +77,24 @@ export async function featurePass(
   const base = cacheDir(backbone, dataset);
   mkdirSync(base, { recursive: true });
   const chunks = Math.ceil(images.length / CHUNK);
+  const tag = decodeSize ? `${view}@${decodeSize}` : view;
   // Chunks another process is computing (a fresh .lock) are left for last, then waited for.
   const order = [...Array(chunks).keys()].sort(
-    (a, b) => Number(isLocked(join(base, `${split}.${view}.${a}`))) - Number(isLocked(join(base, `${split}.${view}.${b}`))),
+    (a, b) => Number(isLocked(join(base, `${split}.${tag}.${a}`))) - Number(isLocked(join(base, `${split}.${tag}.${b}`))),
   );
   for (const c of order) {
     const chunk = images.slice(c * CHUNK, (c + 1) * CHUNK);
-    const file = join(base, `${split}.${view}.${c}`);
+    const file = join(base, `${split}.${tag}.${c}`);
     while (!existsSync(`${file}.json`) && isLocked(file)) await new Promise((r) => setTimeout(r, 5000));
     if (!existsSync(`${file}.json`)) {
       writeFileSync(`${file}.lock`, String(process.pid));
-      const meta = await computeChunk(backbone, dir, chunk, view);
+      const meta = await computeChunk(backbone, dir, chunk, view, decodeSize);
       writeFileSync(`${file}.f32.tmp`, new Uint8Array(meta.rows.buffer));
       renameSync(`${file}.f32.tmp`, `${file}.f32`);
       writeFileSync(`${file}.json`, JSON.stringify({ skipped: meta.skipped, seconds: meta.seconds })); // last: marks the chunk complete
       rmSync(`${file}.lock`, { force: true });
       stats.computedNow += chunk.length;
-      log(`${split} ${view} chunk ${c + 1}/${chunks}: ${(chunk.length / meta.seconds).toFixed(1)} images/s`);
+      log(`${split} ${tag} chunk ${c + 1}/${chunks}: ${(chunk.length / meta.seconds).toFixed(1)} images/s`);
     }
     const meta = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as ChunkMeta;
     const bytes = readFileSync(`${file}.f32`);
@@ -113,8 +117,10 @@ async function computeChunk(
   dir: string,
   chunk: PlannedImage[],
   view: View,
+  decodeSize?: number,
 ): Promise<ChunkMeta & { rows: Float32Array }> {
-  const { featureSize: F, inputSize: S } = backbone.identity;
+  const { featureSize: F } = backbone.identity;
+  const S = decodeSize ?? backbone.identity.inputSize;
   const t0 = performance.now();
   const rows = new Float32Array(chunk.length * F);
   const skipped: number[] = [];

@@ -4,10 +4,12 @@
 // bench/backbone-quality.ts; the pieces it runs (FeatureClipModel, featureTrainStep) are the app's.
 
 import * as tf from '@tensorflow/tfjs';
-import type { TextEncoderKind } from '../../src/config';
+import type { MatchHeadKind, TextEncoderKind } from '../../src/config';
+import { relevantCaptions, relevantImages } from '../../src/model/captionText';
 import { planEpoch } from '../../src/data/batches';
 import { mulberry32, hashString } from '../../src/data/random';
 import type { Tokenizer } from '../../src/data/tokenizer';
+import { bowCounts } from '../../src/model/bagOfWords';
 import { FeatureClipModel } from '../../src/model/featureClip';
 import { retrievalMetrics, type RetrievalMetrics } from '../../src/model/metrics';
 import { featureTrainStep } from '../../src/train/featureStep';
@@ -21,6 +23,7 @@ export interface FeatureSplit {
   flip: Float32Array | null; // [Ni, F]
   captionImage: number[]; // image row of each caption
   tokens: Float32Array; // [Nc, T]
+  captionGroups: Int32Array; // [Nc] text group of each caption (equal normalised texts share one)
 }
 
 export interface HeadVariant {
@@ -38,7 +41,8 @@ export interface HeadVariant {
   textWidth: number;
   textLayers: number;
   maxTokens: number;
-  matchHidden: number;
+  matchHead?: MatchHeadKind; // the classifier's kind (default 'residual')
+  matchHidden: number; // > 0: a match classifier of this width, left untrained here (matchLossWeight 0; see matchFit.ts)
   seed: number;
 }
 
@@ -59,6 +63,9 @@ export interface VariantResult {
   stepsPerEpoch: number;
 }
 
+/** With `keep`, the model comes back holding its best epoch's weights (the caller disposes it). */
+export type KeptVariantResult = VariantResult & { model: FeatureClipModel; trainSeconds: number };
+
 function gatherRows(src: Float32Array, width: number, rows: readonly number[]): Float32Array {
   const out = new Float32Array(rows.length * width);
   rows.forEach((r, k) => out.set(src.subarray(r * width, (r + 1) * width), k * width));
@@ -66,7 +73,7 @@ function gatherRows(src: Float32Array, width: number, rows: readonly number[]): 
 }
 
 /** Embeds rows [N, W] in chunks with `embed` -> [N, D] on the JS side. */
-async function embedAll(rows: Float32Array, width: number, embed: (x: tf.Tensor2D) => tf.Tensor2D): Promise<Float32Array> {
+export async function embedAll(rows: Float32Array, width: number, embed: (x: tf.Tensor2D) => tf.Tensor2D): Promise<Float32Array> {
   const N = rows.length / width;
   const parts: Float32Array[] = [];
   for (let i = 0; i < N; i += 500) {
@@ -81,13 +88,34 @@ async function embedAll(rows: Float32Array, width: number, embed: (x: tf.Tensor2
   return all;
 }
 
-/** Retrieval both ways: img [Ni, D], txt [Nc, D] unit rows. */
+/** Caption embeddings [Nc, D] of token rows [Nc, T]; 'bow' pools counts on the JS side (the device one-hot is slow on wasm). */
+export async function embedTexts(model: FeatureClipModel, tokens: Float32Array): Promise<Float32Array> {
+  const T = model.config.maxTokens;
+  if (model.config.textEncoder !== 'bow') return embedAll(tokens, T, (x) => model.encodeText(x));
+  const N = tokens.length / T;
+  const V = model.vocabSize;
+  const out: Float32Array[] = [];
+  for (let i = 0; i < N; i += 500) {
+    const n = Math.min(500, N - i);
+    const counts = bowCounts(tokens.subarray(i * T, (i + n) * T), n, T, V);
+    out.push(await embedAll(counts, V, (x) => model.encodeTextCounts(x)));
+  }
+  const all = new Float32Array(out.reduce((a, p) => a + p.length, 0));
+  out.reduce((at, p) => (all.set(p, at), at + p.length), 0);
+  return all;
+}
+
+/**
+ * Retrieval both ways: img [Ni, D], txt [Nc, D] unit rows. As the lab counts (evaluate.ts): a
+ * caption with the same text (groups) as a relevant one is relevant too.
+ */
 export function retrieval(
   img: Float32Array,
   txt: Float32Array,
   D: number,
   captionImage: readonly number[],
-): { i2t: RetrievalMetrics; t2i: RetrievalMetrics } {
+  groups: ArrayLike<number>,
+): { i2t: RetrievalMetrics; t2i: RetrievalMetrics; sim: Float32Array } {
   const Ni = img.length / D;
   const Nc = txt.length / D;
   const sim = tf.tidy(() => tf.matMul(tf.tensor2d(img, [Ni, D]), tf.tensor2d(txt, [Nc, D]), false, true));
@@ -98,22 +126,19 @@ export function retrieval(
   const captionsOf: number[][] = Array.from({ length: Ni }, () => []);
   captionImage.forEach((i, j) => captionsOf[i].push(j));
   return {
-    i2t: retrievalMetrics(s, Nc, captionsOf),
-    t2i: retrievalMetrics(
-      simT,
-      Ni,
-      captionImage.map((i) => [i]),
-    ),
+    i2t: retrievalMetrics(s, Nc, relevantCaptions(captionsOf, groups)),
+    t2i: retrievalMetrics(simT, Ni, relevantImages(captionImage, groups)),
+    sim: s,
   };
 }
 
 async function evaluateDev(model: FeatureClipModel, dev: FeatureSplit): Promise<Pick<EpochResult, 'i2t' | 't2i' | 'i2tTta' | 't2iTta'>> {
   const F = model.head.featureSize;
   const D = model.config.embedDim;
-  const txt = await embedAll(dev.tokens, model.config.maxTokens, (x) => model.encodeText(x));
+  const txt = await embedTexts(model, dev.tokens);
   const img = await embedAll(dev.plain, F, (x) => model.encodeImage(x));
-  const plain = retrieval(img, txt, D, dev.captionImage);
-  if (!dev.flip) return { ...plain, i2tTta: null, t2iTta: null };
+  const plain = retrieval(img, txt, D, dev.captionImage, dev.captionGroups);
+  if (!dev.flip) return { i2t: plain.i2t, t2i: plain.t2i, i2tTta: null, t2iTta: null };
   const imgFlip = await embedAll(dev.flip, F, (x) => model.encodeImage(x));
   const mean = new Float32Array(img.length);
   for (let r = 0; r < img.length / D; r++) {
@@ -122,8 +147,8 @@ async function evaluateDev(model: FeatureClipModel, dev: FeatureSplit): Promise<
     const inv = 1 / Math.sqrt(norm + 1e-12);
     for (let d = 0; d < D; d++) mean[r * D + d] *= inv;
   }
-  const tta = retrieval(mean, txt, D, dev.captionImage);
-  return { ...plain, i2tTta: tta.i2t, t2iTta: tta.t2i };
+  const tta = retrieval(mean, txt, D, dev.captionImage, dev.captionGroups);
+  return { i2t: plain.i2t, t2i: plain.t2i, i2tTta: tta.i2t, t2iTta: tta.t2i };
 }
 
 const meanR5 = (e: EpochResult) => (e.i2t.r5 + e.t2i.r5) / 2;
@@ -135,7 +160,23 @@ export async function trainVariant(
   dev: FeatureSplit,
   tokenizer: Tokenizer,
   log: (line: string) => void,
-): Promise<VariantResult> {
+): Promise<VariantResult>;
+export async function trainVariant(
+  v: HeadVariant,
+  train: FeatureSplit,
+  dev: FeatureSplit,
+  tokenizer: Tokenizer,
+  log: (line: string) => void,
+  opts: { keep: true },
+): Promise<KeptVariantResult>;
+export async function trainVariant(
+  v: HeadVariant,
+  train: FeatureSplit,
+  dev: FeatureSplit,
+  tokenizer: Tokenizer,
+  log: (line: string) => void,
+  opts: { keep?: boolean } = {},
+): Promise<VariantResult | KeptVariantResult> {
   const F = train.featureSize;
   const T = v.maxTokens;
   const model = FeatureClipModel.create(
@@ -147,7 +188,9 @@ export async function trainVariant(
       textHeads: 1,
       embedDim: v.embedDim,
       matchHidden: v.matchHidden,
-      matchLossWeight: 1,
+      matchLossWeight: 0,
+      matchHead: v.matchHead ?? 'residual',
+      matchDetach: true,
       seed: v.seed,
     },
     { featureSize: F, hidden: v.hidden, dropout: v.dropout, embedDim: v.embedDim },
@@ -160,6 +203,8 @@ export async function trainVariant(
   const schedule = { learningRate: v.learningRate, warmupSteps: Math.min(200, stepsPerEpoch), totalSteps, schedule: 'cosine' as const };
   const epochs: EpochResult[] = [];
   let best: EpochResult | null = null;
+  let bestWeights: Awaited<ReturnType<FeatureClipModel['getWeights']>> | null = null;
+  let trainSeconds = 0;
   let step = 0;
   for (let epoch = 0; epoch < v.epochs; epoch++) {
     const batches = planEpoch(train.captionImage, captionIds, v.batchSize, v.seed, epoch);
@@ -189,6 +234,7 @@ export async function trainVariant(
       step++;
     }
     const seconds = (performance.now() - t0) / 1000;
+    trainSeconds += seconds;
     const result: EpochResult = { epoch: epoch + 1, seconds, trainLoss: lossSum / batches.length, ...(await evaluateDev(model, dev)) };
     epochs.push(result);
     const fmt = (m: RetrievalMetrics) =>
@@ -198,13 +244,18 @@ export async function trainVariant(
         (result.i2tTta ? `, tta i2t ${fmt(result.i2tTta)} t2i ${fmt(result.t2iTta!)}` : ''),
     );
     if (!best || meanR5(result) > meanR5(best)) {
-      best = result; // an app run would also keep this epoch's weights beside the last
+      best = result; // an app run also keeps this epoch's weights beside the last
+      if (opts.keep) bestWeights = await model.getWeights();
     } else if (result.epoch - best.epoch >= v.patience) {
       log(`[${v.name}] early stop: no better dev mean R@5 for ${v.patience} epochs (best epoch ${best.epoch})`);
       break;
     }
   }
   optimizer.dispose();
+  if (opts.keep) {
+    model.setWeights(bestWeights!);
+    return { variant: v, epochs, best: best!, stepsPerEpoch, model, trainSeconds };
+  }
   model.dispose();
   return { variant: v, epochs, best: best!, stepsPerEpoch };
 }
