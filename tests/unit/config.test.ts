@@ -7,6 +7,7 @@ import {
   PRESET_NAMES,
   validateConfig,
   withOverrides,
+  type BackboneIdentity,
   type TrainConfig,
 } from '../../src/config';
 
@@ -111,7 +112,7 @@ describe('validateConfig', () => {
     expect(errorOf(() => validateConfig({ ...PRESETS.tiny, ...override })).message).toMatch(message);
   });
 
-  const identity = {
+  const identity: BackboneIdentity = {
     name: 'mobilenet',
     kind: 'graph',
     sha256: 'ab'.repeat(32),
@@ -119,7 +120,7 @@ describe('validateConfig', () => {
     range: '0,1',
     outputNode: 'feature_vector/SpatialSqueeze',
     featureSize: 1792,
-  } as const;
+  };
 
   it('fills the image-tower fields a config saved before them lacks with the CNN tower', () => {
     const { imageTower: _t, backbone: _b, headHidden: _h, headDropout: _d, flipViews: _f, ...old } = PRESETS.tiny;
