@@ -23,7 +23,12 @@ export async function embedImages(model: ClipModel, pixels: Uint8Array, size: nu
 }
 
 /** Embeddings [n, D] of token rows [n, T] (float32 ids). */
-export async function embedTokens(model: ClipModel, tokens: Float32Array, n: number, batchSize = 256): Promise<Float32Array> {
+export async function embedTokens(
+  model: Pick<ClipModel, 'encodeText'> & { config: Pick<ClipModel['config'], 'maxTokens' | 'embedDim'> },
+  tokens: Float32Array,
+  n: number,
+  batchSize = 256,
+): Promise<Float32Array> {
   const T = model.config.maxTokens;
   const D = model.config.embedDim;
   const out = new Float32Array(n * D);
