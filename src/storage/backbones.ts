@@ -74,7 +74,10 @@ export async function getBackboneFiles(sha256: string): Promise<BackboneFile[]> 
   const record = await get<FilesRecord>(filesKey(sha256), backboneStore());
   if (!record) throw new StorageError('not-found', `No backbone with SHA-256 ${sha256.slice(0, 12)}… is stored: load its files first.`);
   if (record.version !== BACKBONE_FORMAT_VERSION) {
-    throw new StorageError('version', `backbone ${sha256.slice(0, 12)}…: expected format ${BACKBONE_FORMAT_VERSION}, found ${record.version}`);
+    throw new StorageError(
+      'version',
+      `backbone ${sha256.slice(0, 12)}…: expected format ${BACKBONE_FORMAT_VERSION}, found ${record.version}`,
+    );
   }
   return record.files;
 }

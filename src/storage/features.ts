@@ -100,9 +100,7 @@ export async function deleteFeatures(which: { datasetId?: string; sha256?: strin
   const prefix = which.datasetId ? `feat:${which.datasetId}:${which.sha256 ? `${which.sha256}:` : ''}` : 'feat:';
   try {
     const ks = await cacheStore()('readonly', (s) => promisifyRequest(s.getAllKeys(range(sizeKey(prefix)))));
-    const doomed = ks
-      .map((k) => String(k).slice('size:'.length))
-      .filter((k) => !which.sha256 || k.split(':')[2] === which.sha256);
+    const doomed = ks.map((k) => String(k).slice('size:'.length)).filter((k) => !which.sha256 || k.split(':')[2] === which.sha256);
     await writeAtomic(cacheStore(), (s) => {
       for (const k of doomed) {
         s.delete(k);

@@ -16,9 +16,11 @@ export class FeatureClient {
       'feature pass',
     );
     this.conn = conn;
-    return conn.run((api) => api.features(req, proxy(onEvent))).finally(() => {
-      if (this.conn === conn) this.close();
-    });
+    return conn
+      .run((api) => api.features(req, proxy(onEvent)))
+      .finally(() => {
+        if (this.conn === conn) this.close();
+      });
   }
 
   cancel(): void {

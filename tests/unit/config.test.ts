@@ -136,9 +136,21 @@ describe('validateConfig', () => {
   });
 
   it.each<[string, Record<string, unknown>, string, ConfigError['code'], RegExp]>([
-    ['a backbone tower without a backbone', { imageTower: 'backbone' }, 'backbone', 'missing-key', /expected a backbone identity when imageTower is 'backbone', found null/],
+    [
+      'a backbone tower without a backbone',
+      { imageTower: 'backbone' },
+      'backbone',
+      'missing-key',
+      /expected a backbone identity when imageTower is 'backbone', found null/,
+    ],
     ['an unknown tower', { imageTower: 'vit' }, 'imageTower', 'out-of-range', /expected one of 'cnn', 'backbone', found 'vit'/],
-    ['a short hash', { backbone: { ...identity, sha256: 'abc' } }, 'backbone', 'wrong-type', /expected null or a backbone identity \{name, kind, sha256/],
+    [
+      'a short hash',
+      { backbone: { ...identity, sha256: 'abc' } },
+      'backbone',
+      'wrong-type',
+      /expected null or a backbone identity \{name, kind, sha256/,
+    ],
     ['an extra identity field', { backbone: { ...identity, url: 'x' } }, 'backbone', 'wrong-type', /found \{"name":"mobilenet"/],
     ['a zero feature size', { backbone: { ...identity, featureSize: 0 } }, 'backbone', 'wrong-type', /backbone identity/],
     ['dropout of 1', { headDropout: 1 }, 'headDropout', 'out-of-range', /expected a number in \[0, 0.95\], found 1/],

@@ -3,14 +3,7 @@
 // when a chunk is missing, counted by bytes, and deleted with their dataset or backbone.
 import { describe, expect, it } from 'vitest';
 import type { BackboneIdentity } from '../../../src/model/backbone';
-import {
-  backboneBytes,
-  deleteBackbone,
-  findBackbone,
-  getBackboneFiles,
-  listBackbones,
-  putBackbone,
-} from '../../../src/storage/backbones';
+import { backboneBytes, deleteBackbone, findBackbone, getBackboneFiles, listBackbones, putBackbone } from '../../../src/storage/backbones';
 import { createDataset, deleteDataset } from '../../../src/storage/datasets';
 import { StorageError } from '../../../src/storage/errors';
 import {

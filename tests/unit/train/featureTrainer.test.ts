@@ -114,8 +114,8 @@ describe('runTraining on backbone features', () => {
   it('refuses features of another width than the backbone', async () => {
     const data = syntheticSet({ images: 8 });
     const f = blockFeatures(data);
-    await expect(
-      runTraining(data, cfg(), { callbacks: {}, features: { ...f, featureSize: 24 } }),
-    ).rejects.toThrow(/features: expected 48 per image \(the backbone's\), found 24/);
+    await expect(runTraining(data, cfg(), { callbacks: {}, features: { ...f, featureSize: 24 } })).rejects.toThrow(
+      /features: expected 48 per image \(the backbone's\), found 24/,
+    );
   });
 });

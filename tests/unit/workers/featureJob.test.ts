@@ -30,7 +30,12 @@ afterAll(async () => {
   await deleteDataset(ds.id);
 });
 
-const request = () => ({ datasetId: ds.id, backbone: backbone.identity, views: ['plain', 'flip'] as ('plain' | 'flip')[], backend: 'cpu' as const });
+const request = () => ({
+  datasetId: ds.id,
+  backbone: backbone.identity,
+  views: ['plain', 'flip'] as ('plain' | 'flip')[],
+  backend: 'cpu' as const,
+});
 
 describe('FeatureJob', () => {
   it('stores features equal to extractFeatures, both views, with progress to the total and no leak', async () => {
