@@ -41,8 +41,13 @@ export async function embedTokens(
   return out;
 }
 
+/** What embedding texts and scoring read of a model: a ClipModel or the feature CLIP model. */
+type TextModel = Pick<ClipModel, 'encodeText' | 'hasMatchHead' | 'matchLogits'> & {
+  config: Pick<ClipModel['config'], 'maxTokens' | 'embedDim'>;
+};
+
 /** Embeddings [texts.length, D]. */
-export function embedTexts(model: ClipModel, tokenizer: Tokenizer, texts: readonly string[], batchSize = 256): Promise<Float32Array> {
+export function embedTexts(model: TextModel, tokenizer: Tokenizer, texts: readonly string[], batchSize = 256): Promise<Float32Array> {
   return embedTokens(model, tokenizer.encodeBatch(texts, model.config.maxTokens), texts.length, batchSize);
 }
 
@@ -51,7 +56,7 @@ export function embedTexts(model: ClipModel, tokenizer: Tokenizer, texts: readon
  * sigmoid(logit) (uncalibrated; Platt scaling is applied by the caller); null without a classifier.
  */
 export async function scoreEmbeddings(
-  model: ClipModel,
+  model: TextModel,
   u: Float32Array,
   v: Float32Array,
 ): Promise<{ probability: Float32Array | null; logit: Float32Array | null; cosine: Float32Array }> {

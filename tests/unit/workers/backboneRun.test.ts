@@ -11,6 +11,7 @@ import { createRun, getRun, loadCheckpoint } from '../../../src/storage/runs';
 import type { BackendInfo } from '../../../src/use/backend';
 import { FeatureJob } from '../../../src/workers/featureJob';
 import { TrainJob } from '../../../src/workers/trainJob';
+import { ModelService } from '../../../src/use/modelService';
 import { tinyModelFiles } from '../../fixtures/tinyBackbone';
 import { storeSyntheticSet } from './storedSet';
 
@@ -18,9 +19,10 @@ const cpu = async (): Promise<BackendInfo> => ({ name: 'cpu', reason: 'test', ad
 
 let ds: DatasetMeta;
 let identity: BackboneIdentity;
+let files: Awaited<ReturnType<typeof tinyModelFiles>>['files'];
 beforeAll(async () => {
   ds = await storeSyntheticSet({ images: 16, val: 4, size: 16 });
-  const { files } = await tinyModelFiles([8, 8, 3], 64);
+  ({ files } = await tinyModelFiles([8, 8, 3], 64));
   const b = await loadBackbone(files, { name: 'tiny', outputNode: 'pool' });
   identity = b.identity;
   b.dispose();
@@ -56,6 +58,41 @@ describe('a backbone run through the jobs', () => {
     const ckpt = await loadCheckpoint(run.id);
     expect(ckpt.config.backbone).toEqual(identity);
     expect(ckpt.weights.find((w) => w.name === 'proj.image.kernel')?.shape).toEqual([64, 16]);
+
+    // Use: the stored backbone runs on the image, then the head; search embeds the cached features.
+    const service = new ModelService(cpu);
+    await service.load({ runId: run.id, backend: 'cpu' });
+    const rows = await service.score({ image: { kind: 'dataset', datasetId: ds.id, index: 0 }, captions: ['a red dog', 'a blue cat'] });
+    expect(rows.map((r) => r.caption)).toEqual(['a red dog', 'a blue cat']);
+    expect(rows.every((r) => Number.isFinite(r.cosine) && r.probability !== null)).toBe(true);
+    const hits = await service.similarImages({
+      datasetId: ds.id,
+      split: 'all',
+      image: { kind: 'dataset', datasetId: ds.id, index: 0 },
+      k: 3,
+    });
+    expect(hits).toHaveLength(3);
+    service.dispose();
+
+    // Without its backbone stored, the run cannot load, and says which files it needs; the wrong files are refused by hash.
+    await deleteBackbone(identity.sha256);
+    const bare = new ModelService(cpu);
+    await expect(bare.load({ runId: run.id, backend: 'cpu' })).rejects.toThrow(
+      new RegExp(`backbone "tiny" \\(SHA-256 ${identity.sha256}\\), which is not stored here: load its files`),
+    );
+    const other = (await tinyModelFiles([8, 8, 3], 32)).files;
+    await expect(bare.storeBackbone({ files: other, expectedSha256: identity.sha256, backend: 'cpu' })).rejects.toThrow(
+      new RegExp(`backbone files: expected SHA-256 ${identity.sha256}, found [0-9a-f]{64}`),
+    );
+    const stored = await bare.storeBackbone({
+      files,
+      options: { outputNode: 'pool', name: 'tiny' },
+      expectedSha256: identity.sha256,
+      backend: 'cpu',
+    });
+    expect(stored.identity).toEqual(identity);
+    await expect(bare.load({ runId: run.id, backend: 'cpu' })).resolves.toMatchObject({ runId: run.id });
+    bare.dispose();
   });
 
   it('fails a run whose features were never computed, saying so', async () => {
