@@ -24,7 +24,8 @@ const viewsOf = (draft: ConfigDraft): FeatureView[] => (draft.flipViews ? ['plai
 async function storedCount(datasetId: string, backbone: BackboneIdentity, views: FeatureView[], images: number): Promise<number> {
   let n = 0;
   for (const view of views) {
-    for (const c of await storedFeatureChunks({ datasetId, backbone, view })) n += Math.max(0, Math.min(FEATURE_CHUNK, images - c * FEATURE_CHUNK));
+    for (const c of await storedFeatureChunks({ datasetId, backbone, view }))
+      n += Math.max(0, Math.min(FEATURE_CHUNK, images - c * FEATURE_CHUNK));
   }
   return n;
 }
@@ -196,12 +197,7 @@ export function ImageTowerChoice({
           )}
           {backbone && dataset && (
             <div className="row">
-              <button
-                type="button"
-                data-testid="compute-features"
-                disabled={!!progress || ready}
-                onClick={() => void computeFeatures()}
-              >
+              <button type="button" data-testid="compute-features" disabled={!!progress || ready} onClick={() => void computeFeatures()}>
                 {stored ? 'Compute the remaining features' : 'Compute features'}
               </button>
               {progress && (
