@@ -57,13 +57,17 @@ export function ImageTowerChoice({
   const total = dataset ? dataset.storedImages * viewsOf(draft).length : 0;
 
   useEffect(() => () => featureClient.current?.close(), []);
+  const passRunning = progress !== null;
+  const flipViews = draft.flipViews;
+  // Recounted when the backbone, dataset or views change, and when a pass ends.
   useEffect(() => {
     setStored(null);
-    if (!backbone || !dataset) return;
+    if (!backbone || !dataset || passRunning) return;
     let live = true;
-    void storedCount(dataset.id, backbone, viewsOf(draft), dataset.storedImages).then((n) => live && setStored(n));
+    const views: FeatureView[] = flipViews ? ['plain', 'flip'] : ['plain'];
+    void storedCount(dataset.id, backbone, views, dataset.storedImages).then((n) => live && setStored(n));
     return () => void (live = false);
-  }, [backbone, dataset, draft.flipViews, progress === null]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [backbone, dataset, flipViews, passRunning]);
   const ready = !!backbone && !!dataset && stored === total;
   useEffect(() => onFeaturesReady?.(ready), [ready, onFeaturesReady]);
 

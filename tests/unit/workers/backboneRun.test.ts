@@ -72,6 +72,7 @@ describe('a backbone run through the jobs', () => {
       k: 3,
     });
     expect(hits).toHaveLength(3);
+    const exported = await service.exportFile({ runId: run.id });
     service.dispose();
 
     // Without its backbone stored, the run cannot load, and says which files it needs; the wrong files are refused by hash.
@@ -92,6 +93,11 @@ describe('a backbone run through the jobs', () => {
     });
     expect(stored.identity).toEqual(identity);
     await expect(bare.load({ runId: run.id, backend: 'cpu' })).resolves.toMatchObject({ runId: run.id });
+    // The exported file carries the head and the identity: it imports again and scores as the run did.
+    const imported = await bare.importFile({ bytes: exported.bytes.slice().buffer, fileName: exported.fileName, backend: 'cpu' });
+    expect(imported.summary).toBeTruthy();
+    const again = await bare.score({ image: { kind: 'dataset', datasetId: ds.id, index: 0 }, captions: ['a red dog', 'a blue cat'] });
+    expect(again.map((r) => r.cosine)).toEqual(rows.map((r) => r.cosine));
     bare.dispose();
   });
 
