@@ -4,7 +4,8 @@
 // recomputing the stored chunks, trains a few epochs on the features, then scores held-out photos
 // (uploaded as files: the backbone runs in the page) against their own caption and another
 // held-out photo's: the true caption outranks the wrong one for most of them.
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { itWithData } from '../datasets';
@@ -97,6 +98,34 @@ itWithData('flickr8k-originals')(
     }
     console.log(`held-out photos whose true caption outranks another's: ${wins} / ${heldOut.length}`);
     expect(wins / heldOut.length).toBeGreaterThan(0.5);
+    lab.assertHealthy();
+
+    // The exported file, imported where its backbone is not stored, asks for the backbone's files
+    // and refuses others by hash; with the right ones it loads and scores.
+    const out = mkdtempSync(join(tmpdir(), 'clip-lab-backbone-'));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-weights').click()]);
+    const file = join(out, download.suggestedFilename());
+    await download.saveAs(file);
+    await lab.close();
+    lab = await openLab();
+    const fresh = lab.page;
+    await fresh.getByTestId('tab-use').click();
+    await fresh.getByTestId('import-input').setInputFiles(file);
+    await expect.poll(() => fresh.getByTestId('need-backbone').count(), { timeout: 120_000 }).toBe(1);
+    expect(await fresh.getByRole('alert').first().textContent()).toMatch(/which is not stored here: load its files/);
+    const wrong = writeNsfwjsFixture('mobilenet_v2_mid');
+    await fresh.getByTestId('provide-backbone-input').setInputFiles(readdirSync(wrong).map((f) => join(wrong, f)));
+    await expect
+      .poll(async () => (await fresh.getByRole('alert').allTextContents()).join(' '), { timeout: 60_000 })
+      .toMatch(/backbone files: expected SHA-256 [0-9a-f]{64}, found [0-9a-f]{64}/);
+    await fresh.getByTestId('provide-backbone-input').setInputFiles(readdirSync(dir).map((f) => join(dir, f)));
+    await expect.poll(() => fresh.getByTestId('need-backbone').count(), { timeout: 120_000 }).toBe(0);
+    await waitForText(fresh, 'model-summary', /step/, 120_000);
+    await fresh.getByTestId('score-image-input').setInputFiles(join(ORIGINALS, 'Flicker8k_Dataset', heldOut[0].n));
+    await fresh.getByTestId('score-captions').fill(`${index.captions[heldOut[0].i][0]}\n${index.captions[heldOut[1].i][0]}`);
+    await fresh.getByTestId('score-button').click();
+    await expect.poll(() => fresh.getByTestId('score-row').count(), { timeout: 60_000 }).toBe(2);
+    rmSync(out, { recursive: true, force: true });
     lab.assertHealthy();
   },
 );
