@@ -99,7 +99,12 @@ interface FileTensor {
 /** The tensors a model of `config` has: the CNN's (ClipModel), or a backbone run's feature head + text tower. */
 function weightSpecsOf(config: TrainConfig, vocabSize: number): WeightSpec[] {
   if (config.imageTower !== 'backbone' || !config.backbone) return ClipModel.weightSpecs(config, vocabSize);
-  const head = { featureSize: config.backbone.featureSize, hidden: config.headHidden, dropout: config.headDropout, embedDim: config.embedDim };
+  const head = {
+    featureSize: config.backbone.featureSize,
+    hidden: config.headHidden,
+    dropout: config.headDropout,
+    embedDim: config.embedDim,
+  };
   return featureClipParamSpecs(config, head, vocabSize).map(({ name, shape }) => ({ name, shape: [...shape], dtype: 'float32' }));
 }
 
