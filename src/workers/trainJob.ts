@@ -6,10 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, TrainConfig } from '../config';
 import { loadTrainingSet } from '../storage/datasets';
-import { loadFeatures } from '../storage/features';
 import { loadCheckpoint, loadInsights, saveCheckpoint, saveInsights, setRunStatus, type BestCheckpointInfo } from '../storage/runs';
 import { bestEval } from '../train/checkpointSelect';
 import type { BatchSimilarity, EvalInsights } from '../train/insights';
+import { loadFeatures } from '../storage/features';
 import type { RunFeatures } from '../train/towers';
 import { runTraining } from '../train/trainer';
 import { TrainError, type Checkpoint, type EvalMetrics, type RunShape, type StepMetrics, type TrainPhase } from '../train/types';
