@@ -56,6 +56,7 @@ itWithData('flickr8k-originals')(
         timeout: 240_000,
       })
       .toBeGreaterThanOrEqual(64);
+    console.log(`feature pass: ${await page.getByTestId('features-progress').locator('.progress-label').textContent()}`);
     await page.reload({ waitUntil: 'commit' });
     await chooseStoredDataset();
     await waitForText(page, 'backbone-found', /1280 features/, 60_000); // the draft kept the backbone
