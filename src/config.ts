@@ -2,6 +2,7 @@
 // withOverrides(). The config travels with every checkpoint and every exported model file.
 // Which TF.js backend runs it is a runtime choice and deliberately not part of the config.
 import { LabError } from './errors';
+import type { BackboneIdentity } from './model/backbone';
 
 export type PresetName = 'tiny' | 'default' | 'bench';
 export type TextEncoderKind = 'conv' | 'transformer' | 'bow';
@@ -9,6 +10,9 @@ export type LrSchedule = 'cosine' | 'constant';
 /** How the match classifier reads a pair: see src/model/matchHead.ts. */
 export type MatchHeadKind = 'mlp' | 'cosine-feature' | 'residual';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** 'cnn': the conv stack trained from scratch; 'backbone': a frozen pretrained model's cached features + a trained head. */
+export type ImageTowerKind = 'cnn' | 'backbone';
+export type { BackboneIdentity } from './model/backbone';
 
 export interface TrainConfig {
   preset: PresetName;
@@ -18,6 +22,12 @@ export interface TrainConfig {
   convChannels: number[]; // one 3x3 stride-2 pad-1 conv (+ReLU) per entry
   imageWidth: number; // hidden dense width after pooling; 0 = project the pooled features directly
   augment: boolean; // random crop, flip and colour jitter on training batches
+  // or, instead of the CNN: a frozen pretrained backbone's cached features -> feature head -> proj
+  imageTower: ImageTowerKind;
+  backbone: BackboneIdentity | null; // required when imageTower is 'backbone' (found again by sha256)
+  headHidden: number; // feature head: 0 = linear projection, else one dense + ReLU of this width
+  headDropout: number; // feature head dropout on the features (and hidden layer), training only
+  flipViews: boolean; // feature runs: train on the flipped view's features half the time
   // text encoder: embedding -> (bow | conv | transformer) -> masked mean pool -> proj
   textEncoder: TextEncoderKind;
   vocabSize: number; // max vocabulary incl. PAD and UNK
@@ -51,8 +61,15 @@ export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'default', 'bench'];
 
 function freezeConfig(c: TrainConfig): TrainConfig {
   Object.freeze(c.convChannels);
+  if (c.backbone) Object.freeze(c.backbone);
   return Object.freeze(c);
 }
+
+/**
+ * Every preset trains the CNN; the head fields are what a backbone run starts from (the best head
+ * found on Flickr8k features: linear, dropout 0.5 on the features, flipped views as augmentation).
+ */
+const CNN_TOWER = { imageTower: 'cnn', backbone: null, headHidden: 0, headDropout: 0.5, flipViews: true } as const;
 
 /** Trains in seconds on the CPU backend: for tests, smoke runs and the synthetic sample set. */
 const TINY: TrainConfig = freezeConfig({
@@ -62,6 +79,7 @@ const TINY: TrainConfig = freezeConfig({
   convChannels: [8, 16, 32],
   imageWidth: 0,
   augment: false,
+  ...CNN_TOWER,
   textEncoder: 'conv',
   vocabSize: 1000,
   minWordCount: 1,
@@ -95,6 +113,7 @@ const DEFAULT: TrainConfig = freezeConfig({
   convChannels: [32, 64, 128, 256],
   imageWidth: 256,
   augment: true,
+  ...CNN_TOWER,
   textEncoder: 'conv',
   vocabSize: 5000,
   minWordCount: 2,
@@ -132,6 +151,7 @@ const BENCH: TrainConfig = freezeConfig({
   convChannels: [32, 64, 128, 256],
   imageWidth: 0,
   augment: false,
+  ...CNN_TOWER,
   textEncoder: 'bow',
   vocabSize: 5000,
   minWordCount: 1,
@@ -178,7 +198,8 @@ type Rule =
   | { kind: 'number'; min: number; max: number; minExclusive?: boolean }
   | { kind: 'enum'; values: readonly string[] }
   | { kind: 'bool' }
-  | { kind: 'intList'; minLength: number; maxLength: number; min: number; max: number };
+  | { kind: 'intList'; minLength: number; maxLength: number; min: number; max: number }
+  | { kind: 'backbone' }; // a BackboneIdentity or null
 
 const int = (min: number, max: number): Rule => ({ kind: 'int', min, max });
 const num = (min: number, max: number, minExclusive = false): Rule => ({ kind: 'number', min, max, minExclusive });
@@ -191,6 +212,11 @@ export const CONFIG_RULES: Readonly<Record<keyof TrainConfig, Rule>> = Object.fr
   convChannels: { kind: 'intList', minLength: 1, maxLength: 6, min: 1, max: 1024 },
   imageWidth: int(0, 4096),
   augment: { kind: 'bool' },
+  imageTower: { kind: 'enum', values: ['cnn', 'backbone'] },
+  backbone: { kind: 'backbone' },
+  headHidden: int(0, 4096),
+  headDropout: num(0, 0.95),
+  flipViews: { kind: 'bool' },
   textEncoder: { kind: 'enum', values: ['conv', 'transformer', 'bow'] },
   vocabSize: int(3, 100_000),
   minWordCount: int(1, 10_000),
@@ -228,12 +254,15 @@ function describeRule(rule: Rule): string {
       return 'true or false';
     case 'intList':
       return `${rule.minLength} to ${rule.maxLength} integers, each in [${rule.min}, ${rule.max}]`;
+    case 'backbone':
+      return `null or a backbone identity {${BACKBONE_FIELDS.join(', ')}}`;
   }
 }
 
 function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  if (value && typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
 
@@ -266,14 +295,42 @@ function checkField(field: string, value: unknown, rule: Rule): void {
       if ((value as number[]).length < rule.minLength || (value as number[]).length > rule.maxLength) fail('out-of-range');
       if (!(value as number[]).every((v) => inRange(v, rule))) fail('out-of-range');
       return;
+    case 'backbone':
+      if (value !== null && !isBackboneIdentity(value)) fail('wrong-type');
+      return;
   }
+}
+
+const BACKBONE_FIELDS = ['name', 'kind', 'sha256', 'inputSize', 'range', 'outputNode', 'featureSize'] as const;
+
+function isBackboneIdentity(x: unknown): x is BackboneIdentity {
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
+  const b = x as Record<string, unknown>;
+  const whole = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+  return (
+    Object.keys(b).every((k) => (BACKBONE_FIELDS as readonly string[]).includes(k)) &&
+    typeof b.name === 'string' &&
+    (b.kind === 'graph' || b.kind === 'layers') &&
+    typeof b.sha256 === 'string' &&
+    /^[0-9a-f]{64}$/.test(b.sha256) &&
+    whole(b.inputSize, 8, 1024) &&
+    (b.range === '0,1' || b.range === '-1,1') &&
+    typeof b.outputNode === 'string' &&
+    b.outputNode.length > 0 &&
+    whole(b.featureSize, 1, 65_536)
+  );
 }
 
 /**
  * Fields added after configs were first saved, with the value that reproduces what a saved config
  * without them trained: validateConfig fills them in, so older checkpoints and files still load.
  */
-export const LEGACY_DEFAULTS: Readonly<Partial<TrainConfig>> = Object.freeze({ matchHead: 'mlp', matchDetach: false, matchNegatives: 1 });
+export const LEGACY_DEFAULTS: Readonly<Partial<TrainConfig>> = Object.freeze({
+  matchHead: 'mlp',
+  matchDetach: false,
+  matchNegatives: 1,
+  ...CNN_TOWER,
+});
 
 /**
  * Checks that `x` is a complete TrainConfig: no unknown keys, no missing keys, every value of the
@@ -297,7 +354,18 @@ export function validateConfig(x: unknown): TrainConfig {
     }
     checkField(key, record[key], rule);
   }
-  const config = { ...(record as unknown as TrainConfig), convChannels: [...(record.convChannels as number[])] };
+  const config = {
+    ...(record as unknown as TrainConfig),
+    convChannels: [...(record.convChannels as number[])],
+    backbone: record.backbone ? { ...(record.backbone as BackboneIdentity) } : null,
+  };
+  if (config.imageTower === 'backbone' && !config.backbone) {
+    throw new ConfigError(
+      'missing-key',
+      'backbone',
+      "config.backbone: expected a backbone identity when imageTower is 'backbone', found null",
+    );
+  }
   if (config.textEncoder === 'transformer' && config.textWidth % config.textHeads !== 0) {
     throw new ConfigError(
       'out-of-range',

@@ -7,6 +7,7 @@ from .errors import ConfigError
 TINY = dict(
     preset='tiny', seed=1,
     imageSize=32, convChannels=[8, 16, 32], imageWidth=0, augment=False,
+    imageTower='cnn', backbone=None, headHidden=0, headDropout=0.5, flipViews=True,
     textEncoder='conv', vocabSize=1000, minWordCount=1, maxTokens=12, textWidth=32, textLayers=1, textHeads=1,
     embedDim=32, matchHidden=32, matchLossWeight=1, matchHead='cosine-feature', matchDetach=True, matchNegatives=2,
     batchSize=16, epochs=5, learningRate=3e-3, lrSchedule='cosine', warmupSteps=5, weightDecay=0, adamEpsilon=1e-7,
@@ -15,6 +16,7 @@ TINY = dict(
 DEFAULT = dict(
     preset='default', seed=1,
     imageSize=64, convChannels=[32, 64, 128, 256], imageWidth=256, augment=True,
+    imageTower='cnn', backbone=None, headHidden=0, headDropout=0.5, flipViews=True,
     textEncoder='conv', vocabSize=5000, minWordCount=2, maxTokens=24, textWidth=256, textLayers=2, textHeads=4,
     embedDim=256, matchHidden=256, matchLossWeight=1, matchHead='cosine-feature', matchDetach=True, matchNegatives=2,
     batchSize=64, epochs=20, learningRate=1e-3, lrSchedule='cosine', warmupSteps=200, weightDecay=0.1, adamEpsilon=1e-7,
@@ -23,6 +25,7 @@ DEFAULT = dict(
 BENCH = dict(
     preset='bench', seed=1,
     imageSize=64, convChannels=[32, 64, 128, 256], imageWidth=0, augment=False,
+    imageTower='cnn', backbone=None, headHidden=0, headDropout=0.5, flipViews=True,
     textEncoder='bow', vocabSize=5000, minWordCount=1, maxTokens=24, textWidth=128, textLayers=0, textHeads=1,
     embedDim=128, matchHidden=0, matchLossWeight=0, matchHead='mlp', matchDetach=False, matchNegatives=1,
     batchSize=64, epochs=10, learningRate=1e-3, lrSchedule='constant', warmupSteps=0, weightDecay=0, adamEpsilon=1e-7,
@@ -31,7 +34,9 @@ BENCH = dict(
 PRESETS = {'tiny': TINY, 'default': DEFAULT, 'bench': BENCH}
 # Fields added after configs were first saved, with the values that reproduce what a config without
 # them trained (LEGACY_DEFAULTS in src/config.ts): filled in on validation, so older files still load.
-LEGACY_DEFAULTS = {'matchHead': 'mlp', 'matchDetach': False, 'matchNegatives': 1}
+LEGACY_DEFAULTS = {'matchHead': 'mlp', 'matchDetach': False, 'matchNegatives': 1,
+                   'imageTower': 'cnn', 'backbone': None, 'headHidden': 0, 'headDropout': 0.5, 'flipViews': True}
+BACKBONE_FIELDS = ['name', 'kind', 'sha256', 'inputSize', 'range', 'outputNode', 'featureSize']
 
 
 def _int(lo, hi):
@@ -49,6 +54,11 @@ RULES = {
     'convChannels': ('intList', 1, 6, 1, 1024),
     'imageWidth': _int(0, 4096),
     'augment': ('bool',),
+    'imageTower': ('enum', ['cnn', 'backbone']),
+    'backbone': ('backbone',),
+    'headHidden': _int(0, 4096),
+    'headDropout': _num(0, 0.95),
+    'flipViews': ('bool',),
     'textEncoder': ('enum', ['conv', 'transformer', 'bow']),
     'vocabSize': _int(3, 100_000),
     'minWordCount': _int(1, 10_000),
@@ -93,6 +103,8 @@ def _describe(rule):
         return 'one of ' + ', '.join(f"'{v}'" for v in rule[1])
     if kind == 'bool':
         return 'true or false'
+    if kind == 'backbone':
+        return 'null or a backbone identity {' + ', '.join(BACKBONE_FIELDS) + '}'
     return f'{rule[1]} to {rule[2]} integers, each in [{rule[3]}, {rule[4]}]'
 
 
@@ -108,6 +120,17 @@ def _show(v):
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
+
+
+def _is_backbone(b):
+    import re
+    whole = lambda v, lo, hi: _is_int(v) and lo <= v <= hi
+    return (isinstance(b, dict) and all(k in BACKBONE_FIELDS for k in b)
+            and isinstance(b.get('name'), str) and b.get('kind') in ('graph', 'layers')
+            and isinstance(b.get('sha256'), str) and re.fullmatch('[0-9a-f]{64}', b['sha256']) is not None
+            and whole(b.get('inputSize'), 8, 1024) and b.get('range') in ('0,1', '-1,1')
+            and isinstance(b.get('outputNode'), str) and len(b['outputNode']) > 0
+            and whole(b.get('featureSize'), 1, 65_536))
 
 
 def _check(field, value, rule):
@@ -131,6 +154,9 @@ def _check(field, value, rule):
             fail('out-of-range')
     elif kind == 'bool':
         if not isinstance(value, bool):
+            fail('wrong-type')
+    elif kind == 'backbone':
+        if value is not None and not _is_backbone(value):
             fail('wrong-type')
     else:
         if not isinstance(value, list) or not all(_is_int(v) for v in value):
@@ -156,6 +182,8 @@ def validate_config(x):
         if rule[0] == 'int':
             config[k] = int(config[k])
     config['convChannels'] = [int(c) for c in config['convChannels']]
+    if config['imageTower'] == 'backbone' and config['backbone'] is None:
+        raise ConfigError('missing-key', "config.backbone: expected a backbone identity when imageTower is 'backbone', found null")
     if config['textEncoder'] == 'transformer' and config['textWidth'] % config['textHeads'] != 0:
         raise ConfigError('out-of-range', f"config.textHeads: expected a divisor of textWidth ({config['textWidth']}) "
                           f"for the transformer, found {config['textHeads']}")

@@ -9,7 +9,7 @@
 // files (preprocessing as prose) are still read. The README's format section has the model math.
 //
 // Tensors
-//   <weight>               F32  every name and shape of ClipModel.weightSpecs(config, vocab.length):
+//   <weight>               F32  every name and shape of ClipModel.weightSpecs(config, vocab.length) (a backbone run: its feature head + text tower):
 //                                image.conv<i>.kernel [3, 3, Cin, Cout], image.conv<i>.bias [Cout],
 //                                image.fc.kernel/.bias (imageWidth > 0), proj.image.kernel/.bias,
 //                                text.embedding [V, C], text.conv<i>.kernel [3, C, C]/.bias [C] (conv) or
@@ -48,6 +48,7 @@
 import { validateConfig, type TrainConfig } from '../config';
 import { PAD_TOKEN, Tokenizer, UNK_TOKEN } from '../data/tokenizer';
 import { ClipModel, IMAGE_MEAN, IMAGE_STD } from '../model/clip';
+import { featureClipParamSpecs } from '../model/featureClip';
 import type { WeightSpec } from '../model/params';
 import { CHECKPOINT_VERSION, type Checkpoint, type SerializedTensor } from '../train/types';
 import { ModelFileError } from './errors';
@@ -95,6 +96,18 @@ interface FileTensor {
   data: Float32Array | Int32Array | Uint8Array;
 }
 
+/** The tensors a model of `config` has: the CNN's (ClipModel), or a backbone run's feature head + text tower. */
+function weightSpecsOf(config: TrainConfig, vocabSize: number): WeightSpec[] {
+  if (config.imageTower !== 'backbone' || !config.backbone) return ClipModel.weightSpecs(config, vocabSize);
+  const head = {
+    featureSize: config.backbone.featureSize,
+    hidden: config.headHidden,
+    dropout: config.headDropout,
+    embedDim: config.embedDim,
+  };
+  return featureClipParamSpecs(config, head, vocabSize).map(({ name, shape }) => ({ name, shape: [...shape], dtype: 'float32' }));
+}
+
 function fail(code: ModelFileError['code'], message: string): never {
   throw new ModelFileError(code, message);
 }
@@ -123,7 +136,7 @@ export function encodeModelFile(ckpt: Checkpoint, opts: EncodeModelFileOptions =
   const { config, vocab } = parseMetadata(metadata, []);
   const found: FileTensor[] = ckpt.weights.map((w) => fromSerialized(w.name, w));
   if (opts.includeOptimizer ?? true) found.push(...ckpt.optimizer.map((s) => fromSerialized(OPTIMIZER_PREFIX + s.name, s)));
-  const { weights, optimizer } = checkTensors(found, ClipModel.weightSpecs(config, vocab.length));
+  const { weights, optimizer } = checkTensors(found, weightSpecsOf(config, vocab.length));
 
   const tensors: SafeTensor[] = [
     ...weights.map((w): SafeTensor => ({ name: w.name, dtype: 'F32', shape: w.shape, data: w.data })),
@@ -183,7 +196,7 @@ export function decodeModelFile(bytes: Uint8Array | ArrayBuffer, limits: DecodeM
   );
   const dtypes = headerDtypes(file); // the reader widens F16 to F32; the format wants F32 itself
   const found = tensors.map((t): FileTensor => ({ ...t, dtype: dtypes.get(t.name) ?? t.dtype }));
-  const { weights, optimizer } = checkTensors(found, ClipModel.weightSpecs(meta.config, meta.vocab.length));
+  const { weights, optimizer } = checkTensors(found, weightSpecsOf(meta.config, meta.vocab.length));
   return { ...meta, weights, optimizer };
 }
 

@@ -7,6 +7,7 @@ import type { Split, TrainingSet } from '../data/types';
 import { SPLIT_CODE } from '../data/types';
 import { datasetStore, setManyAtomic, writeAtomic } from './db';
 import { StorageError, wrapWriteError } from './errors';
+import { deleteFeatures } from './features';
 
 /**
  * Format version of stored dataset records; a new layout gets a new number, never an edit.
@@ -281,6 +282,7 @@ export async function deleteDataset(id: string): Promise<void> {
   } catch (err) {
     throw wrapWriteError(err, `the deletion of dataset ${id}`);
   }
+  await deleteFeatures({ datasetId: id }); // derived data, in its own store: after the dataset is gone
 }
 
 /** Number of records stored under a dataset id (0 after delete). */

@@ -8,6 +8,7 @@ export const DB_PREFIX = 'clip-lab';
 let datasets: UseStore | undefined;
 let runs: UseStore | undefined;
 let caches: UseStore | undefined;
+let backbones: UseStore | undefined;
 
 /** Dataset metadata, image records, pixels, split and caption indexes (one store: atomic batches). */
 export function datasetStore(): UseStore {
@@ -19,7 +20,12 @@ export function runStore(): UseStore {
   return (runs ??= createStore(`${DB_PREFIX}-runs`, 'kv'));
 }
 
-/** Derived data that can be rebuilt (embedding indexes). */
+/** Pretrained backbones: their model.json and weight shards, keyed by SHA-256. */
+export function backboneStore(): UseStore {
+  return (backbones ??= createStore(`${DB_PREFIX}-backbones`, 'kv'));
+}
+
+/** Derived data that can be rebuilt (embedding indexes, backbone features). */
 export function cacheStore(): UseStore {
   return (caches ??= createStore(`${DB_PREFIX}-caches`, 'kv'));
 }

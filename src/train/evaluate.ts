@@ -116,8 +116,16 @@ export function matchPairs(
   return pairs;
 }
 
+/**
+ * What evaluation reads of a model: the text tower, logit_scale and the match classifier (a
+ * ClipModel, or the feature CLIP model with its image embeddings given as opts.embedImages).
+ */
+export type EvalModel = Pick<ClipModel, 'encodeText' | 'logitScale' | 'hasMatchHead' | 'matchLogits'> & {
+  config: Pick<ClipModel['config'], 'maxTokens' | 'embedDim'>;
+};
+
 /** Raw match logits of rows of u [N, D] against rows of v [N, D], in batches. */
-async function matchLogitsOf(model: ClipModel, u: Float32Array, v: Float32Array, batchSize = 1024): Promise<Float32Array> {
+async function matchLogitsOf(model: EvalModel, u: Float32Array, v: Float32Array, batchSize = 1024): Promise<Float32Array> {
   const D = model.config.embedDim;
   const N = u.length / D;
   const out = new Float32Array(N);
@@ -183,19 +191,38 @@ export function matchEvalMetrics(logits: ArrayLike<number>, cosine: ArrayLike<nu
   };
 }
 
-/** Metrics on the eval set; null when it holds fewer than 2 images or `signal` aborts. */
+/** Image embeddings [Ni, D] of a ClipModel from the eval set's pixels. */
+function embedPixels(model: ClipModel, set: EvalSet, batchSize: number): Promise<Float32Array> {
+  const S = model.config.imageSize;
+  const Ni = set.imageIds.length;
+  const imagePixels = new Uint8Array(Ni * S * S * 3);
+  set.imageIds.forEach((id, i) => imagePixels.set(set.pixels.subarray(id * S * S * 3, (id + 1) * S * S * 3), i * S * S * 3));
+  return embedImages(model, imagePixels, S, Ni, batchSize);
+}
+
+/**
+ * Metrics on the eval set; null when it holds fewer than 2 images or `signal` aborts. Image
+ * embeddings come from `opts.embedImages` (unit rows [imageIds.length, D]) when given, else from
+ * the set's pixels through `model`, which must then be a ClipModel.
+ */
 export async function evaluate(
-  model: ClipModel,
+  model: EvalModel,
   set: EvalSet,
-  opts: { step: number; epoch: number; batchSize: number; seed: number; signal?: AbortSignal; onEmbeddings?: (e: EvalEmbeddings) => void },
+  opts: {
+    step: number;
+    epoch: number;
+    batchSize: number;
+    seed: number;
+    signal?: AbortSignal;
+    onEmbeddings?: (e: EvalEmbeddings) => void;
+    embedImages?: (imageIds: readonly number[]) => Promise<Float32Array>;
+  },
 ): Promise<EvalMetrics | null> {
-  const { imageSize: S, maxTokens: T, embedDim: D } = model.config;
+  const { maxTokens: T, embedDim: D } = model.config;
   const Ni = set.imageIds.length;
   const Nt = set.captionIds.length;
   if (Ni < 2 || Nt < 2) return null;
-  const imagePixels = new Uint8Array(Ni * S * S * 3);
-  set.imageIds.forEach((id, i) => imagePixels.set(set.pixels.subarray(id * S * S * 3, (id + 1) * S * S * 3), i * S * S * 3));
-  const img = await embedImages(model, imagePixels, S, Ni, opts.batchSize); // [Ni, D]
+  const img = opts.embedImages ? await opts.embedImages(set.imageIds) : await embedPixels(model as ClipModel, set, opts.batchSize); // [Ni, D]
   if (opts.signal?.aborted) return null;
   const txt = await embedTokens(model, gatherRows(set.tokens, T, set.captionIds), Nt, opts.batchSize); // [Nt, D]
   if (opts.signal?.aborted) return null;

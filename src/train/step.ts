@@ -25,7 +25,10 @@ export interface TrainBatch {
 }
 
 /** [B * B]: 1 where caption j is not a negative for image i: j = i, equal token rows, or batch.sameText. */
-export function notNegativeMask(batch: TrainBatch, maxTokens: number): Float32Array {
+export function notNegativeMask(
+  batch: Pick<TrainBatch, 'size' | 'tokens' | 'sameText'> & Partial<TrainBatch>,
+  maxTokens: number,
+): Float32Array {
   const mask = sameTextMask(tokenRowGroups(batch.tokens, maxTokens, batch.size));
   if (batch.sameText) for (let k = 0; k < mask.length; k++) mask[k] = Math.max(mask[k], batch.sameText[k]);
   return mask;

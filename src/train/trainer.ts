@@ -1,20 +1,20 @@
-// The training loop, flat from top to bottom: prepare data, build (or restore) model and AdamW,
+// The training loop, flat from top to bottom: prepare data, build (or restore) the image tower
+// (CNN or cached backbone features: towers.ts) and AdamW,
 // warm up, then epochs of steps with warm-up + cosine LR, val evaluation at each epoch end and
 // checkpoints. It reports through callbacks, stops on an AbortSignal and knows nothing of workers.
 
 import { validateConfig, type TrainConfig } from '../config';
 import { CaptionBatcher } from '../data/batches';
 import type { TrainingSet } from '../data/types';
-import { ClipModel } from '../model/clip';
 import type { ConvImpl } from '../model/layers';
 import { latestCalibration } from './checkpointSelect';
 import { evaluate } from './evaluate';
 import { AdamW } from './optimizer';
 import { evalInsights, type BatchSimilarity, type EvalEmbeddings } from './insights';
-import { gatherRows, imageBatch } from './pixels';
-import { batchExtras, prepareData, type PreparedData } from './prepare';
+import { prepareData } from './prepare';
 import { learningRateAt } from './schedule';
-import { readStep, summarizeStep, trainStep, warmupStep, type TrainBatch } from './step';
+import { readStep, summarizeStep } from './step';
+import { cnnTower, featureTower, type RunFeatures } from './towers';
 import { CHECKPOINT_VERSION, TrainError, type Checkpoint, type MetricsHistory, type RunShape, type TrainCallbacks } from './types';
 
 export interface TrainOptions {
@@ -27,6 +27,7 @@ export interface TrainOptions {
   datasetName?: string; // default data.name
   maxSteps?: number; // the run's length in optimiser steps, instead of config.epochs (evaluates at the end)
   similarityEvery?: number; // onSimilarity at every Nth step whose metrics are read (default 10; the first read step too)
+  features?: RunFeatures; // the cached backbone features: required when config.imageTower is 'backbone'
 }
 
 /**
@@ -54,19 +55,6 @@ export function resumeConfig(resume: Checkpoint, config: TrainConfig): TrainConf
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-function batchOf(prep: PreparedData, config: TrainConfig, captionIds: readonly number[]): TrainBatch {
-  return {
-    size: captionIds.length,
-    images: imageBatch(
-      prep.pixels,
-      config.imageSize,
-      captionIds.map((id) => prep.captionImage[id]),
-    ), // [B, S, S, 3]
-    tokens: gatherRows(prep.tokens, config.maxTokens, captionIds), // [B, T]
-    ...batchExtras(prep, captionIds), // same-text captions are not negatives; no flip when a caption names a side
-  };
-}
-
 /**
  * Trains on `data` (or continues `opts.resume` exactly: same batch order, weights, optimizer
  * state and history) and resolves with the final state as a Checkpoint. On abort it resolves
@@ -89,8 +77,12 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
     totalSteps: maxSteps ?? cfg.epochs * batcher.nominalBatchesPerEpoch,
   };
   const { totalSteps } = shape;
+  if (cfg.imageTower === 'backbone' && !opts.features) {
+    throw new TrainError('bad-option', "features: expected the backbone's cached features for an imageTower 'backbone' run, found none");
+  }
+  const tower = cfg.imageTower === 'backbone' ? featureTower(prep, cfg, opts.features!) : cnnTower(prep, cfg, opts.convImpl);
+  const { model } = tower;
   cb.onStart?.(shape);
-  const model = ClipModel.create(cfg, prep.tokenizer.size, { convImpl: opts.convImpl });
   const optimizer = new AdamW(model.trainableVariables(), { epsilon: cfg.adamEpsilon, weightDecay: cfg.weightDecay });
   try {
     if (resume) {
@@ -127,7 +119,7 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
     const more = () => (maxSteps !== undefined ? step < maxSteps : epoch < cfg.epochs);
     if (more()) {
       cb.onPhase?.('warmup', 'compiling the training step');
-      await warmupStep(model, batchOf(prep, cfg, batcher.plan(epoch)[0])); // a plan always holds a batch
+      await tower.warmup(batcher.plan(epoch)[0]); // a plan always holds a batch
       cb.onPhase?.('training', maxSteps !== undefined ? `${totalSteps} steps` : `${totalSteps} steps in ${cfg.epochs} epochs`);
     }
     let clock = { time: performance.now(), step };
@@ -157,7 +149,7 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
         });
         const read = (step + 1) % every === 0;
         const captionIds = plan[batchInEpoch];
-        const packed = trainStep(model, optimizer, batchOf(prep, cfg, captionIds), { lr, step, read });
+        const packed = tower.step(optimizer, captionIds, { lr, step, read });
         step++;
         batchInEpoch++;
         if (packed) {
@@ -190,6 +182,7 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
           seed: cfg.seed,
           signal,
           onEmbeddings: onEmbeddings || undefined,
+          embedImages: tower.embedImages,
         });
         if (signal?.aborted) return await stopped(); // the cursor still points past this epoch's last batch: resume evaluates again
         if (metrics) {

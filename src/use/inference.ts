@@ -23,7 +23,12 @@ export async function embedImages(model: ClipModel, pixels: Uint8Array, size: nu
 }
 
 /** Embeddings [n, D] of token rows [n, T] (float32 ids). */
-export async function embedTokens(model: ClipModel, tokens: Float32Array, n: number, batchSize = 256): Promise<Float32Array> {
+export async function embedTokens(
+  model: Pick<ClipModel, 'encodeText'> & { config: Pick<ClipModel['config'], 'maxTokens' | 'embedDim'> },
+  tokens: Float32Array,
+  n: number,
+  batchSize = 256,
+): Promise<Float32Array> {
   const T = model.config.maxTokens;
   const D = model.config.embedDim;
   const out = new Float32Array(n * D);
@@ -36,8 +41,13 @@ export async function embedTokens(model: ClipModel, tokens: Float32Array, n: num
   return out;
 }
 
+/** What embedding texts and scoring read of a model: a ClipModel or the feature CLIP model. */
+type TextModel = Pick<ClipModel, 'encodeText' | 'hasMatchHead' | 'matchLogits'> & {
+  config: Pick<ClipModel['config'], 'maxTokens' | 'embedDim'>;
+};
+
 /** Embeddings [texts.length, D]. */
-export function embedTexts(model: ClipModel, tokenizer: Tokenizer, texts: readonly string[], batchSize = 256): Promise<Float32Array> {
+export function embedTexts(model: TextModel, tokenizer: Tokenizer, texts: readonly string[], batchSize = 256): Promise<Float32Array> {
   return embedTokens(model, tokenizer.encodeBatch(texts, model.config.maxTokens), texts.length, batchSize);
 }
 
@@ -46,7 +56,7 @@ export function embedTexts(model: ClipModel, tokenizer: Tokenizer, texts: readon
  * sigmoid(logit) (uncalibrated; Platt scaling is applied by the caller); null without a classifier.
  */
 export async function scoreEmbeddings(
-  model: ClipModel,
+  model: TextModel,
   u: Float32Array,
   v: Float32Array,
 ): Promise<{ probability: Float32Array | null; logit: Float32Array | null; cosine: Float32Array }> {

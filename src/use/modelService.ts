@@ -10,7 +10,18 @@ import { STORED_IMAGE_SIZE } from '../ingest/constants';
 import { decodeModelFile, describeModelFile, encodeModelFile } from '../io/modelFile';
 import { requireCaptionText } from '../model/captionText';
 import { topK } from '../model/retrieval';
+import {
+  loadBackbone,
+  readFileSet,
+  sha256Hex,
+  type BackboneFile,
+  type BackboneIdentity,
+  type FeatureCandidate,
+  type LoadBackboneOptions,
+} from '../model/backbone';
+import { findBackbone, getBackboneFiles, putBackbone } from '../storage/backbones';
 import { getDataset, getDatasetIndex, getPixels } from '../storage/datasets';
+import { loadFeatures } from '../storage/features';
 import { EMBEDDING_INDEX_VERSION, getEmbeddingIndex, putEmbeddingIndex, type EmbeddingIndex } from '../storage/embeddings';
 import { deleteRun, findImportedRun, getRun, importRun, loadCheckpoint, type CheckpointChoice, type RunMeta } from '../storage/runs';
 import type { Checkpoint } from '../train/types';
@@ -63,10 +74,24 @@ export interface IndexInfo {
 export type SearchScope = { datasetId: string; split: Split | 'all' };
 export type Progress = (done: number, total: number, label: string) => void;
 
-export type UseErrorCode = 'no-model' | 'no-labels';
+export type UseErrorCode = 'no-model' | 'no-labels' | 'no-backbone' | 'backbone-mismatch';
 
 export class UseError extends LabError<UseErrorCode> {
   override readonly name = 'UseError';
+}
+
+/** A backbone as read from its files: what was found, and the nodes that could be picked instead. */
+export interface BackboneInfo {
+  identity: BackboneIdentity;
+  candidates: FeatureCandidate[];
+}
+
+/** The UseError of a backbone run whose backbone files are not stored. */
+export function missingBackbone(b: BackboneIdentity): UseError {
+  return new UseError(
+    'no-backbone',
+    `This model runs on the backbone "${b.name}" (SHA-256 ${b.sha256}), which is not stored here: load its files (model.json + weight shards) first, then load the model again.`,
+  );
 }
 
 /** An index with, for each image row, the row of its first caption (what a text search shows). */
@@ -111,6 +136,39 @@ export class ModelService {
     } catch (err) {
       await deleteRun(meta.id); // a file the model cannot use leaves no run behind
       throw err;
+    }
+  }
+
+  /**
+   * Reads a backbone's files (graph or layers model), finds or checks its feature output, and
+   * stores it by SHA-256. With `expectedSha256` (a model file asked for this backbone) other files
+   * are refused naming both hashes, before anything is stored.
+   */
+  async storeBackbone({
+    files,
+    options,
+    expectedSha256,
+    backend,
+  }: {
+    files: BackboneFile[];
+    options?: LoadBackboneOptions;
+    expectedSha256?: string;
+    backend: BackendChoice;
+  }): Promise<BackboneInfo> {
+    await this.ensureBackend(backend);
+    if (expectedSha256) {
+      const { jsonBytes, shards } = readFileSet(files);
+      const found = await sha256Hex([jsonBytes, ...shards]);
+      if (found !== expectedSha256) {
+        throw new UseError('backbone-mismatch', `backbone files: expected SHA-256 ${expectedSha256}, found ${found}`);
+      }
+    }
+    const backbone = await loadBackbone(files, options);
+    try {
+      await putBackbone(backbone.identity, files);
+      return { identity: backbone.identity, candidates: backbone.candidates };
+    } finally {
+      backbone.dispose();
     }
   }
 
@@ -206,7 +264,7 @@ export class ModelService {
 
   private async install(ckpt: Checkpoint, runId: string, how: Pick<LoadedModel, 'which' | 'choice' | 'hasBest'>): Promise<LoadedModel> {
     // The backend's convolution choice (im2col on wasm, webgl and cpu) reaches the model here.
-    const next = await ModelSession.fromCheckpoint(ckpt, this.backend?.convImpl);
+    const next = await ModelSession.fromCheckpoint(ckpt, this.backend?.convImpl, await storedBackboneOf(ckpt));
     this.dispose();
     this.session = next;
     this.loaded = {
@@ -246,7 +304,16 @@ export class ModelService {
     const D = s.config.embedDim;
     const imageEmb = new Float32Array(ids.length * D);
     const per = meta.imageSize * meta.imageSize * 3;
-    for (let start = 0; start < ids.length; start += IMAGE_CHUNK) {
+    const features = await cachedFeatures(s.config.backbone, datasetId, meta.storedImages);
+    for (let start = 0; start < ids.length && features; start += IMAGE_CHUNK) {
+      const chunk = ids.slice(start, start + IMAGE_CHUNK);
+      const F = features.length / meta.storedImages;
+      const rows = new Float32Array(chunk.length * F);
+      chunk.forEach((id, k) => rows.set(features.subarray(id * F, (id + 1) * F), k * F));
+      imageEmb.set((await s.embedFeatures(rows, chunk.length))!, start * D);
+      progress?.(start + chunk.length, ids.length, 'images embedded (cached features)');
+    }
+    for (let start = 0; start < ids.length && !features; start += IMAGE_CHUNK) {
       const chunk = ids.slice(start, start + IMAGE_CHUNK);
       const flat = new Uint8Array(chunk.length * per);
       (await getPixels(datasetId, chunk)).forEach((p, k) => flat.set(p, k * per));
@@ -270,6 +337,20 @@ export class ModelService {
       captionEmb: await s.embedTexts(captionText),
     };
   }
+}
+
+/** A backbone run's backbone, loaded from storage (undefined for a CNN run); UseError 'no-backbone' when not stored. */
+async function storedBackboneOf(ckpt: Checkpoint) {
+  const b = ckpt.config.imageTower === 'backbone' ? ckpt.config.backbone : null;
+  if (!b) return undefined;
+  if (!(await findBackbone(b.sha256))) throw missingBackbone(b);
+  return loadBackbone(await getBackboneFiles(b.sha256), { name: b.name, outputNode: b.outputNode, inputSize: b.inputSize, range: b.range });
+}
+
+/** The dataset's cached plain-view features through `backbone`, or null (none, or not all computed). */
+async function cachedFeatures(backbone: BackboneIdentity | null, datasetId: string, images: number): Promise<Float32Array | null> {
+  if (!backbone) return null;
+  return loadFeatures({ datasetId, backbone, view: 'plain' }, images).catch(() => null);
 }
 
 async function imagePixels(image: ImageInput): Promise<{ pixels: Uint8Array; size: number }> {

@@ -1,11 +1,17 @@
 // A trained model ready to use: restored from a Checkpoint, it scores an image against captions
 // (classifier P(match), calibrated by the checkpoint's Platt scaling when it has one, cosine,
 // CLIP softmax; an empty caption is refused), embeds images and texts for search, and does
-// zero-shot labelling. Pure TF.js; every tensor disposed.
+// zero-shot labelling. A backbone run's session holds the frozen backbone too: images go through
+// it, then the trained head (or, for stored datasets, cached features straight to the head).
+// Pure TF.js; every tensor disposed.
+import * as tf from '@tensorflow/tfjs';
 import { Tokenizer } from '../data/tokenizer';
 import { plattProbability, type PlattParams } from '../model/calibration';
 import { requireCaptionText } from '../model/captionText';
+import { extractFeatures, type Backbone } from '../model/backbone';
 import { ClipModel } from '../model/clip';
+import { FeatureClipModel } from '../model/featureClip';
+import { ModelError } from '../model/params';
 import type { ConvImpl } from '../model/layers';
 import { fillPromptTemplate, softmax } from '../model/retrieval';
 import { embedImages, embedTexts, scoreEmbeddings } from './inference';
@@ -29,14 +35,30 @@ export interface ZeroShotRow {
 export class ModelSession {
   private constructor(
     readonly checkpoint: Checkpoint,
-    readonly model: ClipModel,
+    readonly model: ClipModel | FeatureClipModel,
     readonly tokenizer: Tokenizer,
     readonly logitScale: number, // log space, as trained
+    readonly backbone: Backbone | null, // the frozen image tower of a backbone run (the session owns it)
   ) {}
 
-  static async fromCheckpoint(ckpt: Checkpoint, convImpl: ConvImpl = 'conv2d'): Promise<ModelSession> {
+  /** A session of `ckpt`; a backbone run's needs its backbone, loaded (the session then disposes it). */
+  static async fromCheckpoint(ckpt: Checkpoint, convImpl: ConvImpl = 'conv2d', backbone?: Backbone): Promise<ModelSession> {
     const tokenizer = Tokenizer.fromVocab(ckpt.vocab);
-    const model = ClipModel.create(ckpt.config, ckpt.vocab.length, { convImpl });
+    const cfg = ckpt.config;
+    if (cfg.imageTower === 'backbone' && (!backbone || backbone.identity.sha256 !== cfg.backbone?.sha256)) {
+      throw new ModelError(
+        'bad-input',
+        `backbone: expected "${cfg.backbone?.name}" (SHA-256 ${cfg.backbone?.sha256.slice(0, 12)}…), found ${backbone ? `${backbone.identity.sha256.slice(0, 12)}…` : 'none'}`,
+      );
+    }
+    const model =
+      cfg.imageTower === 'backbone'
+        ? FeatureClipModel.create(
+            cfg,
+            { featureSize: cfg.backbone!.featureSize, hidden: cfg.headHidden, dropout: cfg.headDropout, embedDim: cfg.embedDim },
+            ckpt.vocab.length,
+          )
+        : ClipModel.create(cfg, ckpt.vocab.length, { convImpl });
     try {
       model.setWeights(ckpt.weights);
     } catch (err) {
@@ -44,7 +66,7 @@ export class ModelSession {
       throw err;
     }
     const logitScale = (await model.logitScale.data())[0];
-    return new ModelSession(ckpt, model, tokenizer, logitScale);
+    return new ModelSession(ckpt, model, tokenizer, logitScale, cfg.imageTower === 'backbone' ? backbone! : null);
   }
 
   /** The checkpoint's Platt scaling of the classifier logit; null when it was never fitted (uncalibrated). */
@@ -54,12 +76,36 @@ export class ModelSession {
   }
 
   get config() {
-    return this.model.config;
+    return this.checkpoint.config;
   }
 
-  /** Embeddings [n, D] of n square RGB images of side `size` (resized to the model's side). */
-  embedImages(pixels: Uint8Array, size: number, n: number): Promise<Float32Array> {
-    return embedImages(this.model, pixels, size, n);
+  /** Embeddings [n, D] of n square RGB images of side `size` (resized to the model's or backbone's side). */
+  async embedImages(pixels: Uint8Array, size: number, n: number): Promise<Float32Array> {
+    if (this.model instanceof ClipModel) return embedImages(this.model, pixels, size, n);
+    const { model, backbone } = this;
+    const D = this.config.embedDim;
+    const out = new Float32Array(n * D);
+    const per = size * size * 3;
+    for (let s = 0; s < n; s += 16) {
+      const b = Math.min(16, n - s);
+      const emb = tf.tidy(() => {
+        const x = tf.tensor4d(Int32Array.from(pixels.subarray(s * per, (s + b) * per)), [b, size, size, 3], 'int32');
+        return model.encodeImage(extractFeatures(backbone!, x));
+      });
+      out.set((await emb.data()) as Float32Array, s * D);
+      emb.dispose();
+    }
+    return out;
+  }
+
+  /** A backbone run's embeddings [n, D] of cached backbone features [n, F]; null for a CNN run. */
+  async embedFeatures(features: Float32Array, n: number): Promise<Float32Array | null> {
+    if (!(this.model instanceof FeatureClipModel)) return null;
+    const model = this.model;
+    const emb = tf.tidy(() => model.encodeImage(tf.tensor2d(features, [n, model.head.featureSize])));
+    const out = (await emb.data()) as Float32Array;
+    emb.dispose();
+    return out;
   }
 
   embedTexts(texts: readonly string[]): Promise<Float32Array> {
@@ -98,5 +144,6 @@ export class ModelSession {
 
   dispose(): void {
     this.model.dispose();
+    this.backbone?.dispose();
   }
 }

@@ -10,6 +10,7 @@ const service = new ModelService(selectBackend);
 export const modelApi = {
   load: (a: Parameters<ModelService['load']>[0]) => service.load(a),
   importFile: (a: Parameters<ModelService['importFile']>[0]) => service.importFile(a),
+  storeBackbone: (a: Parameters<ModelService['storeBackbone']>[0]) => service.storeBackbone(a),
   score: (a: Parameters<ModelService['score']>[0]) => service.score(a),
   buildIndex: (a: SearchScope, progress?: Progress) => service.buildIndex(a, progress),
   searchText: (a: Parameters<ModelService['searchText']>[0]) => service.searchText(a),

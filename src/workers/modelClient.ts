@@ -22,6 +22,10 @@ export class ModelClient {
     return this.conn.run((api) => api.importFile(transfer(a, [a.bytes])));
   }
 
+  storeBackbone(a: Arg<'storeBackbone'>) {
+    return this.conn.run((api) => api.storeBackbone(transfer(a, [...new Set(a.files.map((f) => f.bytes.buffer as ArrayBuffer))])));
+  }
+
   score(a: Arg<'score'>) {
     return this.conn.run((api) => api.score(a));
   }

@@ -18,6 +18,8 @@ import {
 } from '../storage/runs';
 import { bestEval } from '../train/checkpointSelect';
 import type { BatchSimilarity, EvalInsights } from '../train/insights';
+import { loadFeatures } from '../storage/features';
+import type { RunFeatures } from '../train/towers';
 import { runTraining } from '../train/trainer';
 import { TrainError, type Checkpoint, type EvalMetrics, type RunShape, type StepMetrics, type TrainPhase } from '../train/types';
 import type { BackendChoice, BackendInfo } from '../use/backend';
@@ -60,6 +62,15 @@ export function bestInfoFor(ckpt: Checkpoint): BestCheckpointInfo | undefined {
 
 /** The job's events go to `emit`; a returned promise is awaited before the job settles (ordering). */
 export type Emit = (e: TrainEvent) => unknown;
+
+/** A backbone run's cached features (the flipped view too when it trains on it); undefined for the CNN. */
+async function runFeatures(datasetId: string, config: TrainConfig, images: number): Promise<RunFeatures | undefined> {
+  const backbone = config.imageTower === 'backbone' ? config.backbone : null;
+  if (!backbone) return undefined;
+  const plain = await loadFeatures({ datasetId, backbone, view: 'plain' }, images);
+  const flip = config.flipViews ? await loadFeatures({ datasetId, backbone, view: 'flip' }, images) : null;
+  return { featureSize: backbone.featureSize, plain, flip };
+}
 
 export class TrainJob {
   private abort = new AbortController();
@@ -137,6 +148,7 @@ export class TrainJob {
     if (info.name === 'webgpu') this.watchDeviceLoss();
     this.emit({ type: 'phase', phase: 'loading', detail: 'Reading the dataset from storage…' });
     const data = await loadTrainingSet(req.datasetId);
+    const features = await runFeatures(req.datasetId, req.config, data.imageNames.length);
     const resume: Checkpoint | undefined = req.resume ? await loadCheckpoint(req.runId) : undefined;
     this.emit({ type: 'history', steps: resume?.history.steps ?? [], evals: resume?.history.evals ?? [] });
     const stored = resume ? await loadInsights(req.runId) : null; // a resumed run shows its last map until the next evaluation
@@ -156,6 +168,7 @@ export class TrainJob {
       signal: this.abort.signal,
       resume,
       convImpl: info.convImpl,
+      features,
       datasetName: data.name,
       stepMetricsEvery: 1,
       pause: () => this.paused?.promise ?? Promise.resolve(),

@@ -7,6 +7,7 @@ import {
   PRESET_NAMES,
   validateConfig,
   withOverrides,
+  type BackboneIdentity,
   type TrainConfig,
 } from '../../src/config';
 
@@ -109,6 +110,55 @@ describe('validateConfig', () => {
     [{ matchDetach: 'yes' }, /config\.matchDetach: expected true or false, found 'yes'/],
   ])('rejects the match-classifier field %j', (override, message) => {
     expect(errorOf(() => validateConfig({ ...PRESETS.tiny, ...override })).message).toMatch(message);
+  });
+
+  const identity: BackboneIdentity = {
+    name: 'mobilenet',
+    kind: 'graph',
+    sha256: 'ab'.repeat(32),
+    inputSize: 224,
+    range: '0,1',
+    outputNode: 'feature_vector/SpatialSqueeze',
+    featureSize: 1792,
+  };
+
+  it('fills the image-tower fields a config saved before them lacks with the CNN tower', () => {
+    const { imageTower: _t, backbone: _b, headHidden: _h, headDropout: _d, flipViews: _f, ...old } = PRESETS.tiny;
+    expect(validateConfig(old)).toMatchObject({ imageTower: 'cnn', backbone: null, headHidden: 0, headDropout: 0.5, flipViews: true });
+  });
+
+  it('keeps a backbone identity as a frozen copy', () => {
+    const input = { ...PRESETS.tiny, imageTower: 'backbone', backbone: { ...identity } };
+    const out = validateConfig(input);
+    input.backbone.featureSize = 3;
+    expect(out.backbone).toEqual(identity);
+    expect(Object.isFrozen(out.backbone)).toBe(true);
+  });
+
+  it.each<[string, Record<string, unknown>, string, ConfigError['code'], RegExp]>([
+    [
+      'a backbone tower without a backbone',
+      { imageTower: 'backbone' },
+      'backbone',
+      'missing-key',
+      /expected a backbone identity when imageTower is 'backbone', found null/,
+    ],
+    ['an unknown tower', { imageTower: 'vit' }, 'imageTower', 'out-of-range', /expected one of 'cnn', 'backbone', found 'vit'/],
+    [
+      'a short hash',
+      { backbone: { ...identity, sha256: 'abc' } },
+      'backbone',
+      'wrong-type',
+      /expected null or a backbone identity \{name, kind, sha256/,
+    ],
+    ['an extra identity field', { backbone: { ...identity, url: 'x' } }, 'backbone', 'wrong-type', /found \{"name":"mobilenet"/],
+    ['a zero feature size', { backbone: { ...identity, featureSize: 0 } }, 'backbone', 'wrong-type', /backbone identity/],
+    ['dropout of 1', { headDropout: 1 }, 'headDropout', 'out-of-range', /expected a number in \[0, 0.95\], found 1/],
+    ['a negative hidden width', { headHidden: -1 }, 'headHidden', 'out-of-range', /expected an integer in \[0, 4096\], found -1/],
+  ])('rejects %s', (_, override, field, code, message) => {
+    const e = errorOf(() => validateConfig({ ...PRESETS.tiny, ...override }));
+    expect([e.field, e.code]).toEqual([field, code]);
+    expect(e.message).toMatch(message);
   });
 
   it.each([null, 3, 'tiny', [1]])('rejects a non-object %j', (x) => {

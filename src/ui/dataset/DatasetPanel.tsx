@@ -6,6 +6,8 @@ import { createSampleDataset } from '../../ingest/sample';
 import { ingestFolder, type IngestProgress } from '../../ingest/run';
 import { deleteDataset, getDatasetIndex, listDatasets, renameDataset, type DatasetIndex, type DatasetMeta } from '../../storage/datasets';
 import { requestPersistence, storageEstimate, type StorageEstimateInfo } from '../../storage/estimate';
+import { backboneBytes } from '../../storage/backbones';
+import { featureBytes } from '../../storage/features';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { formatBytes, formatCount, formatDuration } from '../common/format';
 import { ProgressBar } from '../common/ProgressBar';
@@ -27,6 +29,7 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }
   const [progress, setProgress] = useState<IngestProgress | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [estimate, setEstimate] = useState<StorageEstimateInfo | null>(null);
+  const [backboneStored, setBackboneStored] = useState(0); // backbone files + their cached features
   // What the lab itself stores (its own byte counts): right at once after a delete or Discard, unlike
   // navigator.storage.estimate(), which Chromium lowers only after compacting IndexedDB's files.
   const datasetBytes = datasets.reduce((sum, d) => sum + d.bytes, 0);
@@ -40,6 +43,7 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }
     setDatasets(list);
     onDatasetsChanged?.(list);
     setEstimate(await storageEstimate());
+    setBackboneStored((await backboneBytes()) + (await featureBytes()));
     return list;
   }, [onDatasetsChanged]);
 
@@ -174,7 +178,14 @@ export function DatasetPanel({ openId, onOpen, onDatasetsChanged, onScoreImage }
             <span data-testid="storage-datasets" data-bytes={datasetBytes}>
               {formatBytes(datasetBytes)}
             </span>{' '}
-            stored · the browser reports {formatBytes(estimate?.usage)} used of {formatBytes(estimate?.quota)} available
+            stored
+            {backboneStored > 0 && (
+              <span data-testid="storage-backbones" data-bytes={backboneStored}>
+                {' '}
+                · backbones and their features: {formatBytes(backboneStored)}
+              </span>
+            )}{' '}
+            · the browser reports {formatBytes(estimate?.usage)} used of {formatBytes(estimate?.quota)} available
             {estimate?.persisted ? ' · persistent' : ''}
             <span className="field-help"> (space freed by a deletion shows in the browser's figure only once it compacts its files)</span>
           </p>

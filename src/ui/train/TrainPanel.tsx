@@ -21,6 +21,7 @@ import { ProgressBar } from '../common/ProgressBar';
 import { CalibrationCard } from './CalibrationCard';
 import { TrainingCharts } from './Charts';
 import { ConfigForm, draftFromConfig } from './ConfigForm';
+import { ImageTowerChoice } from './ImageTowerChoice';
 import { OverfitWarning } from './OverfitWarning';
 import { RunList, runFinished } from './RunList';
 import { withSettings } from './shareSettings';
@@ -58,6 +59,7 @@ export function TrainPanel({
   const [backend, setBackend] = useState<BackendName | 'auto'>('auto');
   const { draft, setDraft, config, error: configError, note, shareError } = useTrainDraft(dataset, backend);
   const [runs, setRuns] = useState<RunMeta[]>([]);
+  const [featuresReady, setFeaturesReady] = useState(false);
   const [error, setError] = useState<ShownError | null>(() =>
     shareError ? { title: "The link's training settings were not used", message: shareError } : null,
   );
@@ -192,13 +194,23 @@ export function TrainPanel({
           </label>
         </div>
         <ConfigForm draft={draft} onChange={setDraft} disabled={training.live} error={configError} note={note} />
+        <ImageTowerChoice
+          draft={draft}
+          onChange={setDraft}
+          dataset={dataset}
+          backend={backend}
+          disabled={training.live}
+          onFeaturesReady={setFeaturesReady}
+        />
         <TrainabilityNote result={trainable} />
         <div className="row">
           <button
             type="button"
             className="primary"
             data-testid="train-start"
-            disabled={!dataset || !config || training.live || trainable?.ok === false}
+            disabled={
+              !dataset || !config || training.live || trainable?.ok === false || (config.imageTower === 'backbone' && !featuresReady)
+            }
             onClick={() => void startNew()}
           >
             Train

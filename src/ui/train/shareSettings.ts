@@ -2,7 +2,8 @@
 // configuration: the preset plus only the fields that differ from it. Pure: URLSearchParams only.
 import { CONFIG_RULES, PRESET_NAMES, PRESETS, validateConfig, type PresetName, type TrainConfig } from '../../config';
 
-const KEYS = Object.keys(CONFIG_RULES) as (keyof TrainConfig)[];
+/** The backbone's identity stays out of links: a link cannot carry the model's files. */
+const KEYS = (Object.keys(CONFIG_RULES) as (keyof TrainConfig)[]).filter((k) => CONFIG_RULES[k].kind !== 'backbone');
 
 function encode(v: TrainConfig[keyof TrainConfig]): string {
   return Array.isArray(v) ? v.join(',') : String(v);
@@ -29,6 +30,7 @@ function decode(key: keyof TrainConfig, raw: string): unknown {
     case 'intList':
       return raw.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
     case 'enum':
+    case 'backbone':
       return raw;
   }
 }

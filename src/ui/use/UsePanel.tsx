@@ -60,6 +60,21 @@ export function UsePanel({
   }, [imageToUse]);
   const [error, setError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState('');
+  // A model (file or run) that needs a backbone not stored here: its hash, and how to try again.
+  const [needBackbone, setNeedBackbone] = useState<{ sha256: string; retry: () => Promise<unknown> } | null>(null);
+  const backboneInput = useRef<HTMLInputElement>(null);
+  const noteMissingBackbone = (err: unknown, retry: () => Promise<unknown>) => {
+    const sha = (err as { code?: string }).code === 'no-backbone' ? /SHA-256 ([0-9a-f]{64})/.exec(String((err as Error).message)) : null;
+    setNeedBackbone(sha ? { sha256: sha[1], retry } : null);
+  };
+  const provideBackbone = (list: FileList) =>
+    guarded('Checking the backbone files…', 'Could not use these backbone files', async () => {
+      const files = await Promise.all([...list].map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+      await worker().storeBackbone({ files, expectedSha256: needBackbone!.sha256, backend: 'auto' }); // refused unless the hash matches
+      const retry = needBackbone!.retry;
+      setNeedBackbone(null);
+      await retry();
+    });
 
   const worker = () => (client.current ??= new ModelClient());
   useEffect(() => () => client.current?.dispose(), []);
@@ -89,7 +104,12 @@ export function UsePanel({
   const load = (id: string, which?: CheckpointChoice) =>
     guarded('Loading the model…', 'Could not load the model', async () => {
       setRunId(id);
-      setLoaded(await worker().load({ runId: id, backend: 'auto', which })); // the run's best checkpoint unless `which` says last
+      try {
+        setLoaded(await worker().load({ runId: id, backend: 'auto', which })); // the run's best checkpoint unless `which` says last
+      } catch (err) {
+        noteMissingBackbone(err, () => load(id, which));
+        throw err;
+      }
     });
 
   const importFile = (file: File) =>
@@ -97,6 +117,7 @@ export function UsePanel({
       try {
         return await importChecked(file);
       } catch (err) {
+        noteMissingBackbone(err, () => importFile(file));
         throw new Error(importProblem((err as { code?: string }).code, err instanceof Error ? err.message : String(err)));
       }
     });
@@ -171,6 +192,26 @@ export function UsePanel({
             </span>
           )}
         </div>
+        {needBackbone && (
+          <div className="row" data-testid="need-backbone">
+            <span>This model needs its backbone (SHA-256 {needBackbone.sha256.slice(0, 12)}…):</span>
+            <button type="button" data-testid="provide-backbone" onClick={() => backboneInput.current?.click()}>
+              Choose the backbone's model.json and weight files…
+            </button>
+            <input
+              ref={backboneInput}
+              type="file"
+              multiple
+              hidden
+              accept=".json,.bin,application/json,application/octet-stream"
+              data-testid="provide-backbone-input"
+              onChange={(e) => {
+                if (e.target.files?.length) void provideBackbone(e.target.files);
+                e.target.value = '';
+              }}
+            />
+          </div>
+        )}
         <p data-testid="model-summary" className={loaded ? '' : 'muted'}>
           {loaded
             ? `Loaded: ${loaded.summary} · backend ${loaded.backend}${loaded.hasClassifier ? '' : ' · no match classifier (cosine only)'}`

@@ -5,44 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BackboneError, extractFeatures, loadBackbone, sha256Hex, type BackboneFile } from '../../../src/model/backbone';
 import { pickFeatureOutput, topologicalOrder, type FeatureCandidate } from '../../../src/model/backboneOutput';
-
-/** A seeded conv -> GAP (256) -> dropout -> dense(5) classifier, as model.json + weights.bin. */
-async function tinyModelFiles(inputShape: (number | null)[] = [16, 16, 3]): Promise<{ files: BackboneFile[]; model: tf.LayersModel }> {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.conv2d({
-        inputShape: inputShape as number[],
-        filters: 256,
-        kernelSize: 3,
-        strides: 2,
-        activation: 'relu',
-        name: 'conv',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
-      }),
-      tf.layers.globalAveragePooling2d({ name: 'pool' }),
-      tf.layers.dropout({ rate: 0.1, name: 'drop' }),
-      tf.layers.dense({ units: 5, activation: 'softmax', name: 'head', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-    ],
-  });
-  let saved: tf.io.ModelArtifacts | null = null;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  const a = saved! as tf.io.ModelArtifacts;
-  const json = {
-    format: 'layers-model',
-    modelTopology: a.modelTopology,
-    weightsManifest: [{ paths: ['./weights.bin'], weights: a.weightSpecs }],
-  };
-  const files = [
-    { name: 'model.json', bytes: new TextEncoder().encode(JSON.stringify(json)) },
-    { name: 'weights.bin', bytes: new Uint8Array(a.weightData as ArrayBuffer) },
-  ];
-  return { files, model };
-}
+import { tinyModelFiles } from '../../fixtures/tinyBackbone';
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 

@@ -1,0 +1,238 @@
+// The Train form's image tower: a CNN trained from scratch, or a frozen pretrained backbone loaded
+// from TF.js files (model.json + weight shards, chosen or dropped). Shows what was found (graph or
+// layers, input size, value range, output node, feature size; the node and range can be changed),
+// then computes the dataset's features once (progress, ETA, Cancel; a pass cut short resumes).
+import { useEffect, useRef, useState, type DragEvent } from 'react';
+import type { BackendName, BackboneIdentity } from '../../config';
+import type { BackboneFile, ValueRange } from '../../model/backbone';
+import { storedFeatureChunks, type FeatureView } from '../../storage/features';
+import type { BackboneInfo } from '../../use/modelService';
+import { FeatureClient } from '../../workers/featureClient';
+import { FEATURE_CHUNK, type FeatureProgress } from '../../workers/featureJob';
+import { ModelClient } from '../../workers/modelClient';
+import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
+import { formatDuration } from '../common/format';
+import { ProgressBar } from '../common/ProgressBar';
+import type { ConfigDraft } from './ConfigForm';
+
+type Backend = BackendName | 'auto';
+
+/** Views a run trains on: the flipped one too when flipViews. */
+const viewsOf = (draft: ConfigDraft): FeatureView[] => (draft.flipViews ? ['plain', 'flip'] : ['plain']);
+
+/** Features stored for (dataset, backbone, views), counted in images × views. */
+async function storedCount(datasetId: string, backbone: BackboneIdentity, views: FeatureView[], images: number): Promise<number> {
+  let n = 0;
+  for (const view of views) {
+    for (const c of await storedFeatureChunks({ datasetId, backbone, view }))
+      n += Math.max(0, Math.min(FEATURE_CHUNK, images - c * FEATURE_CHUNK));
+  }
+  return n;
+}
+
+export function ImageTowerChoice({
+  draft,
+  onChange,
+  dataset,
+  backend,
+  disabled,
+  onFeaturesReady,
+}: {
+  draft: ConfigDraft;
+  onChange: (d: ConfigDraft) => void;
+  dataset: { id: string; storedImages: number } | null;
+  backend: Backend;
+  disabled: boolean;
+  onFeaturesReady?: (ready: boolean) => void;
+}) {
+  const [files, setFiles] = useState<BackboneFile[] | null>(null);
+  const [info, setInfo] = useState<BackboneInfo | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<ShownError | null>(null);
+  const [progress, setProgress] = useState<FeatureProgress | null>(null);
+  const [stored, setStored] = useState<number | null>(null);
+  const featureClient = useRef<FeatureClient | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const backbone = draft.imageTower === 'backbone' ? draft.backbone : null;
+  const total = dataset ? dataset.storedImages * viewsOf(draft).length : 0;
+
+  useEffect(() => () => featureClient.current?.close(), []);
+  const passRunning = progress !== null;
+  const flipViews = draft.flipViews;
+  // Recounted when the backbone, dataset or views change, and when a pass ends.
+  useEffect(() => {
+    setStored(null);
+    if (!backbone || !dataset || passRunning) return;
+    let live = true;
+    const views: FeatureView[] = flipViews ? ['plain', 'flip'] : ['plain'];
+    void storedCount(dataset.id, backbone, views, dataset.storedImages).then((n) => live && setStored(n));
+    return () => void (live = false);
+  }, [backbone, dataset, flipViews, passRunning]);
+  const ready = !!backbone && !!dataset && stored === total;
+  useEffect(() => onFeaturesReady?.(ready), [ready, onFeaturesReady]);
+
+  const store = async (chosen: BackboneFile[], options: { outputNode?: string; range?: ValueRange } = {}) => {
+    setError(null);
+    setBusy('Reading the model…');
+    const client = new ModelClient();
+    try {
+      const name = chosen.find((f) => f.name.endsWith('.json'))?.name ?? 'model.json';
+      // Copies cross to the worker (transferred): the page keeps its own to pick another node later.
+      const copies = chosen.map((f) => ({ name: f.name, bytes: f.bytes.slice() }));
+      const found = await client.storeBackbone({ files: copies, options: { name, ...options }, backend });
+      setFiles(chosen);
+      setInfo(found);
+      onChange({ ...draft, imageTower: 'backbone', backbone: found.identity });
+    } catch (err) {
+      setError(toShownError('Could not use these files as a backbone', err));
+    } finally {
+      client.dispose();
+      setBusy(null);
+    }
+  };
+  const readFiles = async (list: FileList | File[]) =>
+    store(await Promise.all([...list].map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))));
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    if (!disabled && e.dataTransfer.files.length) void readFiles(e.dataTransfer.files);
+  };
+
+  const computeFeatures = async () => {
+    if (!backbone || !dataset) return;
+    setError(null);
+    const client = new FeatureClient();
+    featureClient.current = client;
+    setProgress({ done: stored ?? 0, total, computed: 0, imagesPerSec: null, etaSeconds: null });
+    try {
+      await client.run({ datasetId: dataset.id, backbone, views: viewsOf(draft), backend }, (e) => {
+        if (e.type === 'progress') setProgress(e.progress);
+      });
+    } catch (err) {
+      setError(toShownError('The feature pass stopped', err));
+    } finally {
+      featureClient.current = null;
+      setProgress(null);
+    }
+  };
+
+  const candidates = info?.candidates.filter((c) => c.shape.length === 1 || c.shape.length === 3) ?? [];
+  return (
+    <fieldset className="image-tower" disabled={disabled} data-testid="image-tower">
+      <legend>Image tower</legend>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <label>
+        <input
+          type="radio"
+          name="image-tower"
+          data-testid="tower-cnn"
+          checked={draft.imageTower === 'cnn'}
+          onChange={() => onChange({ ...draft, imageTower: 'cnn' })}
+        />{' '}
+        Train a CNN from scratch
+      </label>
+      <label>
+        <input
+          type="radio"
+          name="image-tower"
+          data-testid="tower-backbone"
+          checked={draft.imageTower === 'backbone'}
+          onChange={() => onChange({ ...draft, imageTower: 'backbone' })}
+        />{' '}
+        Pretrained backbone (frozen) — load a TF.js model from files
+      </label>
+      {draft.imageTower === 'backbone' && (
+        <div className="backbone-choice" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="backbone-drop">
+          <div className="row">
+            <button type="button" data-testid="choose-backbone" onClick={() => input.current?.click()} disabled={!!busy}>
+              Choose model.json and weight files…
+            </button>
+            <span className="muted small">or drop them here</span>
+            <input
+              ref={input}
+              type="file"
+              multiple
+              hidden
+              accept=".json,.bin,application/json,application/octet-stream"
+              data-testid="backbone-input"
+              onChange={(e) => {
+                if (e.target.files?.length) void readFiles(e.target.files);
+                e.target.value = '';
+              }}
+            />
+            {busy && <span data-testid="backbone-busy">{busy}</span>}
+          </div>
+          {backbone ? (
+            <p data-testid="backbone-found" data-sha256={backbone.sha256} data-feature-size={backbone.featureSize}>
+              <strong>{backbone.name}</strong>: {backbone.kind} model, input {backbone.inputSize}×{backbone.inputSize} RGB, values in [
+              {backbone.range.replace(',', ', ')}], output <code>{backbone.outputNode.split('/').slice(-2).join('/')}</code>,{' '}
+              {backbone.featureSize} features · SHA-256 {backbone.sha256.slice(0, 12)}…
+            </p>
+          ) : (
+            <p className="muted">No backbone chosen yet: choose its model.json and all its weight shards.</p>
+          )}
+          {backbone && files && (
+            <div className="row">
+              <label>
+                Output node{' '}
+                <select
+                  data-testid="backbone-node"
+                  value={backbone.outputNode}
+                  onChange={(e) => void store(files, { outputNode: e.target.value, range: backbone.range })}
+                >
+                  {candidates.map((c) => (
+                    <option key={c.node} value={c.node}>
+                      {c.node.split('/').slice(-2).join('/')} [{c.shape.join(', ')}]
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Value range{' '}
+                <select
+                  data-testid="backbone-range"
+                  value={backbone.range}
+                  onChange={(e) => void store(files, { outputNode: backbone.outputNode, range: e.target.value as ValueRange })}
+                >
+                  <option value="0,1">0 to 1 (pixels / 255)</option>
+                  <option value="-1,1">-1 to 1</option>
+                </select>
+              </label>
+            </div>
+          )}
+          {backbone && dataset && (
+            <div className="row">
+              <button type="button" data-testid="compute-features" disabled={!!progress || ready} onClick={() => void computeFeatures()}>
+                {stored ? 'Compute the remaining features' : 'Compute features'}
+              </button>
+              {progress && (
+                <button type="button" data-testid="cancel-features" onClick={() => featureClient.current?.cancel()}>
+                  Cancel
+                </button>
+              )}
+              <span data-testid="features-status" data-stored={stored ?? ''} data-total={total}>
+                {ready ? `Features ready (${total} image views)` : `Features: ${stored ?? '…'} of ${total} image views stored`}
+              </span>
+            </div>
+          )}
+          {progress && (
+            <ProgressBar
+              testId="features-progress"
+              value={progress.done}
+              max={progress.total || 1}
+              label={`${progress.done} / ${progress.total} image views${progress.imagesPerSec ? ` · ${progress.imagesPerSec.toFixed(1)} images/s · ETA ${formatDuration(progress.etaSeconds)}` : ''}`}
+            />
+          )}
+          <label>
+            <input
+              type="checkbox"
+              checked={draft.flipViews}
+              data-testid="flip-views"
+              onChange={(e) => onChange({ ...draft, flipViews: e.target.checked })}
+            />{' '}
+            Also train on mirrored images (a second feature pass)
+          </label>
+        </div>
+      )}
+    </fieldset>
+  );
+}
