@@ -41,7 +41,14 @@ export interface QualityRow {
 }
 
 const DATA = fileURLToPath(new URL('../../shared/datasets/flickr8k-224', import.meta.url));
-const pick = (e: EvalMetrics): QualityEval => ({ i2t: e.i2t, t2i: e.t2i, auc: e.auc, match: e.match, images: e.images, captions: e.captions });
+const pick = (e: EvalMetrics): QualityEval => ({
+  i2t: e.i2t,
+  t2i: e.t2i,
+  auc: e.auc,
+  match: e.match,
+  images: e.images,
+  captions: e.captions,
+});
 
 async function scratchRow(steps: number, backend: string, log: (line: string) => void): Promise<QualityRow> {
   const startedAt = new Date().toISOString();
@@ -113,7 +120,7 @@ export async function benchQuality(argv: string[]): Promise<ResultFile<QualityRo
     notes: [
       'flickr8k-224, official splits: train 6,000 images / 30,000 captions, dev 1,000 / 5,000; every number is on all 1,000 dev images and their 5,000 captions.',
       "Definitions are the lab's (src/train/evaluate.ts): an image query hits with any of its captions or any caption of the same text; median rank 1-based; classifier pairs = every positive, per image its most similar wrong caption (hard) and one random wrong caption; AUC beside plain cosine's on the same pairs; ECE over 10 equal-width bins, after Platt cross-fitted on halves of the dev images.",
-      'Wall time is each row\'s own, on a 2-core machine shared with other work (load average per row): compare rows by what they reach, not by seconds.',
+      "Wall time is each row's own, on a 2-core machine shared with other work (load average per row): compare rows by what they reach, not by seconds.",
     ],
   };
   writeResult(file);

@@ -37,7 +37,10 @@ export interface FeatureDataOptions {
 }
 
 /** captions of `images` in order -> caption rows, their image rows, token ids [Nc, T] and text groups */
-function captionsOf(images: { captions: string[] }[], tokenizer: Tokenizer): Pick<FeatureSplit, 'captionImage' | 'tokens' | 'captionGroups'> {
+function captionsOf(
+  images: { captions: string[] }[],
+  tokenizer: Tokenizer,
+): Pick<FeatureSplit, 'captionImage' | 'tokens' | 'captionGroups'> {
   const captionImage: number[] = [];
   const texts: string[] = [];
   images.forEach((im, i) => im.captions.forEach((c) => (captionImage.push(i), texts.push(c))));
@@ -78,5 +81,16 @@ export async function loadFeatureData(data: string, opts: FeatureDataOptions): P
   }
   backbone.dispose();
   const views = ['train plain', ...(opts.withFlip ? ['train flip'] : []), 'dev plain', ...(opts.devFlip ? ['dev flip'] : [])];
-  return { identity: backbone.identity, backend: backend.detail, tokenizer, train, val, val128, trainImages: plans.train.length, stats, stats128, views };
+  return {
+    identity: backbone.identity,
+    backend: backend.detail,
+    tokenizer,
+    train,
+    val,
+    val128,
+    trainImages: plans.train.length,
+    stats,
+    stats128,
+    views,
+  };
 }

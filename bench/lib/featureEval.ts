@@ -24,7 +24,11 @@ function meanOfViews(a: Float32Array, b: Float32Array, D: number): Float32Array 
 }
 
 /** Scores `model` on `split`; with `tta` and a flipped view, images are the mean of both views. */
-export async function evaluateFeatureModel(model: FeatureClipModel, split: FeatureSplit, opts: { seed: number; tta?: boolean }): Promise<QualityEval> {
+export async function evaluateFeatureModel(
+  model: FeatureClipModel,
+  split: FeatureSplit,
+  opts: { seed: number; tta?: boolean },
+): Promise<QualityEval> {
   const F = split.featureSize;
   const D = model.config.embedDim;
   let img = await embedAll(split.plain, F, (x) => model.encodeImage(x));

@@ -18,7 +18,11 @@ export function loadFolderCached(dir: string, size: number, log: (line: string) 
       skipped: LoadedFolder['skipped'];
     };
     const { plan, skipped, ...rest } = meta;
-    const set: TrainingSet = { ...rest, imageSplit: Uint8Array.from(meta.imageSplit), pixels: new Uint8Array(readFileSync(`${cache}.bin`)) };
+    const set: TrainingSet = {
+      ...rest,
+      imageSplit: Uint8Array.from(meta.imageSplit),
+      pixels: new Uint8Array(readFileSync(`${cache}.bin`)),
+    };
     log(`loaded ${set.imageNames.length} images from ${cache}.bin`);
     return { set, plan, skipped, seconds: (performance.now() - t0) / 1000 };
   }

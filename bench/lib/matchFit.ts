@@ -38,7 +38,13 @@ export const MATCH_FIT: MatchFitOptions = {
 };
 
 /** Per image, the indices of its `m` most similar captions among those `wrong(i, j)` allows. sim rows come in chunks. */
-export async function hardPools(img: Float32Array, txt: Float32Array, D: number, m: number, wrong: (i: number, j: number) => boolean): Promise<Int32Array[]> {
+export async function hardPools(
+  img: Float32Array,
+  txt: Float32Array,
+  D: number,
+  m: number,
+  wrong: (i: number, j: number) => boolean,
+): Promise<Int32Array[]> {
   const Ni = img.length / D;
   const Nc = txt.length / D;
   const pools: Int32Array[] = [];
@@ -78,7 +84,12 @@ export interface MatchFitData {
 }
 
 /** Embeds the train split with the (frozen) encoders and finds every image's `hardPool` hardest wrong captions. */
-export async function prepareMatchFit(model: FeatureClipModel, train: FeatureSplit, hardPool: number, log: (line: string) => void): Promise<MatchFitData> {
+export async function prepareMatchFit(
+  model: FeatureClipModel,
+  train: FeatureSplit,
+  hardPool: number,
+  log: (line: string) => void,
+): Promise<MatchFitData> {
   const t0 = performance.now();
   const F = train.featureSize;
   const D = model.config.embedDim;
@@ -122,7 +133,12 @@ export async function fitMatchHead(
   const K = opts.negatives;
   const B = opts.batchSize;
   const stepsPerEpoch = Math.ceil(Nc / B);
-  const schedule = { learningRate: opts.learningRate, warmupSteps: 50, totalSteps: stepsPerEpoch * opts.epochs, schedule: 'cosine' as const };
+  const schedule = {
+    learningRate: opts.learningRate,
+    warmupSteps: 50,
+    totalSteps: stepsPerEpoch * opts.epochs,
+    schedule: 'cosine' as const,
+  };
   const random = mulberry32(hashString(`match-fit:${opts.seed}`));
   const losses: number[] = [];
   let step = 0;
@@ -148,7 +164,9 @@ export async function fitMatchHead(
           let c = j;
           if (k > 0) {
             if (random() < opts.hardShare && pools[i].length > 0) c = pools[i][Math.floor(random() * pools[i].length)];
-            else do c = Math.floor(random() * Nc); while (!wrong(i, c));
+            else
+              do c = Math.floor(random() * Nc);
+              while (!wrong(i, c));
           }
           const at = k * n + b;
           u.set(row, at * D);

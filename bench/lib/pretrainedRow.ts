@@ -39,7 +39,9 @@ export function describe(e: QualityEval): string {
   const m = e.match;
   return (
     `i2t ${f3(e.i2t.r1)}/${f3(e.i2t.r5)}/${f3(e.i2t.r10)} med ${e.i2t.medianRank}, t2i ${f3(e.t2i.r1)}/${f3(e.t2i.r5)}/${f3(e.t2i.r10)} med ${e.t2i.medianRank}` +
-    (m ? ` | AUC random ${f3(m.aucRandom)} (cos ${f3(m.cosineAucRandom)}), hardest ${f3(m.aucHard)} (cos ${f3(m.cosineAucHard)}), ECE ${f3(m.ece)} -> ${f3(m.eceCalibrated)}` : '')
+    (m
+      ? ` | AUC random ${f3(m.aucRandom)} (cos ${f3(m.cosineAucRandom)}), hardest ${f3(m.aucHard)} (cos ${f3(m.cosineAucHard)}), ECE ${f3(m.ece)} -> ${f3(m.eceCalibrated)}`
+      : '')
   );
 }
 
@@ -58,7 +60,13 @@ export async function pretrainedRow(
   const t0 = performance.now();
   const head = { ...PRETRAINED_HEAD, ...opts.head };
   const fit = { ...MATCH_FIT, ...opts.match };
-  const d = await loadFeatureData(data, { trainImages: opts.trainImages, withFlip: head.flipAugment, devFlip: true, dev128: true, log: opts.log });
+  const d = await loadFeatureData(data, {
+    trainImages: opts.trainImages,
+    withFlip: head.flipAugment,
+    devFlip: true,
+    dev128: true,
+    log: opts.log,
+  });
   const r = await trainVariant(head, d.train, { ...d.val, flip: null }, d.tokenizer, opts.log, { keep: true });
   const untrained = await r.model.getWeights(); // restored after each alternative fit
   const prepared = await prepareMatchFit(r.model, d.train, fit.hardPool, opts.log);

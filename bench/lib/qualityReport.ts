@@ -8,7 +8,8 @@ import type { BackboneBenchFile } from '../backbone-quality';
 import type { QualityEval, QualityRow } from '../quality';
 import { RESULTS_DIR, type ResultFile } from './results';
 
-const n0 = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
+const n0 = (x: number | undefined | null) =>
+  x === undefined || x === null || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US');
 const n1 = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(1));
 const n3 = (x: number | undefined | null) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(3));
 const r3 = (m: QualityEval['i2t']) => `${n3(m.r1)} / ${n3(m.r5)} / ${n3(m.r10)} (${n1(m.medianRank)})`;
@@ -69,7 +70,9 @@ const NO_SCRATCH_ROW = [
     '`default`, 1,404 steps (46 min; issue 9, an independent evaluator on the 1K test split): R@1 0.021 / 0.026, R@10 0.148 / 0.148, AUC vs random 0.80 (cosine 0.853), ECE 0.091.',
 ];
 
-export function backboneSection(header: (f: { startedAt: string; seconds: number; machine: BackboneBenchFile['machine'] }, cmd: string) => string[]): string[] {
+export function backboneSection(
+  header: (f: { startedAt: string; seconds: number; machine: BackboneBenchFile['machine'] }, cmd: string) => string[],
+): string[] {
   const path = join(RESULTS_DIR, 'backbone.json');
   if (!existsSync(path)) return [];
   const f = JSON.parse(readFileSync(path, 'utf8')) as BackboneBenchFile;
@@ -85,7 +88,9 @@ export function backboneSection(header: (f: { startedAt: string; seconds: number
   for (const r of f.rows) {
     const b = r.best;
     const tta = b.i2tTta && b.t2iTta ? `${n3(b.i2tTta.r1)} / ${n3(b.t2iTta.r1)}` : '–';
-    lines.push(`| ${r.variant.name} | ${r.trainImages} | ${b.epoch} / ${r.epochs.length} | ${n1(b.seconds)} | ${r3(b.i2t)} | ${r3(b.t2i)} | ${tta} |`);
+    lines.push(
+      `| ${r.variant.name} | ${r.trainImages} | ${b.epoch} / ${r.epochs.length} | ${n1(b.seconds)} | ${r3(b.i2t)} | ${r3(b.t2i)} | ${tta} |`,
+    );
   }
   return [...lines, '', ...f.notes.map((n) => `- ${n}`), ''];
 }

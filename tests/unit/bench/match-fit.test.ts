@@ -23,8 +23,20 @@ describe('hardPools', () => {
   const wrong = (i: number, j: number) => !own[i].has(groups[j]);
   const cases: { m: number; expected: number[][] }[] = [
     { m: 1, expected: [[2], [3]] },
-    { m: 2, expected: [[3, 2], [2, 3]] },
-    { m: 5, expected: [[4, 3, 2], [0, 1, 2, 3]] },
+    {
+      m: 2,
+      expected: [
+        [3, 2],
+        [2, 3],
+      ],
+    },
+    {
+      m: 5,
+      expected: [
+        [4, 3, 2],
+        [0, 1, 2, 3],
+      ],
+    },
   ];
   for (const { m, expected } of cases) {
     it(`top ${m}, ascending by cosine, own texts left out`, async () => {
