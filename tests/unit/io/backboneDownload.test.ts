@@ -43,7 +43,7 @@ beforeAll(async () => {
   files = made.files;
   // The manifest names './weights.bin': it resolves under the model.json's folder.
   routes = new Map([
-    [`${DIR}model.json`, () => new Response(files[0].bytes)],
+    [`${DIR}model.json`, () => new Response(files[0].bytes.slice().buffer as ArrayBuffer)],
     [`${DIR}weights.bin`, () => streamed(files[1].bytes)],
   ]);
 });
