@@ -57,12 +57,15 @@ it('downloads MobileNetV2 only on click, shows its size and progress, stores it,
   const fixture = writeNsfwjsFixture('mobilenet_v2');
   const asked: string[] = [];
   let offline = false;
+  let notFound = true; // the first try answers 404
+
   let release!: () => void;
   const shardGate = new Promise<void>((r) => (release = r));
   await context.route(`${ORIGIN}/**`, async (route: Route) => {
     const url = route.request().url();
     asked.push(url);
     if (offline || !url.startsWith(FOLDER)) return route.abort('internetdisconnected');
+    if (notFound) return route.fulfill({ status: 404, headers: { 'Access-Control-Allow-Origin': '*' }, body: 'Not Found' });
     const name = url.slice(FOLDER.length);
     if (name !== 'model.json') await shardGate; // hold the shard until the test has seen the progress bar
     await route.fulfill({
@@ -81,6 +84,14 @@ it('downloads MobileNetV2 only on click, shows its size and progress, stores it,
   await expect.poll(() => page.getByTestId('download-backbone').count()).toBe(1);
   expect(asked).toEqual([]); // nothing before the click
   expect(await a11yViolations(page, '[data-testid="image-tower"]')).toEqual([]);
+
+  // An HTTP error is shown in the download's own banner, and the button comes back.
+  await page.getByTestId('download-backbone').click();
+  await waitForText(page, 'error-message', /model\.json: expected HTTP 200, found 404/, 30_000);
+  expect(await page.getByTestId('backbone-download').getByTestId('error-banner').textContent()).toMatch(/^Could not download MobileNetV2/);
+  await page.getByRole('button', { name: 'Dismiss error' }).click();
+  notFound = false;
+  asked.length = 0;
 
   // First click: model.json alone, then the exact size (from the manifest) and the origin.
   await page.getByTestId('download-backbone').click();
