@@ -127,7 +127,7 @@ it('downloads MobileNetV2 only on click, shows its size and progress, stores it,
   await page.getByTestId('compute-features').click();
   await waitForText(page, 'features-status', /Features ready \(6 image views\)/, 180_000);
   await page.getByTestId('download-backbone').click();
-  await expect.poll(() => page.getByTestId('backbone-busy').count(), { timeout: 30_000, intervals: [50] }).toBe(1); // reading the stored files
+  await expect.poll(() => page.getByTestId('backbone-busy').count(), { timeout: 30_000, interval: 50 }).toBe(1); // reading the stored files
   await expect.poll(() => page.getByTestId('backbone-busy').count(), { timeout: 120_000 }).toBe(0);
   expect(await page.getByTestId('backbone-found').getAttribute('data-sha256')).toBe(sha);
   // (A reload with imageTower=backbone in the address bar also shows "The link's training settings
