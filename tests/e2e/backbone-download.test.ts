@@ -70,7 +70,10 @@ it('downloads MobileNetV2 only on click, shows its size and progress, stores it,
     if (name !== 'model.json') await shardGate; // hold the shard until the test has seen the progress bar
     await route.fulfill({
       status: 200,
-      headers: { 'Access-Control-Allow-Origin': '*', 'Content-Type': name.endsWith('.json') ? 'application/json' : 'application/octet-stream' },
+      headers: {
+        'Access-Control-Allow-Origin': '*',
+        'Content-Type': name.endsWith('.json') ? 'application/json' : 'application/octet-stream',
+      },
       body: readFileSync(join(fixture, name)),
     });
   });

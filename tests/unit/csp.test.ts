@@ -12,7 +12,7 @@ describe('Content-Security-Policy', () => {
     expect(directiveSources(policy, 'connect-src')).toEqual(["'self'", 'blob:', 'data:', 'https://storage.googleapis.com']);
   });
 
-  it('the allowed origin is the MobileNet URL\'s own, with no path or wildcard', () => {
+  it("the allowed origin is the MobileNet URL's own, with no path or wildcard", () => {
     expect(CONNECT_SRC).toContain(new URL(MOBILENET_V2_IMAGENET.url).origin);
     expect(CONNECT_SRC.filter((s) => s.startsWith('http'))).toEqual(['https://storage.googleapis.com']);
     expect(CSP).not.toMatch(/\*/);

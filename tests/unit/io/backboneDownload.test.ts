@@ -9,7 +9,14 @@ import type { BackboneSource } from '../../../src/model/backboneSources';
 import { tinyNoTopFiles } from '../../fixtures/tinyBackbone';
 
 const DIR = 'https://storage.example.com/models/tiny/';
-const SOURCE: BackboneSource = { id: 'tiny', name: 'Tiny', url: `${DIR}model.json`, inputSize: 16, range: '-1,1', pooling: 'global-average' };
+const SOURCE: BackboneSource = {
+  id: 'tiny',
+  name: 'Tiny',
+  url: `${DIR}model.json`,
+  inputSize: 16,
+  range: '-1,1',
+  pooling: 'global-average',
+};
 
 type Routes = Map<string, () => Response>;
 
@@ -69,9 +76,24 @@ describe('planDownload then downloadFiles', () => {
 
   const withRoute = (url: string, answer: () => Response) => new Map([...routes, [url, answer]]);
   it.each<[string, () => Routes, string, RegExp]>([
-    ['a 404 model.json', () => withRoute(`${DIR}model.json`, () => new Response('', { status: 404, statusText: 'Not Found' })), 'http', /expected HTTP 200, found 404 Not Found/],
-    ['an HTML page for model.json', () => withRoute(`${DIR}model.json`, () => new Response('<html>sign in</html>')), 'bad-model-json', /expected JSON/],
-    ['JSON that is no model', () => withRoute(`${DIR}model.json`, () => new Response('{"a":1}')), 'bad-model-json', /expected a TF\.js model\.json/],
+    [
+      'a 404 model.json',
+      () => withRoute(`${DIR}model.json`, () => new Response('', { status: 404, statusText: 'Not Found' })),
+      'http',
+      /expected HTTP 200, found 404 Not Found/,
+    ],
+    [
+      'an HTML page for model.json',
+      () => withRoute(`${DIR}model.json`, () => new Response('<html>sign in</html>')),
+      'bad-model-json',
+      /expected JSON/,
+    ],
+    [
+      'JSON that is no model',
+      () => withRoute(`${DIR}model.json`, () => new Response('{"a":1}')),
+      'bad-model-json',
+      /expected a TF\.js model\.json/,
+    ],
   ])('plan: %s -> %s', async (_, make, code, message) => {
     const err = await planDownload(SOURCE, { fetch: fakeFetch(make()) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code });
@@ -93,13 +115,21 @@ describe('planDownload then downloadFiles', () => {
     const asked: string[] = [];
     const r = withRoute(`${DIR}model.json`, () => new Response(JSON.stringify(json)));
     const err = await planDownload(SOURCE, { fetch: fakeFetch(r, asked) }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'foreign-path', message: /expected a file under https:\/\/storage\.example\.com, found https:\/\/elsewhere\.example/ });
+    expect(err).toMatchObject({
+      code: 'foreign-path',
+      message: /expected a file under https:\/\/storage\.example\.com, found https:\/\/elsewhere\.example/,
+    });
     expect(asked).toHaveLength(1);
   });
 
   it.each<[string, () => Response, string, RegExp]>([
     ['a truncated shard', () => streamed(files[1].bytes.slice(0, -100)), 'truncated', /expected \d+ bytes of weights, found \d+/],
-    ['a 403 shard', () => new Response('denied', { status: 403, statusText: 'Forbidden' }), 'http', /weights\.bin: expected HTTP 200, found 403 Forbidden/],
+    [
+      'a 403 shard',
+      () => new Response('denied', { status: 403, statusText: 'Forbidden' }),
+      'http',
+      /weights\.bin: expected HTTP 200, found 403 Forbidden/,
+    ],
   ])('download: %s -> %s', async (_, answer, code, message) => {
     const plan = await planDownload(SOURCE, { fetch: fakeFetch(routes) });
     const err = await downloadFiles(plan, () => {}, { fetch: fakeFetch(withRoute(`${DIR}weights.bin`, answer)) }).catch((e: unknown) => e);

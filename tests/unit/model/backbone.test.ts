@@ -152,7 +152,12 @@ describe("a 'no top' model ending in a feature map (Teachable Machine's MobileNe
 
 describe('weight bytes from the manifest', () => {
   const w = (name: string, dtype: string, shape: number[], quantDtype?: string) =>
-    ({ name, dtype, shape, ...(quantDtype ? { quantization: { dtype: quantDtype, min: 0, scale: 1 } } : {}) }) as tf.io.WeightsManifestEntry;
+    ({
+      name,
+      dtype,
+      shape,
+      ...(quantDtype ? { quantization: { dtype: quantDtype, min: 0, scale: 1 } } : {}),
+    }) as tf.io.WeightsManifestEntry;
   it.each([
     ['float32 [3, 3, 3, 8] + [8]', [w('k', 'float32', [3, 3, 3, 8]), w('b', 'float32', [8])], 4 * 216 + 4 * 8],
     ['uint8-quantised float32 [10, 10]', [w('k', 'float32', [10, 10], 'uint8')], 100],
