@@ -100,7 +100,7 @@ it('downloads MobileNetV2 only on click, shows its size and progress, stores it,
   await page.getByTestId('download-backbone').click();
   const size = await waitForText(page, 'download-size', /MB of weights/, 30_000);
   const weightBytes = readFileSync(join(fixture, 'group1-shard1of1.bin')).length;
-  expect(size).toContain(`(${weightBytes.toLocaleString('en')} bytes in 1 files) from ${ORIGIN}`);
+  expect(size).toContain(`(${weightBytes.toLocaleString('en')} bytes in one file) from ${ORIGIN}`);
   expect(asked).toEqual([URL_]);
   expect(await page.getByTestId('download-confirm').textContent()).toBe(`Download ${(weightBytes / 1e6).toFixed(1)} MB`);
 

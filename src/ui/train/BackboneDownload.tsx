@@ -89,7 +89,7 @@ export function BackboneDownload({
           <>
             <span data-testid="download-size" data-bytes={phase.plan.weightBytes + phase.plan.modelJson.bytes.length}>
               {source.name}: {mb(phase.plan.weightBytes)} of weights ({phase.plan.weightBytes.toLocaleString('en')} bytes in{' '}
-              {phase.plan.shards.length} files) from {phase.plan.origin}
+              {phase.plan.shards.length === 1 ? 'one file' : `${phase.plan.shards.length} files`}) from {phase.plan.origin}
             </span>
             {phase.step === 'sized' && (
               <button type="button" data-testid="download-confirm" disabled={disabled} onClick={() => void download(phase.plan)}>
