@@ -1,37 +1,12 @@
 // Vite config: React, ES-module workers, cross-origin isolation (COOP/COEP) so that
 // SharedArrayBuffer — and with it multithreaded wasm — is available in dev and preview alike,
-// and a strict Content-Security-Policy in the built page: no network but this origin, no eval.
-// The build also writes the same headers for a static host: dist/_headers (Netlify, Cloudflare
-// Pages) and dist/nginx-headers.conf (nginx `include`), with frame-ancestors, which a <meta> CSP
-// cannot carry. Source maps only with SOURCEMAP=1 (they are 17 MB).
+// and a strict Content-Security-Policy in the built page (src/csp.ts, the one source: no network
+// but this origin and the backbone download origin, no eval). The build also writes the same
+// headers for a static host: dist/_headers (Netlify, Cloudflare Pages) and dist/nginx-headers.conf
+// (nginx `include`), with frame-ancestors, which a <meta> CSP cannot carry. Source maps only with SOURCEMAP=1 (they are 17 MB).
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-
-const isolationHeaders = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
-
-// connect-src 'self': the data never leaves the machine; the page can fetch only its own files.
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "img-src 'self' blob: data:",
-  "style-src 'self' 'unsafe-inline'",
-  "connect-src 'self' blob: data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
-
-/** What a static host should send with every file; frame-ancestors works only as a header. */
-const HOST_HEADERS: Record<string, string> = {
-  ...isolationHeaders,
-  'Content-Security-Policy': `${CSP}; frame-ancestors 'none'`,
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-};
+import { CSP, HOST_HEADERS, ISOLATION_HEADERS as isolationHeaders } from './src/csp';
 
 /**
  * Injects the CSP meta tag into the production build only (dev needs Vite's inline preamble),

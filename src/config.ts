@@ -301,7 +301,7 @@ function checkField(field: string, value: unknown, rule: Rule): void {
   }
 }
 
-const BACKBONE_FIELDS = ['name', 'kind', 'sha256', 'inputSize', 'range', 'outputNode', 'featureSize'] as const;
+const BACKBONE_FIELDS = ['name', 'kind', 'sha256', 'inputSize', 'range', 'outputNode', 'featureSize', 'source'] as const; // source optional
 
 function isBackboneIdentity(x: unknown): x is BackboneIdentity {
   if (!x || typeof x !== 'object' || Array.isArray(x)) return false;
@@ -317,7 +317,8 @@ function isBackboneIdentity(x: unknown): x is BackboneIdentity {
     (b.range === '0,1' || b.range === '-1,1') &&
     typeof b.outputNode === 'string' &&
     b.outputNode.length > 0 &&
-    whole(b.featureSize, 1, 65_536)
+    whole(b.featureSize, 1, 65_536) &&
+    (b.source === undefined || (typeof b.source === 'string' && /^https:\/\//.test(b.source)))
   );
 }
 

@@ -36,7 +36,7 @@ PRESETS = {'tiny': TINY, 'default': DEFAULT, 'bench': BENCH}
 # them trained (LEGACY_DEFAULTS in src/config.ts): filled in on validation, so older files still load.
 LEGACY_DEFAULTS = {'matchHead': 'mlp', 'matchDetach': False, 'matchNegatives': 1,
                    'imageTower': 'cnn', 'backbone': None, 'headHidden': 0, 'headDropout': 0.5, 'flipViews': True}
-BACKBONE_FIELDS = ['name', 'kind', 'sha256', 'inputSize', 'range', 'outputNode', 'featureSize']
+BACKBONE_FIELDS = ['name', 'kind', 'sha256', 'inputSize', 'range', 'outputNode', 'featureSize', 'source']  # source optional
 
 
 def _int(lo, hi):
@@ -130,7 +130,8 @@ def _is_backbone(b):
             and isinstance(b.get('sha256'), str) and re.fullmatch('[0-9a-f]{64}', b['sha256']) is not None
             and whole(b.get('inputSize'), 8, 1024) and b.get('range') in ('0,1', '-1,1')
             and isinstance(b.get('outputNode'), str) and len(b['outputNode']) > 0
-            and whole(b.get('featureSize'), 1, 65_536))
+            and whole(b.get('featureSize'), 1, 65_536)
+            and (b.get('source') is None or (isinstance(b['source'], str) and b['source'].startswith('https://'))))
 
 
 def _check(field, value, rule):

@@ -34,6 +34,7 @@ export interface BackboneIdentity {
   range: ValueRange;
   outputNode: string;
   featureSize: number; // F
+  source?: string; // the URL its model.json was downloaded from (absent for files chosen by hand)
 }
 
 export interface LoadBackboneOptions {
@@ -41,6 +42,7 @@ export interface LoadBackboneOptions {
   outputNode?: string; // override the automatic choice (any candidate; a feature map is mean-pooled)
   inputSize?: number; // required when the model's input shape leaves it open
   range?: ValueRange;
+  source?: string; // recorded in the identity: the URL the files came from
 }
 
 export interface Backbone {
@@ -66,7 +68,44 @@ export async function sha256Hex(parts: readonly Uint8Array[]): Promise<string> {
 
 const baseName = (path: string) => path.split(/[\\/]/).pop() ?? path;
 
-/** model.json parsed, and its shards in manifest order; throws BackboneError naming what is missing. */
+/** Bytes per element of each weight dtype as stored (a quantised weight: its quantisation dtype). */
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, complex64: 8, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+/**
+ * The exact byte count of each weights-manifest group (its shards concatenated), from the weights'
+ * shapes × dtype bytes; throws BackboneError for a manifest it cannot size (e.g. string weights).
+ */
+export function manifestBytes(manifest: NonNullable<ModelJson['weightsManifest']>): number[] {
+  return manifest.map((group) =>
+    group.weights.reduce((n, w) => {
+      const dtype = w.quantization?.dtype ?? w.dtype;
+      const bytes = DTYPE_BYTES[dtype];
+      if (bytes === undefined || !Array.isArray(w.shape)) {
+        throw new BackboneError('bad-model-json', `weight '${w.name}': expected a numeric dtype and a shape, found ${dtype}`);
+      }
+      return n + w.shape.reduce((a, d) => a * d, 1) * bytes;
+    }, 0),
+  );
+}
+
+/** A TF.js model.json's text parsed and checked for modelTopology and weightsManifest. */
+export function parseModelJson(bytes: Uint8Array, name: string): ModelJson {
+  let json: ModelJson;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes)) as ModelJson;
+  } catch (err) {
+    throw new BackboneError('bad-model-json', `${name}: expected JSON, found a parse error (${(err as Error).message})`);
+  }
+  if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new BackboneError('bad-model-json', `${name}: expected a TF.js model.json with modelTopology and weightsManifest`);
+  }
+  return json;
+}
+
+/**
+ * model.json parsed, and its shards in manifest order; throws BackboneError naming what is missing,
+ * or the group whose shards hold fewer or more bytes than its weights need (a truncated download).
+ */
 export function readFileSet(files: readonly BackboneFile[]): { json: ModelJson; jsonBytes: Uint8Array; shards: Uint8Array[] } {
   const jsonFile =
     files.find((f) => f.name.endsWith('.json') && baseName(f.name) === 'model.json') ?? files.find((f) => f.name.endsWith('.json'));
@@ -76,24 +115,26 @@ export function readFileSet(files: readonly BackboneFile[]): { json: ModelJson; 
       `expected a model.json among the files, found ${files.map((f) => f.name).join(', ') || 'none'}`,
     );
   }
-  let json: ModelJson;
-  try {
-    json = JSON.parse(new TextDecoder().decode(jsonFile.bytes)) as ModelJson;
-  } catch (err) {
-    throw new BackboneError('bad-model-json', `${jsonFile.name}: expected JSON, found a parse error (${(err as Error).message})`);
-  }
-  if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new BackboneError('bad-model-json', `${jsonFile.name}: expected a TF.js model.json with modelTopology and weightsManifest`);
-  }
+  const json = parseModelJson(jsonFile.bytes, jsonFile.name);
+  const manifest = json.weightsManifest!;
+  const want = manifestBytes(manifest);
   const byName = new Map(files.map((f) => [baseName(f.name), f.bytes]));
-  const shards = json.weightsManifest
-    .flatMap((g) => g.paths)
-    .map((p) => {
-      const bytes = byName.get(baseName(p));
-      if (!bytes)
+  const shards = manifest.flatMap((group, g) => {
+    const bytes = group.paths.map((p) => {
+      const found = byName.get(baseName(p));
+      if (!found)
         throw new BackboneError('missing-file', `${jsonFile.name} names weight file '${baseName(p)}', which is not among the files`);
-      return bytes;
+      return found;
     });
+    const have = bytes.reduce((n, b) => n + b.length, 0);
+    if (have !== want[g]) {
+      throw new BackboneError(
+        'truncated',
+        `${group.paths.map(baseName).join(' + ')}: expected ${want[g]} bytes of weights, found ${have} (a truncated or foreign file)`,
+      );
+    }
+    return bytes;
+  });
   return { json, jsonBytes: jsonFile.bytes, shards };
 }
 
@@ -144,6 +185,7 @@ export async function loadBackbone(files: readonly BackboneFile[], opts: LoadBac
   const handler = tf.io.fromMemory(artifacts);
   const range = opts.range ?? '0,1';
   const name = opts.name ?? `model.json ${sha256.slice(0, 12)}`;
+  const source = opts.source === undefined ? {} : { source: opts.source };
   if (kind === 'graph') {
     const model = await tf.loadGraphModel(handler);
     return disposeOnError(model, () => {
@@ -152,7 +194,7 @@ export async function loadBackbone(files: readonly BackboneFile[], opts: LoadBac
       const candidates = graphCandidates(model, nodes, inputSize);
       const pick = chooseOutput(candidates, opts.outputNode, graphFeeds(nodes));
       const run = (x: tf.Tensor4D) => pooled(model.execute(x, pick.node) as tf.Tensor);
-      return finish({ name, kind, sha256, inputSize, range }, pick, candidates, run, () => model.dispose());
+      return finish({ name, kind, sha256, inputSize, range, ...source }, pick, candidates, run, () => model.dispose());
     });
   }
   const model = await tf.loadLayersModel(handler);
@@ -162,7 +204,7 @@ export async function loadBackbone(files: readonly BackboneFile[], opts: LoadBac
     const pick = chooseOutput(candidates, opts.outputNode, layersFeeds(model));
     const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer(pick.node).output as tf.SymbolicTensor }); // shares the weights
     const run = (x: tf.Tensor4D) => pooled(sub.predict(x) as tf.Tensor);
-    return finish({ name, kind, sha256, inputSize, range }, pick, candidates, run, () => model.dispose());
+    return finish({ name, kind, sha256, inputSize, range, ...source }, pick, candidates, run, () => model.dispose());
   });
 }
 
@@ -205,14 +247,16 @@ function pooled(out: tf.Tensor): tf.Tensor2D {
 }
 
 function finish(
-  id: Omit<BackboneIdentity, 'outputNode' | 'featureSize'>,
+  id: Omit<BackboneIdentity, 'outputNode' | 'featureSize' | 'source'> & { source?: string },
   pick: FeatureCandidate,
   candidates: FeatureCandidate[],
   run: Backbone['run'],
   dispose: () => void,
 ): Backbone {
   const featureSize = pick.shape[pick.shape.length - 1]; // [F], or [h, w, C] mean-pooled to C
-  return { identity: { ...id, outputNode: pick.node, featureSize }, candidates, run, dispose };
+  const { source, ...rest } = id; // source last, and only when known
+  const identity = { ...rest, outputNode: pick.node, featureSize, ...(source === undefined ? {} : { source }) };
+  return { identity, candidates, run, dispose };
 }
 
 /**

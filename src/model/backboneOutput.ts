@@ -1,7 +1,9 @@
 // Where a pretrained image model's pooled features come out: lists the nodes (graph models) or
 // layers (layers models) whose output is [N, F], and picks the pooled feature output — the first
 // [N, F] with F >= 256 in topological order (where the conv stack is pooled), followed through
-// ops that only reshape it (Flatten, Squeeze, Identity, Dropout) — before any classifier head.
+// ops that only reshape it (Flatten, Squeeze, Identity, Dropout) — before any classifier head. A
+// model without pooled features (a 'no top' net ending in a feature map [N, h, w, C]) gives its
+// last feature map with C >= 256, which the backbone pools by a global average.
 
 import * as tf from '@tensorflow/tfjs';
 import { LabError } from '../errors';
@@ -13,6 +15,7 @@ export type BackboneErrorCode =
   | 'no-feature-output'
   | 'unknown-node'
   | 'bad-input'
+  | 'truncated'
   | 'async-model';
 
 export class BackboneError extends LabError<BackboneErrorCode> {
@@ -121,11 +124,14 @@ export function layersCandidates(model: tf.LayersModel): FeatureCandidate[] {
 
 /**
  * The pooled feature output among `candidates` (topological order): the first [F] with
- * F >= MIN_FEATURE_WIDTH, then on through pass-through ops fed by it that keep the shape.
+ * F >= MIN_FEATURE_WIDTH, then on through pass-through ops fed by it that keep the shape; in a
+ * model with no [F] output at all (no top), its last feature map [h, w, C] with C >= MIN_FEATURE_WIDTH.
  * `feeds(a, b)` says whether b reads a's output directly.
  */
 export function pickFeatureOutput(candidates: readonly FeatureCandidate[], feeds: (from: string, to: string) => boolean): FeatureCandidate {
   const first = candidates.findIndex((c) => c.shape.length === 1 && c.shape[0] >= MIN_FEATURE_WIDTH);
+  const lastMap = candidates.findLast((c) => c.shape.length === 3 && c.shape[2] >= MIN_FEATURE_WIDTH);
+  if (first < 0 && lastMap && candidates.every((c) => c.shape.length !== 1)) return lastMap; // a 'no top' model
   if (first < 0) {
     const seen = candidates
       .map((c) => `${c.node} [${c.shape.join(', ')}]`)

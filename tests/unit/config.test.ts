@@ -135,6 +135,12 @@ describe('validateConfig', () => {
     expect(Object.isFrozen(out.backbone)).toBe(true);
   });
 
+  it("keeps a downloaded backbone's source URL", () => {
+    const source = 'https://storage.googleapis.com/teachable-machine-models/x/model.json';
+    const out = validateConfig({ ...PRESETS.tiny, imageTower: 'backbone', backbone: { ...identity, source } });
+    expect(out.backbone).toEqual({ ...identity, source });
+  });
+
   it.each<[string, Record<string, unknown>, string, ConfigError['code'], RegExp]>([
     [
       'a backbone tower without a backbone',
@@ -152,6 +158,7 @@ describe('validateConfig', () => {
       /expected null or a backbone identity \{name, kind, sha256/,
     ],
     ['an extra identity field', { backbone: { ...identity, url: 'x' } }, 'backbone', 'wrong-type', /found \{"name":"mobilenet"/],
+    ['a source that is not https', { backbone: { ...identity, source: 'http://x/model.json' } }, 'backbone', 'wrong-type', /source/],
     ['a zero feature size', { backbone: { ...identity, featureSize: 0 } }, 'backbone', 'wrong-type', /backbone identity/],
     ['dropout of 1', { headDropout: 1 }, 'headDropout', 'out-of-range', /expected a number in \[0, 0.95\], found 1/],
     ['a negative hidden width', { headHidden: -1 }, 'headHidden', 'out-of-range', /expected an integer in \[0, 4096\], found -1/],

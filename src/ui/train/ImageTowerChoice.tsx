@@ -1,10 +1,12 @@
-// The Train form's image tower: a CNN trained from scratch, or a frozen pretrained backbone loaded
-// from TF.js files (model.json + weight shards, chosen or dropped). Shows what was found (graph or
+// The Train form's image tower: a CNN trained from scratch, or a frozen pretrained backbone,
+// downloaded on click (MobileNetV2, BackboneDownload) or loaded from TF.js files (model.json +
+// weight shards, chosen or dropped). Shows what was found (graph or
 // layers, input size, value range, output node, feature size; the node and range can be changed),
 // then computes the dataset's features once (progress, ETA, Cancel; a pass cut short resumes).
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { BackendName, BackboneIdentity } from '../../config';
-import type { BackboneFile, ValueRange } from '../../model/backbone';
+import type { BackboneFile, LoadBackboneOptions, ValueRange } from '../../model/backbone';
+import { MOBILENET_V2_IMAGENET } from '../../model/backboneSources';
 import { storedFeatureChunks, type FeatureView } from '../../storage/features';
 import type { BackboneInfo } from '../../use/modelService';
 import { FeatureClient } from '../../workers/featureClient';
@@ -13,6 +15,7 @@ import { ModelClient } from '../../workers/modelClient';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { formatDuration } from '../common/format';
 import { ProgressBar } from '../common/ProgressBar';
+import { BackboneDownload } from './BackboneDownload';
 import type { ConfigDraft } from './ConfigForm';
 
 type Backend = BackendName | 'auto';
@@ -71,15 +74,15 @@ export function ImageTowerChoice({
   const ready = !!backbone && !!dataset && stored === total;
   useEffect(() => onFeaturesReady?.(ready), [ready, onFeaturesReady]);
 
-  const store = async (chosen: BackboneFile[], options: { outputNode?: string; range?: ValueRange } = {}) => {
+  const store = async (chosen: BackboneFile[], options: LoadBackboneOptions = {}) => {
     setError(null);
     setBusy('Reading the model…');
     const client = new ModelClient();
     try {
-      const name = chosen.find((f) => f.name.endsWith('.json'))?.name ?? 'model.json';
+      const name = options.name ?? chosen.find((f) => f.name.endsWith('.json'))?.name ?? 'model.json';
       // Copies cross to the worker (transferred): the page keeps its own to pick another node later.
       const copies = chosen.map((f) => ({ name: f.name, bytes: f.bytes.slice() }));
-      const found = await client.storeBackbone({ files: copies, options: { name, ...options }, backend });
+      const found = await client.storeBackbone({ files: copies, options: { ...options, name }, backend });
       setFiles(chosen);
       setInfo(found);
       onChange({ ...draft, imageTower: 'backbone', backbone: found.identity });
@@ -115,6 +118,10 @@ export function ImageTowerChoice({
     }
   };
 
+  // Picking another node or range keeps the backbone's name, input size and source URL.
+  const kept: LoadBackboneOptions = backbone
+    ? { name: backbone.name, inputSize: backbone.inputSize, ...(backbone.source ? { source: backbone.source } : {}) }
+    : {};
   const candidates = info?.candidates.filter((c) => c.shape.length === 1 || c.shape.length === 3) ?? [];
   return (
     <fieldset className="image-tower" disabled={disabled} data-testid="image-tower">
@@ -138,10 +145,11 @@ export function ImageTowerChoice({
           checked={draft.imageTower === 'backbone'}
           onChange={() => onChange({ ...draft, imageTower: 'backbone' })}
         />{' '}
-        Pretrained backbone (frozen) — load a TF.js model from files
+        Pretrained backbone (frozen) — download MobileNetV2 or load a TF.js model from files
       </label>
       {draft.imageTower === 'backbone' && (
         <div className="backbone-choice" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="backbone-drop">
+          <BackboneDownload source={MOBILENET_V2_IMAGENET} disabled={!!busy} onFiles={store} />
           <div className="row">
             <button type="button" data-testid="choose-backbone" onClick={() => input.current?.click()} disabled={!!busy}>
               Choose model.json and weight files…
@@ -162,13 +170,19 @@ export function ImageTowerChoice({
             {busy && <span data-testid="backbone-busy">{busy}</span>}
           </div>
           {backbone ? (
-            <p data-testid="backbone-found" data-sha256={backbone.sha256} data-feature-size={backbone.featureSize}>
+            <p
+              data-testid="backbone-found"
+              data-sha256={backbone.sha256}
+              data-feature-size={backbone.featureSize}
+              data-source={backbone.source ?? ''}
+            >
               <strong>{backbone.name}</strong>: {backbone.kind} model, input {backbone.inputSize}×{backbone.inputSize} RGB, values in [
               {backbone.range.replace(',', ', ')}], output <code>{backbone.outputNode.split('/').slice(-2).join('/')}</code>,{' '}
               {backbone.featureSize} features · SHA-256 {backbone.sha256.slice(0, 12)}…
+              {backbone.source && <> · downloaded from {new URL(backbone.source).origin}, stored in this browser</>}
             </p>
           ) : (
-            <p className="muted">No backbone chosen yet: choose its model.json and all its weight shards.</p>
+            <p className="muted">No backbone chosen yet: download one, or choose a model.json and all its weight shards.</p>
           )}
           {backbone && files && (
             <div className="row">
@@ -177,7 +191,7 @@ export function ImageTowerChoice({
                 <select
                   data-testid="backbone-node"
                   value={backbone.outputNode}
-                  onChange={(e) => void store(files, { outputNode: e.target.value, range: backbone.range })}
+                  onChange={(e) => void store(files, { ...kept, outputNode: e.target.value, range: backbone.range })}
                 >
                   {candidates.map((c) => (
                     <option key={c.node} value={c.node}>
@@ -191,7 +205,7 @@ export function ImageTowerChoice({
                 <select
                   data-testid="backbone-range"
                   value={backbone.range}
-                  onChange={(e) => void store(files, { outputNode: backbone.outputNode, range: e.target.value as ValueRange })}
+                  onChange={(e) => void store(files, { ...kept, outputNode: backbone.outputNode, range: e.target.value as ValueRange })}
                 >
                   <option value="0,1">0 to 1 (pixels / 255)</option>
                   <option value="-1,1">-1 to 1</option>

@@ -3,9 +3,17 @@
 // explicit node override, typed errors, no tensor leaks.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BackboneError, extractFeatures, loadBackbone, sha256Hex, type BackboneFile } from '../../../src/model/backbone';
+import {
+  BackboneError,
+  extractFeatures,
+  loadBackbone,
+  manifestBytes,
+  readFileSet,
+  sha256Hex,
+  type BackboneFile,
+} from '../../../src/model/backbone';
 import { pickFeatureOutput, topologicalOrder, type FeatureCandidate } from '../../../src/model/backboneOutput';
-import { tinyModelFiles } from '../../fixtures/tinyBackbone';
+import { tinyModelFiles, tinyNoTopFiles } from '../../fixtures/tinyBackbone';
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 
@@ -108,6 +116,70 @@ describe('loadBackbone on a generated layers model', () => {
     const b = await loadBackbone([files[0], { name: 'weights.bin', bytes }]);
     expect(b.identity.sha256).not.toBe(await sha256Hex(files.map((f) => f.bytes)));
     b.dispose();
+  });
+});
+
+describe("a 'no top' model ending in a feature map (Teachable Machine's MobileNetV2)", () => {
+  it('picks the last feature map, pools it by a global average, and records the source URL', async () => {
+    const { files, model } = await tinyNoTopFiles();
+    const source = 'https://storage.googleapis.com/x/model.json';
+    const b = await loadBackbone(files, { range: '-1,1', source });
+    expect(b.identity).toMatchObject({ outputNode: 'out_relu', featureSize: 256, inputSize: 16, range: '-1,1', source });
+    expect(b.candidates.map((c) => [c.node, c.shape])).toEqual([
+      ['conv1', [8, 8, 8]],
+      ['out_relu', [4, 4, 256]],
+    ]);
+    const x = tf.randomUniform([3, 16, 16, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+    extractFeatures(b, x).dispose(); // warm-up
+    const before = tf.memory().numTensors;
+    const f = extractFeatures(b, x);
+    const want = tf.tidy(() => tf.mean(model.predict(tf.sub(tf.mul(x, 2), 1)) as tf.Tensor4D, [1, 2]));
+    expect(f.shape).toEqual([3, 256]);
+    expect(maxDiff(f, want)).toBeLessThan(1e-5);
+    tf.dispose([f, want]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x]);
+    b.dispose();
+    model.dispose();
+  });
+
+  it('a no-top model with maps narrower than 256 channels is refused, saying what it found', async () => {
+    const { files, model } = await tinyNoTopFiles(32);
+    model.dispose();
+    await expect(loadBackbone(files)).rejects.toThrow(/out_relu \[4, 4, 32\]/);
+  });
+});
+
+describe('weight bytes from the manifest', () => {
+  const w = (name: string, dtype: string, shape: number[], quantDtype?: string) =>
+    ({
+      name,
+      dtype,
+      shape,
+      ...(quantDtype ? { quantization: { dtype: quantDtype, min: 0, scale: 1 } } : {}),
+    }) as tf.io.WeightsManifestEntry;
+  it.each([
+    ['float32 [3, 3, 3, 8] + [8]', [w('k', 'float32', [3, 3, 3, 8]), w('b', 'float32', [8])], 4 * 216 + 4 * 8],
+    ['uint8-quantised float32 [10, 10]', [w('k', 'float32', [10, 10], 'uint8')], 100],
+    ['float16-quantised [5] + int32 scalar', [w('k', 'float32', [5], 'float16'), w('i', 'int32', [])], 10 + 4],
+  ])('%s', (_, weights, bytes) => {
+    expect(manifestBytes([{ paths: ['a.bin'], weights }])).toEqual([bytes]);
+  });
+  it('refuses a string weight, which it cannot size', () => {
+    expect(() => manifestBytes([{ paths: ['a.bin'], weights: [w('s', 'string', [2])] }])).toThrow(/expected a numeric dtype/);
+  });
+
+  it.each([
+    ['one byte short', (b: Uint8Array) => b.slice(0, -1)],
+    ['one byte over', (b: Uint8Array) => new Uint8Array([...b, 0])],
+    ['an HTML page', () => new TextEncoder().encode('<html>Not Found</html>')],
+  ])('a weight file %s is refused as truncated or foreign', async (_, edit) => {
+    const { files, model } = await tinyModelFiles();
+    model.dispose();
+    const bad = [files[0], { name: 'weights.bin', bytes: edit(files[1].bytes) }];
+    expect(() => readFileSet(bad)).toThrow(BackboneError);
+    expect(() => readFileSet(bad)).toThrow(/weights\.bin: expected \d+ bytes of weights, found \d+/);
+    expect(readFileSet(files).shards[0].length).toBe(files[1].bytes.length);
   });
 });
 
