@@ -2,8 +2,12 @@
 // configuration: the preset plus only the fields that differ from it. Pure: URLSearchParams only.
 import { CONFIG_RULES, PRESET_NAMES, PRESETS, validateConfig, type PresetName, type TrainConfig } from '../../config';
 
-/** The backbone's identity stays out of links: a link cannot carry the model's files. */
-const KEYS = (Object.keys(CONFIG_RULES) as (keyof TrainConfig)[]).filter((k) => CONFIG_RULES[k].kind !== 'backbone');
+/**
+ * The image tower and the backbone's identity stay out of links: a link cannot carry the model's
+ * files, and a pretrained tower without its backbone is not a valid config (the page said so as a
+ * banner on every reload). The feature head's settings do travel.
+ */
+const KEYS = (Object.keys(CONFIG_RULES) as (keyof TrainConfig)[]).filter((k) => k !== 'imageTower' && CONFIG_RULES[k].kind !== 'backbone');
 
 function encode(v: TrainConfig[keyof TrainConfig]): string {
   return Array.isArray(v) ? v.join(',') : String(v);

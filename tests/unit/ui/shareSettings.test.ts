@@ -23,6 +23,23 @@ describe('settingsFromQuery', () => {
     expect(settingsFromQuery(settingsToQuery(c))).toEqual({ config: c, error: null });
   });
 
+  it('leaves the image tower and backbone out: a link cannot carry the files, and reloading a pretrained draft is not an error', () => {
+    const backbone = {
+      name: 'm',
+      kind: 'layers',
+      sha256: 'a'.repeat(64),
+      inputSize: 224,
+      range: '0,1',
+      outputNode: 'pool',
+      featureSize: 1280,
+    } as const;
+    const c = withOverrides('tiny', { imageTower: 'backbone', backbone, headDropout: 0.25 });
+    const q = settingsToQuery(c);
+    expect(q).toBe('preset=tiny&headDropout=0.25');
+    expect(settingsFromQuery(q)).toEqual({ config: withOverrides('tiny', { headDropout: 0.25 }), error: null });
+    expect(settingsFromQuery('?preset=tiny&imageTower=backbone')).toEqual({ config: PRESETS.tiny, error: null }); // older links: the tower is ignored
+  });
+
   it('is null when the query carries no setting', () => {
     expect(settingsFromQuery('?tab=use')).toBeNull();
     expect(settingsFromQuery('')).toBeNull();
