@@ -11,8 +11,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackboneIdentity } from '../src/model/backbone';
-import { loadFeatureData, MAX_TOKENS } from './lib/featureData';
-import { trainVariant, type HeadVariant, type VariantResult } from './lib/featureTrain';
+import { loadFeatureData } from './lib/featureData';
+import { BASE_HEAD as BASE, trainVariant, type HeadVariant, type VariantResult } from './lib/featureTrain';
 import { machineInfo, type MachineInfo } from './lib/machine';
 
 const DATA = fileURLToPath(new URL('../../shared/datasets/flickr8k-224', import.meta.url));
@@ -20,24 +20,6 @@ const RESULT = fileURLToPath(new URL('./results/backbone.json', import.meta.url)
 
 /** The targets on the dev split (i->t / t->i). */
 export const TARGETS = { i2tR1: 0.07, t2iR1: 0.055, i2tR10: 0.28, t2iR10: 0.24 };
-
-const BASE: Omit<HeadVariant, 'name'> = {
-  textEncoder: 'bow',
-  hidden: 0,
-  dropout: 0,
-  weightDecay: 0.1,
-  flipAugment: false,
-  epochs: 6,
-  patience: 2,
-  learningRate: 1e-3,
-  batchSize: 128,
-  embedDim: 256,
-  textWidth: 256,
-  textLayers: 1,
-  maxTokens: MAX_TOKENS,
-  matchHidden: 0,
-  seed: 1,
-};
 
 /** The levers, one at a time from the probe's setup (linear head, bag of words). */
 export const VARIANTS: HeadVariant[] = [

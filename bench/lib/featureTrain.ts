@@ -3,6 +3,7 @@
 // and keeping the best epoch by mean R@5 (early stopping with patience). Used by
 // bench/backbone-quality.ts; the pieces it runs (FeatureClipModel, featureTrainStep) are the app's.
 
+import { MAX_TOKENS } from './featureData';
 import * as tf from '@tensorflow/tfjs';
 import type { MatchHeadKind, TextEncoderKind } from '../../src/config';
 import { relevantCaptions, relevantImages } from '../../src/model/captionText';
@@ -45,6 +46,25 @@ export interface HeadVariant {
   matchHidden: number; // > 0: a match classifier of this width, left untrained here (matchLossWeight 0; see matchFit.ts)
   seed: number;
 }
+
+/** The probe's setup (linear head, bag of words): the variants of bench:backbone and the pretrained row start from it. */
+export const BASE_HEAD: Omit<HeadVariant, 'name'> = {
+  textEncoder: 'bow',
+  hidden: 0,
+  dropout: 0,
+  weightDecay: 0.1,
+  flipAugment: false,
+  epochs: 6,
+  patience: 2,
+  learningRate: 1e-3,
+  batchSize: 128,
+  embedDim: 256,
+  textWidth: 256,
+  textLayers: 1,
+  maxTokens: MAX_TOKENS,
+  matchHidden: 0,
+  seed: 1,
+};
 
 export interface EpochResult {
   epoch: number; // 1-based

@@ -6,30 +6,19 @@
 
 import os from 'node:os';
 import type { QualityEval, QualityRow } from '../quality';
-import { loadFeatureData, MAX_TOKENS } from './featureData';
+import { loadFeatureData } from './featureData';
 import { evaluateFeatureModel } from './featureEval';
-import { trainVariant, type HeadVariant } from './featureTrain';
+import { BASE_HEAD, trainVariant, type HeadVariant } from './featureTrain';
 import { fitMatchHead, MATCH_FIT, prepareMatchFit, type MatchFitOptions } from './matchFit';
 
 /** The recipe the row trains: the best of bench:backbone's variants on all 6,000 images. */
 export const PRETRAINED_HEAD: HeadVariant = {
+  ...BASE_HEAD,
   name: 'linear-bow-drop-flip',
-  textEncoder: 'bow',
-  hidden: 0,
   dropout: 0.5,
-  weightDecay: 0.1,
   flipAugment: true,
-  epochs: 6,
-  patience: 2,
-  learningRate: 1e-3,
-  batchSize: 128,
-  embedDim: 256,
-  textWidth: 256,
-  textLayers: 1,
-  maxTokens: MAX_TOKENS,
   matchHead: 'residual',
   matchHidden: 256,
-  seed: 1,
 };
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(3));
