@@ -90,7 +90,8 @@ export interface BackboneInfo {
 export function missingBackbone(b: BackboneIdentity): UseError {
   return new UseError(
     'no-backbone',
-    `This model runs on the backbone "${b.name}" (SHA-256 ${b.sha256}), which is not stored here: load its files (model.json + weight shards) first, then load the model again.`,
+    `This model runs on the backbone "${b.name}" (SHA-256 ${b.sha256}), which is not stored here: load its files (model.json + weight shards) first, then load the model again.` +
+      (b.source ? ` It was downloaded from ${b.source}.` : ''),
   );
 }
 

@@ -6,6 +6,8 @@ import { listRuns, type CheckpointChoice, type RunMeta } from '../../storage/run
 import { DEFAULT_MAX_MODEL_FILE_BYTES } from '../../io/limits';
 import { ModelClient } from '../../workers/modelClient';
 import type { ImageInput, LoadedModel } from '../../use/modelService';
+import type { BackboneFile, LoadBackboneOptions } from '../../model/backbone';
+import { BackboneDownload } from '../train/BackboneDownload';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { importProblem } from './importProblem';
 import { ImagePicker } from './ImagePicker';
@@ -13,6 +15,7 @@ import { ModelChoice } from './ModelChoice';
 import { ScoreCard } from './ScoreCard';
 import { SearchCard } from './SearchCard';
 import { ZeroShotCard } from './ZeroShotCard';
+import { neededBackbone, type NeededBackbone } from './neededBackbone';
 
 function download(bytes: Uint8Array, fileName: string) {
   const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
@@ -61,19 +64,23 @@ export function UsePanel({
   const [error, setError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState('');
   // A model (file or run) that needs a backbone not stored here: its hash, and how to try again.
-  const [needBackbone, setNeedBackbone] = useState<{ sha256: string; retry: () => Promise<unknown> } | null>(null);
+  const [needBackbone, setNeedBackbone] = useState<(NeededBackbone & { retry: () => Promise<unknown> }) | null>(null);
   const backboneInput = useRef<HTMLInputElement>(null);
   const noteMissingBackbone = (err: unknown, retry: () => Promise<unknown>) => {
-    const sha = (err as { code?: string }).code === 'no-backbone' ? /SHA-256 ([0-9a-f]{64})/.exec(String((err as Error).message)) : null;
-    setNeedBackbone(sha ? { sha256: sha[1], retry } : null);
+    const needed = neededBackbone(err);
+    setNeedBackbone(needed && { ...needed, retry });
+  };
+  /** Stores the backbone (refused unless its hash is the one needed), then loads the model again. */
+  const storeNeededBackbone = async (files: BackboneFile[], options?: LoadBackboneOptions) => {
+    await worker().storeBackbone({ files, options, expectedSha256: needBackbone!.sha256, backend: 'auto' });
+    const retry = needBackbone!.retry;
+    setNeedBackbone(null);
+    await retry();
   };
   const provideBackbone = (list: FileList) =>
     guarded('Checking the backbone files…', 'Could not use these backbone files', async () => {
       const files = await Promise.all([...list].map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-      await worker().storeBackbone({ files, expectedSha256: needBackbone!.sha256, backend: 'auto' }); // refused unless the hash matches
-      const retry = needBackbone!.retry;
-      setNeedBackbone(null);
-      await retry();
+      await storeNeededBackbone(files);
     });
 
   const worker = () => (client.current ??= new ModelClient());
@@ -210,6 +217,15 @@ export function UsePanel({
                 e.target.value = '';
               }}
             />
+            {needBackbone.source && (
+              <BackboneDownload
+                source={needBackbone.source}
+                disabled={!!busy}
+                onFiles={(files, options) =>
+                  guarded('Checking the backbone…', 'Could not use this backbone', () => storeNeededBackbone(files, options))
+                }
+              />
+            )}
           </div>
         )}
         <p data-testid="model-summary" className={loaded ? '' : 'muted'}>
