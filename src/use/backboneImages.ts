@@ -16,8 +16,8 @@ export type ImageDecoder = (file: Blob, name: string, side: number) => Promise<U
 /** The browser's (and worker's) decoder: the one ingestion uses. */
 export const decodeInBrowser: ImageDecoder = async (file, name, side) => (await preprocessImage(file, name, side)).pixels;
 
-/** Images decoded at once while reading originals (each holds a full-size bitmap while it decodes). */
-const DECODING = 8;
+/** Images decoded at once while reading originals (each holds a full-size bitmap while it decodes: as many as a decode worker has in flight). */
+const DECODING = 4;
 
 /** Which pixels features of this dataset come from: its originals when it keeps them, else its copies. */
 export async function featureImagesOf(datasetId: string): Promise<FeatureImages> {
