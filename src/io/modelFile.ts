@@ -164,6 +164,21 @@ function fromSerialized(name: string, t: SerializedTensor): FileTensor {
 
 /** What a user of the weights must do to pixels and captions, as the lab's own code does it. */
 function preprocessingOf(config: TrainConfig, pipeline: PixelPipeline): PreprocessingSpec {
+  const b = config.imageTower === 'backbone' ? config.backbone : null;
+  if (b) {
+    // What Use feeds the backbone: the image decoded straight to its input side, in its value range.
+    return preprocessingSpec(pipeline, {
+      imageSize: b.inputSize,
+      storedSide: b.inputSize,
+      range: b.range,
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+      maxTokens: config.maxTokens,
+      pad: PAD_TOKEN,
+      unk: UNK_TOKEN,
+      tokens: TOKEN_PATTERN,
+    });
+  }
   return preprocessingSpec(pipeline, {
     imageSize: config.imageSize,
     maxTokens: config.maxTokens,
@@ -172,9 +187,11 @@ function preprocessingOf(config: TrainConfig, pipeline: PixelPipeline): Preproce
     std: IMAGE_STD,
     pad: PAD_TOKEN,
     unk: UNK_TOKEN,
-    tokens: "/[\\p{L}\\p{N}]+(?:'[\\p{L}\\p{N}]+)*/gu", // JS syntax, matched on the lower-cased caption
+    tokens: TOKEN_PATTERN,
   });
 }
+
+const TOKEN_PATTERN = "/[\\p{L}\\p{N}]+(?:'[\\p{L}\\p{N}]+)*/gu"; // JS syntax, matched on the lower-cased caption
 
 // ----------------------------------------------------------------------------------------- decode
 
@@ -214,7 +231,7 @@ function parseMetadata(metadata: Record<string, string>, tensorNames: readonly s
     fail('bad-header', `metadata 'checkpoint_version': expected 1 to ${CHECKPOINT_VERSION}, found ${checkpointVersion}`);
   const config = checkConfig(parseJson(metadata, 'config', 'bad-config'));
   const vocab = checkVocab(parseJson(metadata, 'vocab', 'bad-config'), config);
-  if (formatVersion >= 2) parsePreprocessing(metadata, config.imageSize, config.maxTokens); // version 1: prose, unchecked
+  if (formatVersion >= 2) parsePreprocessing(metadata, { ...config, backbone: config.imageTower === 'backbone' ? config.backbone : null }); // version 1: prose, unchecked
   const createdAt = required(metadata, 'created_at');
   if (!Number.isFinite(Date.parse(createdAt))) {
     fail('bad-header', `metadata 'created_at': expected an ISO 8601 time, found ${JSON.stringify(createdAt.slice(0, 40))}`);

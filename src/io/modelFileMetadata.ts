@@ -175,7 +175,10 @@ export type PixelPipeline = 'browser' | 'node';
  * How pixels and captions reach the model, as fields a program can follow (format version 2).
  * Images: decode, EXIF-upright, centre square crop (fractional offset (w - side) / 2), resample to
  * stored.side with stored.resample, then to imageSize (area average when shrinking, bilinear with
- * pixel centres at +0.5 when enlarging), rounding to uint8 after each resample, then uint8 / 255.
+ * pixel centres at +0.5 when enlarging), rounding to uint8 after each resample, then uint8 / divide
+ * (- subtract). A backbone run's pixels go to its frozen backbone: stored.side = imageSize = the
+ * backbone's input size (decoded straight to it, no 128-px copy), range its value range
+ * ('-1,1': divide 127.5, subtract 1), no normalisation beyond that (mean 0, std 1).
  */
 export interface PreprocessingSpec {
   imageSize: number;
@@ -186,12 +189,18 @@ export interface PreprocessingSpec {
   layout: 'NHWC';
   stored: { side: number; resample: 'canvas-high-quality' | 'area'; rounding: 'half-up' };
   resize: { shrink: 'area'; enlarge: 'bilinear'; rounding: 'half-up' };
-  range: { from: 'uint8'; divide: 255; min: 0; max: 1 };
+  range: { from: 'uint8'; divide: number; subtract?: number; min: number; max: number };
   normalisation: { mean: number[]; std: number[]; inside: 'model' };
   text: { lowercase: true; tokens: string; pad: string; unk: string; maxTokens: number; idsAs: 'float32' };
 }
 
-/** The spec for a model of `imageSize` trained on `pipeline`'s pixels. */
+/** uint8 -> the model's values: '0,1' is x / 255, '-1,1' is x / 127.5 - 1. */
+const RANGES = {
+  '0,1': { from: 'uint8', divide: 255, min: 0, max: 1 },
+  '-1,1': { from: 'uint8', divide: 127.5, subtract: 1, min: -1, max: 1 },
+} as const;
+
+/** The spec for a model of `imageSize` trained on `pipeline`'s pixels (range: a backbone's value range, default 0..1). */
 export function preprocessingSpec(
   pipeline: PixelPipeline,
   model: {
@@ -203,6 +212,7 @@ export function preprocessingSpec(
     pad: string;
     unk: string;
     tokens: string;
+    range?: '0,1' | '-1,1';
   },
 ): PreprocessingSpec {
   return {
@@ -214,7 +224,7 @@ export function preprocessingSpec(
     layout: 'NHWC',
     stored: { side: model.storedSide, resample: pipeline === 'browser' ? 'canvas-high-quality' : 'area', rounding: 'half-up' },
     resize: { shrink: 'area', enlarge: 'bilinear', rounding: 'half-up' },
-    range: { from: 'uint8', divide: 255, min: 0, max: 1 },
+    range: { ...RANGES[model.range ?? '0,1'] },
     normalisation: { mean: model.mean, std: model.std, inside: 'model' },
     text: { lowercase: true, tokens: model.tokens, pad: model.pad, unk: model.unk, maxTokens: model.maxTokens, idsAs: 'float32' },
   };
@@ -222,21 +232,33 @@ export function preprocessingSpec(
 
 const RESAMPLES = ['canvas-high-quality', 'area'];
 
-/** Checks a version-2 file's `preprocessing` against its config; returns it. */
-export function parsePreprocessing(meta: Record<string, string>, imageSize: number, maxTokens: number): PreprocessingSpec {
+/**
+ * Checks a version-2 file's `preprocessing` against its config; returns it. A backbone run's spec
+ * describes what its backbone is fed (input size, value range); the first backbone files described
+ * the CNN's imageSize and 0..1 instead, and are still read.
+ */
+export function parsePreprocessing(
+  meta: Record<string, string>,
+  config: { imageSize: number; maxTokens: number; backbone?: { inputSize: number; range: '0,1' | '-1,1' } | null },
+): PreprocessingSpec {
+  const { maxTokens } = config;
   const raw = parseJson(meta, 'preprocessing');
   const at = (path: string) => path.split('.').reduce<unknown>((o, k) => (isRecord(o) && Object.hasOwn(o, k) ? o[k] : undefined), raw);
   const expect = (path: string, ok: (v: unknown) => boolean, what: string) => {
     if (!ok(at(path))) fail(`metadata 'preprocessing': ${path}: expected ${what}, found ${show(at(path))}`);
   };
   if (!isRecord(raw)) return fail(`metadata 'preprocessing': expected an object, found ${show(raw)}`);
-  expect('imageSize', (v) => v === imageSize, `${imageSize} (config.imageSize)`);
+  const b = config.backbone;
+  const describesBackbone = !!b && raw.imageSize === b.inputSize;
+  const imageSize = describesBackbone ? b!.inputSize : config.imageSize;
+  const range = RANGES[describesBackbone ? b!.range : '0,1'];
+  expect('imageSize', (v) => v === imageSize, b ? `${b.inputSize} (config.backbone.inputSize)` : `${config.imageSize} (config.imageSize)`);
   expect('decoder', (v) => typeof v === 'string' && v.length > 0, 'a decoder name');
   expect('stored.side', (v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 4096, 'an integer side in [1, 4096]');
   expect('stored.resample', (v) => RESAMPLES.includes(v as string), RESAMPLES.map((r) => `'${r}'`).join(' or '));
   expect('resize.shrink', (v) => v === 'area', "'area'");
   expect('resize.enlarge', (v) => v === 'bilinear', "'bilinear'");
-  expect('range.divide', (v) => v === 255, '255');
+  expect('range.divide', (v) => v === range.divide, String(range.divide));
   expect('normalisation.mean', (v) => Array.isArray(v) && v.length === 3 && v.every(Number.isFinite), '3 numbers');
   expect(
     'normalisation.std',

@@ -319,6 +319,27 @@ export async function getImageRecords(id: string, indices: number[]): Promise<(S
   });
 }
 
+/**
+ * The stored original files of images `indices` as Blobs (undefined where a record keeps none: the
+ * built-in sample, or a record not stored). Reads the image records only, never the pixels.
+ */
+export async function getOriginals(id: string, indices: number[]): Promise<(Blob | undefined)[]> {
+  const records = await getMany<ImageRecord | undefined>(
+    indices.map((i) => imageKey(id, i)),
+    datasetStore(),
+  );
+  return records.map((r) => (r?.original ? asBlob(r.original) : undefined));
+}
+
+/**
+ * Whether the dataset keeps its images' original files, judged by its first image (an import
+ * stores every image's original; the built-in sample stores none). False for an empty dataset.
+ */
+export async function storesOriginals(id: string): Promise<boolean> {
+  const first = await get<ImageRecord>(imageKey(id, 0), datasetStore());
+  return !!first?.original;
+}
+
 export async function getPixels(id: string, indices: number[]): Promise<Uint8Array[]> {
   const px = await getMany<Uint8Array | undefined>(
     indices.map((i) => pixelKey(id, i)),

@@ -5,7 +5,11 @@ import { get } from 'idb-keyval';
 import { cacheStore, writeAtomic } from './db';
 import { wrapWriteError } from './errors';
 
-export const EMBEDDING_INDEX_VERSION = 1;
+/**
+ * 2: a backbone run's image embeddings come from the originals at the backbone's input size (features
+ * format 2); version-1 indices, built from the 128-px copies, are rebuilt instead of read.
+ */
+export const EMBEDDING_INDEX_VERSION = 2;
 
 export interface EmbeddingIndex {
   version: number;

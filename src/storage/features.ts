@@ -1,4 +1,5 @@
-// Cached backbone features in IndexedDB, per (dataset, backbone SHA-256 + output node, view), in
+// Cached backbone features in IndexedDB, per (dataset, which pixels, backbone SHA-256 + output node,
+// view), in
 // chunks of consecutive images written one transaction each as the feature pass goes, so a reload
 // resumes at the first missing chunk. A byte-count marker beside each chunk lets the storage
 // figure count them without reading the features. Derived data: deleted with the dataset or the
@@ -8,15 +9,27 @@ import type { BackboneIdentity } from '../model/backbone';
 import { cacheStore, writeAtomic } from './db';
 import { StorageError, wrapWriteError } from './errors';
 
-/** Format version of feature chunks; a new layout gets a new number, never an edit. */
-export const FEATURE_FORMAT_VERSION = 1;
+/**
+ * Format version of feature chunks; a new layout gets a new number, never an edit.
+ * 2: the key names the pixels the backbone saw (FeatureImages); version-1 chunks were all computed
+ * from the 128-px stored copies, are never read, and a feature pass deletes them (deleteStaleFeatures).
+ */
+export const FEATURE_FORMAT_VERSION = 2;
+
+/**
+ * Which pixels of each image the backbone saw: 'original', the stored original file decoded at the
+ * backbone's input size; 'copy', the stored square copy (128 px) resized to it (the dataset keeps
+ * no originals: the built-in sample, older imports).
+ */
+export type FeatureImages = 'original' | 'copy';
 
 /** 'plain': the stored image; 'flip': mirrored left-right (the cheap augmentation view). */
 export type FeatureView = 'plain' | 'flip';
 
-/** Which features: a dataset through a backbone (its files, input size, range and output node), one view. */
+/** Which features: a dataset's originals or copies through a backbone (its files, input size, range and output node), one view. */
 export interface FeatureSource {
   datasetId: string;
+  images: FeatureImages;
   backbone: Pick<BackboneIdentity, 'sha256' | 'inputSize' | 'range' | 'outputNode' | 'featureSize'>;
   view: FeatureView;
 }
@@ -33,9 +46,11 @@ interface ChunkRecord extends FeatureChunk {
   featureSize: number;
 }
 
-// feat:<dataset>:<sha256>:<view>:<input size>/<range>/<node>#<chunk index, 6 digits>
+// feat:<dataset>:<sha256>:<view>:<images>/<input size>/<range>/<node>#<chunk index, 6 digits>
+// (format 1 had no <images>/ segment: see deleteStaleFeatures)
 const sourcePrefix = (s: FeatureSource) =>
-  `feat:${s.datasetId}:${s.backbone.sha256}:${s.view}:${s.backbone.inputSize}/${s.backbone.range}/${s.backbone.outputNode}#`;
+  `feat:${s.datasetId}:${s.backbone.sha256}:${s.view}:${s.images}/${s.backbone.inputSize}/${s.backbone.range}/${s.backbone.outputNode}#`;
+const CURRENT_KEY = /^feat:[^:]+:[^:]+:[^:]+:(original|copy)\//;
 const chunkKey = (s: FeatureSource, chunk: number) => `${sourcePrefix(s)}${String(chunk).padStart(6, '0')}`;
 const sizeKey = (key: string) => `size:${key}`; // the chunk's bytes, beside it
 const range = (prefix: string) => IDBKeyRange.bound(prefix, `${prefix}\uffff`);
@@ -109,6 +124,30 @@ export async function deleteFeatures(which: { datasetId?: string; sha256?: strin
     });
   } catch (err) {
     throw wrapWriteError(err, 'the deletion of cached features');
+  }
+}
+
+/**
+ * Deletes a dataset's feature chunks of an older format (keys without the <images>/ segment: all
+ * computed from the 128-px copies), so they neither linger in storage nor get mixed with new ones.
+ * Returns how many chunks were deleted.
+ */
+export async function deleteStaleFeatures(datasetId: string): Promise<number> {
+  const prefix = `feat:${datasetId}:`;
+  try {
+    const ks = await cacheStore()('readonly', (s) => promisifyRequest(s.getAllKeys(range(sizeKey(prefix)))));
+    const stale = ks.map((k) => String(k).slice('size:'.length)).filter((k) => !CURRENT_KEY.test(k));
+    if (stale.length) {
+      await writeAtomic(cacheStore(), (s) => {
+        for (const k of stale) {
+          s.delete(k);
+          s.delete(sizeKey(k));
+        }
+      });
+    }
+    return stale.length;
+  } catch (err) {
+    throw wrapWriteError(err, 'the deletion of outdated cached features');
   }
 }
 

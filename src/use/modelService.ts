@@ -3,7 +3,6 @@
 // file, score, search both ways, zero-shot, export what was loaded. The
 // search index of (checkpoint, dataset, split) stays in memory once built or read, so a search
 // reads nothing from storage but the query's own image; it is rebuilt when any of them changes.
-import { preprocessImage } from '../data/decode';
 import type { Split } from '../data/types';
 import { LabError } from '../errors';
 import { STORED_IMAGE_SIZE } from '../ingest/constants';
@@ -26,6 +25,7 @@ import { EMBEDDING_INDEX_VERSION, getEmbeddingIndex, putEmbeddingIndex, type Emb
 import { deleteRun, findImportedRun, getRun, importRun, loadCheckpoint, type CheckpointChoice, type RunMeta } from '../storage/runs';
 import type { Checkpoint } from '../train/types';
 import type { BackendChoice, BackendInfo } from './backend';
+import { decodeInBrowser, featureImagesOf, featureSources, readBackboneImages, type ImageDecoder } from './backboneImages';
 import { ModelSession, type ScoreRow, type ZeroShotRow } from './modelSession';
 
 /** An image to score: a file the user gave, or an image of a stored dataset. */
@@ -110,7 +110,10 @@ export class ModelService {
   private backend: BackendInfo | null = null;
   private index: LoadedIndex | null = null;
 
-  constructor(private readonly selectBackend: (choice: BackendChoice) => Promise<BackendInfo>) {}
+  constructor(
+    private readonly selectBackend: (choice: BackendChoice) => Promise<BackendInfo>,
+    private readonly decode: ImageDecoder = decodeInBrowser,
+  ) {}
 
   /** Loads a run's best checkpoint (by val mean R@5) when it has one, else its last; `which` picks. */
   async load({ runId, backend, which }: { runId: string; backend: BackendChoice; which?: CheckpointChoice }): Promise<LoadedModel> {
@@ -175,7 +178,7 @@ export class ModelService {
 
   async score({ image, captions }: { image: ImageInput; captions: string[] }): Promise<ScoreRow[]> {
     const s = this.need();
-    const { pixels, size } = await imagePixels(image);
+    const { pixels, size } = await this.imagePixels(image);
     return s.score(pixels, size, captions);
   }
 
@@ -205,7 +208,7 @@ export class ModelService {
   async searchImage({ image, k, ...scope }: SearchScope & { image: ImageInput; k: number }, progress?: Progress): Promise<CaptionHit[]> {
     const s = this.need();
     const { index } = (await this.ensureIndex(scope, progress)).loaded;
-    const { pixels, size } = await imagePixels(image);
+    const { pixels, size } = await this.imagePixels(image);
     const q = await s.embedImages(pixels, size, 1);
     return topK(q, index.captionEmb, index.dim, k).map((r) => ({
       image: index.captionImage[r.index],
@@ -219,7 +222,7 @@ export class ModelService {
     const s = this.need();
     const { loaded } = await this.ensureIndex(scope, progress);
     const { index } = loaded;
-    const { pixels, size } = await imagePixels(image);
+    const { pixels, size } = await this.imagePixels(image);
     const q = await s.embedImages(pixels, size, 1);
     const self = image.kind === 'dataset' && image.datasetId === scope.datasetId ? image.index : -1;
     return topK(q, index.imageEmb, index.dim, k + 1)
@@ -234,7 +237,7 @@ export class ModelService {
   async zeroShot({ image, labels, template }: { image: ImageInput; labels: string[]; template: string }): Promise<ZeroShotRow[]> {
     const s = this.need();
     if (!labels.length) throw new UseError('no-labels', 'Type at least one label (comma-separated).');
-    const { pixels, size } = await imagePixels(image);
+    const { pixels, size } = await this.imagePixels(image);
     return s.zeroShot(pixels, size, labels, template);
   }
 
@@ -252,6 +255,28 @@ export class ModelService {
     this.session = null;
     this.loaded = null;
     this.index = null;
+  }
+
+  /**
+   * The pixels the loaded model is fed for `image`. A CNN run: the ingestion path (the file centre-
+   * cropped to the stored side, or the dataset's stored copy), then the model's own resize. A
+   * backbone run: decoded straight at the backbone's input size from the file or the dataset
+   * image's original, as the feature pass does (use/backboneImages.ts), never via the 128-px copy.
+   */
+  private async imagePixels(image: ImageInput): Promise<{ pixels: Uint8Array; size: number }> {
+    const backbone = this.need().config.imageTower === 'backbone' ? this.need().config.backbone : null;
+    if (image.kind === 'file') {
+      const size = backbone ? backbone.inputSize : STORED_IMAGE_SIZE;
+      return { pixels: await this.decode(image.file, image.name, size), size };
+    }
+    if (backbone) {
+      const images = await featureImagesOf(image.datasetId);
+      const { pixels, side } = await readBackboneImages(image.datasetId, [image.index], backbone, images, this.decode);
+      return { pixels, size: side };
+    }
+    const meta = await getDataset(image.datasetId);
+    const [pixels] = await getPixels(image.datasetId, [image.index]);
+    return { pixels, size: meta.imageSize };
   }
 
   private async ensureBackend(choice: BackendChoice): Promise<BackendInfo> {
@@ -314,11 +339,19 @@ export class ModelService {
       imageEmb.set((await s.embedFeatures(rows, chunk.length))!, start * D);
       progress?.(start + chunk.length, ids.length, 'images embedded (cached features)');
     }
+    const backbone = s.config.imageTower === 'backbone' ? s.config.backbone : null;
+    const images = backbone && !features ? await featureImagesOf(datasetId) : 'copy';
     for (let start = 0; start < ids.length && !features; start += IMAGE_CHUNK) {
       const chunk = ids.slice(start, start + IMAGE_CHUNK);
-      const flat = new Uint8Array(chunk.length * per);
-      (await getPixels(datasetId, chunk)).forEach((p, k) => flat.set(p, k * per));
-      imageEmb.set(await s.embedImages(flat, meta.imageSize, chunk.length), start * D);
+      if (backbone) {
+        // What the feature pass feeds the backbone: the originals at its input size (or the copies resized).
+        const { pixels, side } = await readBackboneImages(datasetId, chunk, backbone, images, this.decode);
+        imageEmb.set(await s.embedImages(pixels, side, chunk.length), start * D);
+      } else {
+        const flat = new Uint8Array(chunk.length * per);
+        (await getPixels(datasetId, chunk)).forEach((p, k) => flat.set(p, k * per));
+        imageEmb.set(await s.embedImages(flat, meta.imageSize, chunk.length), start * D);
+      }
       progress?.(start + chunk.length, ids.length, 'images embedded');
     }
     const captionImage: number[] = [];
@@ -348,19 +381,9 @@ async function storedBackboneOf(ckpt: Checkpoint) {
   return loadBackbone(await getBackboneFiles(b.sha256), { name: b.name, outputNode: b.outputNode, inputSize: b.inputSize, range: b.range });
 }
 
-/** The dataset's cached plain-view features through `backbone`, or null (none, or not all computed). */
+/** The dataset's cached plain-view features through `backbone` (of its originals, else its copies), or null (none, or not all computed). */
 async function cachedFeatures(backbone: BackboneIdentity | null, datasetId: string, images: number): Promise<Float32Array | null> {
   if (!backbone) return null;
-  return loadFeatures({ datasetId, backbone, view: 'plain' }, images).catch(() => null);
-}
-
-async function imagePixels(image: ImageInput): Promise<{ pixels: Uint8Array; size: number }> {
-  if (image.kind === 'file') {
-    // Exactly the ingestion path: centre-crop to the stored side, then the model's own resize.
-    const { pixels } = await preprocessImage(image.file, image.name, STORED_IMAGE_SIZE);
-    return { pixels, size: STORED_IMAGE_SIZE };
-  }
-  const meta = await getDataset(image.datasetId);
-  const [pixels] = await getPixels(image.datasetId, [image.index]);
-  return { pixels, size: meta.imageSize };
+  const [plain] = await featureSources(datasetId, backbone, ['plain']);
+  return loadFeatures(plain, images).catch(() => null);
 }

@@ -1,16 +1,19 @@
 // The feature pass as a job of the train worker, testable without a worker: loads a stored
-// backbone, runs it over a stored dataset's preprocessed images (resized to its input size by
-// extractFeatures), plain and/or flipped, on the backend chosen, and stores the features chunk by
-// chunk. Chunks already stored are skipped, so a pass cut short by a reload resumes where it
-// stopped. Reports progress with an ETA; Cancel stops between batches (the current chunk is lost).
+// backbone, runs it over a stored dataset's images at its input size (each original decoded there,
+// or the 128-px copies resized when the dataset keeps no originals: use/backboneImages.ts), plain
+// and/or flipped, on the backend chosen, and stores the features chunk by chunk, the next chunk's
+// images decoding while the backbone runs. Chunks already stored are skipped, so a pass cut short
+// by a reload resumes where it stopped. Reports progress with an ETA; Cancel stops between batches
+// (the current chunk is lost).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../config';
 import { LabError } from '../errors';
 import { extractFeatures, loadBackbone, type Backbone, type BackboneIdentity } from '../model/backbone';
 import { getBackboneFiles } from '../storage/backbones';
-import { getDataset, getPixels } from '../storage/datasets';
-import { putFeatureChunk, storedFeatureChunks, type FeatureSource, type FeatureView } from '../storage/features';
+import { getDataset } from '../storage/datasets';
+import { deleteStaleFeatures, putFeatureChunk, storedFeatureChunks, type FeatureImages, type FeatureView } from '../storage/features';
 import type { BackendChoice, BackendInfo } from '../use/backend';
+import { decodeInBrowser, featureSources, readBackboneImages, type BackboneImages, type ImageDecoder } from '../use/backboneImages';
 
 /** Images per stored chunk (one transaction; the most a reload can lose) and per backbone call. */
 export const FEATURE_CHUNK = 64;
@@ -41,6 +44,8 @@ export interface FeatureResult {
   computed: number; // images × views computed now (0: everything was stored)
   seconds: number;
   cancelled: boolean;
+  source: FeatureImages; // 'copy': the dataset keeps no originals, features came from its 128-px copies
+  fromCopies: number; // images read from their copy in this call ('copy' source, or an original missing or undecodable)
 }
 
 export type FeatureErrorCode = 'mismatch';
@@ -72,7 +77,10 @@ export async function loadStoredBackbone(identity: BackboneIdentity): Promise<Ba
 export class FeatureJob {
   private abort = new AbortController();
 
-  constructor(private readonly selectBackend: (choice: BackendChoice) => Promise<BackendInfo>) {}
+  constructor(
+    private readonly selectBackend: (choice: BackendChoice) => Promise<BackendInfo>,
+    private readonly decode: ImageDecoder = decodeInBrowser,
+  ) {}
 
   cancel(): void {
     this.abort.abort();
@@ -85,47 +93,56 @@ export class FeatureJob {
     const meta = await getDataset(req.datasetId);
     const N = meta.storedImages;
     const chunks = Math.ceil(N / FEATURE_CHUNK);
-    const sources = req.views.map((view): FeatureSource => ({ datasetId: req.datasetId, backbone: req.backbone, view }));
+    await deleteStaleFeatures(req.datasetId); // chunks of the older format (128-px copies): never mixed in
+    const sources = await featureSources(req.datasetId, req.backbone, req.views);
+    const images = sources[0]?.images ?? 'copy';
     const stored = await Promise.all(sources.map(async (s) => new Set(await storedFeatureChunks(s))));
     const chunkSize = (c: number) => Math.min(FEATURE_CHUNK, N - c * FEATURE_CHUNK);
     const total = N * sources.length;
     let done = stored.reduce((n, set) => n + [...set].filter((c) => c < chunks).reduce((m, c) => m + chunkSize(c), 0), 0);
     let computed = 0;
+    let fromCopies = 0;
     const progress = (): FeatureProgress => {
       const seconds = (performance.now() - t0) / 1000;
       const rate = computed > 0 ? computed / seconds : null;
       return { done, total, computed, imagesPerSec: rate, etaSeconds: rate ? (total - done) / rate : null };
     };
     emit({ type: 'progress', progress: progress() });
-    const result = (cancelled: boolean): FeatureResult => ({ images: N, computed, seconds: (performance.now() - t0) / 1000, cancelled });
+    const result = (cancelled: boolean): FeatureResult => ({
+      images: N,
+      computed,
+      seconds: (performance.now() - t0) / 1000,
+      cancelled,
+      source: images,
+      fromCopies,
+    });
     if (done === total) return result(false);
 
     emit({ type: 'backend', info: await this.selectBackend(req.backend) });
     emit({ type: 'phase', detail: `Loading the backbone "${req.backbone.name}"…` });
     const backbone = await loadStoredBackbone(req.backbone);
+    const todo = Array.from({ length: chunks }, (_, c) => c).filter((c) => sources.some((_, v) => !stored[v].has(c)));
+    const read = (c: number) => {
+      const ids = Array.from({ length: chunkSize(c) }, (_, k) => c * FEATURE_CHUNK + k);
+      const p = readBackboneImages(req.datasetId, ids, backbone.identity, images, this.decode);
+      p.catch(() => {}); // awaited below; a pass cancelled first leaves it unawaited
+      return p;
+    };
     try {
-      emit({ type: 'phase', detail: `Computing features of ${N} images (${req.views.join(' + ')})…` });
-      const S = meta.imageSize;
-      for (let c = 0; c < chunks; c++) {
-        const missing = sources.filter((_, v) => !stored[v].has(c));
-        if (missing.length === 0) continue;
-        const start = c * FEATURE_CHUNK;
-        const ids = Array.from({ length: chunkSize(c) }, (_, k) => start + k);
-        const pixels = await getPixels(req.datasetId, ids); // [S, S, 3] uint8 each
-        for (const source of missing) {
-          const rows = new Float32Array(ids.length * backbone.identity.featureSize);
-          for (let b = 0; b < ids.length; b += BATCH) {
-            if (signal.aborted) return result(true);
-            const n = Math.min(BATCH, ids.length - b);
-            const batch = new Int32Array(n * S * S * 3);
-            for (let k = 0; k < n; k++) batch.set(pixels[b + k], k * S * S * 3);
-            const f = tf.tidy(() => extractFeatures(backbone, tf.tensor4d(batch, [n, S, S, 3], 'int32'), { flip: source.view === 'flip' }));
-            rows.set((await f.data()) as Float32Array, b * backbone.identity.featureSize);
-            f.dispose();
-          }
-          await putFeatureChunk(source, c, { start, count: ids.length, rows });
-          done += ids.length;
-          computed += ids.length;
+      const what = images === 'original' ? 'originals' : '128-px copies (originals not stored)';
+      emit({ type: 'phase', detail: `Computing features of ${N} images from their ${what} (${req.views.join(' + ')})…` });
+      let next = todo.length ? read(todo[0]) : null;
+      for (const [t, c] of todo.entries()) {
+        const batch: BackboneImages = await next!;
+        next = t + 1 < todo.length ? read(todo[t + 1]) : null; // decodes while the backbone runs on this chunk
+        fromCopies += batch.fromCopies;
+        for (const [v, source] of sources.entries()) {
+          if (stored[v].has(c)) continue;
+          const rows = await this.features(backbone, batch, source.view === 'flip', signal);
+          if (!rows) return result(true);
+          await putFeatureChunk(source, c, { start: c * FEATURE_CHUNK, count: chunkSize(c), rows });
+          done += chunkSize(c);
+          computed += chunkSize(c);
           emit({ type: 'progress', progress: progress() });
         }
       }
@@ -133,5 +150,23 @@ export class FeatureJob {
     } finally {
       backbone.dispose();
     }
+  }
+
+  /** Features [n, F] of a chunk's images, BATCH at a time; null when cancelled between batches. */
+  private async features(backbone: Backbone, { pixels, side }: BackboneImages, flip: boolean, signal: AbortSignal) {
+    const per = side * side * 3;
+    const n = pixels.length / per;
+    const F = backbone.identity.featureSize;
+    const rows = new Float32Array(n * F);
+    for (let b = 0; b < n; b += BATCH) {
+      if (signal.aborted) return null;
+      const k = Math.min(BATCH, n - b);
+      const f = tf.tidy(() =>
+        extractFeatures(backbone, tf.tensor4d(pixels.subarray(b * per, (b + k) * per), [k, side, side, 3], 'int32'), { flip }),
+      );
+      rows.set((await f.data()) as Float32Array, b * F);
+      f.dispose();
+    }
+    return rows;
   }
 }

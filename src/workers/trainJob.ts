@@ -19,6 +19,7 @@ import {
 import { bestEval } from '../train/checkpointSelect';
 import type { BatchSimilarity, EvalInsights } from '../train/insights';
 import { loadFeatures } from '../storage/features';
+import { featureSources } from '../use/backboneImages';
 import type { RunFeatures } from '../train/towers';
 import { runTraining } from '../train/trainer';
 import { TrainError, type Checkpoint, type EvalMetrics, type RunShape, type StepMetrics, type TrainPhase } from '../train/types';
@@ -67,8 +68,9 @@ export type Emit = (e: TrainEvent) => unknown;
 async function runFeatures(datasetId: string, config: TrainConfig, images: number): Promise<RunFeatures | undefined> {
   const backbone = config.imageTower === 'backbone' ? config.backbone : null;
   if (!backbone) return undefined;
-  const plain = await loadFeatures({ datasetId, backbone, view: 'plain' }, images);
-  const flip = config.flipViews ? await loadFeatures({ datasetId, backbone, view: 'flip' }, images) : null;
+  const [plainSource, flipSource] = await featureSources(datasetId, backbone, ['plain', 'flip']); // originals, or copies when none are stored
+  const plain = await loadFeatures(plainSource, images);
+  const flip = config.flipViews ? await loadFeatures(flipSource, images) : null;
   return { featureSize: backbone.featureSize, plain, flip };
 }
 

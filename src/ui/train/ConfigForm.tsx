@@ -51,6 +51,16 @@ export function draftFromConfig(c: TrainConfig): ConfigDraft {
   return d;
 }
 
+/** The image tower fields a preset change keeps: presets differ in the CNN and the training, not in the tower chosen. */
+const TOWER_FIELDS = ['imageTower', 'backbone', 'headHidden', 'headDropout', 'flipViews'] as const;
+
+/** `name`'s settings, keeping the draft's image tower (a chosen backbone stays chosen). */
+export function withPreset(draft: ConfigDraft, name: PresetName): ConfigDraft {
+  const next = draftFromConfig(PRESETS[name]);
+  for (const k of TOWER_FIELDS) (next as Record<string, unknown>)[k] = draft[k];
+  return next;
+}
+
 /** The draft as a config candidate (numbers parsed); validateConfig decides if it is valid. */
 export function configFromDraft(d: ConfigDraft): Record<string, unknown> {
   const c: Record<string, unknown> = { ...d };
@@ -103,7 +113,7 @@ export function ConfigForm({
           <select
             data-testid="train-preset"
             value={draft.preset}
-            onChange={(e) => onChange(draftFromConfig(PRESETS[e.target.value as PresetName]))}
+            onChange={(e) => onChange(withPreset(draft, e.target.value as PresetName))}
           >
             {PRESET_NAMES.map((p) => (
               <option key={p} value={p}>

@@ -7,7 +7,8 @@ import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { BackendName, BackboneIdentity } from '../../config';
 import type { BackboneFile, LoadBackboneOptions, ValueRange } from '../../model/backbone';
 import { MOBILENET_V2_IMAGENET } from '../../model/backboneSources';
-import { storedFeatureChunks, type FeatureView } from '../../storage/features';
+import { storedFeatureChunks, type FeatureImages, type FeatureView } from '../../storage/features';
+import { featureSources } from '../../use/backboneImages';
 import type { BackboneInfo } from '../../use/modelService';
 import { FeatureClient } from '../../workers/featureClient';
 import { FEATURE_CHUNK, type FeatureProgress } from '../../workers/featureJob';
@@ -23,14 +24,19 @@ type Backend = BackendName | 'auto';
 /** Views a run trains on: the flipped one too when flipViews. */
 const viewsOf = (draft: ConfigDraft): FeatureView[] => (draft.flipViews ? ['plain', 'flip'] : ['plain']);
 
-/** Features stored for (dataset, backbone, views), counted in images × views. */
-async function storedCount(datasetId: string, backbone: BackboneIdentity, views: FeatureView[], images: number): Promise<number> {
+/** Features stored for (dataset, backbone, views), counted in images × views, and which pixels they come from. */
+async function storedCount(
+  datasetId: string,
+  backbone: BackboneIdentity,
+  views: FeatureView[],
+  images: number,
+): Promise<{ n: number; from: FeatureImages }> {
   let n = 0;
-  for (const view of views) {
-    for (const c of await storedFeatureChunks({ datasetId, backbone, view }))
-      n += Math.max(0, Math.min(FEATURE_CHUNK, images - c * FEATURE_CHUNK));
+  const sources = await featureSources(datasetId, backbone, views);
+  for (const source of sources) {
+    for (const c of await storedFeatureChunks(source)) n += Math.max(0, Math.min(FEATURE_CHUNK, images - c * FEATURE_CHUNK));
   }
-  return n;
+  return { n, from: sources[0]?.images ?? 'original' };
 }
 
 export function ImageTowerChoice({
@@ -54,6 +60,8 @@ export function ImageTowerChoice({
   const [error, setError] = useState<ShownError | null>(null);
   const [progress, setProgress] = useState<FeatureProgress | null>(null);
   const [stored, setStored] = useState<number | null>(null);
+  const [from, setFrom] = useState<FeatureImages>('original');
+  const [copied, setCopied] = useState(0); // images of an originals pass read from their copy (original missing or undecodable)
   const featureClient = useRef<FeatureClient | null>(null);
   const input = useRef<HTMLInputElement>(null);
   const backbone = draft.imageTower === 'backbone' ? draft.backbone : null;
@@ -68,7 +76,11 @@ export function ImageTowerChoice({
     if (!backbone || !dataset || passRunning) return;
     let live = true;
     const views: FeatureView[] = flipViews ? ['plain', 'flip'] : ['plain'];
-    void storedCount(dataset.id, backbone, views, dataset.storedImages).then((n) => live && setStored(n));
+    void storedCount(dataset.id, backbone, views, dataset.storedImages).then((c) => {
+      if (!live) return;
+      setStored(c.n);
+      setFrom(c.from);
+    });
     return () => void (live = false);
   }, [backbone, dataset, flipViews, passRunning]);
   const ready = !!backbone && !!dataset && stored === total;
@@ -107,9 +119,10 @@ export function ImageTowerChoice({
     featureClient.current = client;
     setProgress({ done: stored ?? 0, total, computed: 0, imagesPerSec: null, etaSeconds: null });
     try {
-      await client.run({ datasetId: dataset.id, backbone, views: viewsOf(draft), backend }, (e) => {
+      const result = await client.run({ datasetId: dataset.id, backbone, views: viewsOf(draft), backend }, (e) => {
         if (e.type === 'progress') setProgress(e.progress);
       });
+      setCopied(result.source === 'original' ? result.fromCopies : 0);
     } catch (err) {
       setError(toShownError('The feature pass stopped', err));
     } finally {
@@ -227,6 +240,16 @@ export function ImageTowerChoice({
                 {ready ? `Features ready (${total} image views)` : `Features: ${stored ?? '…'} of ${total} image views stored`}
               </span>
             </div>
+          )}
+          {backbone && dataset && from === 'copy' && (
+            <p className="muted small" data-testid="features-from-copies">
+              Features from the 128-px copies: originals not stored.
+            </p>
+          )}
+          {backbone && dataset && from === 'original' && copied > 0 && (
+            <p className="muted small" data-testid="features-from-copies">
+              {copied} {copied === 1 ? 'image' : 'images'} had no readable original: features from the 128-px copy.
+            </p>
           )}
           {progress && (
             <ProgressBar

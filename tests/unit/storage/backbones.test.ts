@@ -1,13 +1,16 @@
 // Backbone file sets and cached features on fake-indexeddb: store / list / get / delete by
-// SHA-256; feature chunks written one at a time, listed for resuming, read back as rows, refused
+// SHA-256; feature chunks written one at a time (originals' and copies' apart; format-1 chunks deleted), listed for resuming, read back as rows, refused
 // when a chunk is missing, counted by bytes, and deleted with their dataset or backbone.
 import { describe, expect, it } from 'vitest';
 import type { BackboneIdentity } from '../../../src/model/backbone';
 import { backboneBytes, deleteBackbone, findBackbone, getBackboneFiles, listBackbones, putBackbone } from '../../../src/storage/backbones';
 import { createDataset, deleteDataset } from '../../../src/storage/datasets';
 import { StorageError } from '../../../src/storage/errors';
+import { setMany } from 'idb-keyval';
+import { cacheStore } from '../../../src/storage/db';
 import {
   deleteFeatures,
+  deleteStaleFeatures,
   featureBytes,
   loadFeatures,
   putFeatureChunk,
@@ -50,6 +53,7 @@ describe('backbone file sets', () => {
 describe('feature chunks', () => {
   const source = (datasetId: string, sha = 'c', view: FeatureSource['view'] = 'plain'): FeatureSource => ({
     datasetId,
+    images: 'original',
     backbone: identity(sha),
     view,
   });
@@ -76,6 +80,38 @@ describe('feature chunks', () => {
     await putFeatureChunk(s, 0, { start: 0, count: 1, rows: rows(1, 0) });
     expect(await storedFeatureChunks({ ...s, backbone: { ...s.backbone, ...change } })).toEqual([]);
     await deleteFeatures({ datasetId: 'd2' });
+  });
+
+  it('keeps features of the originals apart from those of the 128-px copies', async () => {
+    const s = source('d4');
+    await putFeatureChunk(s, 0, { start: 0, count: 1, rows: rows(1, 0) });
+    const copies: FeatureSource = { ...s, images: 'copy' };
+    expect(await storedFeatureChunks(copies)).toEqual([]);
+    await expect(loadFeatures(copies, 1)).rejects.toThrow(/found none for image #0/);
+    await deleteFeatures({ datasetId: 'd4' });
+  });
+
+  it('deletes format-1 chunks (no pixel source in the key) of a dataset, and nothing else', async () => {
+    const s = source('d5');
+    await putFeatureChunk(s, 0, { start: 0, count: 1, rows: rows(1, 0) });
+    await putFeatureChunk({ ...s, images: 'copy' }, 0, { start: 0, count: 1, rows: rows(1, 0) });
+    await putFeatureChunk(source('d6'), 0, { start: 0, count: 1, rows: rows(1, 0) });
+    // What version 1 wrote: feat:<dataset>:<sha256>:<view>:<input size>/<range>/<node>#<chunk>
+    const old = `feat:d5:${s.backbone.sha256}:plain:${s.backbone.inputSize}/${s.backbone.range}/${s.backbone.outputNode}#000000`;
+    await setMany(
+      [
+        [old, { version: 1, featureSize: 3, start: 0, count: 1, rows: rows(1, 0) }],
+        [`size:${old}`, 12],
+      ],
+      cacheStore(),
+    );
+    expect(await featureBytes('d5')).toBe(3 * 12);
+    expect(await deleteStaleFeatures('d5')).toBe(1);
+    expect(await featureBytes('d5')).toBe(2 * 12);
+    expect(await storedFeatureChunks(s)).toEqual([0]);
+    expect(await deleteStaleFeatures('d6')).toBe(0);
+    await deleteFeatures({ datasetId: 'd5' });
+    await deleteFeatures({ datasetId: 'd6' });
   });
 
   it('refuses a chunk whose rows do not match its count', async () => {

@@ -1,8 +1,15 @@
 // The backbone path through the worker modules, without a worker: the feature pass stores a tiny
 // generated backbone's features of a stored dataset, then a stored run with imageTower 'backbone'
 // trains on them (checkpoint with the head and the identity, run done); a run whose features were
-// never computed fails with a message that says so.
+// never computed fails with a message that says so. Use on a dataset that keeps originals decodes
+// the uploaded file and the dataset image's original at the backbone's input size (the same
+// pixels, the same scores), and the exported file's preprocessing says that size.
+import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImageFile } from '../../../cli/image';
+import { mulberry32 } from '../../../src/data/random';
+import type { ImageDecoder } from '../../../src/use/backboneImages';
+import { referenceRead } from '../io/helpers';
 import { withOverrides } from '../../../src/config';
 import { loadBackbone, type BackboneIdentity } from '../../../src/model/backbone';
 import { deleteBackbone, putBackbone } from '../../../src/storage/backbones';
@@ -109,5 +116,38 @@ describe('a backbone run through the jobs', () => {
     ).rejects.toThrow(/plain features of dataset .*: expected all 8 images, found none for image #0 — compute features first/);
     expect(await getRun(run.id)).toMatchObject({ status: 'failed' });
     await deleteDataset(other.id);
+  });
+
+  it('Use decodes an uploaded file and a dataset image from its original at the input size; the file says so', async () => {
+    const png = (i: number) => {
+      const random = mulberry32(50 + i);
+      const rgba = Buffer.from(Uint8Array.from({ length: 30 * 20 * 4 }, (_, k) => (k % 4 === 3 ? 255 : random() * 256)));
+      return new Blob([new Uint8Array(pngjs.PNG.sync.write({ width: 30, height: 20, data: rgba } as pngjs.PNG))], { type: 'image/png' });
+    };
+    const sides: number[] = [];
+    const decode: ImageDecoder = async (file, name, side) => {
+      sides.push(side);
+      return decodeImageFile(new Uint8Array(await file.arrayBuffer()), `${name}.png`, side).pixels;
+    };
+    const photos = await storeSyntheticSet({ images: 16, val: 4, size: 16 }, png);
+    await new FeatureJob(cpu, decode).run({ datasetId: photos.id, backbone: identity, views: ['plain', 'flip'], backend: 'cpu' }, () => {});
+    const run = await createRun({ dataset: photos, config: config(), backend: 'auto' });
+    await new TrainJob(cpu).run({ runId: run.id, datasetId: photos.id, config: config(), backend: 'cpu', resume: false }, () => {});
+    const service = new ModelService(cpu, decode);
+    await service.load({ runId: run.id, backend: 'cpu' });
+    sides.length = 0;
+    const captions = ['a red dog', 'a blue cat'];
+    const fromDataset = await service.score({ image: { kind: 'dataset', datasetId: photos.id, index: 5 }, captions });
+    const fromFile = await service.score({ image: { kind: 'file', file: png(5), name: 'p5' }, captions });
+    expect(sides).toEqual([identity.inputSize, identity.inputSize]); // the original, then the file: never the 16-px copy
+    expect(fromFile.map((r) => r.cosine)).toEqual(fromDataset.map((r) => r.cosine));
+    const spec = JSON.parse(referenceRead((await service.exportFile({ runId: run.id })).bytes).metadata.preprocessing);
+    expect(spec).toMatchObject({
+      imageSize: identity.inputSize,
+      stored: { side: identity.inputSize },
+      range: { divide: 255, min: 0, max: 1 },
+    });
+    service.dispose();
+    await deleteDataset(photos.id);
   });
 });

@@ -6,7 +6,8 @@ import { syntheticSet, type SyntheticOptions } from '../train/fixtures';
 
 const SPLITS: Split[] = ['train', 'val', 'test'];
 
-export async function storeSyntheticSet(opts: SyntheticOptions): Promise<DatasetMeta> {
+/** `original(i)`: image i's stored original file (none when absent or undefined, like the built-in sample). */
+export async function storeSyntheticSet(opts: SyntheticOptions, original?: (i: number) => Blob | undefined): Promise<DatasetMeta> {
   const set = syntheticSet(opts);
   const n = set.imageNames.length;
   const per = set.imageSize * set.imageSize * 3;
@@ -20,6 +21,7 @@ export async function storeSyntheticSet(opts: SyntheticOptions): Promise<Dataset
       height: set.imageSize,
       captions: set.captions.filter((c) => c.image === i).map((c) => c.text),
       thumb: new Blob([Uint8Array.of(0xff, 0xd8, i)], { type: 'image/jpeg' }),
+      original: original?.(i),
       pixels: set.pixels.slice(i * per, (i + 1) * per),
     })),
   );

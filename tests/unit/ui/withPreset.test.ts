@@ -1,0 +1,29 @@
+// Choosing a preset in the Train form takes the preset's settings but keeps the image tower the
+// user chose (a backbone stays chosen, with its head and flip settings); the CNN stays the CNN.
+import { describe, expect, it } from 'vitest';
+import { PRESETS, type BackboneIdentity } from '../../../src/config';
+import { draftFromConfig, withPreset } from '../../../src/ui/train/ConfigForm';
+
+const backbone: BackboneIdentity = {
+  name: 'net',
+  kind: 'layers',
+  sha256: 'a'.repeat(64),
+  inputSize: 224,
+  range: '0,1',
+  outputNode: 'flatten_1',
+  featureSize: 1280,
+};
+
+describe('withPreset', () => {
+  it.each(['tiny', 'default', 'bench'] as const)('keeps a chosen backbone when switching to %s', (name) => {
+    const draft = { ...draftFromConfig(PRESETS.tiny), imageTower: 'backbone' as const, backbone, headHidden: 64, flipViews: false };
+    const next = withPreset(draft, name);
+    expect(next).toMatchObject({ preset: name, imageTower: 'backbone', backbone, headHidden: 64, flipViews: false });
+    expect(next.epochs).toBe(String(PRESETS[name].epochs)); // the rest is the preset's
+    expect(next.convChannels).toEqual(PRESETS[name].convChannels);
+  });
+
+  it('keeps the CNN a CNN', () => {
+    expect(withPreset(draftFromConfig(PRESETS.tiny), 'default')).toEqual(draftFromConfig(PRESETS.default));
+  });
+});
