@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import {
   chooseFolder,
   datasetStoreBytes,
@@ -17,11 +17,12 @@ import {
 } from './harness';
 import { itWithData } from '../datasets';
 
+// A fresh profile per photo: each import is the only dataset, its report the only one shown.
 let lab: Lab;
-beforeAll(async () => {
+beforeEach(async () => {
   lab = await openLab();
 });
-afterAll(async () => {
+afterEach(async () => {
   await lab?.close();
 });
 
@@ -44,49 +45,57 @@ function jpegSize(jpeg: Uint8Array): { width: number; height: number } {
   throw new Error('no SOF marker');
 }
 
-itWithData('flickr8k-originals')('stores an EXIF-rotated photo upright', async () => {
-  const src = new Uint8Array(readFileSync(join(SHARED_DATASETS, 'flickr8k-originals/Flicker8k_Dataset/1000268201_693b08cb0e.jpg')));
-  const { width, height } = jpegSize(src);
-  expect(width).not.toBe(height);
-  const dir = mkdtempSync(join(tmpdir(), 'clip-lab-exif-'));
-  writeFileSync(join(dir, 'plain.jpg'), src);
-  writeFileSync(join(dir, 'rotated.jpg'), withExifOrientation(src, 6));
-  writeFileSync(
-    join(dir, 'captions.csv'),
-    'image,caption\nplain.jpg,a child in a pink dress\nrotated.jpg,the same child turned on its side\n',
-  );
-  const { page } = lab;
-  await chooseFolder(page, dir);
-  await waitForText(page, 'report-images', /^2$/, 60_000);
-  const records: Record<string, { width: number; height: number; pixels: number[] }> = {};
-  for (const key of (await datasetStoreKeys(page)).filter((k) => k.startsWith('img:'))) {
-    const image = await datasetStoreGet<{ name?: string; width: number; height: number }>(page, key);
-    if (!image?.name) continue;
-    records[image.name] = {
-      width: image.width,
-      height: image.height,
-      pixels: (await datasetStoreBytes(page, key.replace('img:', 'px:'))) ?? [],
-    };
-  }
-  expect(records['plain.jpg']).toMatchObject({ width, height });
-  expect(records['rotated.jpg']).toMatchObject({ width: height, height: width });
-  // The rotated copy's centre crop is the plain one's turned 90° clockwise: pixel (x, y) of the
-  // rotated image is pixel (y, S-1-x) of the plain one. Compare on a coarse grid (resampling differs).
-  const S = 128;
-  const a = records['plain.jpg'].pixels;
-  const b = records['rotated.jpg'].pixels;
-  let err = 0;
-  let errWrong = 0;
-  let n = 0;
-  for (let y = 8; y < S; y += 16)
-    for (let x = 8; x < S; x += 16) {
-      for (let c = 0; c < 3; c++) {
-        err += Math.abs(b[(y * S + x) * 3 + c] - a[((S - 1 - x) * S + y) * 3 + c]);
-        errWrong += Math.abs(b[(y * S + x) * 3 + c] - a[(y * S + x) * 3 + c]);
-        n++;
-      }
+// A photo over INLINE_FILE_MAX_BYTES is decoded by createImageBitmap from the file; one under it is
+// read once and decoded from its bytes by WebCodecs ImageDecoder: both must come out upright.
+const PHOTOS = [
+  { file: '1000268201_693b08cb0e.jpg', path: 'createImageBitmap on the file (200 KB)' },
+  { file: '102351840_323e3de834.jpg', path: 'ImageDecoder on the bytes read (49 KB)' },
+];
+
+for (const photo of PHOTOS)
+  itWithData('flickr8k-originals')(`stores an EXIF-rotated photo upright: ${photo.path}`, async () => {
+    const src = new Uint8Array(readFileSync(join(SHARED_DATASETS, 'flickr8k-originals/Flicker8k_Dataset', photo.file)));
+    const { width, height } = jpegSize(src);
+    expect(width).not.toBe(height);
+    const dir = mkdtempSync(join(tmpdir(), 'clip-lab-exif-'));
+    writeFileSync(join(dir, 'plain.jpg'), src);
+    writeFileSync(join(dir, 'rotated.jpg'), withExifOrientation(src, 6));
+    writeFileSync(
+      join(dir, 'captions.csv'),
+      'image,caption\nplain.jpg,a child in a pink dress\nrotated.jpg,the same child turned on its side\n',
+    );
+    const { page } = lab;
+    await chooseFolder(page, dir);
+    await waitForText(page, 'report-images', /^2$/, 60_000);
+    const records: Record<string, { width: number; height: number; pixels: number[] }> = {};
+    for (const key of (await datasetStoreKeys(page)).filter((k) => k.startsWith('img:'))) {
+      const image = await datasetStoreGet<{ name?: string; width: number; height: number }>(page, key);
+      if (!image?.name) continue;
+      records[image.name] = {
+        width: image.width,
+        height: image.height,
+        pixels: (await datasetStoreBytes(page, key.replace('img:', 'px:'))) ?? [],
+      };
     }
-  expect(err / n).toBeLessThan(20);
-  expect(errWrong / n).toBeGreaterThan(err / n);
-  lab.assertHealthy();
-});
+    expect(records['plain.jpg']).toMatchObject({ width, height });
+    expect(records['rotated.jpg']).toMatchObject({ width: height, height: width });
+    // The rotated copy's centre crop is the plain one's turned 90° clockwise: pixel (x, y) of the
+    // rotated image is pixel (y, S-1-x) of the plain one. Compare on a coarse grid (resampling differs).
+    const S = 128;
+    const a = records['plain.jpg'].pixels;
+    const b = records['rotated.jpg'].pixels;
+    let err = 0;
+    let errWrong = 0;
+    let n = 0;
+    for (let y = 8; y < S; y += 16)
+      for (let x = 8; x < S; x += 16) {
+        for (let c = 0; c < 3; c++) {
+          err += Math.abs(b[(y * S + x) * 3 + c] - a[((S - 1 - x) * S + y) * 3 + c]);
+          errWrong += Math.abs(b[(y * S + x) * 3 + c] - a[(y * S + x) * 3 + c]);
+          n++;
+        }
+      }
+    expect(err / n).toBeLessThan(20);
+    expect(errWrong / n).toBeGreaterThan(err / n);
+    lab.assertHealthy();
+  });
