@@ -61,6 +61,16 @@ export function withPreset(draft: ConfigDraft, name: PresetName): ConfigDraft {
   return next;
 }
 
+/** What a settings link cannot carry (shareSettings.ts leaves it out): the tower kind and its backbone's identity. */
+const UNLINKED_FIELDS = ['imageTower', 'backbone'] as const;
+
+/** A link's settings with the image tower of the draft saved in this browser (a backbone chosen here stays chosen). */
+export function withSavedTower(linked: ConfigDraft, saved: ConfigDraft): ConfigDraft {
+  const next = { ...linked };
+  for (const k of UNLINKED_FIELDS) (next as Record<string, unknown>)[k] = saved[k];
+  return next;
+}
+
 /** The draft as a config candidate (numbers parsed); validateConfig decides if it is valid. */
 export function configFromDraft(d: ConfigDraft): Record<string, unknown> {
   const c: Record<string, unknown> = { ...d };

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { PRESETS, validateConfig, type BackendName, type TrainConfig } from '../../config';
 import type { DatasetMeta } from '../../storage/datasets';
 import { getSetting, putSetting } from '../../storage/settings';
-import { configFromDraft, draftFromConfig, type ConfigDraft } from './ConfigForm';
+import { configFromDraft, draftFromConfig, withSavedTower, type ConfigDraft } from './ConfigForm';
 import { choosePreset, type GpuKind } from './presetChoice';
 import { settingsFromQuery, withSettings } from './shareSettings';
 
@@ -43,9 +43,14 @@ export function useTrainDraft(dataset: DatasetMeta | null, backend: BackendName 
 
   useEffect(() => {
     void probeGpu().then(setGpu, () => setGpu('none'));
-    if (shared?.config) return;
     void getSetting<ConfigDraft>('trainDraft').then((saved) => {
-      if (!saved || sourceRef.current !== 'auto') return; // the user edited before the saved draft arrived
+      if (!saved) return;
+      // A link's settings win, but a link cannot carry the backbone: keep the one chosen here.
+      if (shared?.config) {
+        if (sourceRef.current === 'link') setDraftState((d) => withSavedTower(d, saved));
+        return;
+      }
+      if (sourceRef.current !== 'auto') return; // the user edited before the saved draft arrived
       setSource('user');
       setDraftState(saved);
     });
