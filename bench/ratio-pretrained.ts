@@ -17,16 +17,11 @@ import { setupNodeBackend } from '../cli/backend';
 import type { Backbone } from '../src/model/backbone';
 import { interleave, ratio, type Ratio, type Round, type Sample, type Side } from './lib/interleave';
 import { machineInfo, PYTHON, torchVersion } from './lib/machine';
+import { LAB_HEAD, LAB_PASS_CPU, LAB_PASS_WASM, TORCH_HEAD, TORCH_HEAD_OPENBLAS, TORCH_PASS } from './lib/ratioPretrainedReport';
 import { benchFeaturePass, benchHeadStep, HEAD_SETUP, loadMobileNetV2, type TimedRun } from './lib/pretrainedBench';
 import { writeResult, type ResultFile } from './lib/results';
 import { summarize } from './lib/stats';
 
-export const TORCH_HEAD = 'pytorch head step, 1 thread';
-export const TORCH_HEAD_OPENBLAS = 'pytorch head step, 1 thread, OpenBLAS';
-export const LAB_HEAD = 'node wasm head step (featureTrainStep)';
-export const TORCH_PASS = 'pytorch mobilenet_v2 feature pass, 1 thread';
-export const LAB_PASS_WASM = 'node wasm feature pass (extractFeatures)';
-export const LAB_PASS_CPU = 'node cpu feature pass (extractFeatures)';
 
 const FEATURES = 1792; // MobileNetV2 1.4's pooled width, the backbone bench:quality's pretrained row uses
 const HEAD_STEPS = { steps: 5, warmup: 2 };

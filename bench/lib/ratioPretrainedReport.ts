@@ -3,7 +3,15 @@
 
 import type { Sample } from './interleave';
 import type { MachineInfo } from './machine';
-import { LAB_PASS_CPU, LAB_PASS_WASM, TORCH_HEAD, TORCH_PASS, type RatioPretrainedFile } from '../ratio-pretrained';
+import type { RatioPretrainedFile } from '../ratio-pretrained';
+
+// The sides' ids (here, not in ratio-pretrained.ts: report.ts, which that script imports at its end, must not import it back).
+export const TORCH_HEAD = 'pytorch head step, 1 thread';
+export const TORCH_HEAD_OPENBLAS = 'pytorch head step, 1 thread, OpenBLAS';
+export const LAB_HEAD = 'node wasm head step (featureTrainStep)';
+export const TORCH_PASS = 'pytorch mobilenet_v2 feature pass, 1 thread';
+export const LAB_PASS_WASM = 'node wasm feature pass (extractFeatures)';
+export const LAB_PASS_CPU = 'node cpu feature pass (extractFeatures)';
 
 const n0 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : Math.round(x).toLocaleString('en-US'));
 const n1 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(1));
@@ -21,14 +29,14 @@ export function ratioPretrainedSection(f: RatioPretrainedFile, machineLine: (m: 
     '',
     `${f.rows.length} interleaved rounds, PyTorch ${f.machine.torch ?? ''} on 1 CPU thread. A ratio is the median of the per-round ratios (lab ÷ PyTorch of the same round, time per step or per image); higher is slower, below 1× the lab is faster.`,
     '',
-    '| lab side | × PyTorch 1 thread (median of rounds) | range | per round | lab in each round (this machine) | PyTorch in each round |',
+    '| lab side, against | × PyTorch (median of rounds) | range | per round | lab in each round (this machine) | PyTorch in each round |',
     '|---|---|---|---|---|---|',
   ];
   for (const r of f.ratios) {
     const pass = r.to === TORCH_PASS;
     const unit = pass ? 'ms/image' : 'ms/step';
     lines.push(
-      `| ${r.side}${r.measure === 'cpuMs' ? ', CPU time' : ''} | **${r.median.toFixed(2)}×** | ${r.min.toFixed(2)}–${r.max.toFixed(2)}× | ${r.perRound.map((x) => x.toFixed(2)).join(', ')} | ${perRound(r.side, r.measure, pass ? n1 : n0)} ${unit} | ${perRound(r.to, r.measure, pass ? n1 : n0)} ${unit} |`,
+      `| ${r.side}${r.measure === 'cpuMs' ? ', CPU time' : ''}, against ${r.to} | **${r.median.toFixed(2)}×** | ${r.min.toFixed(2)}–${r.max.toFixed(2)}× | ${r.perRound.map((x) => x.toFixed(2)).join(', ')} | ${perRound(r.side, r.measure, pass ? n1 : n0)} ${unit} | ${perRound(r.to, r.measure, pass ? n1 : n0)} ${unit} |`,
     );
   }
   const ips = (id: string) =>
