@@ -9,7 +9,7 @@ export const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url)
 /** Never changed in place: a new layout gets a new number. */
 export const RESULTS_VERSION = 1;
 
-export type BenchName = 'train' | 'search' | 'memory' | 'quality' | 'profile' | 'preprocess' | 'ratio';
+export type BenchName = 'train' | 'search' | 'memory' | 'quality' | 'profile' | 'preprocess' | 'ratio' | 'ratio-pretrained';
 
 export interface ResultFile<T> {
   version: typeof RESULTS_VERSION;
