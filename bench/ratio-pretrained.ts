@@ -22,7 +22,6 @@ import { benchFeaturePass, benchHeadStep, HEAD_SETUP, loadMobileNetV2, type Time
 import { writeResult, type ResultFile } from './lib/results';
 import { summarize } from './lib/stats';
 
-
 const FEATURES = 1792; // MobileNetV2 1.4's pooled width, the backbone bench:quality's pretrained row uses
 const HEAD_STEPS = { steps: 5, warmup: 2 };
 const PASS = { batch: 32, batches: 2, warmup: 1 };
@@ -78,7 +77,12 @@ export async function benchRatioPretrained(argv: string[]): Promise<RatioPretrai
   };
   const labPass = (name: 'wasm' | 'cpu', p: typeof PASS) => async () => {
     const r = await benchFeaturePass(await onBackend(name), p.batch, p.batches, p.warmup);
-    return sample(r.ms, r.cpuMs, p.batch, labDetail(r, `ms per image; batch ${p.batch}, median of ${p.batches} batches after ${p.warmup} warm-up`));
+    return sample(
+      r.ms,
+      r.cpuMs,
+      p.batch,
+      labDetail(r, `ms per image; batch ${p.batch}, median of ${p.batches} batches after ${p.warmup} warm-up`),
+    );
   };
   const openblas = OPENBLAS_DIRS.find((d) => existsSync(`${d}libblas.so.3`));
   const sides: Side[] = [
@@ -88,7 +92,12 @@ export async function benchRatioPretrained(argv: string[]): Promise<RatioPretrai
             id: TORCH_HEAD_OPENBLAS,
             run: async () => {
               const r = python('head', HEAD_STEPS.steps, HEAD_STEPS.warmup, openblas);
-              return sample(r.ms, r.cpuMs, 1, `${openblas}; median of ${HEAD_STEPS.steps} steps after ${HEAD_STEPS.warmup} warm-up; loss ${r.out.toFixed(3)}`);
+              return sample(
+                r.ms,
+                r.cpuMs,
+                1,
+                `${openblas}; median of ${HEAD_STEPS.steps} steps after ${HEAD_STEPS.warmup} warm-up; loss ${r.out.toFixed(3)}`,
+              );
             },
           },
         ]
@@ -105,14 +114,24 @@ export async function benchRatioPretrained(argv: string[]): Promise<RatioPretrai
       run: async () => {
         await setupNodeBackend('wasm');
         const r = await benchHeadStep(FEATURES, HEAD_STEPS.steps, HEAD_STEPS.warmup);
-        return sample(r.ms, r.cpuMs, 1, labDetail(r, `median of ${HEAD_STEPS.steps} steps after ${HEAD_STEPS.warmup} warm-up; loss ${r.out.toFixed(3)}`));
+        return sample(
+          r.ms,
+          r.cpuMs,
+          1,
+          labDetail(r, `median of ${HEAD_STEPS.steps} steps after ${HEAD_STEPS.warmup} warm-up; loss ${r.out.toFixed(3)}`),
+        );
       },
     },
     {
       id: TORCH_PASS,
       run: async () => {
         const r = python('pass', PASS.batches, PASS.warmup);
-        return sample(r.ms, r.cpuMs, PASS.batch, `ms per image; torchvision ${r.torchvision}, batch ${PASS.batch}, median of ${PASS.batches} batches after ${PASS.warmup} warm-up`);
+        return sample(
+          r.ms,
+          r.cpuMs,
+          PASS.batch,
+          `ms per image; torchvision ${r.torchvision}, batch ${PASS.batch}, median of ${PASS.batches} batches after ${PASS.warmup} warm-up`,
+        );
       },
     },
     { id: LAB_PASS_WASM, run: labPass('wasm', PASS) },
@@ -158,8 +177,6 @@ export async function benchRatioPretrained(argv: string[]): Promise<RatioPretrai
 if (import.meta.url === `file://${process.argv[1]}`) {
   const file = await benchRatioPretrained(process.argv.slice(2));
   for (const r of file.ratios)
-    console.log(
-      `${r.side} (${r.measure}): ${r.median.toFixed(2)}× ${r.to} (rounds: ${r.perRound.map((x) => x.toFixed(2)).join(', ')})`,
-    );
+    console.log(`${r.side} (${r.measure}): ${r.median.toFixed(2)}× ${r.to} (rounds: ${r.perRound.map((x) => x.toFixed(2)).join(', ')})`);
   (await import('./report')).writeReport();
 }

@@ -102,7 +102,10 @@ export async function loadMobileNetV2(): Promise<Backbone> {
 export async function benchFeaturePass(backbone: Backbone, batch: number, batches: number, warmup: number): Promise<TimedRun> {
   const S = backbone.identity.inputSize;
   const random = mulberry32(2);
-  const pixels = tf.tensor4d(Float32Array.from({ length: batch * S * S * 3 }, () => random()), [batch, S, S, 3]);
+  const pixels = tf.tensor4d(
+    Float32Array.from({ length: batch * S * S * 3 }, () => random()),
+    [batch, S, S, 3],
+  );
   try {
     return await timeSteps(batches, warmup, async () => {
       const f = extractFeatures(backbone, pixels);
