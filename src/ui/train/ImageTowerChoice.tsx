@@ -13,6 +13,7 @@ import type { BackboneInfo } from '../../use/modelService';
 import { FeatureClient } from '../../workers/featureClient';
 import { FEATURE_CHUNK, type FeatureProgress } from '../../workers/featureJob';
 import { ModelClient } from '../../workers/modelClient';
+import { BackboneFilesInput } from '../common/BackboneFilesInput';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { formatDuration } from '../common/format';
 import { ProgressBar } from '../common/ProgressBar';
@@ -168,18 +169,7 @@ export function ImageTowerChoice({
               Choose model.json and weight files…
             </button>
             <span className="muted small">or drop them here</span>
-            <input
-              ref={input}
-              type="file"
-              multiple
-              hidden
-              accept=".json,.bin,application/json,application/octet-stream"
-              data-testid="backbone-input"
-              onChange={(e) => {
-                if (e.target.files?.length) void readFiles(e.target.files);
-                e.target.value = '';
-              }}
-            />
+            <BackboneFilesInput ref={input} testId="backbone-input" onFiles={(files) => void readFiles(files)} />
             {busy && <span data-testid="backbone-busy">{busy}</span>}
           </div>
           {backbone ? (

@@ -8,6 +8,7 @@ import { ModelClient } from '../../workers/modelClient';
 import type { ImageInput, LoadedModel } from '../../use/modelService';
 import type { BackboneFile, LoadBackboneOptions } from '../../model/backbone';
 import { BackboneDownload } from '../train/BackboneDownload';
+import { BackboneFilesInput } from '../common/BackboneFilesInput';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
 import { importProblem } from './importProblem';
 import { ImagePicker } from './ImagePicker';
@@ -205,18 +206,7 @@ export function UsePanel({
             <button type="button" data-testid="provide-backbone" onClick={() => backboneInput.current?.click()}>
               Choose the backbone's model.json and weight files…
             </button>
-            <input
-              ref={backboneInput}
-              type="file"
-              multiple
-              hidden
-              accept=".json,.bin,application/json,application/octet-stream"
-              data-testid="provide-backbone-input"
-              onChange={(e) => {
-                if (e.target.files?.length) void provideBackbone(e.target.files);
-                e.target.value = '';
-              }}
-            />
+            <BackboneFilesInput ref={backboneInput} testId="provide-backbone-input" onFiles={(files) => void provideBackbone(files)} />
             {needBackbone.source && (
               <BackboneDownload
                 source={needBackbone.source}
