@@ -5,7 +5,7 @@
 // classifier (matchHead.ts). Weights are explicit tf.Variables, identical on every backend.
 
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config';
+import type { MatchHeadKind, TrainConfig } from '../config';
 import { conv1d3, conv3x3s2, dense, l2Normalize, layerNorm, maskedMean, oneHotFloat, tokenMask, type ConvImpl } from './layers';
 import { matchHeadForward, matchHeadOptions, matchHeadSpecs } from './matchHead';
 import {
@@ -240,73 +240,19 @@ export interface ClipModelOptions {
   convImpl?: ConvImpl; // default 'conv2d'; 'im2col' where Conv2DBackpropFilter is missing (wasm)
 }
 
-export class ClipModel {
-  /** Free to change between calls: both implementations share weights and results. */
-  convImpl: ConvImpl;
-
-  private constructor(
-    readonly config: TrainConfig,
-    readonly vocabSize: number,
-    private readonly w: Weights,
-    private readonly params: Map<string, tf.Variable>, // every weight by name, in stored order
-    convImpl: ConvImpl,
-  ) {
-    this.convImpl = convImpl;
-  }
-
-  /** Names, shapes and dtypes of exactly the tensors getWeights() returns, without building the model. */
-  static weightSpecs(config: TrainConfig, vocabSize: number): WeightSpec[] {
-    return clipParamSpecs(config, vocabSize).map(({ name, shape }) => ({ name, shape: [...shape], dtype: 'float32' }));
-  }
-
-  /** A freshly initialised model (seeded by config.seed). */
-  static create(config: TrainConfig, vocabSize: number, opts: ClipModelOptions = {}): ClipModel {
-    const params = new Map<string, tf.Variable>();
-    const make = (spec: ParamSpec) => {
-      const v = createVariable(spec, config.seed);
-      params.set(spec.name, v);
-      return v;
-    };
-    const w = declareWeights(config, vocabSize, make);
-    matchHeadSpecs(config.embedDim, config.matchHidden, config.matchHead).forEach(make);
-    return new ClipModel(config, vocabSize, w, params, opts.convImpl ?? 'conv2d');
-  }
+/** What the lab's CLIP models share over their named variables: logit scale, match classifier, weights in and out. */
+export abstract class ParamModel<C extends { matchHidden: number; matchHead?: MatchHeadKind; matchDetach?: boolean }> {
+  protected constructor(
+    readonly config: C,
+    protected readonly params: Map<string, tf.Variable>, // every weight by name, in stored order
+  ) {}
 
   get logitScale(): tf.Variable {
-    return this.w.logitScale;
+    return this.params.get('logit_scale')!;
   }
 
   get hasMatchHead(): boolean {
     return this.config.matchHidden > 0;
-  }
-
-  /** images [B, S, S, 3] float in 0..1 -> [B, D] unit rows */
-  encodeImage(images: tf.Tensor4D): tf.Tensor2D {
-    const S = this.config.imageSize;
-    if (images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
-      throw new ModelError('bad-input', `encodeImage: expected images [B, ${S}, ${S}, 3], found ${JSON.stringify(images.shape)}`);
-    }
-    return tf.tidy(() => l2Normalize(imageTower(this.w.image, images, this.convImpl)));
-  }
-
-  /** tokens [B, T] float32 token ids (PAD = 0) -> [B, D] unit rows */
-  encodeText(tokens: tf.Tensor2D): tf.Tensor2D {
-    const T = this.config.maxTokens;
-    if (tokens.rank !== 2 || tokens.shape[1] !== T || tokens.dtype !== 'float32') {
-      throw new ModelError(
-        'bad-input',
-        `encodeText: expected float32 tokens [B, ${T}], found ${tokens.dtype} ${JSON.stringify(tokens.shape)}`,
-      );
-    }
-    return tf.tidy(() => l2Normalize(textTower(this.w.text, tokens, this.config.textHeads)));
-  }
-
-  /** img [B, D], txt [N, D] unit rows -> logitsPerImage [B, N] = exp(logit_scale) * img @ txt^T, logitsPerText its transpose */
-  logits(img: tf.Tensor2D, txt: tf.Tensor2D): { logitsPerImage: tf.Tensor2D; logitsPerText: tf.Tensor2D } {
-    return tf.tidy(() => {
-      const logitsPerImage = tf.mul(tf.exp(this.logitScale), tf.matMul(img, txt, false, true)) as tf.Tensor2D;
-      return { logitsPerImage, logitsPerText: tf.transpose(logitsPerImage) };
-    });
   }
 
   /** u [N, D] image embeddings, v [N, D] text embeddings -> match logits [N] */
@@ -342,5 +288,68 @@ export class ClipModel {
   dispose(): void {
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
+  }
+}
+
+export class ClipModel extends ParamModel<TrainConfig> {
+  /** Free to change between calls: both implementations share weights and results. */
+  convImpl: ConvImpl;
+
+  private constructor(
+    config: TrainConfig,
+    readonly vocabSize: number,
+    private readonly w: Weights,
+    params: Map<string, tf.Variable>,
+    convImpl: ConvImpl,
+  ) {
+    super(config, params);
+    this.convImpl = convImpl;
+  }
+
+  /** Names, shapes and dtypes of exactly the tensors getWeights() returns, without building the model. */
+  static weightSpecs(config: TrainConfig, vocabSize: number): WeightSpec[] {
+    return clipParamSpecs(config, vocabSize).map(({ name, shape }) => ({ name, shape: [...shape], dtype: 'float32' }));
+  }
+
+  /** A freshly initialised model (seeded by config.seed). */
+  static create(config: TrainConfig, vocabSize: number, opts: ClipModelOptions = {}): ClipModel {
+    const params = new Map<string, tf.Variable>();
+    const make = (spec: ParamSpec) => {
+      const v = createVariable(spec, config.seed);
+      params.set(spec.name, v);
+      return v;
+    };
+    const w = declareWeights(config, vocabSize, make);
+    matchHeadSpecs(config.embedDim, config.matchHidden, config.matchHead).forEach(make);
+    return new ClipModel(config, vocabSize, w, params, opts.convImpl ?? 'conv2d');
+  }
+
+  /** images [B, S, S, 3] float in 0..1 -> [B, D] unit rows */
+  encodeImage(images: tf.Tensor4D): tf.Tensor2D {
+    const S = this.config.imageSize;
+    if (images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
+      throw new ModelError('bad-input', `encodeImage: expected images [B, ${S}, ${S}, 3], found ${JSON.stringify(images.shape)}`);
+    }
+    return tf.tidy(() => l2Normalize(imageTower(this.w.image, images, this.convImpl)));
+  }
+
+  /** tokens [B, T] float32 token ids (PAD = 0) -> [B, D] unit rows */
+  encodeText(tokens: tf.Tensor2D): tf.Tensor2D {
+    const T = this.config.maxTokens;
+    if (tokens.rank !== 2 || tokens.shape[1] !== T || tokens.dtype !== 'float32') {
+      throw new ModelError(
+        'bad-input',
+        `encodeText: expected float32 tokens [B, ${T}], found ${tokens.dtype} ${JSON.stringify(tokens.shape)}`,
+      );
+    }
+    return tf.tidy(() => l2Normalize(textTower(this.w.text, tokens, this.config.textHeads)));
+  }
+
+  /** img [B, D], txt [N, D] unit rows -> logitsPerImage [B, N] = exp(logit_scale) * img @ txt^T, logitsPerText its transpose */
+  logits(img: tf.Tensor2D, txt: tf.Tensor2D): { logitsPerImage: tf.Tensor2D; logitsPerText: tf.Tensor2D } {
+    return tf.tidy(() => {
+      const logitsPerImage = tf.mul(tf.exp(this.logitScale), tf.matMul(img, txt, false, true)) as tf.Tensor2D;
+      return { logitsPerImage, logitsPerText: tf.transpose(logitsPerImage) };
+    });
   }
 }

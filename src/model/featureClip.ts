@@ -1,26 +1,17 @@
 // The CLIP dual encoder over a frozen backbone: the image tower is the feature head
 // (featureHead.ts) on cached backbone features [B, F]; the text tower, logit_scale and match
 // classifier are the lab's own (clip.ts's text tower, matchHead.ts) under the same weight names as
-// ClipModel, so losses, metrics and the optimizer apply unchanged. An adapter until the
-// integrator folds a `backbone` image-tower option into clip.ts.
+// ClipModel, so losses, metrics and the optimizer apply unchanged; what both models do alike
+// (logit scale, match classifier, weights in and out) is clip.ts's ParamModel.
 
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config';
-import { declareTextWeights, LOGIT_SCALE_INIT, LOGIT_SCALE_MAX, textTower, type TextWeights } from './clip';
+import { declareTextWeights, LOGIT_SCALE_INIT, ParamModel, textTower, type TextWeights } from './clip';
 import { bowTextForward } from './bagOfWords';
 import { featureHeadForward, featureHeadSpecs, type DropoutMasks, type FeatureHeadConfig } from './featureHead';
 import { l2Normalize } from './layers';
-import { matchHeadForward, matchHeadOptions, matchHeadSpecs } from './matchHead';
-import {
-  constant,
-  createVariable,
-  ModelError,
-  readParams,
-  writeParams,
-  type ParamSpec,
-  type Params,
-  type SerializedTensor,
-} from './params';
+import { matchHeadOptions, matchHeadSpecs } from './matchHead';
+import { constant, createVariable, ModelError, type ParamSpec } from './params';
 
 /** What the feature CLIP model reads from a TrainConfig: text tower, joint space, match head, seed. */
 export type FeatureClipTextConfig = Pick<
@@ -53,14 +44,16 @@ export function featureClipParamSpecs(config: FeatureClipTextConfig, head: Featu
   return specs;
 }
 
-export class FeatureClipModel {
+export class FeatureClipModel extends ParamModel<FeatureClipTextConfig> {
   private constructor(
-    readonly config: FeatureClipTextConfig,
+    config: FeatureClipTextConfig,
     readonly head: FeatureHeadConfig,
     readonly vocabSize: number,
-    private readonly params: Map<string, tf.Variable>,
+    params: Map<string, tf.Variable>,
     private readonly text: TextWeights<tf.Variable>,
-  ) {}
+  ) {
+    super(config, params);
+  }
 
   /** A freshly initialised model (seeded by config.seed). */
   static create(config: FeatureClipTextConfig, head: FeatureHeadConfig, vocabSize: number): FeatureClipModel {
@@ -74,14 +67,6 @@ export class FeatureClipModel {
       return v;
     });
     return new FeatureClipModel(config, head, vocabSize, params, text);
-  }
-
-  get logitScale(): tf.Variable {
-    return this.params.get('logit_scale')!;
-  }
-
-  get hasMatchHead(): boolean {
-    return this.config.matchHidden > 0;
   }
 
   /** features [B, F] backbone features -> [B, D] unit rows; `masks` only while training */
@@ -110,33 +95,5 @@ export class FeatureClipModel {
       );
     }
     return tf.tidy(() => l2Normalize(bowTextForward(this.params, counts)));
-  }
-
-  /** u [N, D], v [N, D] -> match logits [N] */
-  matchLogits(u: tf.Tensor2D, v: tf.Tensor2D): tf.Tensor1D {
-    if (!this.hasMatchHead) throw new ModelError('bad-input', 'matchLogits: this model has no match classifier (config.matchHidden = 0)');
-    return tf.tidy(() => matchHeadForward(this.params, u, v, matchHeadOptions(this.config)));
-  }
-
-  /** CLIP's clamp after every optimiser step: logit_scale <= ln(100). */
-  clampLogitScale(): void {
-    tf.tidy(() => this.logitScale.assign(tf.minimum(this.logitScale, LOGIT_SCALE_MAX)));
-  }
-
-  trainableVariables(): Params {
-    return this.params;
-  }
-
-  getWeights(): Promise<SerializedTensor[]> {
-    return readParams(this.params);
-  }
-
-  setWeights(weights: readonly SerializedTensor[]): void {
-    writeParams(this.params, weights, 'weights');
-  }
-
-  dispose(): void {
-    for (const v of this.params.values()) v.dispose();
-    this.params.clear();
   }
 }
