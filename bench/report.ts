@@ -341,6 +341,8 @@ function extraSections(): string[] {
   if (existsSync(gpu)) out.push(...gpuSection(JSON.parse(readFileSync(gpu, 'utf8')) as GpuFile));
   const wordOrder = join(RESULTS_DIR, 'word-order.md');
   if (existsSync(wordOrder)) out.push(readFileSync(wordOrder, 'utf8').replace(/^# /, '## '), '');
+  const stack = join(RESULTS_DIR, 'stack-calibration.md');
+  if (existsSync(stack)) out.push(readFileSync(stack, 'utf8').replace(/^# /, '## '), '');
   return out;
 }
 

@@ -21,12 +21,15 @@ export interface PairInputs {
   kTxt: Float64Array; // s·mean of v's top-k similarities to the bank's images
 }
 
-export type InputName = keyof PairInputs | 'mlp'; // mlp = z − c, the head without its residual
+export type InputName = keyof PairInputs | 'mlp' | 'uv'; // mlp = z − c, the head without its residual; uv = u ⊙ v, D columns (a diagonal bilinear head)
 
 export interface Variant {
   name: string;
   inputs: InputName[]; // [] = the score itself, uncalibrated (raw)
   raw?: 'z' | 'c'; // uncalibrated score: sigmoid(z), or cosine (AUC only)
+  fitOn?: 'all' | 'random'; // the fit half's pairs it learns from: all (default), or positives + random wrong captions only
+  l2?: number; // overrides opts.l2
+  plattOnAll?: boolean; // then Platt scaling of the fitted score on all the fit half's pairs (AUC kept, calibrated on the evaluation's mix)
 }
 
 export interface Scored {
@@ -93,10 +96,28 @@ export interface StackReport {
   pairs: number;
   folds: Record<string, Scored[]>; // variant -> [held-out even half, held-out odd half]
   pooled: Record<string, Scored>;
-  weights: Record<string, { inputs: InputName[]; weights: number[]; bias: number }[]>; // per fold
+  weights: Record<string, { inputs: string[]; weights: number[]; bias: number }[]>; // per fold: the first 8 inputs (uv0… for u⊙v's columns)
+  deltaCi: Record<string, [number, number]>; // 90% interval of pooled AUC-vs-random minus cosine's, bootstrap over dev images
 }
 
-export function stackEval(dump: StackDump, variants: readonly Variant[], opts: { k: number; l2: number }): StackReport {
+/** 5th and 95th percentiles of AUC(scores) − AUC(base) vs random wrong captions, images resampled with replacement. */
+function pairedBootstrap(scores: ArrayLike<number>, base: ArrayLike<number>, pairs: MatchPairs, Ni: number, reps: number): [number, number] {
+  const byImage: number[][] = Array.from({ length: Ni }, () => []);
+  pairs.imageRows.forEach((i, n) => pairs.kinds[n] !== KINDS.hard && byImage[i].push(n));
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const deltas: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const idx: number[] = [];
+    for (let k = 0; k < Ni; k++) idx.push(...byImage[Math.floor(random() * Ni)]);
+    const labels = idx.map((n) => pairs.labels[n]);
+    deltas.push(rocAuc(idx.map((n) => scores[n]), labels) - rocAuc(idx.map((n) => base[n]), labels));
+  }
+  deltas.sort((a, b) => a - b);
+  return [deltas[Math.floor(0.05 * reps)], deltas[Math.floor(0.95 * reps)]];
+}
+
+export function stackEval(dump: StackDump, variants: readonly Variant[], opts: { k: number; l2: number; bootstrap?: number }): StackReport {
   const { D, dev } = dump;
   const s = Math.exp(dump.logitScale);
   const Ni = dev.img.length / D;
@@ -144,7 +165,8 @@ export function stackEval(dump: StackDump, variants: readonly Variant[], opts: {
       kImg: Float64Array.from(pairs.imageRows, (i) => kImg(i)),
       kTxt: Float64Array.from(pairs.captionRows, (j) => kTxt(j)),
     };
-    const column = (name: InputName) => (name === 'mlp' ? z.map((x, n) => x - c[n]) : inputs[name]);
+    const uv = Array.from({ length: D }, (_, d) => Float64Array.from(pairs.imageRows, (i, n) => s * dev.img[i * D + d] * dev.txt[pairs.captionRows[n] * D + d]));
+    const columns = (name: InputName): Float64Array[] => (name === 'mlp' ? [z.map((x, n) => x - c[n])] : name === 'uv' ? uv : [inputs[name]]);
     const fitRows = pairs.imageRows.map((i, n) => (i % 2 !== fold ? n : -1)).filter((n) => n >= 0);
     const testRows = pairs.imageRows.map((i, n) => (i % 2 === fold ? n : -1)).filter((n) => n >= 0);
     for (const v of variants) {
@@ -153,13 +175,21 @@ export function stackEval(dump: StackDump, variants: readonly Variant[], opts: {
         for (const n of testRows) out[n] = v.raw === 'z' ? sigmoid(z[n]) : sigmoid(c[n]);
         continue;
       }
-      const p = v.inputs.length;
-      const cols = v.inputs.map(column);
+      const cols = v.inputs.flatMap(columns);
+      const p = cols.length;
       const matrix = (idx: number[]) => Float64Array.from({ length: idx.length * p }, (_, t) => cols[t % p][idx[Math.floor(t / p)]]);
-      const fit = fitLogistic(matrix(fitRows), fitRows.map((n) => pairs.labels[n]), p, { l2: opts.l2 });
-      weights[v.name].push({ inputs: v.inputs, weights: fit.weights, bias: fit.bias });
+      const rowsOf = v.fitOn === 'random' ? fitRows.filter((n) => pairs.kinds[n] !== KINDS.hard) : fitRows;
+      const fit = fitLogistic(matrix(rowsOf), rowsOf.map((n) => pairs.labels[n]), p, { l2: v.l2 ?? opts.l2 });
+      const names = v.inputs.flatMap((name) => (name === 'uv' ? Array.from({ length: D }, (_, d) => `uv${d}`) : [name]));
+      weights[v.name].push({ inputs: names.slice(0, 8), weights: fit.weights.slice(0, 8), bias: fit.bias });
       const test = matrix(testRows);
-      testRows.forEach((n, r) => (out[n] = sigmoid(logisticScore(fit, test, r))));
+      let outer = { weights: [1], bias: 0 };
+      if (v.plattOnAll) {
+        const all = matrix(fitRows);
+        const scores = fitRows.map((_, r) => logisticScore(fit, all, r));
+        outer = fitLogistic(scores, fitRows.map((n) => pairs.labels[n]), 1, { l2: 0 });
+      }
+      testRows.forEach((n, r) => (out[n] = sigmoid(outer.weights[0] * logisticScore(fit, test, r) + outer.bias)));
     }
   }
   const folds: StackReport['folds'] = {};
@@ -170,5 +200,6 @@ export function stackEval(dump: StackDump, variants: readonly Variant[], opts: {
     folds[v.name] = [0, 1].map((f) => scoreOf(p, pairs, (n) => pairs.imageRows[n] % 2 === f));
     pooled[v.name] = scoreOf(p, pairs, () => true);
   }
-  return { pairs: P, folds, pooled, weights };
+  const deltaCi = Object.fromEntries(variants.map((v) => [v.name, pairedBootstrap(heldOut[v.name], c, pairs, Ni, opts.bootstrap ?? 200)]));
+  return { pairs: P, folds, pooled, weights, deltaCi };
 }
