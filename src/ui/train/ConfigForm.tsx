@@ -12,7 +12,9 @@ type NumField =
   | 'imageSize'
   | 'embedDim'
   | 'maxEvalImages'
-  | 'checkpointEverySteps';
+  | 'checkpointEverySteps'
+  | 'headHidden'
+  | 'headDropout';
 
 interface FieldDef {
   key: NumField;
@@ -41,7 +43,35 @@ const ADVANCED_FIELDS: FieldDef[] = [
   { key: 'checkpointEverySteps', label: 'Checkpoint every (steps)', help: 'How often the run is saved for Resume after a reload.' },
 ];
 
-const FIELDS = [...BASIC_FIELDS, ...ADVANCED_FIELDS];
+/** The pretrained tower's feature head (src/model/featureHead.ts), shown with the backbone choice. */
+export const HEAD_FIELDS: FieldDef[] = [
+  {
+    key: 'headHidden',
+    label: 'Head hidden width',
+    help: '0: one linear layer from the features to the embedding (best on Flickr8k). Else a hidden layer of this width first.',
+  },
+  {
+    key: 'headDropout',
+    label: 'Head dropout',
+    step: 'any',
+    help: 'Share of features zeroed at random in each training step, from 0 to 0.95. Higher fights overfitting on small datasets.',
+  },
+];
+
+const FIELDS = [...BASIC_FIELDS, ...ADVANCED_FIELDS, ...HEAD_FIELDS];
+const HEAD_KEYS: readonly string[] = HEAD_FIELDS.map((f) => f.key);
+
+/** Whether a config field is one of the feature head's (its error shows beside the head's fields). */
+export const isHeadField = (field: string): boolean => HEAD_KEYS.includes(field);
+
+/**
+ * The validator's message in the form's words: "Head dropout: expected a number in [0, 0.95],
+ * found 1" rather than "config.headDropout: …"; fields without a label keep their config name.
+ */
+export function formError(field: string, message: string): string {
+  const f = FIELDS.find((x) => x.key === field);
+  return f ? message.replace(`config.${field}:`, `${f.label}:`) : message;
+}
 
 export type ConfigDraft = Omit<TrainConfig, NumField> & Record<NumField, string>;
 
@@ -71,14 +101,22 @@ export function withSavedTower(linked: ConfigDraft, saved: ConfigDraft): ConfigD
   return next;
 }
 
-/** The draft as a config candidate (numbers parsed); validateConfig decides if it is valid. */
+/**
+ * The draft as a config candidate (numbers parsed); validateConfig decides if it is valid. A draft
+ * saved before a field joined the form holds it as a number (read as one) or not at all (left out,
+ * so the validator's legacy default applies).
+ */
 export function configFromDraft(d: ConfigDraft): Record<string, unknown> {
   const c: Record<string, unknown> = { ...d };
-  for (const f of FIELDS) c[f.key] = d[f.key].trim() === '' ? NaN : Number(d[f.key]);
+  for (const f of FIELDS) {
+    const raw: unknown = d[f.key];
+    if (raw === undefined) delete c[f.key];
+    else c[f.key] = typeof raw === 'number' ? raw : typeof raw !== 'string' || raw.trim() === '' ? NaN : Number(raw);
+  }
   return c;
 }
 
-function NumberFields({ fields, draft, onChange }: { fields: FieldDef[]; draft: ConfigDraft; onChange: (d: ConfigDraft) => void }) {
+export function NumberFields({ fields, draft, onChange }: { fields: FieldDef[]; draft: ConfigDraft; onChange: (d: ConfigDraft) => void }) {
   return (
     <div className="config-grid">
       {fields.map((f) => (
