@@ -21,6 +21,7 @@ interface FieldDef {
   label: string;
   help: string; // one line: what it does
   step?: string;
+  cnnOnly?: boolean; // only the CNN tower reads it: disabled while a pretrained tower is chosen
 }
 
 const BASIC_FIELDS: FieldDef[] = [
@@ -37,7 +38,7 @@ const BASIC_FIELDS: FieldDef[] = [
 const ADVANCED_FIELDS: FieldDef[] = [
   { key: 'warmupSteps', label: 'Warm-up steps', help: 'Steps over which the learning rate rises from 0 to its peak.' },
   { key: 'weightDecay', label: 'Weight decay', step: 'any', help: 'AdamW decay that keeps weights small (less overfitting).' },
-  { key: 'imageSize', label: 'Image size (px)', help: 'Side of the square image the model sees. Larger is slower.' },
+  { key: 'imageSize', label: 'Image size (px)', help: 'Side of the square image the CNN sees. Larger is slower.', cnnOnly: true },
   { key: 'embedDim', label: 'Embedding size', help: 'Length of the shared image/text embedding.' },
   { key: 'maxEvalImages', label: 'Val images per eval', help: 'Val images used to measure recall after each epoch.' },
   { key: 'checkpointEverySteps', label: 'Checkpoint every (steps)', help: 'How often the run is saved for Resume after a reload.' },
@@ -117,15 +118,20 @@ export function configFromDraft(d: ConfigDraft): Record<string, unknown> {
 }
 
 export function NumberFields({ fields, draft, onChange }: { fields: FieldDef[]; draft: ConfigDraft; onChange: (d: ConfigDraft) => void }) {
+  const pretrained = draft.imageTower === 'backbone';
   return (
     <div className="config-grid">
       {fields.map((f) => (
         <label key={f.key} title={f.help}>
-          <span>{f.label}</span>
+          <span>
+            {f.label}
+            {f.cnnOnly && pretrained ? ' (CNN only)' : ''}
+          </span>
           <input
             data-testid={`train-${f.key}`}
             type="number"
             step={f.step ?? '1'}
+            disabled={f.cnnOnly && pretrained}
             value={draft[f.key]}
             aria-describedby={`help-${f.key}`}
             onChange={(e) => onChange({ ...draft, [f.key]: e.target.value })}
@@ -201,8 +207,13 @@ export function ConfigForm({
             Evaluate on val split each epoch
           </label>
           <label>
-            <input type="checkbox" checked={draft.augment} onChange={(e) => onChange({ ...draft, augment: e.target.checked })} /> Augment
-            images
+            <input
+              type="checkbox"
+              checked={draft.augment}
+              disabled={draft.imageTower === 'backbone'}
+              onChange={(e) => onChange({ ...draft, augment: e.target.checked })}
+            />{' '}
+            Augment images{draft.imageTower === 'backbone' ? ' (CNN only: the pretrained tower uses mirrored images)' : ''}
           </label>
         </div>
         <NumberFields fields={ADVANCED_FIELDS} draft={draft} onChange={onChange} />

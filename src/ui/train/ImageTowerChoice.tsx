@@ -17,7 +17,7 @@ import { FEATURE_CHUNK, type FeatureProgress } from '../../workers/featureJob';
 import { ModelClient } from '../../workers/modelClient';
 import { BackboneFilesInput } from '../common/BackboneFilesInput';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
-import { formatDuration } from '../common/format';
+import { formatCount, formatDuration } from '../common/format';
 import { ProgressBar } from '../common/ProgressBar';
 import { BackboneDownload } from './BackboneDownload';
 import { HEAD_FIELDS, NumberFields, type ConfigDraft } from './ConfigForm';
@@ -146,7 +146,7 @@ export function ImageTowerChoice({
     <fieldset className="image-tower" disabled={disabled} data-testid="image-tower">
       <legend>Image tower</legend>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
-      <label>
+      <label className="tower-option">
         <input
           type="radio"
           name="image-tower"
@@ -154,10 +154,12 @@ export function ImageTowerChoice({
           checked={draft.imageTower === 'cnn'}
           onChange={() => onChange({ ...draft, imageTower: 'cnn' })}
         />{' '}
-        Train a small CNN from scratch — no download and no feature pass; learns only from this dataset, so it needs many images and stays
-        weak on real photos
+        <strong>Train a small CNN from scratch</strong>{' '}
+        <span className="muted small">
+          — no download, no feature pass; it learns only from this dataset, so it needs many images and stays weak on real photos
+        </span>
       </label>
-      <label>
+      <label className="tower-option">
         <input
           type="radio"
           name="image-tower"
@@ -165,8 +167,10 @@ export function ImageTowerChoice({
           checked={draft.imageTower === 'backbone'}
           onChange={() => onChange({ ...draft, imageTower: 'backbone' })}
         />{' '}
-        Start from a pretrained image model (frozen) — better on real photos and small datasets: download MobileNetV2 or load a TF.js model
-        from files
+        <strong>Start from a pretrained image model (frozen)</strong>{' '}
+        <span className="muted small">
+          — better on real photos and small datasets: download MobileNetV2 or load a TF.js model from files
+        </span>
       </label>
       {draft.imageTower === 'backbone' && (
         <div className="backbone-choice" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="backbone-drop">
@@ -240,7 +244,9 @@ export function ImageTowerChoice({
                 </button>
               )}
               <span data-testid="features-status" data-stored={stored ?? ''} data-total={total}>
-                {ready ? `Features ready (${total} image views)` : `Features: ${stored ?? '…'} of ${total} image views stored`}
+                {ready
+                  ? `Features ready (${formatCount(total)} image views)`
+                  : `Features: ${stored == null ? '…' : formatCount(stored)} of ${formatCount(total)} image views stored`}
               </span>
             </div>
           )}
@@ -269,7 +275,8 @@ export function ImageTowerChoice({
               data-testid="flip-views"
               onChange={(e) => onChange({ ...draft, flipViews: e.target.checked })}
             />{' '}
-            Also train on mirrored images — a cheap augmentation that doubles the feature pass
+            Also train on mirrored images — a cheap augmentation that doubles the feature pass (a caption that says left or right keeps its
+            unmirrored image)
           </label>
           <details className="advanced" data-testid="head-advanced">
             <summary>Head settings</summary>
