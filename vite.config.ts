@@ -6,7 +6,7 @@
 // (nginx `include`), with frame-ancestors, which a <meta> CSP cannot carry. Source maps only with SOURCEMAP=1 (they are 17 MB).
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { CSP, HOST_HEADERS, ISOLATION_HEADERS as isolationHeaders } from './src/csp';
+import { CSP, HOST_HEADERS, ISOLATION_HEADERS as isolationHeaders } from './src/csp.ts';
 
 /**
  * Injects the CSP meta tag into the production build only (dev needs Vite's inline preamble),

@@ -2,7 +2,7 @@
 // vite.config.ts writes them into the built index.html (<meta>), dist/_headers and
 // dist/nginx-headers.conf. No network but this origin and the downloadable backbones' origins
 // (model/backboneSources.ts: fetched only when the user clicks Download), no eval.
-import { backboneOrigins } from './model/backboneSources';
+import { backboneOrigins } from './model/backboneSources.ts';
 
 /** connect-src: this origin, blob:/data: URLs, and exactly the backbone download origins. */
 export const CONNECT_SRC: readonly string[] = ["'self'", 'blob:', 'data:', ...backboneOrigins()];

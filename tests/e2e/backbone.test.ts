@@ -42,11 +42,23 @@ itWithData('flickr8k-originals')(
     const datasetId = await chooseStoredDataset();
     await page.getByTestId('train-preset').selectOption('tiny');
     await page.getByTestId('tower-backbone').check();
+    // Before a backbone is chosen: what it costs is said, and the Train button says why it waits (no error).
+    expect(await page.getByTestId('backbone-costs').textContent()).toMatch(/about 9 MB.*120 images × 2 views: /);
+    await waitForText(page, 'train-waits', /Choose a pretrained model/);
+    expect(await page.getByTestId('config-error').count()).toBe(0);
     const dir = writeNsfwjsFixture('mobilenet_v2');
     await page.getByTestId('backbone-input').setInputFiles(readdirSync(dir).map((f) => join(dir, f)));
     const found = await waitForText(page, 'backbone-found', /1280 features/, 180_000);
     expect(found).toMatch(/layers model, input 224×224 RGB, values in \[0, 1\], output flatten_1/);
+    await page.getByTestId('head-advanced').locator('summary').click();
     expect(await a11yViolations(page, '[data-testid="image-tower"]')).toEqual([]);
+    // The head's settings are validated beside them, in the form's words; the default dropout is kept.
+    await page.getByTestId('train-headDropout').fill('1');
+    await waitForText(page, 'head-error', /^Head dropout: expected a number in \[0, 0\.95\], found 1$/);
+    expect(await page.getByTestId('train-start').isDisabled()).toBe(true);
+    await page.getByTestId('train-headDropout').fill('0.5');
+    await expect.poll(() => page.getByTestId('head-error').count()).toBe(0);
+    await waitForText(page, 'train-waits', /Compute the features/);
 
     // Compute features; reload once the first chunk (64 images) is stored.
     await page.getByTestId('flip-views').uncheck(); // one view: the pass stays short on wasm
@@ -73,6 +85,9 @@ itWithData('flickr8k-originals')(
     await page.getByTestId('train-start').click();
     await waitForText(page, 'train-status', /done/, 240_000);
     await waitForText(page, 'eval-summary', /R@10/, 10_000);
+    expect(await page.getByTestId('run-settings').first().textContent()).toMatch(
+      /^tiny · .+, frozen, 1280 features → linear head, dropout 0\.5 · 1-D conv text · 8 epochs/,
+    );
 
     const index = (await datasetStoreGet<{ names: string[]; splits: string[]; captions: string[][] }>(page, `index:${datasetId}`))!;
     const heldOut = index.names.map((n, i) => ({ n, i })).filter(({ i }) => index.splits[i] !== 'train');

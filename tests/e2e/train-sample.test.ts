@@ -44,6 +44,9 @@ it('trains tiny on webgpu with live charts, resumes after a reload, and trains o
   await page.getByTestId('tab-train').click();
   const row = page.getByTestId('run-row').first();
   await expect.poll(() => row.getAttribute('data-status'), { timeout: 30_000 }).toBe('interrupted');
+  expect(await row.getByTestId('run-settings').textContent()).toBe(
+    'tiny · CNN from scratch, 32 px, channels 8-16-32 · 1-D conv text · 1 epoch, batch 16, lr 0.003',
+  );
   const resumeBtn = row.getByTestId('run-resume');
   const label = (await resumeBtn.textContent()) ?? '';
   const ckptStep = Number(/step (\d+)/.exec(label)?.[1]);

@@ -12,13 +12,16 @@ type NumField =
   | 'imageSize'
   | 'embedDim'
   | 'maxEvalImages'
-  | 'checkpointEverySteps';
+  | 'checkpointEverySteps'
+  | 'headHidden'
+  | 'headDropout';
 
 interface FieldDef {
   key: NumField;
   label: string;
   help: string; // one line: what it does
   step?: string;
+  cnnOnly?: boolean; // only the CNN tower reads it: disabled while a pretrained tower is chosen
 }
 
 const BASIC_FIELDS: FieldDef[] = [
@@ -35,13 +38,41 @@ const BASIC_FIELDS: FieldDef[] = [
 const ADVANCED_FIELDS: FieldDef[] = [
   { key: 'warmupSteps', label: 'Warm-up steps', help: 'Steps over which the learning rate rises from 0 to its peak.' },
   { key: 'weightDecay', label: 'Weight decay', step: 'any', help: 'AdamW decay that keeps weights small (less overfitting).' },
-  { key: 'imageSize', label: 'Image size (px)', help: 'Side of the square image the model sees. Larger is slower.' },
+  { key: 'imageSize', label: 'Image size (px)', help: 'Side of the square image the CNN sees. Larger is slower.', cnnOnly: true },
   { key: 'embedDim', label: 'Embedding size', help: 'Length of the shared image/text embedding.' },
   { key: 'maxEvalImages', label: 'Val images per eval', help: 'Val images used to measure recall after each epoch.' },
   { key: 'checkpointEverySteps', label: 'Checkpoint every (steps)', help: 'How often the run is saved for Resume after a reload.' },
 ];
 
-const FIELDS = [...BASIC_FIELDS, ...ADVANCED_FIELDS];
+/** The pretrained tower's feature head (src/model/featureHead.ts), shown with the backbone choice. */
+export const HEAD_FIELDS: FieldDef[] = [
+  {
+    key: 'headHidden',
+    label: 'Head hidden width',
+    help: '0: one linear layer from the features to the embedding (best on Flickr8k). Else a hidden layer of this width first.',
+  },
+  {
+    key: 'headDropout',
+    label: 'Head dropout',
+    step: 'any',
+    help: 'Share of features zeroed at random in each training step, from 0 to 0.95. Higher fights overfitting on small datasets.',
+  },
+];
+
+const FIELDS = [...BASIC_FIELDS, ...ADVANCED_FIELDS, ...HEAD_FIELDS];
+const HEAD_KEYS: readonly string[] = HEAD_FIELDS.map((f) => f.key);
+
+/** Whether a config field is one of the feature head's (its error shows beside the head's fields). */
+export const isHeadField = (field: string): boolean => HEAD_KEYS.includes(field);
+
+/**
+ * The validator's message in the form's words: "Head dropout: expected a number in [0, 0.95],
+ * found 1" rather than "config.headDropout: …"; fields without a label keep their config name.
+ */
+export function formError(field: string, message: string): string {
+  const f = FIELDS.find((x) => x.key === field);
+  return f ? message.replace(`config.${field}:`, `${f.label}:`) : message;
+}
 
 export type ConfigDraft = Omit<TrainConfig, NumField> & Record<NumField, string>;
 
@@ -71,23 +102,36 @@ export function withSavedTower(linked: ConfigDraft, saved: ConfigDraft): ConfigD
   return next;
 }
 
-/** The draft as a config candidate (numbers parsed); validateConfig decides if it is valid. */
+/**
+ * The draft as a config candidate (numbers parsed); validateConfig decides if it is valid. A draft
+ * saved before a field joined the form holds it as a number (read as one) or not at all (left out,
+ * so the validator's legacy default applies).
+ */
 export function configFromDraft(d: ConfigDraft): Record<string, unknown> {
   const c: Record<string, unknown> = { ...d };
-  for (const f of FIELDS) c[f.key] = d[f.key].trim() === '' ? NaN : Number(d[f.key]);
+  for (const f of FIELDS) {
+    const raw: unknown = d[f.key];
+    if (raw === undefined) delete c[f.key];
+    else c[f.key] = typeof raw === 'number' ? raw : typeof raw !== 'string' || raw.trim() === '' ? NaN : Number(raw);
+  }
   return c;
 }
 
-function NumberFields({ fields, draft, onChange }: { fields: FieldDef[]; draft: ConfigDraft; onChange: (d: ConfigDraft) => void }) {
+export function NumberFields({ fields, draft, onChange }: { fields: FieldDef[]; draft: ConfigDraft; onChange: (d: ConfigDraft) => void }) {
+  const pretrained = draft.imageTower === 'backbone';
   return (
     <div className="config-grid">
       {fields.map((f) => (
         <label key={f.key} title={f.help}>
-          <span>{f.label}</span>
+          <span>
+            {f.label}
+            {f.cnnOnly && pretrained ? ' (CNN only)' : ''}
+          </span>
           <input
             data-testid={`train-${f.key}`}
             type="number"
             step={f.step ?? '1'}
+            disabled={f.cnnOnly && pretrained}
             value={draft[f.key]}
             aria-describedby={`help-${f.key}`}
             onChange={(e) => onChange({ ...draft, [f.key]: e.target.value })}
@@ -163,8 +207,13 @@ export function ConfigForm({
             Evaluate on val split each epoch
           </label>
           <label>
-            <input type="checkbox" checked={draft.augment} onChange={(e) => onChange({ ...draft, augment: e.target.checked })} /> Augment
-            images
+            <input
+              type="checkbox"
+              checked={draft.augment}
+              disabled={draft.imageTower === 'backbone'}
+              onChange={(e) => onChange({ ...draft, augment: e.target.checked })}
+            />{' '}
+            Augment images{draft.imageTower === 'backbone' ? ' (CNN only: the pretrained tower uses mirrored images)' : ''}
           </label>
         </div>
         <NumberFields fields={ADVANCED_FIELDS} draft={draft} onChange={onChange} />

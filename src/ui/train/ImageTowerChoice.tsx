@@ -3,6 +3,8 @@
 // weight shards, chosen or dropped). Shows what was found (graph or
 // layers, input size, value range, output node, feature size; the node and range can be changed),
 // then computes the dataset's features once (progress, ETA, Cancel; a pass cut short resumes).
+// What each choice costs (download size, feature pass time) is said before it is made; the
+// feature head's settings sit under "Head settings".
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { BackendName, BackboneIdentity } from '../../config';
 import type { BackboneFile, LoadBackboneOptions, ValueRange } from '../../model/backbone';
@@ -15,10 +17,11 @@ import { FEATURE_CHUNK, type FeatureProgress } from '../../workers/featureJob';
 import { ModelClient } from '../../workers/modelClient';
 import { BackboneFilesInput } from '../common/BackboneFilesInput';
 import { ErrorBanner, toShownError, type ShownError } from '../common/ErrorBanner';
-import { formatDuration } from '../common/format';
+import { formatCount, formatDuration } from '../common/format';
 import { ProgressBar } from '../common/ProgressBar';
 import { BackboneDownload } from './BackboneDownload';
-import type { ConfigDraft } from './ConfigForm';
+import { HEAD_FIELDS, NumberFields, type ConfigDraft } from './ConfigForm';
+import { featurePassEstimate } from './featurePassEstimate';
 
 type Backend = BackendName | 'auto';
 
@@ -47,6 +50,7 @@ export function ImageTowerChoice({
   backend,
   disabled,
   onFeaturesReady,
+  headError = null,
 }: {
   draft: ConfigDraft;
   onChange: (d: ConfigDraft) => void;
@@ -54,6 +58,7 @@ export function ImageTowerChoice({
   backend: Backend;
   disabled: boolean;
   onFeaturesReady?: (ready: boolean) => void;
+  headError?: string | null; // the draft's error when it is in a head field
 }) {
   const [files, setFiles] = useState<BackboneFile[] | null>(null);
   const [info, setInfo] = useState<BackboneInfo | null>(null);
@@ -141,7 +146,7 @@ export function ImageTowerChoice({
     <fieldset className="image-tower" disabled={disabled} data-testid="image-tower">
       <legend>Image tower</legend>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
-      <label>
+      <label className="tower-option">
         <input
           type="radio"
           name="image-tower"
@@ -149,9 +154,12 @@ export function ImageTowerChoice({
           checked={draft.imageTower === 'cnn'}
           onChange={() => onChange({ ...draft, imageTower: 'cnn' })}
         />{' '}
-        Train a CNN from scratch
+        <strong>Train a small CNN from scratch</strong>{' '}
+        <span className="muted small">
+          — no download, no feature pass; it learns only from this dataset, so it needs many images and stays weak on real photos
+        </span>
       </label>
-      <label>
+      <label className="tower-option">
         <input
           type="radio"
           name="image-tower"
@@ -159,10 +167,19 @@ export function ImageTowerChoice({
           checked={draft.imageTower === 'backbone'}
           onChange={() => onChange({ ...draft, imageTower: 'backbone' })}
         />{' '}
-        Pretrained backbone (frozen) — download MobileNetV2 or load a TF.js model from files
+        <strong>Start from a pretrained image model (frozen)</strong>{' '}
+        <span className="muted small">
+          — better on real photos and small datasets: download MobileNetV2 or load a TF.js model from files
+        </span>
       </label>
       {draft.imageTower === 'backbone' && (
         <div className="backbone-choice" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="backbone-drop">
+          <p className="muted small" data-testid="backbone-costs">
+            The pretrained model turns each image into features once; training then fits only a small head on those features, the text
+            encoder and the classifier, so an epoch takes seconds. It costs a one-time download (MobileNetV2: about 9 MB, kept in this
+            browser) and one feature pass over the dataset
+            {dataset ? ` — ${featurePassEstimate(dataset.storedImages, viewsOf(draft).length)}` : ''}.
+          </p>
           <BackboneDownload source={MOBILENET_V2_IMAGENET} disabled={!!busy} onFiles={store} />
           <div className="row">
             <button type="button" data-testid="choose-backbone" onClick={() => input.current?.click()} disabled={!!busy}>
@@ -189,7 +206,7 @@ export function ImageTowerChoice({
           )}
           {backbone && files && (
             <div className="row">
-              <label>
+              <label title="The layer whose output becomes each image's features; the pooled one found automatically is usually right.">
                 Output node{' '}
                 <select
                   data-testid="backbone-node"
@@ -203,7 +220,7 @@ export function ImageTowerChoice({
                   ))}
                 </select>
               </label>
-              <label>
+              <label title="The pixel values the model was trained on (see its documentation): a wrong range gives poor features.">
                 Value range{' '}
                 <select
                   data-testid="backbone-range"
@@ -227,7 +244,9 @@ export function ImageTowerChoice({
                 </button>
               )}
               <span data-testid="features-status" data-stored={stored ?? ''} data-total={total}>
-                {ready ? `Features ready (${total} image views)` : `Features: ${stored ?? '…'} of ${total} image views stored`}
+                {ready
+                  ? `Features ready (${formatCount(total)} image views)`
+                  : `Features: ${stored == null ? '…' : formatCount(stored)} of ${formatCount(total)} image views stored`}
               </span>
             </div>
           )}
@@ -256,8 +275,21 @@ export function ImageTowerChoice({
               data-testid="flip-views"
               onChange={(e) => onChange({ ...draft, flipViews: e.target.checked })}
             />{' '}
-            Also train on mirrored images (a second feature pass)
+            Also train on mirrored images — a cheap augmentation that doubles the feature pass (a caption that says left or right keeps its
+            unmirrored image)
           </label>
+          <details className="advanced" data-testid="head-advanced">
+            <summary>Head settings</summary>
+            <p className="muted small">
+              The head is the trained part of the image tower: it maps the backbone's features into the shared embedding.
+            </p>
+            <NumberFields fields={HEAD_FIELDS} draft={draft} onChange={onChange} />
+          </details>
+          {headError && (
+            <p className="field-error" data-testid="head-error" role="alert">
+              {headError}
+            </p>
+          )}
         </div>
       )}
     </fieldset>

@@ -1,5 +1,6 @@
-// The runs kept for a dataset: name, preset, progress, best val R@1, status; view, resume, delete.
+// The runs kept for a dataset: name, settings, progress, best val R@1, status; view, resume, delete.
 import type { RunMeta } from '../../storage/runs';
+import { settingsSummary } from './settingsSummary';
 
 /** Whether a run's checkpoint has trained every epoch of its config (resuming it would stop at once). */
 export function runFinished(r: RunMeta): boolean {
@@ -36,7 +37,7 @@ export function RunList({
         <thead>
           <tr>
             <th>Run</th>
-            <th>Preset</th>
+            <th>Settings</th>
             <th>Step</th>
             <th>Best val R@1</th>
             <th>Status</th>
@@ -51,7 +52,9 @@ export function RunList({
             return (
               <tr key={r.id} data-testid="run-row" data-status={status} className={r.id === selectedId ? 'selected' : ''}>
                 <td style={{ textAlign: 'left' }}>{r.name}</td>
-                <td>{r.preset}</td>
+                <td className="run-settings" data-testid="run-settings">
+                  {settingsSummary(r.config)}
+                </td>
                 <td data-testid="run-step">
                   {r.step}
                   {r.totalSteps ? ` / ${r.totalSteps}` : ''}

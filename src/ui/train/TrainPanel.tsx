@@ -20,7 +20,7 @@ import { Insights } from '../insights/Insights';
 import { ProgressBar } from '../common/ProgressBar';
 import { CalibrationCard } from './CalibrationCard';
 import { TrainingCharts } from './Charts';
-import { ConfigForm, draftFromConfig } from './ConfigForm';
+import { ConfigForm, draftFromConfig, isHeadField } from './ConfigForm';
 import { ImageTowerChoice } from './ImageTowerChoice';
 import { OverfitWarning } from './OverfitWarning';
 import { RunList, runFinished } from './RunList';
@@ -57,9 +57,21 @@ export function TrainPanel({
   const complete = datasets.filter((d) => d.status === 'complete');
   const dataset = complete.find((d) => d.id === datasetId) ?? null;
   const [backend, setBackend] = useState<BackendName | 'auto'>('auto');
-  const { draft, setDraft, config, error: configError, note, shareError } = useTrainDraft(dataset, backend);
+  const { draft, setDraft, config, error: configError, errorField, note, shareError } = useTrainDraft(dataset, backend);
   const [runs, setRuns] = useState<RunMeta[]>([]);
   const [featuresReady, setFeaturesReady] = useState(false);
+  // A pretrained tower's own problems show in the tower's section: a head field's error beside the
+  // head, and no backbone yet as the Train button's reason rather than as an error.
+  const pretrained = draft.imageTower === 'backbone';
+  const headError = pretrained && errorField && isHeadField(errorField) ? configError : null;
+  const formError = headError || (pretrained && errorField === 'backbone') ? null : configError;
+  const towerWaits = !pretrained
+    ? null
+    : !draft.backbone
+      ? 'Choose a pretrained model under Image tower first.'
+      : !featuresReady
+        ? 'Compute the features under Image tower first.'
+        : null;
   const [error, setError] = useState<ShownError | null>(() =>
     shareError ? { title: "The link's training settings were not used", message: shareError } : null,
   );
@@ -193,7 +205,7 @@ export function TrainPanel({
             </select>
           </label>
         </div>
-        <ConfigForm draft={draft} onChange={setDraft} disabled={training.live} error={configError} note={note} />
+        <ConfigForm draft={draft} onChange={setDraft} disabled={training.live} error={formError} note={note} />
         <ImageTowerChoice
           draft={draft}
           onChange={setDraft}
@@ -201,6 +213,7 @@ export function TrainPanel({
           backend={backend}
           disabled={training.live}
           onFeaturesReady={setFeaturesReady}
+          headError={headError}
         />
         <TrainabilityNote result={trainable} />
         <div className="row">
@@ -211,10 +224,16 @@ export function TrainPanel({
             disabled={
               !dataset || !config || training.live || trainable?.ok === false || (config.imageTower === 'backbone' && !featuresReady)
             }
+            aria-describedby={towerWaits && dataset ? 'train-waits' : undefined}
             onClick={() => void startNew()}
           >
             Train
           </button>
+          {towerWaits && dataset && !training.live && (
+            <span className="muted small" id="train-waits" data-testid="train-waits">
+              {towerWaits}
+            </span>
+          )}
           {state.status === 'paused' ? (
             <button type="button" data-testid="train-resume" onClick={training.resume}>
               Resume

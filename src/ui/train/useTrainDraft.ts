@@ -2,10 +2,10 @@
 // (kept across reloads in settings), or the preset chosen for this browser and dataset with the
 // reason shown. Edits are written to the URL so the address bar is a link to these settings.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { PRESETS, validateConfig, type BackendName, type TrainConfig } from '../../config';
+import { ConfigError, PRESETS, validateConfig, type BackendName, type TrainConfig } from '../../config';
 import type { DatasetMeta } from '../../storage/datasets';
 import { getSetting, putSetting } from '../../storage/settings';
-import { configFromDraft, draftFromConfig, withSavedTower, type ConfigDraft } from './ConfigForm';
+import { configFromDraft, draftFromConfig, formError, withSavedTower, type ConfigDraft } from './ConfigForm';
 import { choosePreset, type GpuKind } from './presetChoice';
 import { settingsFromQuery, withSettings } from './shareSettings';
 
@@ -21,11 +21,13 @@ async function probeGpu(): Promise<GpuKind> {
   return adapter.isFallbackAdapter || adapter.info?.isFallbackAdapter ? 'software' : 'real';
 }
 
-function validate(draft: ConfigDraft): { config: TrainConfig | null; error: string | null } {
+/** The draft's config, or the reason it is not valid in the form's words and the field at fault. */
+function validate(draft: ConfigDraft): { config: TrainConfig | null; error: string | null; errorField: string | null } {
   try {
-    return { config: validateConfig(configFromDraft(draft)), error: null };
+    return { config: validateConfig(configFromDraft(draft)), error: null, errorField: null };
   } catch (err) {
-    return { config: null, error: (err as Error).message };
+    const field = err instanceof ConfigError ? err.field : '';
+    return { config: null, error: formError(field, (err as Error).message), errorField: field };
   }
 }
 
@@ -39,7 +41,7 @@ export function useTrainDraft(dataset: DatasetMeta | null, backend: BackendName 
   }, []);
   const [draft, setDraftState] = useState<ConfigDraft>(() => draftFromConfig(shared?.config ?? PRESETS.tiny));
   const [gpu, setGpu] = useState<GpuKind | null>(null);
-  const { config, error } = useMemo(() => validate(draft), [draft]);
+  const { config, error, errorField } = useMemo(() => validate(draft), [draft]);
 
   useEffect(() => {
     void probeGpu().then(setGpu, () => setGpu('none'));
@@ -88,5 +90,5 @@ export function useTrainDraft(dataset: DatasetMeta | null, backend: BackendName 
       : source === 'auto' && choice
         ? `Preset chosen for you — ${choice.reason}.`
         : null;
-  return { draft, setDraft, config, error, note, shareError: shared?.error ?? null };
+  return { draft, setDraft, config, error, errorField, note, shareError: shared?.error ?? null };
 }

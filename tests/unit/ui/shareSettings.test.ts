@@ -19,6 +19,8 @@ describe('settingsFromQuery', () => {
     [withOverrides('tiny', { epochs: 2, textEncoder: 'transformer', textHeads: 2 })],
     [withOverrides('default', { convChannels: [16, 32], evalEveryEpoch: false, weightDecay: 0 })],
     [PRESETS.bench],
+    [withOverrides('tiny', { headHidden: 256, headDropout: 0.2, flipViews: false })], // the feature head's settings
+    [withOverrides('default', { headDropout: 0, epochs: 4 })],
   ])('round-trips %#', (c) => {
     expect(settingsFromQuery(settingsToQuery(c))).toEqual({ config: c, error: null });
   });
@@ -55,10 +57,24 @@ describe('settingsFromQuery', () => {
     ['?preset=tiny&batchSize=abc', /config\.batchSize: expected an integer .* found NaN/],
     ['?preset=tiny&augment=yes', /config\.augment: expected true or false, found 'yes'/],
     ['?preset=tiny&convChannels=8,,16', /config\.convChannels/],
+    ['?preset=tiny&headDropout=1', /config\.headDropout: expected a number in \[0, 0\.95\], found 1$/],
+    ['?preset=tiny&headDropout=-0.1', /config\.headDropout: expected a number in \[0, 0\.95\], found -0\.1$/],
+    ['?preset=tiny&headHidden=1.5', /config\.headHidden: expected an integer in \[0, 4096\], found 1\.5$/],
+    ['?preset=tiny&headHidden=5000', /config\.headHidden: expected an integer in \[0, 4096\], found 5000$/],
+    ['?preset=tiny&flipViews=1', /config\.flipViews: expected true or false, found '1'/],
   ])('%s is refused with the reason', (q, re) => {
     const r = settingsFromQuery(q);
     expect(r?.config).toBeNull();
     expect(r?.error).toMatch(re);
+  });
+});
+
+describe('the feature head in links', () => {
+  it('writes only the head fields that differ from the preset', () => {
+    expect(settingsToQuery(withOverrides('tiny', { headHidden: 128, headDropout: 0.3, flipViews: false }))).toBe(
+      'preset=tiny&headHidden=128&headDropout=0.3&flipViews=false',
+    );
+    expect(settingsToQuery(withOverrides('tiny', { headDropout: PRESETS.tiny.headDropout }))).toBe('preset=tiny');
   });
 });
 

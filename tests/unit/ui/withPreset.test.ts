@@ -17,9 +17,9 @@ const backbone: BackboneIdentity = {
 
 describe('withPreset', () => {
   it.each(['tiny', 'default', 'bench'] as const)('keeps a chosen backbone when switching to %s', (name) => {
-    const draft = { ...draftFromConfig(PRESETS.tiny), imageTower: 'backbone' as const, backbone, headHidden: 64, flipViews: false };
+    const draft = { ...draftFromConfig(PRESETS.tiny), imageTower: 'backbone' as const, backbone, headHidden: '64', flipViews: false };
     const next = withPreset(draft, name);
-    expect(next).toMatchObject({ preset: name, imageTower: 'backbone', backbone, headHidden: 64, flipViews: false });
+    expect(next).toMatchObject({ preset: name, imageTower: 'backbone', backbone, headHidden: '64', flipViews: false });
     expect(next.epochs).toBe(String(PRESETS[name].epochs)); // the rest is the preset's
     expect(next.convChannels).toEqual(PRESETS[name].convChannels);
   });
@@ -31,10 +31,10 @@ describe('withPreset', () => {
 
 describe('withSavedTower', () => {
   it("a reloaded link (which cannot carry the backbone) keeps this browser's chosen backbone; the link's own settings win", () => {
-    const saved = { ...draftFromConfig(PRESETS.tiny), imageTower: 'backbone' as const, backbone, headHidden: 64, epochs: '9' };
+    const saved = { ...draftFromConfig(PRESETS.tiny), imageTower: 'backbone' as const, backbone, headHidden: '64', epochs: '9' };
     const link = settingsFromQuery(settingsToQuery({ ...PRESETS.tiny, epochs: 3, headHidden: 32 }))!.config!;
     const next = withSavedTower(draftFromConfig(link), saved);
-    expect(next).toMatchObject({ imageTower: 'backbone', backbone, headHidden: 32, epochs: '3' });
+    expect(next).toMatchObject({ imageTower: 'backbone', backbone, headHidden: '32', epochs: '3' });
   });
 
   it('a saved CNN draft leaves the link as it is', () => {
