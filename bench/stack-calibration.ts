@@ -31,11 +31,31 @@ const VARIANTS: Variant[] = [
   { name: 'raw head sigmoid(z)', inputs: [], raw: 'z' },
   ...STACKS.map((v) => ({ ...v, name: `${v.name}, fit on all`, fitOn: 'all' as const })),
   ...STACKS.map((v) => ({ ...v, name: `${v.name}, fit on pos+random`, fitOn: 'random' as const })),
-  ...STACKS.filter((v) => v.inputs.includes('kImg')).map((v) => ({ ...v, name: `${v.name}, fit on pos+random, then Platt on all`, fitOn: 'random' as const, plattOnAll: true })),
+  ...STACKS.filter((v) => v.inputs.includes('kImg')).map((v) => ({
+    ...v,
+    name: `${v.name}, fit on pos+random, then Platt on all`,
+    fitOn: 'random' as const,
+    plattOnAll: true,
+  })),
   // The head itself refitted on held-out embeddings: a diagonal bilinear head (s·u⊙v, D weights) + s·cos, strong L2.
-  ...[1e-3, 1e-2, 1e-1].map((l2) => ({ name: `head on val: [c, s·u⊙v], L2 ${l2}, fit on pos+random`, inputs: ['c', 'uv'] as InputName[], fitOn: 'random' as const, l2 })),
-  ...[1e-2].map((l2) => ({ name: `head on val: [c, s·u⊙v, kImg, kTxt], L2 ${l2}, fit on pos+random`, inputs: ['c', 'uv', 'kImg', 'kTxt'] as InputName[], fitOn: 'random' as const, l2 })),
-  ...[1e-2].map((l2) => ({ name: `head on val: [c, s·u⊙v], L2 ${l2}, fit on all`, inputs: ['c', 'uv'] as InputName[], fitOn: 'all' as const, l2 })),
+  ...[1e-3, 1e-2, 1e-1].map((l2) => ({
+    name: `head on val: [c, s·u⊙v], L2 ${l2}, fit on pos+random`,
+    inputs: ['c', 'uv'] as InputName[],
+    fitOn: 'random' as const,
+    l2,
+  })),
+  ...[1e-2].map((l2) => ({
+    name: `head on val: [c, s·u⊙v, kImg, kTxt], L2 ${l2}, fit on pos+random`,
+    inputs: ['c', 'uv', 'kImg', 'kTxt'] as InputName[],
+    fitOn: 'random' as const,
+    l2,
+  })),
+  ...[1e-2].map((l2) => ({
+    name: `head on val: [c, s·u⊙v], L2 ${l2}, fit on all`,
+    inputs: ['c', 'uv'] as InputName[],
+    fitOn: 'all' as const,
+    l2,
+  })),
 ];
 
 const k = Number(arg('k') ?? 10);
@@ -83,7 +103,8 @@ const lines = [
   'Fitted weights (fold fitted on odd images, then on even; the first 8 inputs of a head on val):',
   '',
   ...VARIANTS.filter((v) => !v.raw).map(
-    (v) => `- ${v.name}: ${r.weights[v.name].map((w) => `${w.inputs.map((n, i) => `${w.weights[i].toFixed(3)}·${n}`).join(' + ')} + ${w.bias.toFixed(3)}`).join('; ')}`,
+    (v) =>
+      `- ${v.name}: ${r.weights[v.name].map((w) => `${w.inputs.map((n, i) => `${w.weights[i].toFixed(3)}·${n}`).join(' + ')} + ${w.bias.toFixed(3)}`).join('; ')}`,
   ),
   '',
 ];

@@ -28,7 +28,8 @@ export interface StackDump {
   train: SplitDump;
 }
 
-const write = (name: string, a: Float32Array | Int32Array) => writeFileSync(`${STACK_DIR}${name}.bin`, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+const write = (name: string, a: Float32Array | Int32Array) =>
+  writeFileSync(`${STACK_DIR}${name}.bin`, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 const readF = (name: string) => new Float32Array(new Uint8Array(readFileSync(`${STACK_DIR}${name}.bin`)).buffer);
 const readI = (name: string) => new Int32Array(new Uint8Array(readFileSync(`${STACK_DIR}${name}.bin`)).buffer);
 
@@ -56,20 +57,32 @@ export async function makeDump(data: string, log: (l: string) => void): Promise<
   const logitScale = (await model.logitScale.data())[0];
   model.dispose();
   mkdirSync(STACK_DIR, { recursive: true });
-  for (const [name, s] of [['dev', dev], ['train', train]] as const) {
+  for (const [name, s] of [
+    ['dev', dev],
+    ['train', train],
+  ] as const) {
     write(`${name}-img`, s.img);
     write(`${name}-txt`, s.txt);
     write(`${name}-captionImage`, Int32Array.from(s.captionImage));
     write(`${name}-captionGroups`, s.captionGroups);
   }
   weights.forEach((w) => write(w.name, w.data));
-  const index = { D: model.config.embedDim, logitScale, bestEpoch: r.best.epoch, weights: weights.map((w) => ({ name: w.name, shape: w.shape })) };
+  const index = {
+    D: model.config.embedDim,
+    logitScale,
+    bestEpoch: r.best.epoch,
+    weights: weights.map((w) => ({ name: w.name, shape: w.shape })),
+  };
   writeFileSync(`${STACK_DIR}index.json`, JSON.stringify(index, null, 1));
   log(`dump: ${STACK_DIR} (best epoch ${r.best.epoch}, ln s ${logitScale.toFixed(3)})`);
 }
 
 export function readDump(): StackDump {
-  const index = JSON.parse(readFileSync(`${STACK_DIR}index.json`, 'utf8')) as { D: number; logitScale: number; weights: { name: string; shape: number[] }[] };
+  const index = JSON.parse(readFileSync(`${STACK_DIR}index.json`, 'utf8')) as {
+    D: number;
+    logitScale: number;
+    weights: { name: string; shape: number[] }[];
+  };
   const split = (name: string): SplitDump => ({
     img: readF(`${name}-img`),
     txt: readF(`${name}-txt`),

@@ -101,17 +101,32 @@ export interface StackReport {
 }
 
 /** 5th and 95th percentiles of AUC(scores) − AUC(base) vs random wrong captions, images resampled with replacement. */
-function pairedBootstrap(scores: ArrayLike<number>, base: ArrayLike<number>, pairs: MatchPairs, Ni: number, reps: number): [number, number] {
+function pairedBootstrap(
+  scores: ArrayLike<number>,
+  base: ArrayLike<number>,
+  pairs: MatchPairs,
+  Ni: number,
+  reps: number,
+): [number, number] {
   const byImage: number[][] = Array.from({ length: Ni }, () => []);
   pairs.imageRows.forEach((i, n) => pairs.kinds[n] !== KINDS.hard && byImage[i].push(n));
   let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const deltas: number[] = [];
   for (let r = 0; r < reps; r++) {
     const idx: number[] = [];
     for (let k = 0; k < Ni; k++) idx.push(...byImage[Math.floor(random() * Ni)]);
     const labels = idx.map((n) => pairs.labels[n]);
-    deltas.push(rocAuc(idx.map((n) => scores[n]), labels) - rocAuc(idx.map((n) => base[n]), labels));
+    deltas.push(
+      rocAuc(
+        idx.map((n) => scores[n]),
+        labels,
+      ) -
+        rocAuc(
+          idx.map((n) => base[n]),
+          labels,
+        ),
+    );
   }
   deltas.sort((a, b) => a - b);
   return [deltas[Math.floor(0.05 * reps)], deltas[Math.floor(0.95 * reps)]];
@@ -150,11 +165,27 @@ export function stackEval(dump: StackDump, variants: readonly Variant[], opts: {
     const kImgOf = new Map<number, number>();
     const kTxtOf = new Map<number, number>();
     const kImg = (i: number) => {
-      if (!kImgOf.has(i)) kImgOf.set(i, s * topMean(bankCaptions.filter((j) => !ownGroups[i].has(dev.captionGroups[j])).map((j) => sim[i * Nt + j]), opts.k));
+      if (!kImgOf.has(i))
+        kImgOf.set(
+          i,
+          s *
+            topMean(
+              bankCaptions.filter((j) => !ownGroups[i].has(dev.captionGroups[j])).map((j) => sim[i * Nt + j]),
+              opts.k,
+            ),
+        );
       return kImgOf.get(i)!;
     };
     const kTxt = (j: number) => {
-      if (!kTxtOf.has(j)) kTxtOf.set(j, s * topMean(bankImages.filter((i) => !ownGroups[i].has(dev.captionGroups[j])).map((i) => sim[i * Nt + j]), opts.k));
+      if (!kTxtOf.has(j))
+        kTxtOf.set(
+          j,
+          s *
+            topMean(
+              bankImages.filter((i) => !ownGroups[i].has(dev.captionGroups[j])).map((i) => sim[i * Nt + j]),
+              opts.k,
+            ),
+        );
       return kTxtOf.get(j)!;
     };
     const inputs: PairInputs = {
@@ -165,8 +196,11 @@ export function stackEval(dump: StackDump, variants: readonly Variant[], opts: {
       kImg: Float64Array.from(pairs.imageRows, (i) => kImg(i)),
       kTxt: Float64Array.from(pairs.captionRows, (j) => kTxt(j)),
     };
-    const uv = Array.from({ length: D }, (_, d) => Float64Array.from(pairs.imageRows, (i, n) => s * dev.img[i * D + d] * dev.txt[pairs.captionRows[n] * D + d]));
-    const columns = (name: InputName): Float64Array[] => (name === 'mlp' ? [z.map((x, n) => x - c[n])] : name === 'uv' ? uv : [inputs[name]]);
+    const uv = Array.from({ length: D }, (_, d) =>
+      Float64Array.from(pairs.imageRows, (i, n) => s * dev.img[i * D + d] * dev.txt[pairs.captionRows[n] * D + d]),
+    );
+    const columns = (name: InputName): Float64Array[] =>
+      name === 'mlp' ? [z.map((x, n) => x - c[n])] : name === 'uv' ? uv : [inputs[name]];
     const fitRows = pairs.imageRows.map((i, n) => (i % 2 !== fold ? n : -1)).filter((n) => n >= 0);
     const testRows = pairs.imageRows.map((i, n) => (i % 2 === fold ? n : -1)).filter((n) => n >= 0);
     for (const v of variants) {
@@ -179,7 +213,12 @@ export function stackEval(dump: StackDump, variants: readonly Variant[], opts: {
       const p = cols.length;
       const matrix = (idx: number[]) => Float64Array.from({ length: idx.length * p }, (_, t) => cols[t % p][idx[Math.floor(t / p)]]);
       const rowsOf = v.fitOn === 'random' ? fitRows.filter((n) => pairs.kinds[n] !== KINDS.hard) : fitRows;
-      const fit = fitLogistic(matrix(rowsOf), rowsOf.map((n) => pairs.labels[n]), p, { l2: v.l2 ?? opts.l2 });
+      const fit = fitLogistic(
+        matrix(rowsOf),
+        rowsOf.map((n) => pairs.labels[n]),
+        p,
+        { l2: v.l2 ?? opts.l2 },
+      );
       const names = v.inputs.flatMap((name) => (name === 'uv' ? Array.from({ length: D }, (_, d) => `uv${d}`) : [name]));
       weights[v.name].push({ inputs: names.slice(0, 8), weights: fit.weights.slice(0, 8), bias: fit.bias });
       const test = matrix(testRows);
@@ -187,7 +226,12 @@ export function stackEval(dump: StackDump, variants: readonly Variant[], opts: {
       if (v.plattOnAll) {
         const all = matrix(fitRows);
         const scores = fitRows.map((_, r) => logisticScore(fit, all, r));
-        outer = fitLogistic(scores, fitRows.map((n) => pairs.labels[n]), 1, { l2: 0 });
+        outer = fitLogistic(
+          scores,
+          fitRows.map((n) => pairs.labels[n]),
+          1,
+          { l2: 0 },
+        );
       }
       testRows.forEach((n, r) => (out[n] = sigmoid(outer.weights[0] * logisticScore(fit, test, r) + outer.bias)));
     }

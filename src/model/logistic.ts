@@ -76,7 +76,8 @@ export function fitLogistic(
   opts: { l2?: number; maxIterations?: number; tolerance?: number } = {},
 ): LogisticFit {
   const n = labels.length;
-  if (rows.length !== n * p) throw new RangeError(`fitLogistic: expected ${n} rows of ${p} inputs (${n * p} numbers), found ${rows.length}`);
+  if (rows.length !== n * p)
+    throw new RangeError(`fitLogistic: expected ${n} rows of ${p} inputs (${n * p} numbers), found ${rows.length}`);
   const l2 = opts.l2 ?? 1e-4;
   const q = p + 1; // standardised inputs, then the bias
   const mean = new Float64Array(p);
