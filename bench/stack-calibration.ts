@@ -2,7 +2,8 @@
 // [head logit, s·cos, hubness terms] fitted on held-out pairs score above plain cosine? The first
 // run trains the pretrained row's model and dumps embeddings (bench/lib/stackDump.ts, ~20 min);
 // later runs read the dump (seconds). Prints a table and writes bench/results/stack-calibration.md.
-// Flags: --redump, --k=N (CSLS top-k, default 10), --l2=X (default 1e-4).
+// Flags: --redump, --k=N (CSLS top-k, default 10), --l2=X (default 1e-4), --bank=N (the bank: the fit half's first N
+// images and their captions; default all 500), --only=TEXT (variants whose name holds TEXT). With --bank or --only only the rows print; the .md is not written.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setupNodeBackend } from '../cli/backend';
@@ -63,11 +64,20 @@ const l2 = Number(arg('l2') ?? 1e-4);
 const t0 = performance.now();
 await setupNodeBackend('wasm');
 const dump = readDump();
-const r = stackEval(dump, VARIANTS, { k, l2 });
+const bank = arg('bank') ? Number(arg('bank')) : undefined;
+const only = arg('only'); // a substring: only the variants whose name holds it (and cosine)
+const chosen = only ? VARIANTS.filter((v) => v.raw === 'c' || v.name.includes(only)) : VARIANTS;
+const r = stackEval(dump, chosen, { k, l2, bank });
 const f3 = (x: number) => x.toFixed(3);
 const cos = r.folds.cosine;
 const cells = (s: Scored[], p: Scored, ci: [number, number]) =>
   `${f3(p.aucRandom)} (${s.map((x, f) => `${x.aucRandom - cos[f].aucRandom >= 0 ? '+' : ''}${(x.aucRandom - cos[f].aucRandom).toFixed(3)}`).join(', ')}) | ${ci.map((x) => x.toFixed(3)).join(' … ')} | ${f3(p.aucHard)} | ${f3(p.ece)} (${s.map((x) => f3(x.ece)).join(', ')}) | ${f3(p.nll)}`;
+if (only || bank !== undefined) {
+  // An exploratory run: its rows only, the results file untouched.
+  for (const v of chosen) console.log(`| ${v.name} | ${cells(r.folds[v.name], r.pooled[v.name], r.deltaCi[v.name])} |`);
+  process.exit(0);
+}
+
 /** What this run says, from its own numbers: the best AUC vs random beside cosine's, and the best that keeps ECE ≤ 0.06. */
 function reading(): string[] {
   const fitted = VARIANTS.filter((v) => !v.raw);

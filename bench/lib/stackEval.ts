@@ -132,7 +132,11 @@ function pairedBootstrap(
   return [deltas[Math.floor(0.05 * reps)], deltas[Math.floor(0.95 * reps)]];
 }
 
-export function stackEval(dump: StackDump, variants: readonly Variant[], opts: { k: number; l2: number; bootstrap?: number }): StackReport {
+export function stackEval(
+  dump: StackDump,
+  variants: readonly Variant[],
+  opts: { k: number; l2: number; bootstrap?: number; bank?: number },
+): StackReport {
   const { D, dev } = dump;
   const s = Math.exp(dump.logitScale);
   const Ni = dev.img.length / D;
@@ -150,8 +154,12 @@ export function stackEval(dump: StackDump, variants: readonly Variant[], opts: {
   dev.captionImage.forEach((i, j) => ownGroups[i].add(dev.captionGroups[j]));
   for (const fold of [0, 1]) {
     // The bank is the fit half (the page's val split); the held-out half is what new pairs are.
-    const bankImages = Array.from({ length: Ni }, (_, i) => i).filter((i) => i % 2 !== fold);
-    const bankCaptions = dev.captionImage.map((i, j) => (i % 2 !== fold ? j : -1)).filter((j) => j >= 0);
+    // With opts.bank, only the fit half's first `bank` images and their captions are stored (what a model file would carry).
+    const bankImages = Array.from({ length: Ni }, (_, i) => i)
+      .filter((i) => i % 2 !== fold)
+      .slice(0, opts.bank ?? Ni);
+    const inBank = new Set(bankImages);
+    const bankCaptions = dev.captionImage.map((i, j) => (inBank.has(i) ? j : -1)).filter((j) => j >= 0);
     const mTxt = new Float64Array(D);
     const mImg = new Float64Array(D);
     for (const j of bankCaptions) for (let d = 0; d < D; d++) mTxt[d] += dev.txt[j * D + d] / bankCaptions.length;
