@@ -23,6 +23,7 @@ import { trainStep } from '../../src/train/step';
 import { runTraining } from '../../src/train/trainer';
 import type { Calibration, Checkpoint } from '../../src/train/types';
 import { plattProbability } from '../../src/model/calibration';
+import { stackedProbability } from '../../src/model/stackedCalibration';
 import { hostileModelFiles } from '../../tests/unit/io/hostileFiles';
 
 export const ENCODERS: TextEncoderKind[] = ['conv', 'bow', 'transformer'];
@@ -113,9 +114,13 @@ async function labScores(model: ClipModel, tokenizer: Tokenizer, pixels: Uint8Ar
   };
 }
 
-/** The page's calibrated P(match) of each raw logit (ModelSession: plattProbability, raw sigmoid without a calibration). */
-const calibratedOf = (logit: number[] | null, calibration: Calibration | null | undefined) =>
-  logit && calibration ? logit.map((z) => plattProbability(z, calibration)) : null;
+/** The page's calibrated P(match) of each pair (ModelSession: stacked over the logit and the cosine, or Platt of the logit). */
+const calibratedOf = (logit: number[] | null, cosine: number[], calibration: Calibration | null | undefined) =>
+  logit && calibration
+    ? logit.map((z, i) =>
+        calibration.method === 'stacked' ? stackedProbability(z, cosine[i], calibration) : plattProbability(z, calibration),
+      )
+    : null;
 
 function modelOf(ckpt: Checkpoint): ClipModel {
   const model = ClipModel.create(ckpt.config, ckpt.vocab.length, { convImpl: 'im2col' });
@@ -209,7 +214,7 @@ export async function prepare(dir: string, log: (s: string) => void): Promise<vo
       captions: probeCaptions,
       scores,
       calibration: r.checkpoint.calibration ?? null,
-      calibrated: calibratedOf(scores.logit, r.checkpoint.calibration),
+      calibrated: calibratedOf(scores.logit, scores.cosine, r.checkpoint.calibration),
       jpeg: {
         dir: jpegDir,
         names: jpegNames,

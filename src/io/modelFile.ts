@@ -40,9 +40,11 @@
 //                      (evenly downsampled, first and last kept); NaN / ±Infinity as strings
 //   dataset_name       the training set's name
 //   created_at         ISO 8601 time the checkpoint was taken
-//   calibration        optional JSON {method: 'platt', a, b, step, eceCalibrated}: the match classifier's
-//                      Platt scaling from the latest evaluation, calibrated P(match) = sigmoid(a·logit + b);
-//                      absent (files made before it, or no evaluation yet): the model is uncalibrated
+//   calibration        optional JSON {method: 'stacked', wz, wc, b, step, eceCalibrated}: the match
+//                      classifier's calibration from the latest evaluation, calibrated P(match) =
+//                      sigmoid(wz·logit + wc·cosine + b), cosine of the unit embeddings; files made before
+//                      it carry {method: 'platt', a, b, …}, P(match) = sigmoid(a·logit + b), still read and
+//                      used; absent (older files, or no evaluation yet): the model is uncalibrated
 // -----------------------------------------------------------------------------------------------
 
 import { validateConfig, type TrainConfig } from '../config';

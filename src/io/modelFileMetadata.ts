@@ -63,7 +63,7 @@ export function encodeHistory(history: MetricsHistory, max = MAX_HISTORY_ENTRIES
   return JSON.stringify(bounded, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value));
 }
 
-type FieldKind = 'number' | 'nullable' | 'scores' | 'match' | 'numberList';
+type FieldKind = 'number' | 'optionalNumber' | 'nullable' | 'scores' | 'match' | 'numberList';
 
 // Records over keyof: adding a field to StepMetrics or EvalMetrics fails to compile until it is listed here.
 const STEP_FIELDS: Record<keyof StepMetrics, FieldKind> = {
@@ -104,6 +104,11 @@ const MATCH_FIELDS: Record<keyof MatchEvalMetrics, FieldKind> = {
   eceCalibrated: 'number',
   plattA: 'number',
   plattB: 'number',
+  stackWz: 'optionalNumber', // absent in files made before the stacked calibration
+  stackWc: 'optionalNumber',
+  stackB: 'optionalNumber',
+  calibratedAucRandom: 'optionalNumber',
+  calibratedAucHard: 'optionalNumber',
   binCount: 'numberList',
   binConfidence: 'numberList',
   binAccuracy: 'numberList',
@@ -137,6 +142,8 @@ function pick(raw: unknown, fields: Record<string, FieldKind>, where: string): R
         fail(`metadata 'metrics': ${at}: expected a list of numbers, found ${show(value)}`);
       }
       out[key] = (value as unknown[]).map((v) => (typeof v === 'string' ? NON_FINITE.get(v) : v));
+    } else if (value === undefined && kind === 'optionalNumber') {
+      // absent: left out
     } else if (value === null && kind === 'nullable') {
       out[key] = null;
     } else if (typeof value === 'number') {
@@ -271,25 +278,31 @@ export function parsePreprocessing(
 
 // ------------------------------------------------------------- calibration (optional, version 2)
 
-/** The optional `calibration` value: JSON {method: 'platt', a, b, step, eceCalibrated} (NaN ECE as "NaN"). */
+/**
+ * The optional `calibration` value: JSON {method: 'stacked', wz, wc, b, step, eceCalibrated} or,
+ * in files made before it, {method: 'platt', a, b, step, eceCalibrated} (NaN ECE as "NaN").
+ */
 export function encodeCalibration(c: Calibration): string {
+  const weights = c.method === 'stacked' ? { wz: c.wz, wc: c.wc, b: c.b } : { a: c.a, b: c.b };
   return JSON.stringify({
     method: c.method,
-    a: c.a,
-    b: c.b,
+    ...weights,
     step: c.step,
     eceCalibrated: Number.isFinite(c.eceCalibrated) ? c.eceCalibrated : 'NaN',
   });
 }
+
+const CALIBRATION_WEIGHTS = { stacked: ['wz', 'wc', 'b'], platt: ['a', 'b'] } as const;
 
 /** Parses the optional `calibration` key: null when absent (files made before it: uncalibrated). */
 export function parseCalibration(meta: Record<string, string>): Calibration | null {
   if (!Object.hasOwn(meta, 'calibration')) return null;
   const raw = parseJson(meta, 'calibration');
   const where = (key: string) => `metadata 'calibration': ${key}`;
-  if (!isRecord(raw)) return fail(`metadata 'calibration': expected {"method": "platt", "a", "b", "step"}, found ${show(raw)}`);
-  if (raw.method !== 'platt') fail(`${where('method')}: expected 'platt', found ${show(raw.method)}`);
-  for (const key of ['a', 'b'] as const) {
+  if (!isRecord(raw)) return fail(`metadata 'calibration': expected {"method": "stacked", "wz", "wc", "b", "step"}, found ${show(raw)}`);
+  const method = raw.method;
+  if (method !== 'stacked' && method !== 'platt') return fail(`${where('method')}: expected 'stacked' or 'platt', found ${show(method)}`);
+  for (const key of CALIBRATION_WEIGHTS[method]) {
     if (typeof raw[key] !== 'number' || !Number.isFinite(raw[key]))
       fail(`${where(key)}: expected a finite number, found ${show(raw[key])}`);
   }
@@ -297,5 +310,7 @@ export function parseCalibration(meta: Record<string, string>): Calibration | nu
     fail(`${where('step')}: expected a step count >= 0, found ${show(raw.step)}`);
   const ece = raw.eceCalibrated === undefined || raw.eceCalibrated === 'NaN' ? NaN : raw.eceCalibrated;
   if (typeof ece !== 'number') fail(`${where('eceCalibrated')}: expected a number, found ${show(raw.eceCalibrated)}`);
-  return { method: 'platt', a: raw.a as number, b: raw.b as number, step: raw.step as number, eceCalibrated: ece as number };
+  const at = { step: raw.step as number, eceCalibrated: ece as number };
+  const num = (key: string) => raw[key] as number;
+  return method === 'stacked' ? { method, wz: num('wz'), wc: num('wc'), b: num('b'), ...at } : { method, a: num('a'), b: num('b'), ...at };
 }

@@ -160,17 +160,25 @@ export interface Verdict {
 export const VERDICT_BANDS = Object.freeze({ match: 0.7, noMatch: 0.3 });
 
 /**
- * The verdict for a calibrated P(match) (after Platt scaling), with a one-line explanation of
- * what the number means. `calibrated` false says the classifier has no fitted calibration yet.
+ * The verdict for a calibrated P(match), with a one-line explanation of what the number means.
+ * `calibration` says how it was calibrated: 'stacked' (the classifier's logit and the cosine,
+ * model/stackedCalibration.ts), 'platt' (the logit alone), true (unspecified), or false / null
+ * when the classifier has no fitted calibration yet.
  */
-export function matchVerdict(probability: number, calibrated = true): Verdict {
+export function matchVerdict(probability: number, calibration: boolean | 'stacked' | 'platt' | null = true): Verdict {
   const pct = Math.round(probability * 100);
   const bands = `Match ≥ ${VERDICT_BANDS.match}, No match ≤ ${VERDICT_BANDS.noMatch}`;
-  const meaning = calibrated
+  const how =
+    calibration === 'stacked'
+      ? ' weighs the classifier and the cosine, calibrated on the validation split'
+      : calibration === 'platt'
+        ? ' is the classifier, calibrated on the validation split'
+        : '';
+  const meaning = calibration
     ? `of held-out pairs scored like this, about ${pct} in 100 truly matched`
     : 'uncalibrated: the model has no fitted calibration yet, read it as a ranking only';
   if (!(probability >= 0 && probability <= 1)) throw new RangeError(`matchVerdict: expected a probability in [0, 1], found ${probability}`);
-  const explanation = `P(match) ${probability.toFixed(2)}: ${meaning} (${bands}).`;
+  const explanation = `P(match) ${probability.toFixed(2)}${how}: ${meaning} (${bands}).`;
   if (probability >= VERDICT_BANDS.match) return { kind: 'match', label: 'Match', explanation };
   if (probability <= VERDICT_BANDS.noMatch) return { kind: 'no-match', label: 'No match', explanation };
   return { kind: 'unsure', label: 'Unsure', explanation };

@@ -125,13 +125,20 @@ export function detectOverfitting(history: MetricsHistory, patience = 2): Overfi
   };
 }
 
-/** The calibration of the latest evaluation that fitted one (finite a, b); null when none did. */
+/**
+ * The calibration of the latest evaluation that fitted one: its stacked calibration (finite wz,
+ * wc, b), else (histories from before it) its Platt scaling (finite a, b); null when none did.
+ */
 export function latestCalibration(evals: readonly EvalMetrics[]): Calibration | null {
   for (let k = evals.length - 1; k >= 0; k--) {
     const m = evals[k].match;
-    if (m && Number.isFinite(m.plattA) && Number.isFinite(m.plattB)) {
-      return { method: 'platt', a: m.plattA, b: m.plattB, step: evals[k].step, eceCalibrated: m.eceCalibrated };
+    if (!m) continue;
+    const { step } = evals[k];
+    const { stackWz: wz, stackWc: wc, stackB: b, eceCalibrated } = m;
+    if (Number.isFinite(wz) && Number.isFinite(wc) && Number.isFinite(b)) {
+      return { method: 'stacked', wz: wz!, wc: wc!, b: b!, step, eceCalibrated };
     }
+    if (Number.isFinite(m.plattA) && Number.isFinite(m.plattB)) return { method: 'platt', a: m.plattA, b: m.plattB, step, eceCalibrated };
   }
   return null;
 }

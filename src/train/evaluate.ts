@@ -1,16 +1,18 @@
 // Validation: embed a fixed sample of val images and all their captions, then retrieval
 // (R@1/5/10, median rank, both directions; a caption with the same text as a relevant one is
 // relevant too), val CLIP loss over one-caption-per-image batches, and the match classifier on
-// positives vs hard/random wrong captions: AUC beside plain cosine's, ECE, Platt calibration.
+// positives vs hard/random wrong captions: AUC beside plain cosine's, ECE, and the stacked
+// calibration over [logit, cosine] (model/stackedCalibration.ts) with its held-out AUCs.
 
 import * as tf from '@tensorflow/tfjs';
 import { planEpoch } from '../data/batches';
 import { hashString, mulberry32 } from '../data/random';
 import type { ClipModel } from '../model/clip';
-import { applyPlatt, expectedCalibrationError, fitPlatt, reliabilityBins, sigmoid } from '../model/calibration';
+import { expectedCalibrationError, fitPlatt, reliabilityBins, sigmoid } from '../model/calibration';
 import { relevantCaptions, relevantImages, sameTextMask, tokenRowGroups } from '../model/captionText';
 import { clipLoss } from '../model/losses';
 import { balancedAccuracy, retrievalMetrics, rocAuc } from '../model/metrics';
+import { applyStacked, fitStackedCalibration, PAIR_KIND, stackedProbability } from '../model/stackedCalibration';
 import { embedImages, embedTokens } from '../use/inference';
 import { gatherRows } from './pixels';
 import type { EvalEmbeddings } from './insights';
@@ -66,9 +68,7 @@ async function valLoss(
 }
 
 /** Pair kinds in MatchPairs.kinds. */
-const POSITIVE = 0;
-const HARD = 1;
-const RANDOM = 2;
+const { positive: POSITIVE, hard: HARD, random: RANDOM } = PAIR_KIND;
 
 export interface MatchPairs {
   imageRows: number[];
@@ -153,27 +153,34 @@ function subset(xs: ArrayLike<number>, pairs: MatchPairs, kind: number): { score
   return { scores, labels };
 }
 
-/** AUCs of the classifier and of cosine on the same pairs, ECE before and after Platt scaling. */
+/**
+ * AUCs of the raw classifier, of cosine and of the calibrated P(match) on the same pairs; ECE
+ * before and after calibration. The calibration is the stacked one (sigmoid(wz·logit + wc·cosine
+ * + b)); its AUCs and ECE are held out: fitted on the pairs of even images, scored on odd ones,
+ * and vice versa. Platt scaling of the logit alone is reported beside it.
+ */
 export function matchEvalMetrics(logits: ArrayLike<number>, cosine: ArrayLike<number>, pairs: MatchPairs): MatchEvalMetrics {
   const auc = (xs: ArrayLike<number>, kind: number) => {
     const { scores, labels } = subset(xs, pairs, kind);
     return rocAuc(scores, labels);
   };
   const raw = Float64Array.from({ length: logits.length }, (_, n) => sigmoid(logits[n]));
-  // Held-out calibration: fit on the pairs of even images, apply to odd ones, and vice versa.
   const heldOut = new Float64Array(logits.length);
   for (const fold of [0, 1]) {
     const fitOn = pairs.imageRows.map((i, n) => (i % 2 !== fold ? n : -1)).filter((n) => n >= 0);
-    const fit = fitPlatt(
+    const fit = fitStackedCalibration(
       fitOn.map((n) => logits[n]),
+      fitOn.map((n) => cosine[n]),
       fitOn.map((n) => pairs.labels[n]),
+      fitOn.map((n) => pairs.kinds[n]),
     );
     pairs.imageRows.forEach((i, n) => {
-      if (i % 2 === fold) heldOut[n] = sigmoid(fit.a * logits[n] + fit.b);
+      if (i % 2 === fold) heldOut[n] = stackedProbability(logits[n], cosine[n], fit);
     });
   }
+  const stacked = fitStackedCalibration(logits, cosine, pairs.labels, pairs.kinds);
   const platt = fitPlatt(logits, pairs.labels);
-  const bins = reliabilityBins(applyPlatt(logits, platt), pairs.labels, 10);
+  const bins = reliabilityBins(applyStacked(logits, cosine, stacked), pairs.labels, 10);
   const orNull = (x: number) => (Number.isNaN(x) ? null : x);
   return {
     aucRandom: auc(logits, RANDOM),
@@ -185,6 +192,12 @@ export function matchEvalMetrics(logits: ArrayLike<number>, cosine: ArrayLike<nu
     eceCalibrated: expectedCalibrationError(heldOut, pairs.labels),
     plattA: platt.a,
     plattB: platt.b,
+    // Not fitted (one class, non-finite inputs): NaN, so the checkpoint falls back to Platt's or stays uncalibrated.
+    stackWz: stacked.fallback ? NaN : stacked.wz,
+    stackWc: stacked.fallback ? NaN : stacked.wc,
+    stackB: stacked.fallback ? NaN : stacked.b,
+    calibratedAucRandom: auc(heldOut, RANDOM),
+    calibratedAucHard: auc(heldOut, HARD),
     binCount: bins.map((b) => b.count),
     binConfidence: bins.map((b) => orNull(b.meanConfidence)),
     binAccuracy: bins.map((b) => orNull(b.accuracy)),

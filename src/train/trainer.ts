@@ -94,7 +94,7 @@ export async function runTraining(data: TrainingSet, config: TrainConfig, opts: 
     let batchInEpoch = resume?.batchInEpoch ?? 0;
     const history: MetricsHistory = { steps: [...(resume?.history.steps ?? [])], evals: [...(resume?.history.evals ?? [])] };
     const snapshot = async (): Promise<Checkpoint> => {
-      const calibration = latestCalibration(history.evals); // P(match) as Use shows it: sigmoid(a · logit + b)
+      const calibration = latestCalibration(history.evals); // P(match) as Use shows it: sigmoid(wz · logit + wc · cosine + b)
       return {
         version: CHECKPOINT_VERSION,
         config: cfg,

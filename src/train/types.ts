@@ -37,9 +37,16 @@ export interface MatchEvalMetrics {
   cosineAucRandom: number;
   cosineAucHard: number;
   ece: number; // expected calibration error of sigmoid(logit), 10 equal-width bins
-  eceCalibrated: number; // ECE after Platt scaling, 2-fold cross-fitted by image (held out)
-  plattA: number; // Platt scaling fitted on all val pairs: P = sigmoid(plattA * logit + plattB)
+  eceCalibrated: number; // ECE of the calibrated P, 2-fold cross-fitted by image (held out); stacked, or Platt in older histories
+  plattA: number; // Platt scaling of the logit alone, fitted on all val pairs: P = sigmoid(plattA * logit + plattB)
   plattB: number;
+  // The stacked calibration (model/stackedCalibration.ts), fitted on all val pairs: P = sigmoid(stackWz·logit + stackWc·cosine + stackB).
+  // It and the AUCs below are absent in histories saved before it existed.
+  stackWz?: number;
+  stackWc?: number;
+  stackB?: number;
+  calibratedAucRandom?: number; // ROC AUC of the calibrated P, held out as eceCalibrated: positives vs random wrong captions
+  calibratedAucHard?: number; // … vs each image's hardest wrong caption
   binCount: number[]; // reliability bins of the calibrated P (10 equal-width bins over [0, 1])
   binConfidence: (number | null)[]; // mean calibrated P per bin (null when empty)
   binAccuracy: (number | null)[]; // share of true matches per bin (null when empty)
@@ -64,16 +71,14 @@ export interface MetricsHistory {
 }
 
 /**
- * The match classifier's calibration, fitted on val pairs at one evaluation (Platt scaling):
- * calibrated P(match) = sigmoid(a · logit + b). Checkpoints and files without it are uncalibrated.
+ * The match classifier's calibration, fitted on val pairs at one evaluation: 'stacked' weighs the
+ * raw logit and the plain cosine, P(match) = sigmoid(wz · logit + wc · cosine + b); 'platt' (older
+ * checkpoints and files) is P(match) = sigmoid(a · logit + b). Without one: uncalibrated.
  */
-export interface Calibration {
-  method: 'platt';
-  a: number;
-  b: number;
+export type Calibration = ({ method: 'stacked'; wz: number; wc: number; b: number } | { method: 'platt'; a: number; b: number }) & {
   step: number; // the evaluation it was fitted at
   eceCalibrated: number; // held-out ECE after calibration at that evaluation (NaN when unknown)
-}
+};
 
 /** Format version of Checkpoint; a new layout gets a new number, this one is never changed in place. */
 export const CHECKPOINT_VERSION = 1;

@@ -53,7 +53,7 @@ export function embedTexts(model: TextModel, tokenizer: Tokenizer, texts: readon
 
 /**
  * Scores of rows of u [N, D] against rows of v [N, D]: cosine, the classifier's raw logit and
- * sigmoid(logit) (uncalibrated; Platt scaling is applied by the caller); null without a classifier.
+ * sigmoid(logit) (uncalibrated; the caller applies the calibration); null without a classifier.
  */
 export async function scoreEmbeddings(
   model: TextModel,

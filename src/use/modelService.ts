@@ -40,7 +40,8 @@ export interface LoadedModel {
   summary: string;
   backend: string;
   hasClassifier: boolean;
-  calibrated: boolean; // P(match) is Platt-calibrated (the checkpoint carries a calibration)
+  calibrated: boolean; // P(match) is calibrated (the checkpoint carries a calibration)
+  calibration: 'stacked' | 'platt' | null; // how: the logit and the cosine weighed, or the logit alone (older checkpoints)
 }
 
 /** "best: step 120, mean R@5 0.412; last: step 200" — which checkpoints a run has, and which one is loaded. */
@@ -301,6 +302,7 @@ export class ModelService {
       backend: this.backend?.name ?? '',
       hasClassifier: ckpt.config.matchHidden > 0,
       calibrated: ckpt.config.matchHidden > 0 && next.calibration !== null,
+      calibration: ckpt.config.matchHidden > 0 ? (next.calibration?.method ?? null) : null,
     };
     return this.loaded;
   }

@@ -1,12 +1,14 @@
 // A trained model ready to use: restored from a Checkpoint, it scores an image against captions
-// (classifier P(match), calibrated by the checkpoint's Platt scaling when it has one, cosine,
+// (classifier P(match), calibrated by the checkpoint's calibration when it has one: stacked over
+// the head's logit and the cosine, or Platt scaling of the logit in older checkpoints; cosine,
 // CLIP softmax; an empty caption is refused), embeds images and texts for search, and does
 // zero-shot labelling. A backbone run's session holds the frozen backbone too: images go through
 // it, then the trained head (or, for stored datasets, cached features straight to the head).
 // Pure TF.js; every tensor disposed.
 import * as tf from '@tensorflow/tfjs';
 import { Tokenizer } from '../data/tokenizer';
-import { plattProbability, type PlattParams } from '../model/calibration';
+import { plattProbability } from '../model/calibration';
+import { stackedProbability } from '../model/stackedCalibration';
 import { requireCaptionText } from '../model/captionText';
 import { extractFeatures, type Backbone } from '../model/backbone';
 import { ClipModel } from '../model/clip';
@@ -15,13 +17,14 @@ import { ModelError } from '../model/params';
 import type { ConvImpl } from '../model/layers';
 import { fillPromptTemplate, softmax } from '../model/retrieval';
 import { embedImages, embedTexts, scoreEmbeddings } from './inference';
-import type { Checkpoint } from '../train/types';
+import type { Calibration, Checkpoint } from '../train/types';
 
 export interface ScoreRow {
   caption: string;
   probability: number | null; // classifier P(match), calibrated when `calibrated`; null for a model without one
   rawProbability: number | null; // sigmoid of the classifier's logit, before calibration
-  calibrated: boolean; // Platt scaling from the checkpoint's latest evaluation was applied
+  calibrated: boolean; // the calibration from the checkpoint's latest evaluation was applied
+  calibration: Calibration['method'] | null; // which: 'stacked' (logit and cosine) or 'platt' (logit alone); null when uncalibrated
   cosine: number;
   softmax: number; // CLIP's softmax over exp(logitScale) * cosine across the given captions
 }
@@ -69,10 +72,12 @@ export class ModelSession {
     return new ModelSession(ckpt, model, tokenizer, logitScale, cfg.imageTower === 'backbone' ? backbone! : null);
   }
 
-  /** The checkpoint's Platt scaling of the classifier logit; null when it was never fitted (uncalibrated). */
-  get calibration(): PlattParams | null {
+  /** The checkpoint's calibration of the classifier; null when it was never fitted (uncalibrated) or is not finite. */
+  get calibration(): Calibration | null {
     const c = this.checkpoint.calibration;
-    return c && Number.isFinite(c.a) && Number.isFinite(c.b) ? { a: c.a, b: c.b } : null;
+    if (!c) return null;
+    const weights = c.method === 'stacked' ? [c.wz, c.wc, c.b] : [c.a, c.b];
+    return weights.every(Number.isFinite) ? c : null;
   }
 
   get config() {
@@ -124,12 +129,15 @@ export class ModelSession {
     const { probability, logit, cosine } = await scoreEmbeddings(this.model, u, txt);
     const scale = Math.exp(this.logitScale);
     const sm = softmax(Float32Array.from(cosine, (c) => scale * c));
-    const platt = this.calibration;
+    const cal = logit ? this.calibration : null;
+    const calibrated = (i: number): number =>
+      cal!.method === 'stacked' ? stackedProbability(logit![i], cosine[i], cal!) : plattProbability(logit![i], cal!);
     return captions.map((caption, i) => ({
       caption,
-      probability: logit ? (platt ? plattProbability(logit[i], platt) : probability![i]) : null,
+      probability: logit ? (cal ? calibrated(i) : probability![i]) : null,
       rawProbability: probability ? probability[i] : null,
-      calibrated: !!logit && !!platt,
+      calibrated: !!cal,
+      calibration: cal?.method ?? null,
       cosine: cosine[i],
       softmax: sm[i],
     }));

@@ -35,9 +35,11 @@ export function ModelChoice({
       <span className="muted small" data-testid="model-calibration">
         {!loaded.hasClassifier
           ? ''
-          : loaded.calibrated
-            ? 'P(match) calibrated on val pairs (Platt scaling)'
-            : 'P(match) uncalibrated (no evaluation fitted a calibration)'}
+          : loaded.calibration === 'stacked'
+            ? 'P(match) weighs the classifier and the cosine, calibrated on val pairs'
+            : loaded.calibrated
+              ? 'P(match) calibrated on val pairs (Platt scaling of the classifier)'
+              : 'P(match) uncalibrated (no evaluation fitted a calibration)'}
       </span>
     </div>
   );

@@ -1,5 +1,6 @@
 // Match score: one image against one or more captions (one per line). The first caption's
-// classifier P(match) (calibrated when the model carries a calibration) is shown large, with
+// P(match) (calibrated when the model carries a calibration: the classifier and the cosine
+// weighed together, or the classifier alone in older models) is shown large, with
 // cosine similarity, the verdict band and its one-line explanation; several captions are ranked
 // by P(match) with CLIP's softmax over them beside it.
 import { useState } from 'react';
@@ -55,14 +56,14 @@ export function ScoreCard({ disabled, onScore }: { disabled: boolean; onScore: (
             P(match) for “<span data-testid="score-first-caption">{first.caption}</span>” ·{' '}
             <strong
               data-testid="score-verdict"
-              data-kind={first.probability == null ? '' : matchVerdict(first.probability, first.calibrated).kind}
+              data-kind={first.probability == null ? '' : matchVerdict(first.probability, first.calibration).kind}
             >
-              {first.probability == null ? 'this model has no match classifier' : matchVerdict(first.probability, first.calibrated).label}
+              {first.probability == null ? 'this model has no match classifier' : matchVerdict(first.probability, first.calibration).label}
             </strong>
           </div>
           {first.probability != null && (
             <div className="small" data-testid="score-verdict-explanation">
-              {matchVerdict(first.probability, first.calibrated).explanation}
+              {matchVerdict(first.probability, first.calibration).explanation}
             </div>
           )}
           <div className="muted" data-testid="score-cosine" data-value={first.cosine}>

@@ -13,7 +13,14 @@ import { readSafetensors, writeSafetensors } from '../../../src/io/safetensors';
 import { ClipModel } from '../../../src/model/clip';
 import { AdamW } from '../../../src/train/optimizer';
 import { readStep, trainStep, type TrainBatch } from '../../../src/train/step';
-import { CHECKPOINT_VERSION, type Checkpoint, type EvalMetrics, type SerializedTensor, type StepMetrics } from '../../../src/train/types';
+import {
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  type EvalMetrics,
+  type MatchEvalMetrics,
+  type SerializedTensor,
+  type StepMetrics,
+} from '../../../src/train/types';
 import { referenceRead } from './helpers';
 import { hostileModelFiles } from './hostileFiles';
 
@@ -252,8 +259,28 @@ describe('encodeModelFile → decodeModelFile', () => {
   });
 
   it.each([
+    { method: 'stacked' as const, wz: -0.125, wc: 7.5, b: -2.25, step: 30, eceCalibrated: 0.055 },
+    { method: 'platt' as const, a: 0.5, b: 1, step: 3, eceCalibrated: 0.04 },
+  ])('carries a $method calibration unchanged through the file', (calibration) => {
+    const withCal = encodeModelFile({ ...ckpt, calibration });
+    expect(JSON.parse(referenceRead(withCal).metadata.calibration)).toEqual(calibration);
+    expect(decodeModelFile(withCal).calibration).toEqual(calibration);
+  });
+
+  it.each([
     ['not JSON', '{a', /calibration.*not valid JSON/],
-    ['another method', '{"method":"temperature","a":1,"b":0,"step":1}', /method: expected 'platt'/],
+    ['another method', '{"method":"temperature","a":1,"b":0,"step":1}', /method: expected 'stacked' or 'platt', found "temperature"/],
+    [
+      'a stacked one without its cosine weight',
+      '{"method":"stacked","wz":1,"b":0,"step":1}',
+      /wc: expected a finite number, found nothing/,
+    ],
+    [
+      'a stacked one with a string weight',
+      '{"method":"stacked","wz":"1","wc":2,"b":0,"step":1}',
+      /wz: expected a finite number, found "1"/,
+    ],
+    ['a stacked one with a non-finite offset', '{"method":"stacked","wz":1,"wc":2,"b":"NaN","step":1}', /b: expected a finite number/],
     ['a non-finite slope', '{"method":"platt","a":"Infinity","b":0,"step":1}', /a: expected a finite number/],
     ['a missing offset', '{"method":"platt","a":1,"step":1}', /b: expected a finite number/],
     ['a negative step', '{"method":"platt","a":1,"b":0,"step":-1}', /step: expected a step count/],
@@ -317,6 +344,37 @@ describe('encodeModelFile → decodeModelFile', () => {
     expect(kept).toEqual([...kept].sort((a, b) => a - b));
     expect(new Set(kept).size).toBe(MAX_HISTORY_ENTRIES);
     expect(decoded.history.evals).toEqual([EVAL]);
+  });
+
+  it('keeps the match metrics, with the stacked calibration’s fields or (older files) without them', () => {
+    const older: MatchEvalMetrics = {
+      aucRandom: 0.9,
+      aucHard: 0.6,
+      cosineAuc: 0.8,
+      cosineAucRandom: 0.91,
+      cosineAucHard: 0.55,
+      ece: 0.2,
+      eceCalibrated: 0.05,
+      plattA: 0.04,
+      plattB: 1,
+      binCount: [1, 0],
+      binConfidence: [0.25, null],
+      binAccuracy: [0, null],
+    };
+    const stacked: MatchEvalMetrics = {
+      ...older,
+      stackWz: -0.125,
+      stackWc: 7,
+      stackB: -2,
+      calibratedAucRandom: 0.913,
+      calibratedAucHard: 0.06,
+    };
+    for (const match of [older, stacked]) {
+      const evals = [{ ...EVAL, match }];
+      const decoded = decodeModelFile(encodeModelFile({ ...ckpt, history: { steps: [], evals } }));
+      expect(decoded.history.evals).toEqual(evals);
+      expect(Object.keys(decoded.history.evals[0].match!).sort()).toEqual(Object.keys(match).sort());
+    }
   });
 
   it('takes the dataset name from the options when given', () => {

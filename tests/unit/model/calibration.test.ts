@@ -128,6 +128,14 @@ describe('matchVerdict', () => {
 
   it('says when the probability is uncalibrated, and refuses values outside [0, 1]', () => {
     expect(matchVerdict(0.8, false).explanation).toMatch(/uncalibrated/);
+    expect(matchVerdict(0.8, null).explanation).toMatch(/uncalibrated/);
+    expect(matchVerdict(0.83, 'stacked').explanation).toBe(
+      'P(match) 0.83 weighs the classifier and the cosine, calibrated on the validation split: ' +
+        'of held-out pairs scored like this, about 83 in 100 truly matched (Match ≥ 0.7, No match ≤ 0.3).',
+    );
+    expect(matchVerdict(0.2, 'platt').explanation).toMatch(
+      /^P\(match\) 0.20 is the classifier, calibrated on the validation split: .*about 20 in 100/,
+    );
     expect(() => matchVerdict(1.2)).toThrow(/expected a probability in \[0, 1\], found 1.2/);
     expect(() => matchVerdict(NaN)).toThrow(RangeError);
   });

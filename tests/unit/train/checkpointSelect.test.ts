@@ -114,6 +114,7 @@ describe('latestCalibration', () => {
     binConfidence: [],
     binAccuracy: [],
   });
+  const stacked = (wz: number, wc: number, b: number): MatchEvalMetrics => ({ ...match(1.5, -0.5), stackWz: wz, stackWc: wc, stackB: b });
   const withMatch = (step: number, m: MatchEvalMetrics | null): EvalMetrics => ({ ...ev(step, 1, [0.1, 0.1]), match: m });
 
   it.each([
@@ -133,6 +134,21 @@ describe('latestCalibration', () => {
       'a finite one past a non-finite fit',
       [withMatch(100, match(1.5, -0.5)), withMatch(200, match(NaN, 0))],
       { method: 'platt', a: 1.5, b: -0.5, step: 100, eceCalibrated: 0.03 },
+    ],
+    [
+      'the stacked one over Platt when the evaluation fitted both',
+      [withMatch(100, match(1.5, -0.5)), withMatch(200, stacked(-0.1, 0.7, -2.5))],
+      { method: 'stacked', wz: -0.1, wc: 0.7, b: -2.5, step: 200, eceCalibrated: 0.03 },
+    ],
+    [
+      'Platt of a history saved before the stacked one existed, when it is the latest',
+      [withMatch(100, stacked(0.2, 0.5, 1)), withMatch(200, match(2, 0.25))],
+      { method: 'platt', a: 2, b: 0.25, step: 200, eceCalibrated: 0.03 },
+    ],
+    [
+      'Platt of the same evaluation when the stacked fit is not finite',
+      [withMatch(200, stacked(NaN, 0.5, 1))],
+      { method: 'platt', a: 1.5, b: -0.5, step: 200, eceCalibrated: 0.03 },
     ],
   ])('%s', (_what, evals, expected) => {
     expect(latestCalibration(evals as EvalMetrics[])).toEqual(expected);

@@ -77,5 +77,31 @@ describe('evaluation pairs and classifier metrics (issue 9)', () => {
     expect(m.plattB).toBeLessThan(0);
     expect(m.binCount.reduce((a, b) => a + b, 0)).toBe(3 * Ni);
     expect(m.binConfidence.length).toBe(10);
+    // Both carry signal: the stacked calibration weighs both and ranks at least as well as either, held out.
+    expect(m.stackWz).toBeGreaterThan(0);
+    expect(m.stackWc).toBeGreaterThan(0);
+    expect(m.calibratedAucRandom).toBeGreaterThan(Math.max(m.aucRandom, m.cosineAucRandom) - 0.005);
+    expect(m.calibratedAucHard).toBeGreaterThan(0.5);
+  });
+
+  it('a head whose logit is noise: the calibrated score ranks as cosine does, held out, not as the head', () => {
+    const random = mulberry32(10);
+    const pairs = { imageRows: [] as number[], captionRows: [] as number[], labels: [] as number[], kinds: [] as number[] };
+    const logits: number[] = [];
+    const cosine: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      for (const kind of [0, 1, 2]) {
+        pairs.imageRows.push(i);
+        pairs.captionRows.push(3 * i + kind);
+        pairs.labels.push(kind === 0 ? 1 : 0);
+        pairs.kinds.push(kind);
+        cosine.push(0.3 * (kind === 0 ? 1 : kind === 1 ? 0.7 : 0) + 0.15 * (random() + random() + random())); // about Gaussian noise
+        logits.push(2 + 4 * random());
+      }
+    }
+    const m = matchEvalMetrics(logits, cosine, pairs);
+    expect(m.aucRandom).toBeLessThan(0.55);
+    expect(m.calibratedAucRandom).toBeCloseTo(m.cosineAucRandom, 2);
+    expect(m.eceCalibrated).toBeLessThan(0.05);
   });
 });

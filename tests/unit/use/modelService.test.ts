@@ -114,27 +114,33 @@ describe('ModelService', () => {
 
   it('loads the best checkpoint by default and says which; the last on request; exports what it loaded', async () => {
     // The trainer's checkpoint carries the calibration of its latest evaluation.
-    expect(trained.calibration).toMatchObject({ method: 'platt', step: trained.step, a: expect.any(Number), b: expect.any(Number) });
+    expect(trained.calibration).toMatchObject({
+      method: 'stacked',
+      step: trained.step,
+      wz: expect.any(Number),
+      wc: expect.any(Number),
+      b: expect.any(Number),
+    });
     expect(decodeModelFile(bytes).calibration).toEqual(trained.calibration);
     const run = await createRun({ dataset: ds, config, backend: 'cpu' });
-    const best: Checkpoint = { ...trained, step: 2, calibration: { method: 'platt', a: 2, b: -1, step: 2, eceCalibrated: 0.02 } };
+    const best: Checkpoint = { ...trained, step: 2, calibration: { method: 'stacked', wz: 2, wc: 3, b: -1, step: 2, eceCalibrated: 0.02 } };
     const last: Checkpoint = { ...trained, step: 7, calibration: undefined };
     await saveCheckpoint(run.id, best, { best: { step: 2, metric: 'meanR5', metricLabel: 'mean R@5', value: 0.4375 } });
     await saveCheckpoint(run.id, last);
     const s = new ModelService(cpu);
     try {
       const loaded = await s.load({ runId: run.id, backend: 'auto' });
-      expect(loaded).toMatchObject({ which: 'best', step: 2, hasBest: true, calibrated: true });
+      expect(loaded).toMatchObject({ which: 'best', step: 2, hasBest: true, calibrated: true, calibration: 'stacked' });
       expect(loaded.choice).toBe('Loaded the best checkpoint — best: step 2, mean R@5 0.438; last: step 7');
       expect(decodeModelFile((await s.exportFile({ runId: run.id })).bytes).step).toBe(2);
 
-      // Calibrated P(match) = sigmoid(a · logit + b) of the raw one; an empty caption is refused.
+      // Calibrated P(match) = sigmoid(wz · logit + wc · cosine + b) of the raw logit and the cosine; an empty caption is refused.
       const image = { kind: 'dataset' as const, datasetId: ds.id, index: 3 };
       const rows = await s.score({ image, captions: ['a red dog', 'a blue cat'] });
       for (const r of rows) {
         const logit = Math.log(r.rawProbability! / (1 - r.rawProbability!));
-        expect(r.calibrated).toBe(true);
-        expect(r.probability!).toBeCloseTo(sigmoid(2 * logit - 1), 5);
+        expect(r).toMatchObject({ calibrated: true, calibration: 'stacked' });
+        expect(r.probability!).toBeCloseTo(sigmoid(2 * logit + 3 * r.cosine - 1), 5);
       }
       await expect(s.score({ image, captions: ['a red dog', '  ?! '] })).rejects.toMatchObject({
         name: 'CaptionTextError',
@@ -144,15 +150,43 @@ describe('ModelService', () => {
       await expect(s.searchText({ datasetId: ds.id, split: 'all', query: ' ', k: 1 })).rejects.toMatchObject({ code: 'empty-caption' });
 
       const lastLoaded = await s.load({ runId: run.id, backend: 'auto', which: 'last' });
-      expect(lastLoaded).toMatchObject({ which: 'last', step: 7, calibrated: false });
+      expect(lastLoaded).toMatchObject({ which: 'last', step: 7, calibrated: false, calibration: null });
       expect(lastLoaded.choice).toMatch(/^Loaded the last checkpoint — best: step 2/);
       const [row] = await s.score({ image, captions: ['a red dog'] });
-      expect(row).toMatchObject({ calibrated: false });
+      expect(row).toMatchObject({ calibrated: false, calibration: null });
       expect(row.probability).toBe(row.rawProbability); // uncalibrated: sigmoid(logit) itself
       expect(decodeModelFile((await s.exportFile({ runId: run.id })).bytes).step).toBe(7);
     } finally {
       s.dispose();
       await deleteRun(run.id);
+    }
+  });
+
+  it.each([
+    [
+      'stacked',
+      { method: 'stacked' as const, wz: -0.5, wc: 4, b: 0.25 },
+      'stacked',
+      (z: number, c: number) => sigmoid(-0.5 * z + 4 * c + 0.25),
+    ],
+    [
+      'platt (files made before the stacked one)',
+      { method: 'platt' as const, a: 1.5, b: -2 },
+      'platt',
+      (z: number) => sigmoid(1.5 * z - 2),
+    ],
+    ['a non-finite one: uncalibrated', { method: 'stacked' as const, wz: NaN, wc: 1, b: 0 }, null, (z: number) => sigmoid(z)],
+  ])('a session scores with its checkpoint’s calibration: %s', async (_what, weights, method, expected) => {
+    const session = await ModelSession.fromCheckpoint({ ...trained, calibration: { ...weights, step: 1, eceCalibrated: 0.05 } }, 'im2col');
+    try {
+      const pixels = Uint8Array.from({ length: 16 * 16 * 3 }, (_, k) => (k * 37) % 256);
+      for (const r of await session.score(pixels, 16, ['a red dog', 'a blue cat'])) {
+        const logit = Math.log(r.rawProbability! / (1 - r.rawProbability!));
+        expect(r.probability!).toBeCloseTo(expected(logit, r.cosine), 5);
+        expect(r).toMatchObject({ calibration: method, calibrated: method !== null });
+      }
+    } finally {
+      session.dispose();
     }
   });
 });

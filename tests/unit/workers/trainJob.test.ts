@@ -61,7 +61,7 @@ describe('TrainJob', () => {
     expect((await getRun(run.id)).best).toEqual({ step: best.step, metric: 'meanR5', metricLabel: 'mean R@5', value: best.value });
     const stored = await loadCheckpoint(run.id, 'best');
     expect(stored.step).toBe(best.step);
-    expect(stored.calibration).toMatchObject({ method: 'platt', step: best.step });
+    expect(stored.calibration).toMatchObject({ method: 'stacked', step: best.step });
   });
 
   it('forwards the batch similarity and eval insights, stores the latest and shows it again on resume', async () => {
