@@ -48,25 +48,32 @@ def embed_texts(model, texts, batch_size=1024):
     return torch.cat(out) if out else torch.zeros(0, model.config['embedDim'])
 
 
-def calibrated_probability(model, logits):
-    """Raw match-classifier logits -> P(match) as the page shows it (ModelSession): sigmoid(a * logit + b)
-    in float64 with the file's Platt calibration, else sigmoid(logit) itself (an uncalibrated model)."""
+def calibrated_probability(model, logits, cosine=None):
+    """Raw match-classifier logits (and the pairs' cosines) -> P(match) as the page shows it (ModelSession),
+    in float64: sigmoid(wz * logit + wc * cosine + b) with the file's stacked calibration, sigmoid(a * logit + b)
+    with a Platt one (older files), else sigmoid(logit) itself (an uncalibrated model)."""
     z = torch.as_tensor(logits)
     c = model.metadata.get('calibration')
-    return torch.sigmoid(c['a'] * z.double() + c['b']) if c else torch.sigmoid(z)
+    if not c:
+        return torch.sigmoid(z)
+    if c['method'] == 'stacked':
+        if cosine is None:
+            raise ValueError("calibrated_probability: expected the pairs' cosines for a stacked calibration, found none")
+        return torch.sigmoid(c['wz'] * z.double() + c['wc'] * torch.as_tensor(cosine).double() + c['b'])
+    return torch.sigmoid(c['a'] * z.double() + c['b'])
 
 
 @torch.no_grad()
 def score(model, image, captions):
     """One image against captions, as the page's Use panel: {'probability': P(match) [N], calibrated by the
-    file's Platt scaling when it has one (None without a match classifier), 'raw_probability': sigmoid of
+    file's calibration when it has one (None without a match classifier), 'raw_probability': sigmoid of
     the classifier's logit, 'calibrated': whether 'probability' is calibrated, 'cosine': [N],
     'softmax': CLIP's softmax of exp(logit_scale) * cosine over the captions}."""
     img = embed_images(model, [image]) if not torch.is_tensor(image) else embed_images(model, image.reshape(1, *image.shape[-3:]))
     txt = embed_texts(model, captions)
     cosine = (img @ txt.t())[0]
     logits = model.match_logits(img.expand(len(captions), -1), txt) if model.has_match_head else None
-    return {'probability': None if logits is None else calibrated_probability(model, logits),
+    return {'probability': None if logits is None else calibrated_probability(model, logits, cosine),
             'raw_probability': None if logits is None else torch.sigmoid(logits),
             'calibrated': logits is not None and model.metadata.get('calibration') is not None,
             'cosine': cosine, 'softmax': torch.softmax(model.logit_scale.exp() * cosine, dim=0)}

@@ -16,7 +16,10 @@ STEP_FIELDS = {'step': 'n', 'epoch': 'n', 'loss': 'n', 'clipLoss': 'n', 'matchLo
 EVAL_FIELDS = {'step': 'n', 'epoch': 'n', 'valLoss': 'n', 'i2t': 'scores', 't2i': 'scores', 'matchAcc': 'null', 'auc': 'null',
                'match': 'match', 'images': 'n', 'captions': 'n'}
 MATCH_FIELDS = {'aucRandom': 'n', 'aucHard': 'n', 'cosineAuc': 'n', 'cosineAucRandom': 'n', 'cosineAucHard': 'n', 'ece': 'n',
-                'eceCalibrated': 'n', 'plattA': 'n', 'plattB': 'n', 'binCount': 'list', 'binConfidence': 'list', 'binAccuracy': 'list'}
+                'eceCalibrated': 'n', 'plattA': 'n', 'plattB': 'n',
+                # the stacked calibration and its held-out AUCs: absent in files made before it ('opt')
+                'stackWz': 'opt', 'stackWc': 'opt', 'stackB': 'opt', 'calibratedAucRandom': 'opt', 'calibratedAucHard': 'opt',
+                'binCount': 'list', 'binConfidence': 'list', 'binAccuracy': 'list'}
 SCORE_FIELDS = {'r1': 'n', 'r5': 'n', 'r10': 'n', 'medianRank': 'n'}
 NON_FINITE = {'NaN': math.nan, 'Infinity': math.inf, '-Infinity': -math.inf}
 
@@ -107,6 +110,8 @@ def _pick(raw, fields, where):
             if not isinstance(value, list) or len(value) > 1000 or not all(ok(v) for v in value):
                 fail('bad-header', f"metadata 'metrics': {at}: expected a list of numbers, found {_show(value)}")
             out[key] = [NON_FINITE[v] if isinstance(v, str) else v for v in value]
+        elif kind == 'opt' and key not in raw:
+            pass  # absent: left out
         elif value is None and kind == 'null' and key in raw:
             out[key] = None
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -145,19 +150,24 @@ def downsample(items, limit=MAX_HISTORY):
     return [items[int(math.floor(i * (len(items) - 1) / (limit - 1) + 0.5))] for i in range(limit)]
 
 
+CALIBRATION_WEIGHTS = {'stacked': ('wz', 'wc', 'b'), 'platt': ('a', 'b')}
+
+
 def parse_calibration(meta):
-    """The optional 'calibration' key (parseCalibration in the lab): {'method': 'platt', 'a', 'b', 'step',
-    'eceCalibrated'} with P(match) = sigmoid(a * logit + b); None when absent (older or never-evaluated files)."""
+    """The optional 'calibration' key (parseCalibration in the lab): {'method': 'stacked', 'wz', 'wc', 'b',
+    'step', 'eceCalibrated'} with P(match) = sigmoid(wz * logit + wc * cosine + b), or (files made before it)
+    {'method': 'platt', 'a', 'b', ...} with P(match) = sigmoid(a * logit + b); None when absent."""
     if 'calibration' not in meta:
         return None
     raw = parse_json(meta, 'calibration')
     where = "metadata 'calibration'"
     is_number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
     if not isinstance(raw, dict):
-        fail('bad-header', f'{where}: expected {{"method": "platt", "a", "b", "step"}}, found {_show(raw)}')
-    if raw.get('method') != 'platt':
-        fail('bad-header', f"{where}: method: expected 'platt', found {_show(raw.get('method'))}")
-    for key in ('a', 'b'):
+        fail('bad-header', f'{where}: expected {{"method": "stacked", "wz", "wc", "b", "step"}}, found {_show(raw)}')
+    method = raw.get('method')
+    if method not in CALIBRATION_WEIGHTS:
+        fail('bad-header', f"{where}: method: expected 'stacked' or 'platt', found {_show(method)}")
+    for key in CALIBRATION_WEIGHTS[method]:
         if not is_number(raw.get(key)) or not math.isfinite(raw[key]):
             fail('bad-header', f'{where}: {key}: expected a finite number, found {_show(raw.get(key))}')
     step = raw.get('step')
@@ -167,10 +177,11 @@ def parse_calibration(meta):
     ece = math.nan if ece == 'NaN' else ece
     if not is_number(ece):
         fail('bad-header', f"{where}: eceCalibrated: expected a number, found {_show(raw.get('eceCalibrated'))}")
-    return {'method': 'platt', 'a': float(raw['a']), 'b': float(raw['b']), 'step': int(step), 'eceCalibrated': float(ece)}
+    return {'method': method, **{k: float(raw[k]) for k in CALIBRATION_WEIGHTS[method]}, 'step': int(step), 'eceCalibrated': float(ece)}
 
 
 def encode_calibration(c):
     """The 'calibration' value as the lab writes it (encodeCalibration; a NaN ECE as "NaN")."""
     ece = c['eceCalibrated'] if math.isfinite(c['eceCalibrated']) else 'NaN'
-    return json.dumps({'method': 'platt', 'a': c['a'], 'b': c['b'], 'step': c['step'], 'eceCalibrated': ece}, separators=(',', ':'))
+    weights = {k: c[k] for k in CALIBRATION_WEIGHTS[c['method']]}
+    return json.dumps({'method': c['method'], **weights, 'step': c['step'], 'eceCalibrated': ece}, separators=(',', ':'))

@@ -1,7 +1,7 @@
 """The lab's model file ("clip-lab" format, versions 1 and 2; src/io/modelFile.ts): load() checks
 everything the page checks, with the same error codes, and builds a ClipLab; save() writes a file
 the page imports (weights, optionally AdamW moments, config, vocab, preprocessing, history, and the
-optional Platt calibration of the match classifier)."""
+optional calibration of the match classifier)."""
 import json
 import math
 import re
@@ -175,7 +175,7 @@ def save(model, path=None, *, optimizer_state=None, step=None, epoch=None, batch
          dataset_name=None, created_at=None, preprocessing=None, calibration=_KEEP):
     """Writes `model` as a clip-lab file the page imports; returns the bytes. optimizer_state: a dict
     {'m/<weight>': array, 'v/<weight>': array, 'step': int} (see train.optimizer_state) or None.
-    calibration: {'method': 'platt', 'a', 'b', 'step', 'eceCalibrated'} fitted for these weights, or None
+    calibration: {'method': 'stacked', 'wz', 'wc', 'b', 'step', 'eceCalibrated'} (or 'platt' with 'a', 'b') fitted for these weights, or None
     to write none (uncalibrated). Other fields default to model.metadata's (as loaded), else to a fresh model's."""
     md = model.metadata
     calibration = md.get('calibration') if calibration is _KEEP else calibration

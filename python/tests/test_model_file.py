@@ -62,6 +62,7 @@ class RoundTripTest(unittest.TestCase):
     def test_calibration_is_read_as_the_lab_reads_it(self):
         tensors, meta = read_safetensors(read_bytes(fixtures()['models']['conv']['file']))
         good = {'method': 'platt', 'a': 1.5, 'b': -0.25, 'step': 6, 'eceCalibrated': 0.04}
+        stacked = {'method': 'stacked', 'wz': -0.125, 'wc': 7.5, 'b': -2.25, 'step': 6, 'eceCalibrated': 0.055}
         cases = [  # (name, calibration value or None to leave the key out, expected parse or error)
             ('absent: uncalibrated', None, None),
             ('valid', json.dumps(good), good),
@@ -77,6 +78,10 @@ class RoundTripTest(unittest.TestCase):
             ('negative step', json.dumps({**good, 'step': -1}), 'bad-header'),
             ('fractional step', json.dumps({**good, 'step': 1.5}), 'bad-header'),
             ('ECE null', json.dumps({**good, 'eceCalibrated': None}), 'bad-header'),
+            ('stacked', json.dumps(stacked), stacked),
+            ('stacked without its cosine weight', json.dumps({k: v for k, v in stacked.items() if k != 'wc'}), 'bad-header'),
+            ('stacked with a string weight', json.dumps({**stacked, 'wz': '1'}), 'bad-header'),
+            ('stacked with an infinite offset', json.dumps({**stacked, 'b': 'Infinity'}), 'bad-header'),
         ]
         for name, value, expected in cases:
             with self.subTest(name):

@@ -103,6 +103,17 @@ it('scores, exports, re-imports identically, searches, and rejects bad files', a
   expect(exported).toMatch(/\.clip\.safetensors$/);
   const bytes = new Uint8Array(readFileSync(exported));
   expect(bytes.length).toBeGreaterThan(1000);
+  // The file carries the stacked calibration P = sigmoid(wz·logit + wc·cosine + b), and the page says so.
+  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  const calibration = JSON.parse(header.__metadata__.calibration);
+  console.log(`exported calibration: ${header.__metadata__.calibration}`);
+  expect(calibration).toMatchObject({ method: 'stacked' });
+  for (const w of ['wz', 'wc', 'b']) expect(Number.isFinite(calibration[w])).toBe(true);
+  expect(await page.getByTestId('model-calibration').textContent()).toMatch(/weighs the classifier and the cosine/);
+  expect(await page.getByTestId('score-verdict-explanation').textContent()).toMatch(
+    /^P\(match\) [\d.]+ weighs the classifier and the cosine, calibrated on the validation split: /,
+  );
 
   await page.reload({ waitUntil: 'commit' });
   await page.getByTestId('tab-use').click();
