@@ -78,6 +78,6 @@ for (const name of names.length ? names : ['baseline']) {
     `RESULT ${name} steps=${r.checkpoint.step} ${r.trainSeconds.toFixed(0)}s | i2t R@1/5/10 ${f(e.i2t.r1)}/${f(e.i2t.r5)}/${f(e.i2t.r10)} ` +
       `t2i ${f(e.t2i.r1)}/${f(e.t2i.r5)}/${f(e.t2i.r10)} valLoss ${f(e.valLoss)} | AUC all ${f(e.auc)} (cos ${f(m?.cosineAuc)}) ` +
       `random ${f(m?.aucRandom)} (cos ${f(m?.cosineAucRandom)}) hard ${f(m?.aucHard)} (cos ${f(m?.cosineAucHard)}) ` +
-      `| ECE ${f(m?.ece)} -> Platt ${f(m?.eceCalibrated)} (a ${f(m?.plattA)}, b ${f(m?.plattB)})`,
+      `| calibrated: random ${f(m?.calibratedAucRandom)} hard ${f(m?.calibratedAucHard)} | ECE ${f(m?.ece)} -> ${f(m?.eceCalibrated)} (stacked: ${f(m?.stackWz)}·z + ${f(m?.stackWc)}·cos + ${f(m?.stackB)})`,
   );
 }

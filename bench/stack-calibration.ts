@@ -72,9 +72,20 @@ const f3 = (x: number) => x.toFixed(3);
 const cos = r.folds.cosine;
 const cells = (s: Scored[], p: Scored, ci: [number, number]) =>
   `${f3(p.aucRandom)} (${s.map((x, f) => `${x.aucRandom - cos[f].aucRandom >= 0 ? '+' : ''}${(x.aucRandom - cos[f].aucRandom).toFixed(3)}`).join(', ')}) | ${ci.map((x) => x.toFixed(3)).join(' … ')} | ${f3(p.aucHard)} | ${f3(p.ece)} (${s.map((x) => f3(x.ece)).join(', ')}) | ${f3(p.nll)}`;
+/** The lab's own score on the same pairs: evaluate.ts matchEvalMetrics, whose calibration is model/stackedCalibration.ts. */
+const labLine = () => {
+  const m = r.lab;
+  return (
+    `The lab's calibration (src/train/evaluate.ts matchEvalMetrics → fitStackedCalibration: a logistic over [z, cos] on positives + random wrong captions, then Platt on all pairs; held out the same way): ` +
+    `AUC vs random ${f3(m.calibratedAucRandom!)} (cosine ${f3(m.cosineAucRandom)}, raw head ${f3(m.aucRandom)}), vs hardest ${f3(m.calibratedAucHard!)} ` +
+    `(cosine ${f3(m.cosineAucHard)}, raw head ${f3(m.aucHard)}), ECE ${f3(m.eceCalibrated)} (raw head ${f3(m.ece)}); ` +
+    `fitted on all dev pairs: P = sigmoid(${f3(m.stackWz!)}·z + ${f3(m.stackWc!)}·cos + ${f3(m.stackB!)}), cos the plain cosine.`
+  );
+};
 if (only || bank !== undefined) {
   // An exploratory run: its rows only, the results file untouched.
   for (const v of chosen) console.log(`| ${v.name} | ${cells(r.folds[v.name], r.pooled[v.name], r.deltaCi[v.name])} |`);
+  console.log(labLine());
   process.exit(0);
 }
 
@@ -109,6 +120,8 @@ const lines = [
   ...VARIANTS.map((v) => `| ${v.name} | ${cells(r.folds[v.name], r.pooled[v.name], r.deltaCi[v.name])} |`),
   '',
   ...reading(),
+  '',
+  labLine(),
   '',
   'Fitted weights (fold fitted on odd images, then on even; the first 8 inputs of a head on val):',
   '',

@@ -23,13 +23,13 @@ export const PRETRAINED_HEAD: HeadVariant = {
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(3));
 
-/** One line: R@1/5/10 both ways, classifier AUCs beside cosine's, ECE before and after Platt. */
+/** One line: R@1/5/10 both ways, classifier AUCs beside cosine's and the calibrated score's, ECE before and after calibration. */
 export function describe(e: QualityEval): string {
   const m = e.match;
   return (
     `i2t ${f3(e.i2t.r1)}/${f3(e.i2t.r5)}/${f3(e.i2t.r10)} med ${e.i2t.medianRank}, t2i ${f3(e.t2i.r1)}/${f3(e.t2i.r5)}/${f3(e.t2i.r10)} med ${e.t2i.medianRank}` +
     (m
-      ? ` | AUC random ${f3(m.aucRandom)} (cos ${f3(m.cosineAucRandom)}), hardest ${f3(m.aucHard)} (cos ${f3(m.cosineAucHard)}), ECE ${f3(m.ece)} -> ${f3(m.eceCalibrated)}`
+      ? ` | AUC random ${f3(m.aucRandom)} (cos ${f3(m.cosineAucRandom)}, calibrated ${f3(m.calibratedAucRandom)}), hardest ${f3(m.aucHard)} (cos ${f3(m.cosineAucHard)}, calibrated ${f3(m.calibratedAucHard)}), ECE ${f3(m.ece)} -> ${f3(m.eceCalibrated)}`
       : '')
   );
 }

@@ -8,7 +8,8 @@ import { matchHeadForward } from '../../src/model/matchHead';
 import { expectedCalibrationError, sigmoid } from '../../src/model/calibration';
 import { fitLogistic, logisticScore } from '../../src/model/logistic';
 import { rocAuc } from '../../src/model/metrics';
-import { matchPairs, type MatchPairs } from '../../src/train/evaluate';
+import { matchEvalMetrics, matchPairs, type MatchPairs } from '../../src/train/evaluate';
+import type { MatchEvalMetrics } from '../../src/train/types';
 import type { StackDump } from './stackDump';
 
 /** Per-pair inputs a calibration may read; all on the logit scale (× s) except z's own. */
@@ -98,6 +99,7 @@ export interface StackReport {
   pooled: Record<string, Scored>;
   weights: Record<string, { inputs: string[]; weights: number[]; bias: number }[]>; // per fold: the first 8 inputs (uv0… for u⊙v's columns)
   deltaCi: Record<string, [number, number]>; // 90% interval of pooled AUC-vs-random minus cosine's, bootstrap over dev images
+  lab: MatchEvalMetrics; // the lab's own evaluation of the same pairs (evaluate.ts: the stacked calibration, held out the same way)
 }
 
 /** 5th and 95th percentiles of AUC(scores) − AUC(base) vs random wrong captions, images resampled with replacement. */
@@ -253,5 +255,6 @@ export function stackEval(
     pooled[v.name] = scoreOf(p, pairs, () => true);
   }
   const deltaCi = Object.fromEntries(variants.map((v) => [v.name, pairedBootstrap(heldOut[v.name], c, pairs, Ni, opts.bootstrap ?? 200)]));
-  return { pairs: P, folds, pooled, weights, deltaCi };
+  const cosine = Float64Array.from(pairs.imageRows, (i, n) => sim[i * Nt + pairs.captionRows[n]]);
+  return { pairs: P, folds, pooled, weights, deltaCi, lab: matchEvalMetrics(z, cosine, pairs) };
 }
