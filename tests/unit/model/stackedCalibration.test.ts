@@ -106,6 +106,18 @@ describe('fitStackedCalibration', () => {
     expect(stackedProbability(2, 0.4, fit)).toBeCloseTo(1 / 3, 3);
   });
 
+  it('a handful of pairs that separate (two val images): moderate weights, no P(match) of 0 or 1', () => {
+    // Per image 5 positives, a hard and a random wrong caption; cosine and z both separate them perfectly.
+    const cos = [0.6, 0.62, 0.58, 0.61, 0.59, 0.3, 0.1, 0.55, 0.57, 0.56, 0.6, 0.54, 0.35, 0.05];
+    const z = cos.map((c, n) => 10 * c + (n % 3) * 0.01);
+    const labels = [1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1, 1, 0, 0];
+    const kinds = labels.map((l, n) => (l ? PAIR_KIND.positive : n % 7 === 5 ? PAIR_KIND.hard : PAIR_KIND.random));
+    const fit = fitStackedCalibration(z, cos, labels, kinds);
+    expect(fit.fallback).toBeNull();
+    for (const p of applyStacked(z, cos, fit)) expect(p).toBeGreaterThan(0.02), expect(p).toBeLessThan(0.98);
+    expect(Math.abs(fit.wz) + Math.abs(fit.wc)).toBeLessThan(100);
+  });
+
   it('without random wrong captions it fits on every pair', () => {
     const d = pairs(300, 7, 1);
     const keep = d.kinds.map((k, n) => (k !== PAIR_KIND.random ? n : -1)).filter((n) => n >= 0);
