@@ -2,21 +2,6 @@
 // webkitGetAsEntry) or a file input's FileList — into relative paths with their files.
 import type { FolderFile } from './run';
 
-/**
- * A chosen file with its size read only when asked: Chromium stats the file on the first read of
- * File.size, synchronously on the page's main thread (3.2 s for the 8,000 files of flickr8k-224,
- * measured), and planning needs the size of the few text files only.
- */
-function folderFile(path: string, file: File): FolderFile {
-  return {
-    path,
-    file,
-    get size() {
-      return file.size;
-    },
-  };
-}
-
 function readEntries(reader: FileSystemDirectoryReader): Promise<FileSystemEntry[]> {
   return new Promise((resolve, reject) => reader.readEntries(resolve, reject));
 }
@@ -29,7 +14,7 @@ async function walk(entry: FileSystemEntry, prefix: string, out: FolderFile[]): 
   const path = prefix ? `${prefix}/${entry.name}` : entry.name;
   if (entry.isFile) {
     const file = await entryFile(entry as FileSystemFileEntry);
-    out.push(folderFile(path, file));
+    out.push({ path, size: file.size, file });
   } else if (entry.isDirectory) {
     const reader = (entry as FileSystemDirectoryEntry).createReader();
     // readEntries returns at most ~100 entries a call: read until empty.
@@ -53,7 +38,7 @@ export async function filesFromDrop(items: DataTransferItemList): Promise<{ file
 
 /** Files of an <input type=file> (with or without webkitdirectory). */
 export function filesFromInput(list: FileList): { files: FolderFile[]; rootName: string } {
-  const files = Array.from(list, (file) => folderFile(file.webkitRelativePath || file.name, file));
+  const files = Array.from(list).map((file) => ({ path: file.webkitRelativePath || file.name, size: file.size, file }));
   const root = files[0]?.path.includes('/') ? files[0].path.split('/')[0] : 'Chosen files';
   return { files: stripCommonRoot(files), rootName: root };
 }
@@ -63,5 +48,5 @@ export function stripCommonRoot(files: FolderFile[]): FolderFile[] {
   if (!files.length || !files.every((f) => f.path.includes('/'))) return files;
   const root = files[0].path.split('/')[0];
   if (!files.every((f) => f.path.startsWith(root + '/'))) return files;
-  return files.map((f) => folderFile(f.path.slice(root.length + 1), f.file));
+  return files.map((f) => ({ ...f, path: f.path.slice(root.length + 1) }));
 }
