@@ -1,7 +1,7 @@
 // The decode worker's side of an import (ingest/staged.ts), without a worker: a batch decodes with
 // its failures as corrupt entries (file path + reason) and is stored, in one transaction with the
 // metadata, only when the page says so; stored records read back as the page's own path stores them.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StagedBatches, type BatchItem, type DecodeFile } from '../../../src/ingest/staged';
 import { createDataset, deleteDataset, getImageRecords, getPixels, storedNames, type DatasetMeta } from '../../../src/storage/datasets';
 
@@ -62,6 +62,28 @@ describe('StagedBatches', () => {
     const afterA = await staged.store('a', afterB);
     expect(afterA).toMatchObject({ storedImages: 4, batches: 2 });
     expect((await getPixels(meta.id, [0, 1, 2, 3])).map((p) => p[0])).toEqual([2, 3, 0, 1]);
+  });
+
+  it('a full disk while a worker stores a batch is a quota StorageError naming its files; nothing of it lands', async () => {
+    meta = await createDataset({ name: 'full', source: 'folder', imageSize: SIZE, expectedImages: 3 });
+    const staged = new StagedBatches();
+    await staged.prepare('q', [0, 1, 2].map(item), fakeDecode());
+    const realPut = IDBObjectStore.prototype.put;
+    let calls = 0;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      if (++calls === 3) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return realPut.call(this, value, key);
+    });
+    try {
+      await expect(staged.store('q', meta)).rejects.toMatchObject({
+        name: 'StorageError',
+        code: 'quota',
+        message: /Storage is full: .*3 images of "full" \(img0\.jpg to img2\.jpg, after 0 stored\)/,
+      });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(await storedNames(meta)).toEqual(new Set());
   });
 
   it('an all-corrupt batch stores nothing and keeps the metadata; an unknown key is refused', async () => {
