@@ -9,7 +9,13 @@ const SIZE = 2;
 
 function item(i: number): BatchItem {
   const path = `Images/img${i}.jpg`;
-  return { path, name: `img${i}.jpg`, split: 'train', captions: [`caption ${i}`], file: new File([Uint8Array.of(0xff, 0xd8, i)], path, { type: 'image/jpeg' }) };
+  return {
+    path,
+    name: `img${i}.jpg`,
+    split: 'train',
+    captions: [`caption ${i}`],
+    file: new File([Uint8Array.of(0xff, 0xd8, i)], path, { type: 'image/jpeg' }),
+  };
 }
 
 /** Decodes image i to pixels filled with i; `bad` paths fail with a reason; i odd keeps the bytes inline. */
