@@ -77,11 +77,6 @@ export class StagedBatches {
     return images.length ? appendImages(meta, images) : meta;
   }
 
-  /** Lets batch `key` go unstored (a cancelled import). */
-  drop(key: string): void {
-    this.staged.delete(key);
-  }
-
   get waiting(): number {
     return this.staged.size;
   }
