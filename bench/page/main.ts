@@ -8,6 +8,7 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { PresetName } from '../../src/config';
 import { preprocessImage } from '../../src/data/decode';
+import { decodeJpegSquare } from '../../src/data/jpeg/jpegWasm';
 import type { ConvImpl } from '../../src/model/layers';
 import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/use/backend';
 import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../src/train/matMulGrad';
@@ -61,8 +62,48 @@ async function useBackend(choice: BackendChoice, threads = 1): Promise<BackendIn
   return selectBackend(choice);
 }
 
+/** JPEG files held by jpegFiles for jpegScaled (bench/jpeg-scaled.ts), and each path's last 128 px copies. */
+let jpegs: Uint8Array<ArrayBuffer>[] = [];
+const jpegCopies: Record<string, Uint8Array[]> = {};
+
+/** The 128 px copy by one path: 'wasm' (scaled libjpeg-turbo decode + the same resample as rgb.ts, in the module) or 'today' (preprocessImage as the decode worker calls it). */
+async function jpegCopy(path: 'wasm' | 'today', bytes: Uint8Array<ArrayBuffer>, size: number): Promise<Uint8Array> {
+  if (path === 'wasm') return decodeJpegSquare(bytes, size).data;
+  const inline = bytes.length <= 56 * 1024 ? bytes : undefined; // the worker reads small files whole (INLINE_FILE_MAX_BYTES)
+  return (await preprocessImage(new Blob([bytes], { type: 'image/jpeg' }), 'x.jpg', size, inline)).pixels;
+}
+
 const api = {
   machine,
+  jpegFiles(base64s: string[]) {
+    jpegs = base64s.map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)));
+    return jpegs.length;
+  },
+  /** One pass over the held files by one path, one file at a time: wall ms per image. */
+  async jpegScaled(path: 'wasm' | 'today', size: number) {
+    const copies: Uint8Array[] = [];
+    const t0 = performance.now();
+    for (const bytes of jpegs) copies.push(await jpegCopy(path, bytes, size));
+    const ms = (performance.now() - t0) / jpegs.length;
+    jpegCopies[path] = copies;
+    return { ms };
+  },
+  /** Mean and max absolute difference (levels) between the two paths' last copies, and the wasm copies' bytes summed per image. */
+  jpegDiff() {
+    const [a, b] = [jpegCopies.wasm, jpegCopies.today];
+    let sum = 0;
+    let max = 0;
+    let n = 0;
+    a.forEach((x, i) =>
+      x.forEach((v, k) => {
+        const d = Math.abs(v - b[i][k]);
+        sum += d;
+        max = Math.max(max, d);
+        n++;
+      }),
+    );
+    return { mean: sum / n, max, wasmSums: a.map((x) => x.reduce((s, v) => s + v, 0)) };
+  },
   /** The browser's own ingestion preprocessing of one file (base64), for comparison with Node's. */
   async preprocess(base64: string, name: string, size: number) {
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
