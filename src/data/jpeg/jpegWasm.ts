@@ -47,9 +47,13 @@ let instance: Exports | undefined;
 
 const wasmBytes = () => Uint8Array.from(atob(JPEG_DECODE_WASM), (c) => c.charCodeAt(0));
 
-/** Compiles the module ahead, asynchronously (a browser's main thread refuses sync compiles over 4 KB). */
-export async function precompileJpegDecoder(): Promise<void> {
-  compiled ??= await WebAssembly.compile(wasmBytes());
+/**
+ * Compiles the module ahead, asynchronously (a browser's main thread refuses sync compiles over
+ * 4 KB). Resolves to whether it compiled; never rejects (decoding then says 'unavailable').
+ */
+export async function precompileJpegDecoder(): Promise<boolean> {
+  compiled ??= await WebAssembly.compile(wasmBytes()).catch(() => undefined);
+  return compiled !== undefined;
 }
 
 function instantiate(): Exports {
@@ -97,7 +101,7 @@ function run(bytes: Uint8Array, decode: (w: Exports, at: number) => number, outB
   } catch (err) {
     instance = undefined;
     if (!(err instanceof Failure)) throw err;
-    throw new JpegDecodeError('corrupt', `corrupt or unsupported JPEG data: ${err.message} (libjpeg-turbo code ${err.code})`);
+    throw new JpegDecodeError('corrupt', `libjpeg-turbo could not decode the JPEG data: ${err.message} (error ${err.code})`);
   }
   const info = new Int32Array(wasm.memory.buffer, wasm.jw_info(), 7).slice();
   const data = new Uint8Array(wasm.memory.buffer, out, outBytes(info)).slice();
