@@ -1,8 +1,9 @@
-/* One entry point over libjpeg-turbo's decompressor for the lab (built by build.sh to wasm32):
- * decode a JPEG held in memory to RGB at the smallest DCT scale M/8 whose short side is at least
- * the caller's target, so the IDCT runs at the reduced size. Errors never exit: error_exit calls
- * the imported jpeg_fail, which throws in JS; the caller then discards the instance (the C stack
- * and libjpeg's allocations are not unwound). */
+/* The lab's entry points over libjpeg-turbo's decompressor (built by build.sh to wasm32): decode
+ * a JPEG held in memory to RGB at the smallest DCT scale 1/8, 1/4, 1/2 or 1 whose short side is
+ * at least the caller's target, so the IDCT runs at the reduced size; optionally resample its
+ * centre square as src/data/rgb.ts does. Errors never exit: error_exit calls the imported
+ * jpeg_fail, which throws in JS; the caller then discards the instance (the C stack and
+ * libjpeg's allocations are not unwound). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,9 +58,11 @@ uint8_t *jw_decode(const uint8_t *data, size_t len, int target_short) {
   jpeg_read_header(&cinfo, TRUE);
   cinfo.out_color_space = JCS_RGB;
   unsigned int short_side = cinfo.image_width < cinfo.image_height ? cinfo.image_width : cinfo.image_height;
+  /* The scale Pillow's draft() picks for a (target, target) request, so that Python's pipeline
+   * can decode alike: 1/8, 1/4 or 1/2 when the short side is at least 8, 4 or 2 times the target. */
   int num = 8;
   if (target_short > 0) {
-    for (num = 1; num < 8 && (short_side * num + 7) / 8 < (unsigned int)target_short; num++) {}
+    while (num > 1 && short_side >= (unsigned int)target_short * (8 / (num / 2))) num /= 2;
   }
   cinfo.scale_num = num;
   cinfo.scale_denom = 8;

@@ -69,14 +69,15 @@ describe('decodeJpeg', () => {
   });
 
   it.each([
-    // [width, height, target short side, decoded width, decoded height, M of M/8]
-    [500, 375, 128, 188, 141, 3],
-    [375, 500, 128, 141, 188, 3],
-    [224, 224, 128, 140, 140, 5],
-    [224, 224, 224, 224, 224, 8],
+    // [width, height, target short side, decoded width, decoded height, M of M/8]: Pillow's draft() rule
+    [500, 375, 128, 250, 188, 4],
+    [375, 500, 128, 188, 250, 4],
+    [224, 224, 128, 224, 224, 8], // under twice the target: full size
+    [256, 300, 128, 128, 150, 4],
     [100, 80, 128, 100, 80, 8], // smaller than the target: full size, never enlarged
     [64, 64, 8, 8, 8, 1],
     [65, 64, 9, 17, 16, 2],
+    [1030, 1020, 128, 258, 255, 2], // 1020 < 8 × 128: 1/4, as Pillow (ceil(1020 / 8) would reach 128)
   ])('%i×%i for a short side of %i: %i×%i (scale %i/8)', (w, h, target, ow, oh, m) => {
     const out = decodeJpeg(seededJpeg(w, h, w + h), target);
     expect([out.width, out.height, out.scale]).toEqual([ow, oh, m]);
