@@ -1,15 +1,20 @@
 // Decode-and-downscale in one step (issue 11 item 4): libjpeg-turbo in wasm (src/data/jpeg) decoding
-// at the smallest DCT scale M/8 that still covers the 128 px copy, then rgb.ts's centre crop and
-// area resample, against today's paths on the same files in the same run, interleaved
-// (A B A B …): in headless Chromium, preprocessImage as the decode worker calls it
-// (createImageBitmap or ImageDecoder, then canvas); in Node, cli/image.ts (jpeg-js + the same
-// resample). Prints ms per image (wall, one file at a time; and CPU of every Chromium process /
-// of Node), the 128 px copies' difference from today's, and whether Node's wasm copies equal the
-// browser's. Run: node --import tsx bench/jpeg-scaled.ts [originals N] [224 N] [rounds]
+// at the smallest DCT scale (1/8, 1/4, 1/2, 1) that still covers the 128 px copy, then the centre
+// square resampled as rgb.ts does, in the module; against the paths used before it, on the same
+// files in the same run, interleaved (A B A B …). In headless Chromium: 'wasm' is preprocessImage
+// as the decode worker calls it (small files' bytes handed over, larger ones read from their Blob),
+// 'wasm-core' the module alone on bytes in memory, 'canvas' the path before (WebCodecs
+// ImageDecoder on bytes up to 56 KiB, else createImageBitmap on the Blob; canvas resample). In
+// Node: cli/image.ts now (wasm) against jpeg-js + rgb.ts (before). Prints ms per image (wall, one
+// file at a time; CPU of every Chromium process, or of Node), how far the 128 px copies moved from
+// before, and whether Node's copies equal the browser's.
+// Run: node --import tsx bench/jpeg-scaled.ts [originals N] [224 N] [rounds]
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
 import { decodeImageFile } from '../cli/image';
-import { decodeJpegSquare } from '../src/data/jpeg/jpegWasm';
+import { applyOrientation, jpegOrientation } from '../src/data/orientation';
+import { centreCropResize } from '../src/data/rgb';
 import { SHARED_DATASETS } from '../tests/e2e/harness';
 import { buildBenchPage, openBenchBrowser } from './lib/browser';
 import { childrenCpuSeconds } from './lib/machine';
@@ -47,11 +52,17 @@ function diff(a: Uint8Array[], b: Uint8Array[]) {
   return { mean: sum / n, max };
 }
 
-/** Node: wasm scaled decode + resample vs cli/image.ts (jpeg-js), interleaved; CPU ms per image. */
+/** The Node trainer's JPEG path before the wasm decoder: jpeg-js at full size, EXIF, rgb.ts. */
+function jpegJsCopy(bytes: Uint8Array): Uint8Array {
+  const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
+  return centreCropResize(applyOrientation({ width: d.width, height: d.height, data: d.data }, jpegOrientation(bytes)), SIZE);
+}
+
+/** Node: cli/image.ts (wasm) vs jpeg-js, interleaved; CPU ms per image. */
 function nodeRows(files: Uint8Array[]) {
   const paths = {
-    wasm: (b: Uint8Array) => decodeJpegSquare(b, SIZE).data,
-    'jpeg-js': (b: Uint8Array) => decodeImageFile(b, 'x.jpg', SIZE).pixels,
+    wasm: (b: Uint8Array) => decodeImageFile(b, 'x.jpg', SIZE).pixels,
+    'jpeg-js': jpegJsCopy,
   };
   const ms: Record<string, number[]> = { wasm: [], 'jpeg-js': [] };
   const copies: Record<string, Uint8Array[]> = {};
@@ -79,12 +90,12 @@ try {
     const names = readdirSync(ds.dir).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, ds.n);
     const files = names.map((f) => new Uint8Array(readFileSync(join(ds.dir, f))));
     await call('jpegFiles', files.map((b) => Buffer.from(b).toString('base64')));
-    await call('jpegScaled', 'wasm', SIZE); // warm-up: wasm compile, decoders
-    await call('jpegScaled', 'today', SIZE);
-    const wall: Record<string, number[]> = { wasm: [], today: [] };
-    const cpu: Record<string, number[]> = { wasm: [], today: [] };
+    const PATHS = ['wasm', 'canvas', 'wasm-core'] as const;
+    for (const path of PATHS) await call('jpegScaled', path, SIZE); // warm-up: wasm compile, decoders
+    const wall: Record<string, number[]> = { wasm: [], canvas: [], 'wasm-core': [] };
+    const cpu: Record<string, number[]> = { wasm: [], canvas: [], 'wasm-core': [] };
     for (let r = 0; r < ROUNDS; r++) {
-      for (const path of ['wasm', 'today'] as const) {
+      for (const path of PATHS) {
         const c0 = childrenCpuSeconds();
         const { ms } = await call<{ ms: number }>('jpegScaled', path, SIZE);
         const c1 = childrenCpuSeconds();
@@ -98,10 +109,11 @@ try {
     const sameAsBrowser = nodeSums.every((s, i) => s === d.wasmSums[i]);
     const nd = diff(node.copies.wasm, node.copies['jpeg-js']);
     console.log(`\n${ds.name}: ${files.length} files, ${ROUNDS} rounds, ms per image median (range)`);
-    console.log(`  Chromium wall   wasm ${fmt(wall.wasm)}   today ${fmt(wall.today)}`);
-    if (cpu.wasm.length) console.log(`  Chromium CPU    wasm ${fmt(cpu.wasm)}   today ${fmt(cpu.today)}   (all Chromium processes)`);
+    const row = (m: Record<string, number[]>) => PATHS.map((p) => `${p} ${fmt(m[p])}`).join('   ');
+    console.log(`  Chromium wall   ${row(wall)}`);
+    if (cpu.wasm.length) console.log(`  Chromium CPU    ${row(cpu)}   (all Chromium processes)`);
     console.log(`  Node CPU        wasm ${fmt(node.ms.wasm)}   jpeg-js ${fmt(node.ms['jpeg-js'])}`);
-    console.log(`  128 px copies: wasm vs today's browser path mean ${d.mean.toFixed(2)} max ${d.max}; wasm vs jpeg-js (Node) mean ${nd.mean.toFixed(2)} max ${nd.max}`);
+    console.log(`  128 px copies: wasm vs canvas (browser before) mean ${d.mean.toFixed(2)} max ${d.max}; wasm vs jpeg-js (Node before) mean ${nd.mean.toFixed(2)} max ${nd.max}`);
     console.log(`  Node's wasm copies equal the browser's: ${sameAsBrowser} (per-image byte sums)`);
   }
   await context.close();

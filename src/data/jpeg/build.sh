@@ -57,7 +57,7 @@ SOURCES="jaricom.c jcomapi.c jdapimin.c jdapistd.c jdarith.c jdatasrc.c jdcoefct
 files=$(for f in $SOURCES; do printf '%s ' "$src/$f"; done)
 out=$(mktemp -d)
 # shellcheck disable=SC2086
-$CLANG --target=wasm32-wasi --sysroot=/usr -isystem /usr/include/wasm32-wasi ${OPT:--O3} -msimd128 \
+$CLANG --target=wasm32-wasi --sysroot=/usr -isystem /usr/include/wasm32-wasi ${OPT:--O3} -msimd128 -mbulk-memory -mnontrapping-fptoint -msign-ext \
   -DNO_GETENV -DNO_PUTENV -I"$cfg" -I"$src" -w \
   -mexec-model=reactor -Wl,--strip-all -Wl,--gc-sections -Wl,-z,stack-size=262144 \
   -o "$out/j.wasm" jpegDecode.c $files
