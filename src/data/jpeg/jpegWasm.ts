@@ -42,6 +42,8 @@ class Failure extends Error {
   }
 }
 
+const KEEP_MEMORY_BYTES = 64 * 2 ** 20;
+
 let compiled: WebAssembly.Module | undefined;
 let instance: Exports | undefined;
 
@@ -107,6 +109,8 @@ function run(bytes: Uint8Array, decode: (w: Exports, at: number) => number, outB
   const data = new Uint8Array(wasm.memory.buffer, out, outBytes(info)).slice();
   wasm.jw_free(out);
   wasm.jw_free(input);
+  // A wasm memory never shrinks: after a very large image, let this one go with its instance.
+  if (wasm.memory.buffer.byteLength > KEEP_MEMORY_BYTES) instance = undefined;
   return { data, info };
 }
 
