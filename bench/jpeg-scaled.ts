@@ -84,12 +84,26 @@ try {
   await page.waitForFunction(() => 'clipBench' in globalThis, null, { timeout: 60_000 });
   type Api = Record<string, (...a: unknown[]) => Promise<unknown>>;
   const call = <R>(m: string, ...a: unknown[]) =>
-    page.evaluate(([m, a]) => (globalThis as unknown as { clipBench: Api }).clipBench[m](...a), [m, a] as [string, unknown[]]) as Promise<R>;
-  console.log(`Chromium ${bench.version}; load ${(await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' / ')}`);
+    page.evaluate(([m, a]) => (globalThis as unknown as { clipBench: Api }).clipBench[m](...a), [m, a] as [
+      string,
+      unknown[],
+    ]) as Promise<R>;
+  console.log(
+    `Chromium ${bench.version}; load ${(await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}`,
+  );
   for (const ds of DATASETS) {
-    const names = readdirSync(ds.dir).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, ds.n);
+    const names = readdirSync(ds.dir)
+      .filter((f) => /\.jpe?g$/i.test(f))
+      .sort()
+      .slice(0, ds.n);
     const files = names.map((f) => new Uint8Array(readFileSync(join(ds.dir, f))));
-    await call('jpegFiles', files.map((b) => Buffer.from(b).toString('base64')));
+    await call(
+      'jpegFiles',
+      files.map((b) => Buffer.from(b).toString('base64')),
+    );
     const PATHS = ['wasm', 'canvas', 'wasm-core'] as const;
     for (const path of PATHS) await call('jpegScaled', path, SIZE); // warm-up: wasm compile, decoders
     const wall: Record<string, number[]> = { wasm: [], canvas: [], 'wasm-core': [] };
@@ -113,7 +127,9 @@ try {
     console.log(`  Chromium wall   ${row(wall)}`);
     if (cpu.wasm.length) console.log(`  Chromium CPU    ${row(cpu)}   (all Chromium processes)`);
     console.log(`  Node CPU        wasm ${fmt(node.ms.wasm)}   jpeg-js ${fmt(node.ms['jpeg-js'])}`);
-    console.log(`  128 px copies: wasm vs canvas (browser before) mean ${d.mean.toFixed(2)} max ${d.max}; wasm vs jpeg-js (Node before) mean ${nd.mean.toFixed(2)} max ${nd.max}`);
+    console.log(
+      `  128 px copies: wasm vs canvas (browser before) mean ${d.mean.toFixed(2)} max ${d.max}; wasm vs jpeg-js (Node before) mean ${nd.mean.toFixed(2)} max ${nd.max}`,
+    );
     console.log(`  Node's wasm copies equal the browser's: ${sameAsBrowser} (per-image byte sums)`);
   }
   await context.close();

@@ -21,7 +21,6 @@ export interface DecodedImage {
   height: number;
 }
 
-
 /** Full-size upright RGB of a JPEG or PNG file; throws ImageDecodeError. */
 export function decodeRgb(bytes: Uint8Array, name: string): RgbImage {
   const reason = rejectReason(name, bytes.subarray(0, 64), bytes.length);

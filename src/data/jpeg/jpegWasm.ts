@@ -121,7 +121,11 @@ function run(bytes: Uint8Array, decode: (w: Exports, at: number) => number, outB
  * discarded (its stack and heap are not unwound), so the next call starts clean.
  */
 export function decodeJpeg(bytes: Uint8Array, targetShortSide = 0): JpegPixels {
-  const { data, info } = run(bytes, (w, at) => w.jw_decode(at, bytes.length, targetShortSide), (i) => i[0] * i[1] * 3);
+  const { data, info } = run(
+    bytes,
+    (w, at) => w.jw_decode(at, bytes.length, targetShortSide),
+    (i) => i[0] * i[1] * 3,
+  );
   const [width, height, fileWidth, fileHeight, scale, warnings] = info;
   return { width, height, data, fileWidth, fileHeight, scale, warnings };
 }
@@ -133,7 +137,11 @@ export function decodeJpeg(bytes: Uint8Array, targetShortSide = 0): JpegPixels {
  * upright image is the upright centre square, so the caller rotates the small square.
  */
 export function decodeJpegSquare(bytes: Uint8Array, size: number): JpegPixels {
-  const { data, info } = run(bytes, (w, at) => w.jw_decode_square(at, bytes.length, size), () => size * size * 3);
+  const { data, info } = run(
+    bytes,
+    (w, at) => w.jw_decode_square(at, bytes.length, size),
+    () => size * size * 3,
+  );
   const [, , fileWidth, fileHeight, scale, warnings] = info;
   return { width: size, height: size, data, fileWidth, fileHeight, scale, warnings };
 }
