@@ -44,6 +44,15 @@ function withOrientation(bytes: Uint8Array, orientation: number): Uint8Array {
   return Uint8Array.from([0xff, 0xd8, 0xff, 0xe1, 0, payload.length + 2, ...payload, ...bytes.subarray(2)]);
 }
 
+// 16×8 files Pillow 9.4 wrote (quality 90): CMYK (10, 200, 30, 5), grey 77, progressive RGB (200, 60, 30).
+const PILLOW = {
+  cmyk: '/9j/7gAOQWRvYmUAZAAAAAAA/9sAQwADAgIDAgIDAwMDBAMDBAUIBQUEBAUKBwcGCAwKDAwLCgsLDQ4SEA0OEQ4LCxAWEBETFBUVFQwPFxgWFBgSFBUU/8AAFAgACAAQBEMRAE0RAFkRAEsRAP/EAB8AAAEFAQEBAQEBAAAAAAAAAAABAgMEBQYHCAkKC//EALUQAAIBAwMCBAMFBQQEAAABfQECAwAEEQUSITFBBhNRYQcicRQygZGhCCNCscEVUtHwJDNicoIJChYXGBkaJSYnKCkqNDU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6g4SFhoeIiYqSk5SVlpeYmZqio6Slpqeoqaqys7S1tre4ubrCw8TFxsfIycrS09TV1tfY2drh4uPk5ebn6Onq8fLz9PX29/j5+v/aAA4EQwBNAFkASwAAPwD9OK+PK/QOv1Foooor/9k=',
+  grey: '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/wAALCAAIABABAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/APneiv/Z',
+  progressive:
+    '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgMCAgMDAwMEAwMEBQgFBQQEBQoHBwYIDAoMDAsKCwsNDhIQDQ4RDgsLEBYQERMUFRUVDA8XGBYUGBIUFRT/2wBDAQMEBAUEBQkFBQkUDQsNFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBT/wgARCAAIABADASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAb/xAAVAQEBAAAAAAAAAAAAAAAAAAAGB//aAAwDAQACEAMQAAABlwLsH//EABQQAQAAAAAAAAAAAAAAAAAAABD/2gAIAQEAAQUCP//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQMBAT8Bf//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQIBAT8Bf//EABQQAQAAAAAAAAAAAAAAAAAAABD/2gAIAQEABj8CP//EABQQAQAAAAAAAAAAAAAAAAAAABD/2gAIAQEAAT8hP//aAAwDAQACAAMAAAAQA//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQMBAT8Qf//EABQRAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQIBAT8Qf//EABQQAQAAAAAAAAAAAAAAAAAAABD/2gAIAQEAAT8QP//Z',
+};
+const fromBase64 = (b: string) => new Uint8Array(Buffer.from(b, 'base64'));
+
 const thrown = (f: () => unknown) => {
   try {
     f();
@@ -93,6 +102,17 @@ describe('decodeJpeg', () => {
   });
 });
 
+describe('other JPEG kinds', () => {
+  it.each([
+    ['grey', [77, 77, 77]],
+    ['progressive', [200, 60, 30]],
+  ] as const)('%s: RGB of the right colour', (kind, rgb) => {
+    const out = decodeJpeg(fromBase64(PILLOW[kind]));
+    expect([out.width, out.height]).toEqual([16, 8]);
+    for (let c = 0; c < 3; c++) expect(Math.abs(out.data[3 * 40 + c] - rgb[c])).toBeLessThanOrEqual(2);
+  });
+});
+
 describe('decodeJpegSquare', () => {
   it.each([
     [500, 375, 128],
@@ -121,6 +141,12 @@ describe('errors', () => {
     expect((err as JpegDecodeError).code).toBe('corrupt');
     expect((err as Error).message).toMatch(message);
     expect(decodeJpeg(good).data).toEqual(before);
+  });
+
+  it('CMYK: a JpegDecodeError naming the conversion (preprocessImage then falls back to the browser)', () => {
+    const err = thrown(() => decodeJpeg(fromBase64(PILLOW.cmyk)));
+    expect(err).toBeInstanceOf(JpegDecodeError);
+    expect((err as Error).message).toMatch(/Unsupported color conversion request/);
   });
 
   it('a scan cut in half decodes with a warning and a flat bottom, which preprocessJpeg calls damaged', () => {
