@@ -35,12 +35,12 @@ interface Decoded {
 }
 
 /**
- * The size×size copy of a JPEG by the wasm decoder: IDCT at the smallest scale M/8 that covers
- * `size`, the centre square resampled by rgb.ts's taps, then turned upright per its EXIF
- * orientation (the centre square of the upright image is the upright centre square), then the
- * damage check. The browser's path and Node's (cli/image.ts) alike; about 2.3× less CPU than
- * createImageBitmap + canvas on 500×375 photos (bench/jpeg-scaled.ts). Throws JpegDecodeError
- * (data libjpeg-turbo cannot decode) or ImageDecodeError ('damaged').
+ * The size×size copy of a JPEG by the wasm decoder: IDCT at the smallest scale (1/8, 1/4, 1/2 or 1,
+ * as Pillow's draft() picks it) whose short side covers `size`, the centre square resampled by
+ * rgb.ts's taps, then turned upright per its EXIF orientation (the centre square of the upright
+ * image is the upright centre square), then the damage check. The browser's path and Node's
+ * (cli/image.ts) alike, with equal bytes, and Python's (clip_lab.pixels) too. Throws
+ * JpegDecodeError (data libjpeg-turbo cannot decode) or ImageDecodeError ('damaged').
  */
 export function preprocessJpeg(bytes: Uint8Array, size: number): PreprocessedImage {
   const square = decodeJpegSquare(bytes, size);
@@ -129,7 +129,7 @@ export async function preprocessImage(file: Blob, name: string, size: number, by
   if (jpeg) {
     bytes ??= await readAll(file);
     try {
-      await precompileJpegDecoder(); // a browser's main thread refuses to compile it synchronously
+      await precompileJpegDecoder(); // once, asynchronously (a browser's main thread refuses a sync compile)
       return preprocessJpeg(bytes, size);
     } catch (err) {
       if (!(err instanceof JpegDecodeError)) throw err;
