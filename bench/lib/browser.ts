@@ -31,6 +31,7 @@ const FATAL = [/Error while parsing WGSL/i, /Invalid ComputePipeline/i];
 export interface BenchBrowser {
   browser: Browser;
   version: string;
+  url: string; // the served bench page
   /** Calls window.clipBench[method](...args) in a fresh page; throws on a page error or a fatal WebGPU message. */
   run<R>(method: 'machine' | 'train' | 'index' | 'search' | 'preprocess', args: unknown[], timeoutMs: number): Promise<R>;
   close(): Promise<void>;
@@ -58,6 +59,7 @@ export async function openBenchBrowser(variant: PageVariant = 'app'): Promise<Be
   return {
     browser,
     version: browser.version(),
+    url,
     async run<R>(method: string, args: unknown[], timeoutMs: number): Promise<R> {
       const context = await browser.newContext();
       const page: Page = await context.newPage();

@@ -8,6 +8,8 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { PresetName } from '../../src/config';
 import { preprocessImage } from '../../src/data/decode';
+import { decodeJpegSquare } from '../../src/data/jpeg/jpegWasm';
+import { rgbaToRgb } from '../../src/data/rgb';
 import type { ConvImpl } from '../../src/model/layers';
 import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/use/backend';
 import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../src/train/matMulGrad';
@@ -61,8 +63,80 @@ async function useBackend(choice: BackendChoice, threads = 1): Promise<BackendIn
   return selectBackend(choice);
 }
 
+/** JPEG files held by jpegFiles for jpegScaled (bench/jpeg-scaled.ts), as bytes and as Blobs, and each path's last 128 px copies. */
+let jpegs: Uint8Array<ArrayBuffer>[] = [];
+let jpegBlobs: Blob[] = [];
+const jpegCopies: Record<string, Uint8Array[]> = {};
+const INLINE = 56 * 1024; // the decode worker reads files up to this whole before preprocessing (INLINE_FILE_MAX_BYTES)
+
+/** The path before the wasm decoder (up to 2026-11-28): ImageDecoder on bytes the worker read, else createImageBitmap on the file; canvas resample. */
+async function canvasCopy(bytes: Uint8Array<ArrayBuffer>, blob: Blob, size: number): Promise<Uint8Array> {
+  let source: ImageBitmap | VideoFrame;
+  let w: number;
+  let h: number;
+  if (bytes.length <= INLINE) {
+    const decoder = new ImageDecoder({ data: bytes, type: 'image/jpeg' });
+    const { image } = await decoder.decode();
+    decoder.close();
+    [source, w, h] = [image, image.displayWidth, image.displayHeight];
+  } else {
+    const bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+    [source, w, h] = [bitmap, bitmap.width, bitmap.height];
+  }
+  const canvas = new OffscreenCanvas(size, size);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  const side = Math.min(w, h);
+  ctx.drawImage(source, (w - side) / 2, (h - side) / 2, side, side, 0, 0, size, size);
+  source.close();
+  return rgbaToRgb(ctx.getImageData(0, 0, size, size).data);
+}
+
+/**
+ * The 128 px copy by one path: 'wasm' (preprocessImage as the decode worker calls it now: the
+ * wasm decoder, small files' bytes handed over, larger ones read from the Blob), 'wasm-core' (the
+ * module alone on bytes in memory) or 'canvas' (the path before it).
+ */
+async function jpegCopy(path: 'wasm' | 'wasm-core' | 'canvas', i: number, size: number): Promise<Uint8Array> {
+  const [bytes, blob] = [jpegs[i], jpegBlobs[i]];
+  if (path === 'wasm-core') return decodeJpegSquare(bytes, size).data;
+  if (path === 'canvas') return canvasCopy(bytes, blob, size);
+  return (await preprocessImage(blob, 'x.jpg', size, bytes.length <= INLINE ? bytes : undefined)).pixels;
+}
+
 const api = {
   machine,
+  jpegFiles(base64s: string[]) {
+    jpegs = base64s.map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)));
+    jpegBlobs = jpegs.map((b) => new Blob([b], { type: 'image/jpeg' }));
+    return jpegs.length;
+  },
+  /** One pass over the held files by one path, one file at a time: wall ms per image. */
+  async jpegScaled(path: 'wasm' | 'wasm-core' | 'canvas', size: number) {
+    const copies: Uint8Array[] = [];
+    const t0 = performance.now();
+    for (let i = 0; i < jpegs.length; i++) copies.push(await jpegCopy(path, i, size));
+    const ms = (performance.now() - t0) / jpegs.length;
+    jpegCopies[path] = copies;
+    return { ms };
+  },
+  /** Mean and max absolute difference (levels) between the wasm and canvas paths' last copies, and the wasm copies' bytes summed per image. */
+  jpegDiff() {
+    const [a, b] = [jpegCopies.wasm, jpegCopies.canvas];
+    let sum = 0;
+    let max = 0;
+    let n = 0;
+    a.forEach((x, i) =>
+      x.forEach((v, k) => {
+        const d = Math.abs(v - b[i][k]);
+        sum += d;
+        max = Math.max(max, d);
+        n++;
+      }),
+    );
+    return { mean: sum / n, max, wasmSums: a.map((x) => x.reduce((s, v) => s + v, 0)) };
+  },
   /** The browser's own ingestion preprocessing of one file (base64), for comparison with Node's. */
   async preprocess(base64: string, name: string, size: number) {
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));

@@ -188,7 +188,7 @@ def load_folder(root, size=STORED_SIDE, limit=None, log=print):
     for k in keep:
         path = plan['paths'][k]
         try:
-            stored = centre_crop_resize(decode(os.path.join(root, path)), size)
+            stored = centre_crop_resize(decode(os.path.join(root, path), size), size)
         except Exception as error:  # noqa: BLE001 - any decoder failure skips the image, as the lab's import report
             skipped.append((path, f'corrupt or truncated image data: {error}'))
             continue

@@ -1,9 +1,11 @@
-"""The lab's image pipeline as numpy (the spec in a version-2 file's `preprocessing`): decode, EXIF
-upright, RGB (alpha dropped), centre square crop resampled to the stored side (128), then to the
-model's side — area average when shrinking, bilinear when enlarging, uint8 rounded half-up after
-each — then / 255. Bit for bit what the lab's CPU resampler computes from the same decoded pixels
-(src/data/rgb.ts on main; on this branch the Node trainer's crop box-filters enlargements too);
-the decoder (Pillow's libjpeg vs jpeg-js, or the browser's) is where end-to-end scores differ."""
+"""The lab's image pipeline as numpy (the spec in a version-2 file's `preprocessing`): decode (a JPEG at
+the smallest DCT scale 1/8, 1/4, 1/2 or 1 whose short side still covers the stored side: Pillow's
+draft(), as the lab's wasm libjpeg-turbo decoder picks it), EXIF upright, RGB (alpha dropped), centre
+square crop resampled to the stored side (128), then to the model's side — area average when
+shrinking, bilinear when enlarging, uint8 rounded half-up after each — then / 255. Bit for bit what
+the lab's CPU resampler computes from the same decoded pixels (src/data/rgb.ts); Pillow 9.4's
+libjpeg-turbo and the lab's gave equal JPEG pixels on the Flickr8k files measured (bench/jpeg-scaled.ts),
+so the decoder is where end-to-end scores may still differ, within the bound test_parity checks."""
 import math
 
 import numpy as np
@@ -72,10 +74,14 @@ def resize_square(pixels, size):
     return resample(pixels, taps, taps)
 
 
-def decode(image):
-    """A path, bytes-like file or PIL image -> upright [H, W, 3] uint8 RGB (EXIF orientation applied, alpha dropped)."""
+def decode(image, draft_side=None):
+    """A path, bytes-like file or PIL image -> upright [H, W, 3] uint8 RGB (EXIF orientation applied, alpha
+    dropped). draft_side: a JPEG not yet loaded is decoded at the smallest DCT scale whose short side is
+    at least draft_side (Pillow's draft; other formats ignore it), as the lab decodes for its stored copy."""
     if not isinstance(image, Image.Image):
         image = Image.open(image)
+    if draft_side:
+        image.draft('RGB', (draft_side, draft_side))
     image = ImageOps.exif_transpose(image)
     if image.mode != 'RGB':
         image = image.convert('RGB')  # alpha dropped, not composited (as the Node trainer)
@@ -84,7 +90,7 @@ def decode(image):
 
 def stored_pixels(image, stored_side=STORED_SIDE):
     """What the lab stores for an image: [stored_side, stored_side, 3] uint8."""
-    return centre_crop_resize(decode(image), stored_side)
+    return centre_crop_resize(decode(image, stored_side), stored_side)
 
 
 def preprocess(image, image_size, stored_side=STORED_SIDE):

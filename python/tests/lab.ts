@@ -128,7 +128,7 @@ function modelOf(ckpt: Checkpoint): ClipModel {
   return model;
 }
 
-/** Decodes files the Node way (jpeg-js / pngjs, exact area average to 128). */
+/** Decodes files the Node way (wasm libjpeg-turbo / pngjs, exact area average to 128). */
 function nodeStored(dir: string, names: string[]): Uint8Array {
   const out = new Uint8Array(names.length * 128 * 128 * 3);
   names.forEach((n, i) => out.set(decodeImageFile(readFileSync(join(dir, n)), n, 128).pixels, i * 128 * 128 * 3));

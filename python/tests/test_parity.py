@@ -87,7 +87,7 @@ class ParityTest(unittest.TestCase):
         j = fx['jpegStored']
         mine = np.stack([stored_pixels(os.path.join(j['dir'], n)) for n in j['names']]).astype(int)
         diff = np.abs(mine - np.array(j['stored']).reshape(mine.shape))
-        print(f"\n  JPEG, Pillow vs jpeg-js at 128 px ({len(j['names'])} images in {os.path.basename(j['dir'])}): "
+        print(f"\n  JPEG, Pillow vs the lab's wasm libjpeg-turbo at 128 px ({len(j['names'])} images in {os.path.basename(j['dir'])}): "
               f"mean {diff.mean():.2f} levels, max {diff.max()}")
         self.assertLessEqual(diff.mean(), JPEG_MEAN_LEVELS)
         self.assertLessEqual(diff.max(), JPEG_MAX_LEVELS)

@@ -1,10 +1,14 @@
-// Image decoding and preprocessing in a browser or worker (createImageBitmap + OffscreenCanvas,
-// no DOM): EXIF-upright, centre-cropped square RGB at a fixed size (the stored copy, which the
-// gallery also shows as the thumbnail: no thumbnail is encoded here).
+// Image decoding and preprocessing in a browser or worker, no DOM: EXIF-upright, centre-cropped
+// square RGB at a fixed size (the stored copy, which the gallery also shows as the thumbnail: no
+// thumbnail is encoded here). JPEGs go through the wasm libjpeg-turbo decoder (data/jpeg), which
+// decodes at a reduced DCT scale and resamples in one step, with the same pixels as in Node; other
+// types, and JPEGs it cannot decode, through createImageBitmap + OffscreenCanvas.
 // Ingestion, scoring and search all preprocess through this one function.
 import { LabError } from '../errors';
+import { decodeJpegSquare, JpegDecodeError, precompileJpegDecoder } from './jpeg/jpegWasm';
+import { applyOrientation, jpegOrientation } from './orientation';
 import { rgbaToRgb } from './rgb';
-import { rejectReason, sniffImageType } from './sniff';
+import { MAX_IMAGE_BYTES, rejectReason, sniffImageType } from './sniff';
 
 export type ImageDecodeErrorCode = 'rejected' | 'corrupt' | 'damaged';
 
@@ -23,42 +27,41 @@ function cropRect(w: number, h: number) {
   return { sx: (w - side) / 2, sy: (h - side) / 2, side };
 }
 
-/** A decoded image: an ImageBitmap, or a WebCodecs VideoFrame (its display size is the upright size). */
+/** A decoded image: an ImageBitmap (its size is the upright size). */
 interface Decoded {
-  source: ImageBitmap | VideoFrame;
+  source: ImageBitmap;
   width: number;
   height: number;
 }
 
 /**
- * WebCodecs ImageDecoder on JPEG bytes already in memory: no second read of the file through the
- * browser process, about 1 ms of CPU less per small image than createImageBitmap (measured, issue
- * 11). The frame carries the EXIF orientation, which drawImage applies (tests/e2e/ingest-exif).
- * Null when ImageDecoder is missing or fails: the caller decodes with createImageBitmap instead,
- * which also words the error for a corrupt file.
+ * The size×size copy of a JPEG by the wasm decoder: IDCT at the smallest scale (1/8, 1/4, 1/2 or 1,
+ * as Pillow's draft() picks it) whose short side covers `size`, the centre square resampled by
+ * rgb.ts's taps, then turned upright per its EXIF orientation (the centre square of the upright
+ * image is the upright centre square), then the damage check. The browser's path and Node's
+ * (cli/image.ts) alike, with equal bytes, and Python's (clip_lab.pixels) too. Throws
+ * JpegDecodeError (data libjpeg-turbo cannot decode) or ImageDecodeError ('damaged').
  */
-async function decodeJpegBytes(bytes: Uint8Array): Promise<Decoded | null> {
-  if (typeof ImageDecoder === 'undefined') return null;
-  let decoder: ImageDecoder | undefined;
-  try {
-    decoder = new ImageDecoder({ data: bytes, type: 'image/jpeg' });
-    const { image } = await decoder.decode();
-    return { source: image, width: image.displayWidth, height: image.displayHeight };
-  } catch {
-    return null;
-  } finally {
-    decoder?.close();
-  }
+export function preprocessJpeg(bytes: Uint8Array, size: number): PreprocessedImage {
+  const square = decodeJpegSquare(bytes, size);
+  const orientation = jpegOrientation(bytes);
+  const pixels = applyOrientation(square, orientation).data;
+  checkDamage(pixels, size);
+  const turned = orientation >= 5; // 5..8 swap the axes
+  const [width, height] = turned ? [square.fileHeight, square.fileWidth] : [square.fileWidth, square.fileHeight];
+  return { pixels, width, height };
 }
 
-async function decodeFile(file: Blob): Promise<Decoded> {
+/** createImageBitmap on the file; `jpegError`, the wasm decoder's message, is added to a failure's. */
+async function decodeFile(file: Blob, jpegError?: string): Promise<Decoded> {
   try {
     const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
     return { source: bitmap, width: bitmap.width, height: bitmap.height };
   } catch (err) {
     throw new ImageDecodeError(
       'corrupt',
-      `corrupt or truncated image data: the browser could not decode it (${(err as Error).message || 'decode error'})`,
+      `corrupt or truncated image data: the browser could not decode it (${(err as Error).message || 'decode error'})` +
+        (jpegError ? `; ${jpegError}` : ''),
     );
   }
 }
@@ -101,24 +104,43 @@ export function flatBottomFraction(rgb: Uint8Array, size: number): number {
   return flatRows / size;
 }
 
+/** Throws 'damaged' when the bottom of a JPEG's copy is a flat grey fill (corrupt scan data). */
+function checkDamage(pixels: Uint8Array, size: number): void {
+  const flat = flatBottomFraction(pixels, size);
+  if (flat >= 0.2) {
+    throw new ImageDecodeError('damaged', `damaged image: the bottom ${Math.round(flat * 100)}% is a flat fill (corrupt JPEG data)`);
+  }
+}
+
+const readAll = async (file: Blob) => new Uint8Array(await file.arrayBuffer());
+
 /**
  * Decodes `file` (name used in messages) and preprocesses it; throws ImageDecodeError. `bytes`, the
- * whole file when the caller has read it, saves reading it again (and a JPEG is then decoded from
- * memory); without it, the first 64 bytes are read to sniff the type.
+ * whole file when the caller has read it, saves reading it again. A JPEG is read whole once (by
+ * its name, else after sniffing its first 64 bytes) and decoded from memory.
  */
 export async function preprocessImage(file: Blob, name: string, size: number, bytes?: Uint8Array): Promise<PreprocessedImage> {
+  if (!bytes && /\.jpe?g$/i.test(name) && file.size <= MAX_IMAGE_BYTES) bytes = await readAll(file);
   const head = bytes?.subarray(0, 64) ?? new Uint8Array(await file.slice(0, 64).arrayBuffer());
   const reason = rejectReason(name, head, file.size);
   if (reason) throw new ImageDecodeError('rejected', reason);
   const jpeg = sniffImageType(head) === 'jpeg';
-  const bitmap = (bytes && jpeg ? await decodeJpegBytes(bytes) : null) ?? (await decodeFile(file));
+  let jpegError: string | undefined;
+  if (jpeg) {
+    bytes ??= await readAll(file);
+    try {
+      await precompileJpegDecoder(); // once, asynchronously (a browser's main thread refuses a sync compile)
+      return preprocessJpeg(bytes, size);
+    } catch (err) {
+      if (!(err instanceof JpegDecodeError)) throw err;
+      jpegError = err.message; // e.g. CMYK, or corrupt: the browser decodes it or words the error
+    }
+  }
+  const bitmap = await decodeFile(file, jpegError);
   try {
     if (bitmap.width < 1 || bitmap.height < 1) throw new ImageDecodeError('corrupt', 'image has no pixels');
     const pixels = rgbaToRgb(drawSquare(bitmap, size));
-    const flat = jpeg ? flatBottomFraction(pixels, size) : 0;
-    if (flat >= 0.2) {
-      throw new ImageDecodeError('damaged', `damaged image: the bottom ${Math.round(flat * 100)}% is a flat fill (corrupt JPEG data)`);
-    }
+    if (jpeg) checkDamage(pixels, size);
     return { pixels, width: bitmap.width, height: bitmap.height };
   } finally {
     bitmap.source.close();

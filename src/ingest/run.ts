@@ -1,9 +1,8 @@
-// Runs an ingestion: reads the caption/split text files, plans, then decodes images in the worker
-// pool and appends them to storage in atomic batches, reporting progress. Cancel by AbortSignal
+// Runs an ingestion: reads the caption/split text files, plans, then has the worker pool decode
+// images and append them to storage in atomic batches, in plan order, reporting progress. Cancel by AbortSignal
 // (the partial dataset is deleted); a storage failure stops cleanly and keeps what was stored.
 import { DecodePool } from '../workers/decodePool';
 import {
-  appendImages,
   completeDataset,
   createDataset,
   deleteDataset,
@@ -11,15 +10,13 @@ import {
   storedNames,
   type DatasetMeta,
   type IngestReport,
-  type NewImage,
   INLINE_FILE_MAX_BYTES,
 } from '../storage/datasets';
-import { IngestPlanError, ingestReport, planIngest, textFilesToRead, type FolderEntry, type IngestPlan, type PlannedImage } from './plan';
+import { IngestPlanError, ingestReport, planIngest, textFilesToRead, type FolderEntry, type IngestPlan } from './plan';
+import type { BatchItem, PreparedBatch } from './staged';
 import { INGEST_SPLIT_SEED, STORED_IMAGE_SIZE } from './constants';
 
-const BATCH = 48; // images per atomic write
-const AHEAD = 2 * BATCH; // images decoding beyond the batch being written
-const DONE = Promise.resolve(null);
+const BATCH = 48; // images per atomic write, decoded and stored by one worker
 
 export interface FolderFile extends FolderEntry {
   file: File;
@@ -112,41 +109,32 @@ async function ingestWith(
     });
   };
 
-  const decodeOne = async (img: PlannedImage): Promise<NewImage | null> => {
-    const file = byPath.get(img.path)!;
-    try {
-      const out = await pool.decode(file, img.path, meta.imageSize, INLINE_FILE_MAX_BYTES);
-      return {
-        name: img.name,
-        split: img.split,
-        captions: img.captions,
-        width: out.width,
-        height: out.height,
-        original: out.original ? { bytes: out.original, type: file.type } : file,
-        pixels: out.pixels,
-      };
-    } catch (err) {
-      corrupt.push({ name: img.path, reason: (err as Error).message });
-      return null;
-    } finally {
-      done++;
+  // Each batch is decoded and then stored by one worker (ingest/staged.ts): only counts and corrupt
+  // files come back here. Up to `ahead` batches decode past the one being stored, so the workers never
+  // wait for IndexedDB; batches are still stored in plan order, one transaction at a time, each
+  // with the metadata that counts it.
+  const batches = Array.from({ length: Math.ceil(todo.length / BATCH) }, (_, b) => todo.slice(b * BATCH, (b + 1) * BATCH));
+  const ahead = pool.size + 1;
+  const prepared: Promise<PreparedBatch & { worker: number }>[] = [];
+  const session = `${meta.id}:${meta.batches}`; // keys of this session's batches in the workers
+  const batchKey = (b: number) => `${session}:${b}`;
+  const issueUpTo = (n: number) => {
+    while (prepared.length < Math.min(n, batches.length)) {
+      const b = prepared.length;
+      const items: BatchItem[] = batches[b].map((img) => ({ ...img, file: byPath.get(img.path)! }));
+      const p = pool.prepareBatch(batchKey(b), items, meta.imageSize, INLINE_FILE_MAX_BYTES);
+      p.catch(() => undefined); // a batch still decoding when the import stops rejects unheard
+      prepared.push(p);
     }
   };
-
-  // Decoding runs up to AHEAD images past the batch being written, so the workers never wait for
-  // IndexedDB; batches are still written in plan order, one transaction at a time.
-  const decoding: Promise<NewImage | null>[] = [];
-  const issueUpTo = (n: number) => {
-    while (decoding.length < Math.min(n, todo.length)) decoding.push(decodeOne(todo[decoding.length]));
-  };
   try {
-    for (let s = 0; s < todo.length; s += BATCH) {
-      issueUpTo(s + BATCH + AHEAD);
-      const decoded = await Promise.all(decoding.slice(s, s + BATCH));
-      decoding.fill(DONE, s, s + BATCH); // let the written images go
+    for (let b = 0; b < batches.length; b++) {
+      issueUpTo(b + 1 + ahead);
+      const batch = await prepared[b];
+      corrupt.push(...batch.corrupt);
+      done += batches[b].length;
       if (opts.signal?.aborted) throw new DOMException('Import cancelled', 'AbortError');
-      const good = decoded.filter((d): d is NewImage => d !== null);
-      if (good.length) meta = await appendImages(meta, good);
+      meta = await pool.storeBatch(batch.worker, batchKey(b), meta);
       progress('decoding');
     }
   } catch (err) {

@@ -189,7 +189,7 @@ export type PixelPipeline = 'browser' | 'node';
  */
 export interface PreprocessingSpec {
   imageSize: number;
-  decoder: string; // 'browser' (createImageBitmap), 'jpeg-js+pngjs' (Node trainer), 'pillow' (Python)
+  decoder: string; // 'browser' (JPEG: wasm libjpeg-turbo, data/jpeg; others: createImageBitmap), 'libjpeg-turbo-wasm+pngjs' (Node trainer; 'jpeg-js+pngjs' before 2026-11-28), 'pillow' (Python)
   orientation: 'exif';
   crop: 'center-square';
   channels: 'RGB';
@@ -224,7 +224,7 @@ export function preprocessingSpec(
 ): PreprocessingSpec {
   return {
     imageSize: model.imageSize,
-    decoder: pipeline === 'browser' ? 'browser' : 'jpeg-js+pngjs',
+    decoder: pipeline === 'browser' ? 'browser' : 'libjpeg-turbo-wasm+pngjs',
     orientation: 'exif',
     crop: 'center-square',
     channels: 'RGB',

@@ -210,7 +210,8 @@ export async function appendImages(meta: DatasetMeta, images: NewImage[]): Promi
   try {
     await setManyAtomic(entries, datasetStore());
   } catch (err) {
-    throw wrapWriteError(err, `${images.length} images of "${meta.name}" (after ${start} stored)`);
+    const files = images.length > 1 ? `${images[0].name} to ${images.at(-1)!.name}` : images[0]?.name;
+    throw wrapWriteError(err, `${images.length} images of "${meta.name}" (${files}, after ${start} stored)`);
   }
   return next;
 }

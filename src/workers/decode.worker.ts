@@ -1,25 +1,31 @@
-// Decode worker: serves data/decode.ts's preprocessImage over the RPC layer, in the form ingestion
-// stores: pixels and, for a small file, the original's bytes (stored inline: see
-// storage/datasets.ts InlineFile), read once and sniffed from memory. No thumbnail: the stored
-// pixels are shown as one. Every buffer goes back in the transfer list.
+// Decode worker of an import: decodes batches with data/decode.ts's preprocessImage into the form
+// ingestion stores (pixels and, for a small file, the original's bytes, stored inline: see
+// storage/datasets.ts InlineFile; read once and sniffed from memory; no thumbnail: the stored
+// pixels are shown as one) and stores them itself when the page says (ingest/staged.ts): the page
+// gets counts and corrupt files, never pixels.
 import { preprocessImage } from '../data/decode';
-import { serve, transfer } from './rpc';
+import { StagedBatches, type BatchItem, type DecodedFile } from '../ingest/staged';
+import type { DatasetMeta } from '../storage/datasets';
+import { serve } from './rpc';
 
-export interface DecodedImage {
-  pixels: Uint8Array; // size*size*3 RGB, centre crop
-  original?: Uint8Array<ArrayBuffer>; // the file's bytes, when it has at most inlineMaxBytes
-  width: number;
-  height: number;
+/** Pixels (size*size*3 RGB, centre crop) and, for a file of at most inlineMaxBytes, its bytes. */
+async function decodeFile(file: Blob, name: string, size: number, inlineMaxBytes: number): Promise<DecodedFile> {
+  // Every read of a Blob is a round trip to the browser process (about 1 ms of CPU for a 20 KB
+  // file, measured): a small file is read once, and its first bytes sniffed from that copy.
+  const original = file.size <= inlineMaxBytes ? new Uint8Array(await file.arrayBuffer()) : undefined;
+  const out = await preprocessImage(file, name, size, original);
+  return { pixels: out.pixels, original, width: out.width, height: out.height };
 }
 
+const staged = new StagedBatches();
+
 export const decodeApi = {
-  async decode(file: Blob, name: string, size: number, inlineMaxBytes: number): Promise<DecodedImage> {
-    // Every read of a Blob is a round trip to the browser process (about 1 ms of CPU for a 20 KB
-    // file, measured): a small file is read once, and its first bytes sniffed from that copy.
-    const original = file.size <= inlineMaxBytes ? new Uint8Array(await file.arrayBuffer()) : undefined;
-    const out = await preprocessImage(file, name, size, original);
-    const decoded: DecodedImage = { pixels: out.pixels, original, width: out.width, height: out.height };
-    return transfer(decoded, [out.pixels.buffer, ...(original ? [original.buffer] : [])]);
+  /** Decodes a batch of an import and keeps it here until storeBatch (see ingest/staged.ts). */
+  prepareBatch(key: string, items: BatchItem[], size: number, inlineMaxBytes: number) {
+    return staged.prepare(key, items, (file, path) => decodeFile(file, path, size, inlineMaxBytes));
+  },
+  storeBatch(key: string, meta: DatasetMeta): Promise<DatasetMeta> {
+    return staged.store(key, meta);
   },
 };
 

@@ -1,18 +1,16 @@
-// Main-thread API for image decoding: a pool of decode workers (one per core, capped), each a
-// Connection of the RPC layer, with a promise per image. Each worker has at most PER_WORKER images
-// in flight (the browser decodes them on its own threads, so a few at once keep the cores busy);
-// later calls wait their turn, so the decoded bitmaps alive at once stay few. Cancellation is by
+// Main-thread API for an import's decode workers: a pool of them (one per core, capped), each a
+// Connection of the RPC layer. An import goes by batches: prepareBatch decodes one on the worker
+// with the fewest batches waiting, and storeBatch has that same worker store it (the worker stores
+// what it decoded, see ingest/staged.ts: only counts cross to the page). Cancellation is by
 // terminate().
-import type { DecodedImage, decodeApi } from './decode.worker';
+import type { BatchItem, PreparedBatch } from '../ingest/staged';
+import type { DatasetMeta } from '../storage/datasets';
+import type { decodeApi } from './decode.worker';
 import { connect, type Connection } from './rpc';
-
-const PER_WORKER = 4;
 
 export class DecodePool {
   private readonly workers: Connection<typeof decodeApi>[];
-  private readonly load: number[];
-  private readonly waiting: (() => void)[] = [];
-  private closed = false;
+  private readonly batches: number[]; // batches prepared or preparing, not yet stored, per worker
 
   constructor(size = Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 2))) {
     this.workers = Array.from({ length: size }, (_, w) =>
@@ -21,29 +19,39 @@ export class DecodePool {
         'decode',
       ),
     );
-    this.load = this.workers.map(() => 0);
+    this.batches = this.workers.map(() => 0);
   }
 
   get size(): number {
     return this.workers.length;
   }
 
-  async decode(file: Blob, name: string, size: number, inlineMaxBytes: number): Promise<DecodedImage> {
-    while (!this.closed && Math.min(...this.load) >= PER_WORKER) await new Promise<void>((go) => this.waiting.push(go));
-    const w = this.load.indexOf(Math.min(...this.load));
-    this.load[w]++;
+  /**
+   * Decodes a batch of an import on the worker with the fewest batches waiting; it stays there,
+   * decoded, until storeBatch (same key) stores it. Returns the worker that holds it.
+   */
+  async prepareBatch(key: string, items: BatchItem[], size: number, inlineMaxBytes: number): Promise<PreparedBatch & { worker: number }> {
+    const w = this.batches.indexOf(Math.min(...this.batches));
+    this.batches[w]++;
     try {
-      return await this.workers[w].run((api) => api.decode(file, name, size, inlineMaxBytes));
+      const prepared = await this.workers[w].run((api) => api.prepareBatch(key, items, size, inlineMaxBytes));
+      return { ...prepared, worker: w };
+    } catch (err) {
+      this.batches[w]--;
+      throw err;
+    }
+  }
+
+  /** Stores prepared batch `key` (held by `worker`) after `meta`; returns the metadata that counts it. */
+  async storeBatch(worker: number, key: string, meta: DatasetMeta): Promise<DatasetMeta> {
+    try {
+      return await this.workers[worker].run((api) => api.storeBatch(key, meta));
     } finally {
-      this.load[w]--;
-      this.waiting.shift()?.();
+      this.batches[worker]--;
     }
   }
 
   terminate() {
-    this.closed = true;
     this.workers.forEach((w) => w.close('decoding cancelled'));
-    // Calls still waiting for a turn go on to a closed worker, which rejects them.
-    this.waiting.splice(0).forEach((go) => go());
   }
 }

@@ -1,6 +1,7 @@
 // e2e: a JPEG whose EXIF says "rotate 90° clockwise" (orientation 6) is stored upright: its
 // recorded size is the rotated one, and its preprocessed copy matches the same photo rotated by
-// hand. Scoring an uploaded image goes through the same preprocessImage path.
+// hand, and its bytes are the Node trainer's (the wasm JPEG decoder in both). Scoring an uploaded image
+// goes through the same preprocessImage path.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   type Lab,
 } from './harness';
 import { itWithData } from '../datasets';
+import { decodeImageFile } from '../../cli/image';
 
 // A fresh profile per photo: each import is the only dataset, its report the only one shown.
 let lab: Lab;
@@ -45,11 +47,12 @@ function jpegSize(jpeg: Uint8Array): { width: number; height: number } {
   throw new Error('no SOF marker');
 }
 
-// A photo over INLINE_FILE_MAX_BYTES is decoded by createImageBitmap from the file; one under it is
-// read once and decoded from its bytes by WebCodecs ImageDecoder: both must come out upright.
+// Both go through the wasm JPEG decoder, which ignores EXIF (data/decode.ts turns the square
+// upright): a photo over INLINE_FILE_MAX_BYTES is read whole by preprocessImage, one under it is
+// read by the decode worker and handed over. Both must come out upright.
 const PHOTOS = [
-  { file: '1000268201_693b08cb0e.jpg', path: 'createImageBitmap on the file (200 KB)' },
-  { file: '102351840_323e3de834.jpg', path: 'ImageDecoder on the bytes read (49 KB)' },
+  { file: '1000268201_693b08cb0e.jpg', path: 'read by preprocessImage (200 KB)' },
+  { file: '102351840_323e3de834.jpg', path: 'bytes from the decode worker (49 KB)' },
 ];
 
 for (const photo of PHOTOS)
@@ -97,5 +100,9 @@ for (const photo of PHOTOS)
       }
     expect(err / n).toBeLessThan(20);
     expect(errWrong / n).toBeGreaterThan(err / n);
+    // The page decoded with the wasm decoder (not a silent fallback to createImageBitmap): its bytes
+    // are the Node trainer's.
+    expect(a).toEqual([...decodeImageFile(src, 'plain.jpg', S).pixels]);
+    expect(b).toEqual([...decodeImageFile(withExifOrientation(src, 6), 'rotated.jpg', S).pixels]);
     lab.assertHealthy();
   });

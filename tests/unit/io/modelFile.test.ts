@@ -233,7 +233,7 @@ describe('encodeModelFile → decodeModelFile', () => {
 
   it("says in preprocessing that the Node trainer's pixels come from jpeg-js and exact area averaging", () => {
     const spec = JSON.parse(referenceRead(encodeModelFile(ckpt, { pipeline: 'node' })).metadata.preprocessing) as Record<string, unknown>;
-    expect(spec).toMatchObject({ decoder: 'jpeg-js+pngjs', stored: { side: 128, resample: 'area' } });
+    expect(spec).toMatchObject({ decoder: 'libjpeg-turbo-wasm+pngjs', stored: { side: 128, resample: 'area' } });
   });
 
   it('still reads a format version 1 file, whose preprocessing is prose', () => {

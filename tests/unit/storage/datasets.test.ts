@@ -211,7 +211,8 @@ describe('write failures keep earlier batches whole', () => {
     expect(err).toBeInstanceOf(StorageError);
     expect(err).toMatchObject({
       code: 'quota',
-      message: /Storage is full: .*4 images of "big" \(after 8 stored\).*Everything stored before this point is kept/,
+      message:
+        /Storage is full: .*4 images of "big" \(img8\.jpg to img11\.jpg, after 8 stored\).*Everything stored before this point is kept/,
     });
     expect((err as StorageError).cause).toMatchObject({ name: 'QuotaExceededError' });
     vi.restoreAllMocks();

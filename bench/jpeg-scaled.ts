@@ -1,0 +1,138 @@
+// Decode-and-downscale in one step (issue 11 item 4): libjpeg-turbo in wasm (src/data/jpeg) decoding
+// at the smallest DCT scale (1/8, 1/4, 1/2, 1) that still covers the 128 px copy, then the centre
+// square resampled as rgb.ts does, in the module; against the paths used before it, on the same
+// files in the same run, interleaved (A B A B …). In headless Chromium: 'wasm' is preprocessImage
+// as the decode worker calls it (small files' bytes handed over, larger ones read from their Blob),
+// 'wasm-core' the module alone on bytes in memory, 'canvas' the path before (WebCodecs
+// ImageDecoder on bytes up to 56 KiB, else createImageBitmap on the Blob; canvas resample). In
+// Node: cli/image.ts now (wasm) against jpeg-js + rgb.ts (before). Prints ms per image (wall, one
+// file at a time; CPU of every Chromium process, or of Node), how far the 128 px copies moved from
+// before, and whether Node's copies equal the browser's.
+// Run: node --import tsx bench/jpeg-scaled.ts [originals N] [224 N] [rounds]
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { decodeImageFile } from '../cli/image';
+import { applyOrientation, jpegOrientation } from '../src/data/orientation';
+import { centreCropResize } from '../src/data/rgb';
+import { SHARED_DATASETS } from '../tests/e2e/harness';
+import { buildBenchPage, openBenchBrowser } from './lib/browser';
+import { childrenCpuSeconds } from './lib/machine';
+import { summarize } from './lib/stats';
+
+const [nOriginals = '120', n224 = '500', roundsArg = '3'] = process.argv.slice(2);
+const ROUNDS = Number(roundsArg);
+const SIZE = 128;
+const DATASETS = [
+  { name: 'flickr8k-originals', dir: join(SHARED_DATASETS, 'flickr8k-originals', 'Flicker8k_Dataset'), n: Number(nOriginals) },
+  { name: 'flickr8k-224', dir: join(SHARED_DATASETS, 'flickr8k-224', 'Images'), n: Number(n224) },
+];
+
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const fmt = (xs: number[]) => {
+  const s = summarize(xs);
+  return `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+};
+
+function diff(a: Uint8Array[], b: Uint8Array[]) {
+  let sum = 0;
+  let max = 0;
+  let n = 0;
+  a.forEach((x, i) =>
+    x.forEach((v, k) => {
+      const d = Math.abs(v - b[i][k]);
+      sum += d;
+      max = Math.max(max, d);
+      n++;
+    }),
+  );
+  return { mean: sum / n, max };
+}
+
+/** The Node trainer's JPEG path before the wasm decoder: jpeg-js at full size, EXIF, rgb.ts. */
+function jpegJsCopy(bytes: Uint8Array): Uint8Array {
+  const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
+  return centreCropResize(applyOrientation({ width: d.width, height: d.height, data: d.data }, jpegOrientation(bytes)), SIZE);
+}
+
+/** Node: cli/image.ts (wasm) vs jpeg-js, interleaved; CPU ms per image. */
+function nodeRows(files: Uint8Array[]) {
+  const paths = {
+    wasm: (b: Uint8Array) => decodeImageFile(b, 'x.jpg', SIZE).pixels,
+    'jpeg-js': jpegJsCopy,
+  };
+  const ms: Record<string, number[]> = { wasm: [], 'jpeg-js': [] };
+  const copies: Record<string, Uint8Array[]> = {};
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, run] of Object.entries(paths)) {
+      const c0 = cpuNow();
+      copies[name] = files.map(run);
+      ms[name].push(((cpuNow() - c0) * 1000) / files.length);
+    }
+  }
+  return { ms, copies };
+}
+
+const bench = (buildBenchPage(), await openBenchBrowser());
+try {
+  const context = await bench.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(bench.url, { waitUntil: 'load' });
+  await page.waitForFunction(() => 'clipBench' in globalThis, null, { timeout: 60_000 });
+  type Api = Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const call = <R>(m: string, ...a: unknown[]) =>
+    page.evaluate(([m, a]) => (globalThis as unknown as { clipBench: Api }).clipBench[m](...a), [m, a] as [
+      string,
+      unknown[],
+    ]) as Promise<R>;
+  console.log(
+    `Chromium ${bench.version}; load ${(await import('node:os'))
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / ')}`,
+  );
+  for (const ds of DATASETS) {
+    const names = readdirSync(ds.dir)
+      .filter((f) => /\.jpe?g$/i.test(f))
+      .sort()
+      .slice(0, ds.n);
+    const files = names.map((f) => new Uint8Array(readFileSync(join(ds.dir, f))));
+    await call(
+      'jpegFiles',
+      files.map((b) => Buffer.from(b).toString('base64')),
+    );
+    const PATHS = ['wasm', 'canvas', 'wasm-core'] as const;
+    for (const path of PATHS) await call('jpegScaled', path, SIZE); // warm-up: wasm compile, decoders
+    const wall: Record<string, number[]> = { wasm: [], canvas: [], 'wasm-core': [] };
+    const cpu: Record<string, number[]> = { wasm: [], canvas: [], 'wasm-core': [] };
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const path of PATHS) {
+        const c0 = childrenCpuSeconds();
+        const { ms } = await call<{ ms: number }>('jpegScaled', path, SIZE);
+        const c1 = childrenCpuSeconds();
+        wall[path].push(ms);
+        if (c0 !== null && c1 !== null) cpu[path].push(((c1 - c0) * 1000) / files.length);
+      }
+    }
+    const d = await call<{ mean: number; max: number; wasmSums: number[] }>('jpegDiff');
+    const node = nodeRows(files);
+    const nodeSums = node.copies.wasm.map((x) => x.reduce((s, v) => s + v, 0));
+    const sameAsBrowser = nodeSums.every((s, i) => s === d.wasmSums[i]);
+    const nd = diff(node.copies.wasm, node.copies['jpeg-js']);
+    console.log(`\n${ds.name}: ${files.length} files, ${ROUNDS} rounds, ms per image median (range)`);
+    const row = (m: Record<string, number[]>) => PATHS.map((p) => `${p} ${fmt(m[p])}`).join('   ');
+    console.log(`  Chromium wall   ${row(wall)}`);
+    if (cpu.wasm.length) console.log(`  Chromium CPU    ${row(cpu)}   (all Chromium processes)`);
+    console.log(`  Node CPU        wasm ${fmt(node.ms.wasm)}   jpeg-js ${fmt(node.ms['jpeg-js'])}`);
+    console.log(
+      `  128 px copies: wasm vs canvas (browser before) mean ${d.mean.toFixed(2)} max ${d.max}; wasm vs jpeg-js (Node before) mean ${nd.mean.toFixed(2)} max ${nd.max}`,
+    );
+    console.log(`  Node's wasm copies equal the browser's: ${sameAsBrowser} (per-image byte sums)`);
+  }
+  await context.close();
+} finally {
+  await bench.close();
+}
