@@ -18,6 +18,7 @@ import { centreCropResize } from '../src/data/rgb';
 import { SHARED_DATASETS } from '../tests/e2e/harness';
 import { buildBenchPage, openBenchBrowser } from './lib/browser';
 import { childrenCpuSeconds } from './lib/machine';
+import { levelDiff } from './lib/levelDiff';
 import { summarize } from './lib/stats';
 
 const [nOriginals = '120', n224 = '500', roundsArg = '3'] = process.argv.slice(2);
@@ -37,20 +38,6 @@ const fmt = (xs: number[]) => {
   return `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 };
 
-function diff(a: Uint8Array[], b: Uint8Array[]) {
-  let sum = 0;
-  let max = 0;
-  let n = 0;
-  a.forEach((x, i) =>
-    x.forEach((v, k) => {
-      const d = Math.abs(v - b[i][k]);
-      sum += d;
-      max = Math.max(max, d);
-      n++;
-    }),
-  );
-  return { mean: sum / n, max };
-}
 
 /** The Node trainer's JPEG path before the wasm decoder: jpeg-js at full size, EXIF, rgb.ts. */
 function jpegJsCopy(bytes: Uint8Array): Uint8Array {
@@ -121,7 +108,7 @@ try {
     const node = nodeRows(files);
     const nodeSums = node.copies.wasm.map((x) => x.reduce((s, v) => s + v, 0));
     const sameAsBrowser = nodeSums.every((s, i) => s === d.wasmSums[i]);
-    const nd = diff(node.copies.wasm, node.copies['jpeg-js']);
+    const nd = levelDiff(node.copies.wasm, node.copies['jpeg-js']);
     console.log(`\n${ds.name}: ${files.length} files, ${ROUNDS} rounds, ms per image median (range)`);
     const row = (m: Record<string, number[]>) => PATHS.map((p) => `${p} ${fmt(m[p])}`).join('   ');
     console.log(`  Chromium wall   ${row(wall)}`);

@@ -11,6 +11,7 @@ import { preprocessImage } from '../../src/data/decode';
 import { decodeJpegSquare } from '../../src/data/jpeg/jpegWasm';
 import { rgbaToRgb } from '../../src/data/rgb';
 import type { ConvImpl } from '../../src/model/layers';
+import { levelDiff } from '../lib/levelDiff';
 import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/use/backend';
 import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../src/train/matMulGrad';
 import { benchIndexBuild, benchSearch } from '../lib/searchBench';
@@ -124,18 +125,8 @@ const api = {
   /** Mean and max absolute difference (levels) between the wasm and canvas paths' last copies, and the wasm copies' bytes summed per image. */
   jpegDiff() {
     const [a, b] = [jpegCopies.wasm, jpegCopies.canvas];
-    let sum = 0;
-    let max = 0;
-    let n = 0;
-    a.forEach((x, i) =>
-      x.forEach((v, k) => {
-        const d = Math.abs(v - b[i][k]);
-        sum += d;
-        max = Math.max(max, d);
-        n++;
-      }),
-    );
-    return { mean: sum / n, max, wasmSums: a.map((x) => x.reduce((s, v) => s + v, 0)) };
+    const { mean, max } = levelDiff(a, b);
+    return { mean, max, wasmSums: a.map((x) => x.reduce((s, v) => s + v, 0)) };
   },
   /** The browser's own ingestion preprocessing of one file (base64), for comparison with Node's. */
   async preprocess(base64: string, name: string, size: number) {
