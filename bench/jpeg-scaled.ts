@@ -38,7 +38,6 @@ const fmt = (xs: number[]) => {
   return `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
 };
 
-
 /** The Node trainer's JPEG path before the wasm decoder: jpeg-js at full size, EXIF, rgb.ts. */
 function jpegJsCopy(bytes: Uint8Array): Uint8Array {
   const d = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
