@@ -237,11 +237,11 @@ async function main() {
 
   notes.push(
     'app images/s = images decoded and stored / seconds from choosing the folder to the last batch stored (IngestReport.imagesPerSecond); ' +
-      'its work per image: sniff, decode (EXIF-upright: ImageDecoder on the bytes for a JPEG up to 56 KiB, read once; createImageBitmap on the file otherwise), centre crop to 128 RGB, and storing pixels and original in IndexedDB ' +
+      "its work per image: sniff, decode (a JPEG: read whole once, libjpeg-turbo in wasm at the DCT scale Pillow's draft() would pick, centre crop and area resample to 128 RGB in the module, EXIF orientation applied; other types: createImageBitmap and a canvas), and storing pixels and original in IndexedDB " +
       '(the stored pixels are the thumbnail), in a pool of min(4, hardwareConcurrency) decode workers, which also store what they decode.',
     'CPU ms/image: page = CPU time (user + system) of every Chromium process from choosing the folder to the report, per stored image; ' +
       'Pillow = its process_time per image. Less swayed by load than images/s: it counts the work, not the waiting.',
-    'Pillow = decode + EXIF transpose + centre crop + bicubic resize to 128 only (no thumbnail, no storage). Its 1-process run follows each page import (interleaved pairs); the multi-process run is once, after them.',
+    'Pillow = full-size decode (no draft()) + EXIF transpose + centre crop + bicubic resize to 128 only (no thumbnail, no storage). Its 1-process run follows each page import (interleaved pairs); the multi-process run is once, after them.',
     "Other processes may share this machine: see each run's load average; compare ratios within one run.",
   );
   if (only) {
