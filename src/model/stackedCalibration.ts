@@ -6,6 +6,8 @@
 // step on that score over ALL val pairs (positives, hardest and random wrong captions), which
 // calibrates it to the evaluation's mix without changing the ranking. Fitting the stack on all
 // pairs instead learns to push down each image's hardest wrong caption and loses AUC vs random.
+// The Platt step keeps a positive slope: where the score falls with the truth over all pairs it is
+// fitted on the ranking's pairs instead (never an upside-down P(match)).
 // Both steps are logistic fits on standardised inputs with an L2 penalty of max(1e-4, 1/n) on the
 // mean NLL (a unit-variance prior on each standardised weight): negligible on thousands of val
 // pairs, and on a handful (a 12-image dataset's two val images separate) it keeps the weights finite
@@ -83,13 +85,19 @@ export function fitStackedCalibration(
     { l2: opts.l2 ?? l2For(fitOn.length) },
   );
   const [w1, w2] = ranking.weights;
-  const score = Float64Array.from(all, (r) => w1 * z[r] + w2 * cos[r] + ranking.bias);
-  const platt = fitLogistic(
-    score,
-    Array.from(all, (r) => (labels[r] === 1 ? 1 : 0)),
-    1,
-    { l2: opts.l2 ?? l2For(n) },
-  );
+  // Platt on all pairs; but where the hardest wrong captions outscore the positives so often that
+  // the score falls with the truth over all pairs (a weak model: measured on dev features of 128-px
+  // copies, AUC vs random 0.83 but vs hardest 0.02), that fit's slope is negative and would turn the
+  // ranking upside down (held-out AUC vs random 0.18): then Platt on the ranking's own pairs.
+  const plattOn = (rows: number[]) =>
+    fitLogistic(
+      Float64Array.from(rows, (r) => w1 * z[r] + w2 * cos[r] + ranking.bias),
+      rows.map((r) => (labels[r] === 1 ? 1 : 0)),
+      1,
+      { l2: opts.l2 ?? l2For(rows.length) },
+    );
+  let platt = plattOn(all);
+  if (platt.weights[0] < 0) platt = plattOn(fitOn);
   const a = platt.weights[0];
   const fit = { wz: a * w1, wc: a * w2, b: a * ranking.bias + platt.bias };
   if (![fit.wz, fit.wc, fit.b].every(Number.isFinite)) return { ...IDENTITY_STACKED, fallback: 'non-finite' };

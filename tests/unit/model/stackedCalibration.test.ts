@@ -14,7 +14,7 @@ function gaussian(random: () => number): number {
  * strength (1, 0.7, 0); cos sees it through noise, z sees it with weight `zSignal` (0: pure noise)
  * through its own noise, shifted by +3 as an uncalibrated head's logit is.
  */
-function pairs(images: number, seed: number, zSignal: number) {
+function pairs(images: number, seed: number, zSignal: number, strengths: readonly [number, number, number] = [1, 0.7, 0]) {
   const random = mulberry32(seed);
   const z: number[] = [];
   const cos: number[] = [];
@@ -23,9 +23,9 @@ function pairs(images: number, seed: number, zSignal: number) {
   const image: number[] = [];
   for (let i = 0; i < images; i++) {
     for (const [kind, strength] of [
-      [PAIR_KIND.positive, 1],
-      [PAIR_KIND.hard, 0.7],
-      [PAIR_KIND.random, 0],
+      [PAIR_KIND.positive, strengths[0]],
+      [PAIR_KIND.hard, strengths[1]],
+      [PAIR_KIND.random, strengths[2]],
     ]) {
       image.push(i);
       kinds.push(kind);
@@ -80,6 +80,21 @@ describe('fitStackedCalibration', () => {
     expect(r.calibrated).toBeGreaterThan(r.z + 0.01);
     expect(r.ece).toBeLessThan(0.05);
   });
+
+  it.each([31, 32])(
+    'a weak model whose hardest wrong captions outscore the positives (seed %i): P(match) still rises with cosine',
+    (seed) => {
+      // Over all pairs the score then falls with the truth (AUC < 0.5): a Platt step fitted there has a
+      // negative slope and turned the ranking upside down (dev features of 128-px copies: AUC 0.18).
+      const d = pairs(3000, seed, 0, [1, 2, 0.6]);
+      const all = rocAuc(d.cos, d.labels);
+      expect(all).toBeLessThan(0.47);
+      const r = heldOut(d);
+      expect(r.fit.fallback).toBeNull();
+      expect(r.fit.wc).toBeGreaterThan(0);
+      expect(Math.abs(r.calibrated - r.cosine)).toBeLessThan(0.005);
+    },
+  );
 
   it('the final score is one linear form: P = sigmoid(wz·z + wc·cos + b)', () => {
     const d = pairs(200, 5, 1);
