@@ -194,6 +194,7 @@ export interface PreprocessingSpec {
   crop: 'center-square';
   channels: 'RGB';
   layout: 'NHWC';
+  // 'browser' files say canvas-high-quality: true of non-JPEGs; the page's JPEGs get 'area' in the wasm decoder since 2026-11-28
   stored: { side: number; resample: 'canvas-high-quality' | 'area'; rounding: 'half-up' };
   resize: { shrink: 'area'; enlarge: 'bilinear'; rounding: 'half-up' };
   range: { from: 'uint8'; divide: number; subtract?: number; min: number; max: number };
