@@ -48,6 +48,7 @@
 // -----------------------------------------------------------------------------------------------
 
 import { validateConfig, type TrainConfig } from '../config';
+import { imageTowerSummary, TEXT_ENCODERS } from '../configSummary';
 import { PAD_TOKEN, Tokenizer, UNK_TOKEN } from '../data/tokenizer';
 import { ClipModel, IMAGE_MEAN, IMAGE_STD } from '../model/clip';
 import { featureClipParamSpecs } from '../model/featureClip';
@@ -393,7 +394,8 @@ export function describeModelFile(meta: ModelFileSummary): string {
   const time = Date.parse(meta.createdAt);
   const created = Number.isFinite(time) ? `${new Date(time).toISOString().slice(0, 16).replace('T', ' ')} UTC` : meta.createdAt;
   const dataset = meta.datasetName ? `dataset '${meta.datasetName}'` : 'unnamed dataset';
-  return `${meta.config.preset} preset, ${meta.config.textEncoder} text encoder · ${dataset} · step ${meta.step} (epoch ${meta.epoch}) · created ${created}`;
+  const c = meta.config;
+  return `${c.preset} preset · ${imageTowerSummary(c)} · ${TEXT_ENCODERS[c.textEncoder]} · ${dataset} · step ${meta.step} (epoch ${meta.epoch}) · created ${created}`;
 }
 
 const showShape = (shape: readonly number[]) => `[${shape.join(', ')}]`;

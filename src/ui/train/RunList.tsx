@@ -1,6 +1,6 @@
 // The runs kept for a dataset: name, settings, progress, best val R@1, status; view, resume, delete.
 import type { RunMeta } from '../../storage/runs';
-import { settingsSummary } from './settingsSummary';
+import { settingsSummary } from '../../configSummary';
 
 /** Whether a run's checkpoint has trained every epoch of its config (resuming it would stop at once). */
 export function runFinished(r: RunMeta): boolean {

@@ -381,11 +381,24 @@ describe('encodeModelFile → decodeModelFile', () => {
     expect(decodeModelFile(encodeModelFile(ckpt, { datasetName: 'Flickr8k' })).datasetName).toBe('Flickr8k');
   });
 
-  it('summarises a file for the UI: preset, dataset, step and creation time', () => {
+  it('summarises a file for the UI: preset, image tower, text encoder, dataset, step and creation time', () => {
     expect(describeModelFile(ckpt)).toBe(
-      "tiny preset, conv text encoder · dataset 'shapes (synthetic)' · step 1 (epoch 0) · created 2025-03-04 10:15 UTC",
+      `tiny preset · CNN from scratch, ${ckpt.config.imageSize} px, channels ${ckpt.config.convChannels.join('-')} · 1-D conv text · dataset 'shapes (synthetic)' · step 1 (epoch 0) · created 2025-03-04 10:15 UTC`,
     );
     expect(describeModelFile({ ...ckpt, datasetName: '' })).toContain('unnamed dataset');
+    const backbone = {
+      name: 'MobileNetV2 (ImageNet)',
+      kind: 'layers',
+      sha256: 'b'.repeat(64),
+      inputSize: 224,
+      range: '-1,1',
+      outputNode: 'out_relu',
+      featureSize: 1280,
+    } as const;
+    const pretrained = { ...ckpt.config, imageTower: 'backbone', backbone, headHidden: 256, headDropout: 0.2, flipViews: false } as const;
+    expect(describeModelFile({ ...ckpt, config: pretrained })).toContain(
+      ' · MobileNetV2 (ImageNet), frozen, 1280 features → head with 256 hidden units, dropout 0.2 · ',
+    );
   });
 });
 

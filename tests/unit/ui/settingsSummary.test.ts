@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS, withOverrides, type BackboneIdentity } from '../../../src/config';
 import { featurePassEstimate, roughDuration } from '../../../src/ui/train/featurePassEstimate';
-import { settingsSummary } from '../../../src/ui/train/settingsSummary';
+import { settingsSummary } from '../../../src/configSummary';
 
 const backbone: BackboneIdentity = {
   name: 'MobileNetV2 (ImageNet)',

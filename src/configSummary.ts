@@ -1,7 +1,7 @@
-// One line naming the settings a run trained with, for the runs table: the preset, the image tower
-// (the CNN's size, or the frozen backbone and the feature head on it), the text encoder and the
-// optimisation that most often differs between runs. Pure: a TrainConfig in, a string out.
-import type { TrainConfig } from '../../config';
+// One line naming the settings a run trained with, for the runs table and a loaded model: the preset,
+// the image tower (the CNN's size, or the frozen backbone and the feature head on it), the text
+// encoder and the optimisation that most often differs between runs. Pure: a TrainConfig in, a string out.
+import type { TrainConfig } from './config';
 
 /** "CNN from scratch, 32 px, channels 8-16-32" or "MobileNetV2 (ImageNet), frozen, 1280 features → linear head, dropout 0.5, mirrored images". */
 export function imageTowerSummary(c: TrainConfig): string {
@@ -13,7 +13,7 @@ export function imageTowerSummary(c: TrainConfig): string {
   return `${c.backbone.name}, frozen, ${c.backbone.featureSize} features → ${head}, dropout ${c.headDropout}${views}`;
 }
 
-const TEXT_ENCODERS: Record<TrainConfig['textEncoder'], string> = {
+export const TEXT_ENCODERS: Record<TrainConfig['textEncoder'], string> = {
   conv: '1-D conv text',
   transformer: 'transformer text',
   bow: 'bag-of-words text',
