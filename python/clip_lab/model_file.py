@@ -1,4 +1,4 @@
-"""The lab's model file ("clip-lab" format, versions 1 and 2; src/io/modelFile.ts): load() checks
+"""The lab's model file ("clip-lab" format, versions 1 to 3; src/io/modelFile.ts): load() checks
 everything the page checks, with the same error codes, and builds a ClipLab; save() writes a file
 the page imports (weights, optionally AdamW moments, config, vocab, preprocessing, history, and the
 optional calibration of the match classifier)."""
@@ -18,7 +18,7 @@ from .model import ClipLab
 from .safetensors import read_safetensors, write_safetensors
 from .tokenizer import PAD_TOKEN, UNK_TOKEN
 
-FORMAT, FORMAT_VERSION, CHECKPOINT_VERSION = 'clip-lab', 2, 1
+FORMAT, FORMAT_VERSION, CHECKPOINT_VERSION = 'clip-lab', 3, 1
 MAX_FILE_BYTES = 512 * 2 ** 20
 OPT = 'optimizer/'
 

@@ -53,7 +53,7 @@ class RoundTripTest(unittest.TestCase):
                 for name, (dtype, array) in before.items():
                     self.assertEqual(after[name][0], dtype, name)
                     self.assertEqual(after[name][1].tobytes(), array.tobytes(), name)
-                self.assertEqual(meta_after['format_version'], '2')
+                self.assertEqual(meta_after['format_version'], '3')
                 for key in meta_before:
                     if key != 'format_version':
                         same = meta_after[key] == meta_before[key] or json.loads(meta_after[key]) == json.loads(meta_before[key])

@@ -73,8 +73,12 @@ import {
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors';
 
 export const MODEL_FILE_FORMAT = 'clip-lab';
-/** Never changed in place: a new layout gets a new number. */
-export const MODEL_FILE_VERSION = 2;
+/**
+ * Never changed in place: a new layout gets a new number. 2: machine-readable preprocessing.
+ * 3: the calibration may be {"method": "stacked", …} (over the logit and the cosine); a version-2
+ * file may carry it too (written before the bump), and every version's calibration reads the same.
+ */
+export const MODEL_FILE_VERSION = 3;
 export { DEFAULT_MAX_MODEL_FILE_BYTES };
 export const OPTIMIZER_PREFIX = 'optimizer/';
 

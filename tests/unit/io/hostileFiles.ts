@@ -96,9 +96,9 @@ export function hostileModelFiles(valid: () => Uint8Array, vocab: readonly strin
     ],
     [
       'a newer format version',
-      () => editMeta('format_version', '3'),
+      () => editMeta('format_version', '4'),
       'version-too-new',
-      /^made by a newer CLIP Lab: format version 3, this lab reads up to 2$/,
+      /^made by a newer CLIP Lab: format version 4, this lab reads up to 3$/,
     ],
     [
       'a format version that is not a number',

@@ -204,7 +204,7 @@ describe('encodeModelFile → decodeModelFile', () => {
     expect(Object.values(metadata).every((v) => typeof v === 'string')).toBe(true);
     expect(metadata).toMatchObject({
       format: 'clip-lab',
-      format_version: '2',
+      format_version: '3',
       checkpoint_version: '1',
       step: '1',
       epoch: '0',
@@ -213,7 +213,7 @@ describe('encodeModelFile → decodeModelFile', () => {
       created_at: '2025-03-04T10:15:42.123Z',
     });
     expect(MODEL_FILE_FORMAT).toBe('clip-lab');
-    expect(MODEL_FILE_VERSION).toBe(2);
+    expect(MODEL_FILE_VERSION).toBe(3);
     expect(JSON.parse(metadata.config)).toEqual(PRESETS.tiny);
     expect(JSON.parse(metadata.vocab)).toEqual(['<pad>', '<unk>', ...tokenizer.vocab.slice(2)]);
     expect(JSON.parse(metadata.metrics)).toEqual(ckpt.history);
@@ -265,6 +265,9 @@ describe('encodeModelFile → decodeModelFile', () => {
     const withCal = encodeModelFile({ ...ckpt, calibration });
     expect(JSON.parse(referenceRead(withCal).metadata.calibration)).toEqual(calibration);
     expect(decodeModelFile(withCal).calibration).toEqual(calibration);
+    // Version-2 files were written with either method before the bump to 3: both still read.
+    const { tensors, metadata } = readSafetensors(withCal);
+    expect(decodeModelFile(writeSafetensors(tensors, { ...metadata, format_version: '2' })).calibration).toEqual(calibration);
   });
 
   it.each([
