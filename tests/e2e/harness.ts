@@ -200,6 +200,68 @@ export async function datasetStoreBytes(page: Page, key: string): Promise<number
   return ((await readDatasetStore(page, key)) as { bytes?: number[] }).bytes ?? null;
 }
 
+/**
+ * The stored square copy of image `index` of dataset `id` as plain numbers, or null: from its batch's
+ * pixel record (format 3, `pxb:<id>:<first image>`) or its own (formats 1-2, `px:<id>:<index>`).
+ */
+export function datasetStorePixels(page: Page, id: string, index: number): Promise<number[] | null> {
+  return page.evaluate(
+    async ({ id, index }) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('clip-lab-datasets');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const ask = <T>(req: IDBRequest<T>) =>
+        new Promise<T>((res, rej) => {
+          req.onsuccess = () => res(req.result);
+          req.onerror = () => rej(req.error);
+        });
+      const kv = db.transaction('kv').objectStore('kv');
+      const meta = await ask<{ version: number; imageSize: number } | undefined>(kv.get(`meta:${id}`));
+      const per = (meta?.imageSize ?? 0) ** 2 * 3;
+      let bytes: Uint8Array | undefined;
+      if (meta && meta.version >= 3) {
+        const starts = (await ask(kv.getAllKeys(IDBKeyRange.bound(`pxb:${id}:`, `pxb:${id}:\uffff`)))).map((k) => String(k));
+        const key = starts.filter((k) => Number(k.split(':')[2]) <= index).at(-1);
+        const batch = key ? await ask<Uint8Array | undefined>(kv.get(key)) : undefined;
+        const from = key ? (index - Number(key.split(':')[2])) * per : 0;
+        bytes = batch?.subarray(from, from + per);
+      } else if (meta) bytes = await ask<Uint8Array | undefined>(kv.get(`px:${id}:${index}`));
+      db.close();
+      return bytes && bytes.length === per ? Array.from(bytes) : null;
+    },
+    { id, index },
+  );
+}
+
+/** Byte length of every stored byte record whose key starts with `prefix`, by key. */
+export function datasetStoreByteLengths(page: Page, prefix: string): Promise<Record<string, number>> {
+  return page.evaluate(async (prefix) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('clip-lab-datasets');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const out: Record<string, number> = {};
+    await new Promise<void>((res, rej) => {
+      const req = db
+        .transaction('kv')
+        .objectStore('kv')
+        .openCursor(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+      req.onsuccess = () => {
+        const c = req.result;
+        if (!c) return res();
+        if (c.value instanceof Uint8Array) out[String(c.key)] = c.value.byteLength;
+        c.continue();
+      };
+      req.onerror = () => rej(req.error);
+    });
+    db.close();
+    return out;
+  }, prefix);
+}
+
 /** One axe-core violation, reduced to what a failing test should print. */
 export interface A11yViolation {
   id: string;
