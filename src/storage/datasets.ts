@@ -8,15 +8,18 @@ import { SPLIT_CODE } from '../data/types';
 import { datasetStore, setManyAtomic, writeAtomic } from './db';
 import { StorageError, wrapWriteError } from './errors';
 import { deleteFeatures } from './features';
+import { batchOriginals, resolveFiles, type InlineFile, type StoredFile } from './originals';
 import { forgetPixelLayout, pixelEntries, pixelLayout, readAllPixels, readPixels } from './pixels';
 
 /**
  * Format version of stored dataset records; a new layout gets a new number, never an edit.
  * 2: an image record's small original may be InlineFile bytes instead of a Blob, and its thumbnail
  * may be absent (the pixels are the thumbnail) or bytes (format 1 records, all Blobs, still read).
- * 3: a batch's pixels are one record (`pxb:<id>:<first image>`), not one per image (`px:<id>:<i>`):
+ * 3: a batch's pixels are one record (`pxb:<id>:<first image>`), not one per image (`px:<id>:<i>`),
+ * and so are its inline originals (`orib:<id>:<first image>`; the image record holds a BatchedFile):
  * Chromium writes a value over 64 KiB to a file of its own, one per batch instead of 48 LevelDB
- * values of 48 KiB (storage/pixels.ts). A dataset keeps the pixel layout it was created with.
+ * values of 48 KiB and 48 of ~20 KB (storage/pixels.ts, storage/originals.ts). A dataset keeps the
+ * layout it was created with.
  */
 export const DATASET_FORMAT_VERSION = 3;
 
@@ -27,10 +30,7 @@ export const DATASET_FORMAT_VERSION = 3;
  * Only small files: a record over 64 KiB is written to a file anyway, and a gallery reading
  * thumbnails would read the whole original with it; larger originals stay Blobs, read lazily.
  */
-export interface InlineFile {
-  bytes: Uint8Array<ArrayBuffer>;
-  type: string; // MIME type
-}
+export type { InlineFile } from './originals';
 
 /** Largest original stored inline (under Chromium's 64 KiB threshold for writing a value to a file). */
 export const INLINE_FILE_MAX_BYTES = 56 * 1024;
@@ -97,8 +97,8 @@ export interface NewImage extends Omit<StoredImage, 'thumb' | 'original'> {
   pixels: Uint8Array; // imageSize * imageSize * 3 RGB
 }
 
-/** The stored shape of an image record (format 1: Blobs only). */
-type ImageRecord = Omit<NewImage, 'pixels'>;
+/** The stored shape of an image record (format 1: Blobs only; format 3: small originals batched). */
+type ImageRecord = Omit<NewImage, 'pixels' | 'original'> & { original?: StoredFile };
 
 // Approximate: a value that is neither (a caller's mistake) counts 0 here and fails as a DataCloneError on put.
 const fileSize = (f: Blob | InlineFile) => (f instanceof Blob ? f.size : (f.bytes?.byteLength ?? 0));
@@ -190,18 +190,22 @@ export async function appendImages(meta: DatasetMeta, images: NewImage[]): Promi
   const start = meta.storedImages;
   const entries: [IDBValidKey, unknown][] = [];
   let bytes = 0;
+  const layout = pixelLayout(meta.version);
+  const originals = images.map((i) => i.original);
+  const batched: { files: (StoredFile | undefined)[]; entry?: [IDBValidKey, unknown] } =
+    layout === 'batch' ? batchOriginals(meta.id, start, originals) : { files: originals };
   images.forEach((img, k) => {
     const { pixels: _, ...record } = img;
-    entries.push([imageKey(meta.id, start + k), record]);
+    entries.push([imageKey(meta.id, start + k), { ...record, original: batched.files[k] }]);
     bytes += approxBytes(img);
   });
+  if (batched.entry) entries.push(batched.entry);
   const batch: BatchRecord = {
     start,
     names: images.map((i) => i.name),
     splits: images.map((i) => i.split),
     captions: images.map((i) => i.captions),
   };
-  const layout = pixelLayout(meta.version);
   const next: DatasetMeta = {
     ...meta,
     // A resumed format-1 import now holds format-2 image records; a format-1/2 one keeps per-image pixels.
@@ -272,7 +276,7 @@ export async function renameDataset(id: string, name: string): Promise<DatasetMe
   return next;
 }
 
-/** The key ranges that hold every record of dataset `id`: meta, index, images, pixels (either layout), batches. */
+/** The key ranges that hold every record of dataset `id`: meta, index, images, pixels (either layout), originals, batches. */
 function recordRanges(id: string): IDBKeyRange[] {
   const prefixed = (kind: string) => IDBKeyRange.bound(`${kind}:${id}:`, `${kind}:${id}:\uffff`);
   return [
@@ -281,6 +285,7 @@ function recordRanges(id: string): IDBKeyRange[] {
     prefixed('img'),
     prefixed('px'),
     prefixed('pxb'),
+    prefixed('orib'),
     prefixed('batch'),
   ];
 }
@@ -317,13 +322,24 @@ export async function getDatasetIndex(id: string): Promise<DatasetIndex> {
 
 /**
  * Image records with their files as Blobs, whichever way they were stored; a record stored without
- * a thumbnail gets its pixels as one (a BMP of the stored square copy).
+ * a thumbnail gets its pixels as one (a BMP of the stored square copy). `originals: false` leaves
+ * `original` out: callers that show thumbnails only (gallery, search) read no batch of originals.
  */
-export async function getImageRecords(id: string, indices: number[]): Promise<(StoredImage | undefined)[]> {
+export async function getImageRecords(
+  id: string,
+  indices: number[],
+  { originals = true }: { originals?: boolean } = {},
+): Promise<(StoredImage | undefined)[]> {
   const records = await getMany<ImageRecord | undefined>(
     indices.map((i) => imageKey(id, i)),
     datasetStore(),
   );
+  const files = originals
+    ? await resolveFiles(
+        id,
+        records.map((r) => r?.original),
+      )
+    : [];
   const bare = indices.filter((_, k) => records[k] && !records[k].thumb);
   const pixels = new Map(bare.length ? (await getPixels(id, bare)).map((p, k) => [bare[k], p]) : []);
   return records.map((r, k) => {
@@ -331,7 +347,8 @@ export async function getImageRecords(id: string, indices: number[]): Promise<(S
     const px = pixels.get(indices[k]);
     const side = px ? Math.round(Math.sqrt(px.length / 3)) : 0;
     const thumb = r.thumb ? asBlob(r.thumb) : new Blob([rgbToBmp(px!, side, side)], { type: 'image/bmp' });
-    return { ...r, thumb, original: r.original && asBlob(r.original) };
+    const { original: _, ...rest } = r;
+    return files[k] ? { ...rest, thumb, original: files[k] } : { ...rest, thumb };
   });
 }
 
@@ -344,7 +361,10 @@ export async function getOriginals(id: string, indices: number[]): Promise<(Blob
     indices.map((i) => imageKey(id, i)),
     datasetStore(),
   );
-  return records.map((r) => (r?.original ? asBlob(r.original) : undefined));
+  return resolveFiles(
+    id,
+    records.map((r) => r?.original),
+  );
 }
 
 /**
