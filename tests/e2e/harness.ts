@@ -52,18 +52,22 @@ export const CHROMIUM_ARGS = [
 ];
 
 let server: PreviewServer | undefined;
+let serverDist = '';
 let serverUsers = 0;
 
-async function startServer(): Promise<string> {
-  if (!existsSync(join(REPO_ROOT, 'dist/index.html'))) {
-    throw new Error('dist/ is missing: run `npx vite build` first (npm run test:e2e does).');
+async function startServer(dist = join(REPO_ROOT, 'dist')): Promise<string> {
+  if (!existsSync(join(dist, 'index.html'))) {
+    throw new Error(`${dist}/index.html is missing: run \`npx vite build\` first (npm run test:e2e does).`);
   }
+  if (server && serverDist !== dist) throw new Error(`The preview server serves ${serverDist}; close its labs before serving ${dist}.`);
   if (!server) {
     server = await preview({
       root: REPO_ROOT,
       logLevel: 'warn',
+      build: { outDir: dist },
       preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
     });
+    serverDist = dist;
   }
   serverUsers++;
   const url = server.resolvedUrls?.local[0];
@@ -84,11 +88,13 @@ export interface OpenOptions {
   query?: string;
   /** Downloads land here when given. */
   acceptDownloads?: boolean;
+  /** The built app to serve (default dist/): benchmarks compare another build in the same run. */
+  dist?: string;
 }
 
 /** Starts the server and a fresh Chromium profile, and opens the lab. */
 export async function openLab(opts: OpenOptions = {}): Promise<Lab> {
-  const url = await startServer();
+  const url = await startServer(opts.dist);
   const userDataDir = mkdtempSync(join(tmpdir(), 'clip-lab-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
@@ -200,11 +206,15 @@ export async function datasetStoreBytes(page: Page, key: string): Promise<number
   return ((await readDatasetStore(page, key)) as { bytes?: number[] }).bytes ?? null;
 }
 
+/** tsx (esbuild keepNames) wraps named functions in __name(): give evaluated code one. */
+export const NAME_SHIM = 'globalThis.__name ??= (f) => f';
+
 /**
  * The stored square copy of image `index` of dataset `id` as plain numbers, or null: from its batch's
  * pixel record (format 3, `pxb:<id>:<first image>`) or its own (formats 1-2, `px:<id>:<index>`).
  */
-export function datasetStorePixels(page: Page, id: string, index: number): Promise<number[] | null> {
+export async function datasetStorePixels(page: Page, id: string, index: number): Promise<number[] | null> {
+  await page.evaluate(NAME_SHIM);
   return page.evaluate(
     async ({ id, index }) => {
       const db = await new Promise<IDBDatabase>((res, rej) => {
