@@ -1,6 +1,6 @@
-// Datasets in IndexedDB: metadata, image records (thumbnail, original file), preprocessed pixels,
-// and per-batch name lists. Batches are written atomically with the metadata that counts them,
-// so a crash leaves either the previous state or a resumable partial import.
+// Datasets in IndexedDB: metadata, image records (thumbnail, original file), preprocessed pixels
+// (storage/pixels.ts), and per-batch name lists. Batches are written atomically with the metadata
+// that counts them, so a crash leaves either the previous state or a resumable partial import.
 import { get, getMany, promisifyRequest } from 'idb-keyval';
 import { rgbToBmp } from '../data/bmp';
 import type { Split, TrainingSet } from '../data/types';
@@ -8,13 +8,20 @@ import { SPLIT_CODE } from '../data/types';
 import { datasetStore, setManyAtomic, writeAtomic } from './db';
 import { StorageError, wrapWriteError } from './errors';
 import { deleteFeatures } from './features';
+import { batchOriginals, resolveFiles, type InlineFile, type StoredFile } from './originals';
+import { forgetPixelLayout, pixelEntries, pixelLayout, readAllPixels, readPixels } from './pixels';
 
 /**
  * Format version of stored dataset records; a new layout gets a new number, never an edit.
  * 2: an image record's small original may be InlineFile bytes instead of a Blob, and its thumbnail
  * may be absent (the pixels are the thumbnail) or bytes (format 1 records, all Blobs, still read).
+ * 3: a batch's pixels are one record (`pxb:<id>:<first image>`), not one per image (`px:<id>:<i>`),
+ * and so are its inline originals (`orib:<id>:<first image>`; the image record holds a BatchedFile):
+ * Chromium writes a value over 64 KiB to a file of its own, one per batch instead of 48 LevelDB
+ * values of 48 KiB and 48 of ~20 KB (storage/pixels.ts, storage/originals.ts). A dataset keeps the
+ * layout it was created with.
  */
-export const DATASET_FORMAT_VERSION = 2;
+export const DATASET_FORMAT_VERSION = 3;
 
 /**
  * A file stored inside its record as bytes. Chromium's IndexedDB writes every stored Blob to a file
@@ -23,10 +30,7 @@ export const DATASET_FORMAT_VERSION = 2;
  * Only small files: a record over 64 KiB is written to a file anyway, and a gallery reading
  * thumbnails would read the whole original with it; larger originals stay Blobs, read lazily.
  */
-export interface InlineFile {
-  bytes: Uint8Array<ArrayBuffer>;
-  type: string; // MIME type
-}
+export type { InlineFile } from './originals';
 
 /** Largest original stored inline (under Chromium's 64 KiB threshold for writing a value to a file). */
 export const INLINE_FILE_MAX_BYTES = 56 * 1024;
@@ -93,8 +97,8 @@ export interface NewImage extends Omit<StoredImage, 'thumb' | 'original'> {
   pixels: Uint8Array; // imageSize * imageSize * 3 RGB
 }
 
-/** The stored shape of an image record (format 1: Blobs only). */
-type ImageRecord = Omit<NewImage, 'pixels'>;
+/** The stored shape of an image record (format 1: Blobs only; format 3: small originals batched). */
+type ImageRecord = Omit<NewImage, 'pixels' | 'original'> & { original?: StoredFile };
 
 // Approximate: a value that is neither (a caller's mistake) counts 0 here and fails as a DataCloneError on put.
 const fileSize = (f: Blob | InlineFile) => (f instanceof Blob ? f.size : (f.bytes?.byteLength ?? 0));
@@ -116,7 +120,6 @@ interface BatchRecord {
 
 const metaKey = (id: string) => `meta:${id}`;
 const imageKey = (id: string, i: number) => `img:${id}:${i}`;
-const pixelKey = (id: string, i: number) => `px:${id}:${i}`;
 const batchKey = (id: string, b: number) => `batch:${id}:${b}`;
 const indexKey = (id: string) => `index:${id}`;
 
@@ -187,11 +190,16 @@ export async function appendImages(meta: DatasetMeta, images: NewImage[]): Promi
   const start = meta.storedImages;
   const entries: [IDBValidKey, unknown][] = [];
   let bytes = 0;
+  const layout = pixelLayout(meta.version);
+  const originals = images.map((i) => i.original);
+  const batched: { files: (StoredFile | undefined)[]; entry?: [IDBValidKey, unknown] } =
+    layout === 'batch' ? batchOriginals(meta.id, start, originals) : { files: originals };
   images.forEach((img, k) => {
-    const { pixels, ...record } = img;
-    entries.push([imageKey(meta.id, start + k), record], [pixelKey(meta.id, start + k), pixels]);
+    const { pixels: _, ...record } = img;
+    entries.push([imageKey(meta.id, start + k), { ...record, original: batched.files[k] }]);
     bytes += approxBytes(img);
   });
+  if (batched.entry) entries.push(batched.entry);
   const batch: BatchRecord = {
     start,
     names: images.map((i) => i.name),
@@ -200,7 +208,8 @@ export async function appendImages(meta: DatasetMeta, images: NewImage[]): Promi
   };
   const next: DatasetMeta = {
     ...meta,
-    version: DATASET_FORMAT_VERSION, // a resumed format-1 import now holds format-2 records
+    // A resumed format-1 import now holds format-2 image records; a format-1/2 one keeps per-image pixels.
+    version: layout === 'batch' ? DATASET_FORMAT_VERSION : 2,
     storedImages: start + images.length,
     batches: meta.batches + 1,
     bytes: meta.bytes + bytes,
@@ -208,6 +217,8 @@ export async function appendImages(meta: DatasetMeta, images: NewImage[]): Promi
   };
   entries.push([batchKey(meta.id, meta.batches), batch], [metaKey(meta.id), next]);
   try {
+    const pixels = images.map((i) => i.pixels);
+    entries.push(...pixelEntries(meta, start, pixels));
     await setManyAtomic(entries, datasetStore());
   } catch (err) {
     const files = images.length > 1 ? `${images[0].name} to ${images.at(-1)!.name}` : images[0]?.name;
@@ -265,10 +276,18 @@ export async function renameDataset(id: string, name: string): Promise<DatasetMe
   return next;
 }
 
-/** The key ranges that hold every record of dataset `id`: meta, index, images, pixels, batches. */
+/** The key ranges that hold every record of dataset `id`: meta, index, images, pixels (either layout), originals, batches. */
 function recordRanges(id: string): IDBKeyRange[] {
   const prefixed = (kind: string) => IDBKeyRange.bound(`${kind}:${id}:`, `${kind}:${id}:\uffff`);
-  return [IDBKeyRange.only(metaKey(id)), IDBKeyRange.only(indexKey(id)), prefixed('img'), prefixed('px'), prefixed('batch')];
+  return [
+    IDBKeyRange.only(metaKey(id)),
+    IDBKeyRange.only(indexKey(id)),
+    prefixed('img'),
+    prefixed('px'),
+    prefixed('pxb'),
+    prefixed('orib'),
+    prefixed('batch'),
+  ];
 }
 
 /**
@@ -283,6 +302,7 @@ export async function deleteDataset(id: string): Promise<void> {
   } catch (err) {
     throw wrapWriteError(err, `the deletion of dataset ${id}`);
   }
+  forgetPixelLayout(id);
   await deleteFeatures({ datasetId: id }); // derived data, in its own store: after the dataset is gone
 }
 
@@ -302,13 +322,24 @@ export async function getDatasetIndex(id: string): Promise<DatasetIndex> {
 
 /**
  * Image records with their files as Blobs, whichever way they were stored; a record stored without
- * a thumbnail gets its pixels as one (a BMP of the stored square copy).
+ * a thumbnail gets its pixels as one (a BMP of the stored square copy). `originals: false` leaves
+ * `original` out: callers that show thumbnails only (gallery, search) read no batch of originals.
  */
-export async function getImageRecords(id: string, indices: number[]): Promise<(StoredImage | undefined)[]> {
+export async function getImageRecords(
+  id: string,
+  indices: number[],
+  { originals = true }: { originals?: boolean } = {},
+): Promise<(StoredImage | undefined)[]> {
   const records = await getMany<ImageRecord | undefined>(
     indices.map((i) => imageKey(id, i)),
     datasetStore(),
   );
+  const files = originals
+    ? await resolveFiles(
+        id,
+        records.map((r) => r?.original),
+      )
+    : [];
   const bare = indices.filter((_, k) => records[k] && !records[k].thumb);
   const pixels = new Map(bare.length ? (await getPixels(id, bare)).map((p, k) => [bare[k], p]) : []);
   return records.map((r, k) => {
@@ -316,7 +347,8 @@ export async function getImageRecords(id: string, indices: number[]): Promise<(S
     const px = pixels.get(indices[k]);
     const side = px ? Math.round(Math.sqrt(px.length / 3)) : 0;
     const thumb = r.thumb ? asBlob(r.thumb) : new Blob([rgbToBmp(px!, side, side)], { type: 'image/bmp' });
-    return { ...r, thumb, original: r.original && asBlob(r.original) };
+    const { original: _, ...rest } = r;
+    return files[k] ? { ...rest, thumb, original: files[k] } : { ...rest, thumb };
   });
 }
 
@@ -329,7 +361,10 @@ export async function getOriginals(id: string, indices: number[]): Promise<(Blob
     indices.map((i) => imageKey(id, i)),
     datasetStore(),
   );
-  return records.map((r) => (r?.original ? asBlob(r.original) : undefined));
+  return resolveFiles(
+    id,
+    records.map((r) => r?.original),
+  );
 }
 
 /**
@@ -341,15 +376,10 @@ export async function storesOriginals(id: string): Promise<boolean> {
   return !!first?.original;
 }
 
+/** The stored square copies of images `indices` (imageSize² × 3 bytes each, a copy each), any format. */
 export async function getPixels(id: string, indices: number[]): Promise<Uint8Array[]> {
-  const px = await getMany<Uint8Array | undefined>(
-    indices.map((i) => pixelKey(id, i)),
-    datasetStore(),
-  );
-  return px.map((p, k) => {
-    if (!p) throw new StorageError('read-failed', `Pixels of image #${indices[k]} of dataset ${id} are missing.`);
-    return p;
-  });
+  if (!indices.length) return [];
+  return readPixels(await getDataset(id), indices);
 }
 
 /** Loads a complete dataset into memory in the layout the trainer reads. */
@@ -359,12 +389,11 @@ export async function loadTrainingSet(id: string): Promise<TrainingSet> {
   const index = await getDatasetIndex(id);
   const n = index.names.length;
   const per = meta.imageSize * meta.imageSize * 3;
-  const pixels = new Uint8Array(n * per);
-  const CHUNK = 500;
-  for (let s = 0; s < n; s += CHUNK) {
-    const ids = Array.from({ length: Math.min(CHUNK, n - s) }, (_, k) => s + k);
-    (await getPixels(id, ids)).forEach((p, k) => pixels.set(p, (s + k) * per));
+  if (meta.storedImages !== n) {
+    throw new StorageError('read-failed', `Dataset "${meta.name}": its index lists ${n} images, its metadata counts ${meta.storedImages}.`);
   }
+  const pixels = new Uint8Array(n * per);
+  await readAllPixels(meta, pixels);
   const captions: TrainingSet['captions'] = [];
   index.captions.forEach((cs, image) => cs.forEach((text) => captions.push({ image, text })));
   return {

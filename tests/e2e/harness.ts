@@ -52,18 +52,22 @@ export const CHROMIUM_ARGS = [
 ];
 
 let server: PreviewServer | undefined;
+let serverDist = '';
 let serverUsers = 0;
 
-async function startServer(): Promise<string> {
-  if (!existsSync(join(REPO_ROOT, 'dist/index.html'))) {
-    throw new Error('dist/ is missing: run `npx vite build` first (npm run test:e2e does).');
+async function startServer(dist = join(REPO_ROOT, 'dist')): Promise<string> {
+  if (!existsSync(join(dist, 'index.html'))) {
+    throw new Error(`${dist}/index.html is missing: run \`npx vite build\` first (npm run test:e2e does).`);
   }
+  if (server && serverDist !== dist) throw new Error(`The preview server serves ${serverDist}; close its labs before serving ${dist}.`);
   if (!server) {
     server = await preview({
       root: REPO_ROOT,
       logLevel: 'warn',
+      build: { outDir: dist },
       preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
     });
+    serverDist = dist;
   }
   serverUsers++;
   const url = server.resolvedUrls?.local[0];
@@ -84,11 +88,13 @@ export interface OpenOptions {
   query?: string;
   /** Downloads land here when given. */
   acceptDownloads?: boolean;
+  /** The built app to serve (default dist/): benchmarks compare another build in the same run. */
+  dist?: string;
 }
 
 /** Starts the server and a fresh Chromium profile, and opens the lab. */
 export async function openLab(opts: OpenOptions = {}): Promise<Lab> {
-  const url = await startServer();
+  const url = await startServer(opts.dist);
   const userDataDir = mkdtempSync(join(tmpdir(), 'clip-lab-e2e-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
@@ -198,6 +204,72 @@ export async function datasetStoreGet<T>(page: Page, key: string): Promise<T | u
 /** A byte record (e.g. stored pixels) of the lab's datasets store as plain numbers, or null. */
 export async function datasetStoreBytes(page: Page, key: string): Promise<number[] | null> {
   return ((await readDatasetStore(page, key)) as { bytes?: number[] }).bytes ?? null;
+}
+
+/** tsx (esbuild keepNames) wraps named functions in __name(): give evaluated code one. */
+export const NAME_SHIM = 'globalThis.__name ??= (f) => f';
+
+/**
+ * The stored square copy of image `index` of dataset `id` as plain numbers, or null: from its batch's
+ * pixel record (format 3, `pxb:<id>:<first image>`) or its own (formats 1-2, `px:<id>:<index>`).
+ */
+export async function datasetStorePixels(page: Page, id: string, index: number): Promise<number[] | null> {
+  await page.evaluate(NAME_SHIM);
+  return page.evaluate(
+    async ({ id, index }) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('clip-lab-datasets');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const ask = <T>(req: IDBRequest<T>) =>
+        new Promise<T>((res, rej) => {
+          req.onsuccess = () => res(req.result);
+          req.onerror = () => rej(req.error);
+        });
+      const kv = db.transaction('kv').objectStore('kv');
+      const meta = await ask<{ version: number; imageSize: number } | undefined>(kv.get(`meta:${id}`));
+      const per = (meta?.imageSize ?? 0) ** 2 * 3;
+      let bytes: Uint8Array | undefined;
+      if (meta && meta.version >= 3) {
+        const starts = (await ask(kv.getAllKeys(IDBKeyRange.bound(`pxb:${id}:`, `pxb:${id}:\uffff`)))).map((k) => String(k));
+        const key = starts.filter((k) => Number(k.split(':')[2]) <= index).at(-1);
+        const batch = key ? await ask<Uint8Array | undefined>(kv.get(key)) : undefined;
+        const from = key ? (index - Number(key.split(':')[2])) * per : 0;
+        bytes = batch?.subarray(from, from + per);
+      } else if (meta) bytes = await ask<Uint8Array | undefined>(kv.get(`px:${id}:${index}`));
+      db.close();
+      return bytes && bytes.length === per ? Array.from(bytes) : null;
+    },
+    { id, index },
+  );
+}
+
+/** Byte length of every stored byte record whose key starts with `prefix`, by key. */
+export function datasetStoreByteLengths(page: Page, prefix: string): Promise<Record<string, number>> {
+  return page.evaluate(async (prefix) => {
+    const db = await new Promise<IDBDatabase>((res, rej) => {
+      const r = indexedDB.open('clip-lab-datasets');
+      r.onsuccess = () => res(r.result);
+      r.onerror = () => rej(r.error);
+    });
+    const out: Record<string, number> = {};
+    await new Promise<void>((res, rej) => {
+      const req = db
+        .transaction('kv')
+        .objectStore('kv')
+        .openCursor(IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+      req.onsuccess = () => {
+        const c = req.result;
+        if (!c) return res();
+        if (c.value instanceof Uint8Array) out[String(c.key)] = c.value.byteLength;
+        c.continue();
+      };
+      req.onerror = () => rej(req.error);
+    });
+    db.close();
+    return out;
+  }, prefix);
 }
 
 /** One axe-core violation, reduced to what a failing test should print. */

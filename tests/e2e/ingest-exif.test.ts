@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect } from 'vitest';
 import {
   chooseFolder,
-  datasetStoreBytes,
+  datasetStorePixels,
   datasetStoreGet,
   datasetStoreKeys,
   openLab,
@@ -77,7 +77,7 @@ for (const photo of PHOTOS)
       records[image.name] = {
         width: image.width,
         height: image.height,
-        pixels: (await datasetStoreBytes(page, key.replace('img:', 'px:'))) ?? [],
+        pixels: (await datasetStorePixels(page, key.split(':')[1], Number(key.split(':')[2]))) ?? [],
       };
     }
     expect(records['plain.jpg']).toMatchObject({ width, height });

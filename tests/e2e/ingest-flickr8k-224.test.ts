@@ -4,7 +4,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { Page } from 'playwright-core';
-import { chooseFolder, datasetStoreGet, datasetStoreKeys, openLab, SHARED_DATASETS, waitForText, type Lab } from './harness';
+import {
+  chooseFolder,
+  datasetStoreByteLengths,
+  datasetStoreGet,
+  datasetStoreKeys,
+  openLab,
+  SHARED_DATASETS,
+  waitForText,
+  type Lab,
+} from './harness';
 import { itWithData } from '../datasets';
 
 const DIR = join(SHARED_DATASETS, 'flickr8k-224');
@@ -123,7 +132,11 @@ itWithData('flickr8k-224', 'flickr8k-originals')(
     const keys = await storedKeys(page);
     expect(idsIn(keys)).toEqual([id]);
     expect(keys.filter((k) => k.startsWith(`img:${id}:`))).toHaveLength(shown);
-    expect(keys.filter((k) => k.startsWith(`px:${id}:`))).toHaveLength(shown);
+    // Format 3: one pixel record per stored batch (none per image), holding every image once.
+    expect(keys.filter((k) => k.startsWith(`px:${id}:`))).toHaveLength(0);
+    const pixelBatches = await datasetStoreByteLengths(page, `pxb:${id}:`);
+    expect(Object.keys(pixelBatches)).toHaveLength(keys.filter((k) => k.startsWith(`batch:${id}:`)).length);
+    expect(Object.values(pixelBatches).reduce((a, b) => a + b, 0)).toBe(shown * 128 * 128 * 3);
     const names = (await storedIndexNames(page, id))!;
     expect(names).toHaveLength(shown);
     expect(new Set(names).size).toBe(shown);

@@ -25,7 +25,7 @@ function useThumbnails(datasetId: string) {
     const missing = indices.filter((i) => !requested.current.has(i));
     if (!missing.length) return;
     missing.forEach((i) => requested.current.add(i));
-    void getImageRecords(datasetId, missing).then((recs) => {
+    void getImageRecords(datasetId, missing, { originals: false }).then((recs) => {
       recs.forEach((r, k) => {
         if (r?.thumb) live.current.set(missing[k], URL.createObjectURL(r.thumb));
       });

@@ -23,7 +23,7 @@ export function useThumbnails(datasetId: string | null, wanted: readonly number[
     if (!missing.length) return;
     missing.forEach((i) => requested.current.add(i));
     let cancelled = false;
-    void getImageRecords(datasetId, missing).then(
+    void getImageRecords(datasetId, missing, { originals: false }).then(
       (recs) => {
         if (cancelled) return;
         recs.forEach((r, k) => r?.thumb && !live.current.has(missing[k]) && live.current.set(missing[k], URL.createObjectURL(r.thumb)));

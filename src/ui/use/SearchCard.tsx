@@ -79,6 +79,7 @@ export function SearchCard({
     const recs = await getImageRecords(
       datasetId,
       found.map((f) => f.index),
+      { originals: false },
     );
     setHits(found.map((f, i) => ({ ...f, url: recs[i]?.thumb ? URL.createObjectURL(recs[i]!.thumb) : null })));
     setHitsHeading(heading);
