@@ -18,6 +18,27 @@ import { INGEST_SPLIT_SEED, STORED_IMAGE_SIZE } from './constants';
 
 const BATCH = 48; // images per atomic write, decoded and stored by one worker
 
+/**
+ * Phases of an import, marked with the User Timing API as `ingest:<phase>` (performance.mark) on the
+ * page's main thread: the benchmark reads them (bench/ingest.ts), and so can a browser's profiler.
+ */
+export const INGEST_PHASES = [
+  'start',
+  'texts-read',
+  'planned',
+  'pool-ready',
+  'dataset-ready',
+  'first-decoded',
+  'first-stored',
+  'last-stored',
+  'completed',
+] as const;
+export type IngestPhase = (typeof INGEST_PHASES)[number];
+
+function mark(phase: IngestPhase): void {
+  performance.mark(`ingest:${phase}`);
+}
+
 export interface FolderFile extends FolderEntry {
   file: File;
 }
@@ -44,10 +65,6 @@ async function readTexts(files: FolderFile[]): Promise<Map<string, string>> {
   return texts;
 }
 
-export async function planFolder(files: FolderFile[]): Promise<IngestPlan> {
-  return planIngest(files, await readTexts(files), INGEST_SPLIT_SEED);
-}
-
 /** A resume must be given the folder the partial import came from: every stored image must be planned again. */
 function assertSameFolder(plan: IngestPlan, stored: Set<string>, resume: DatasetMeta): void {
   const planned = new Set(plan.images.map((i) => i.name));
@@ -67,9 +84,15 @@ export async function ingestFolder(
   opts: { name: string; signal?: AbortSignal; onProgress?: (p: IngestProgress) => void; resume?: DatasetMeta },
 ): Promise<IngestResult> {
   const t0 = performance.now();
+  for (const phase of INGEST_PHASES) performance.clearMarks(`ingest:${phase}`);
+  mark('start');
   opts.onProgress?.({ phase: 'reading', done: 0, total: 0, stored: 0, skipped: 0, imagesPerSecond: 0, etaSeconds: null });
   // The decode workers load while the text files are read and planned.
   const pool = new DecodePool();
+  pool.ready().then(
+    () => mark('pool-ready'),
+    () => undefined, // a worker that fails to load fails the first batch given to it
+  );
   try {
     return await ingestWith(pool, files, opts, t0);
   } finally {
@@ -83,7 +106,10 @@ async function ingestWith(
   opts: Parameters<typeof ingestFolder>[1],
   t0: number,
 ): Promise<IngestResult> {
-  const plan = await planFolder(files);
+  const texts = await readTexts(files);
+  mark('texts-read');
+  const plan = planIngest(files, texts, INGEST_SPLIT_SEED);
+  mark('planned');
   const byPath = new Map(files.map((f) => [f.path, f.file]));
   // A resume continues from what storage holds now, not from the (possibly stale) listed metadata.
   const resumed = opts.resume ? await getDataset(opts.resume.id) : undefined;
@@ -92,6 +118,7 @@ async function ingestWith(
   let meta =
     resumed ??
     (await createDataset({ name: opts.name, source: 'folder', imageSize: STORED_IMAGE_SIZE, expectedImages: plan.images.length }));
+  mark('dataset-ready');
   const todo = plan.images.filter((i) => !already.has(i.name));
   const corrupt: IngestReport['corrupt'] = [];
   let done = 0;
@@ -131,12 +158,15 @@ async function ingestWith(
     for (let b = 0; b < batches.length; b++) {
       issueUpTo(b + 1 + ahead);
       const batch = await prepared[b];
+      if (b === 0) mark('first-decoded');
       corrupt.push(...batch.corrupt);
       done += batches[b].length;
       if (opts.signal?.aborted) throw new DOMException('Import cancelled', 'AbortError');
       meta = await pool.storeBatch(batch.worker, batchKey(b), meta);
+      if (b === 0) mark('first-stored');
       progress('decoding');
     }
+    mark('last-stored');
   } catch (err) {
     pool.terminate();
     if ((err as Error).name === 'AbortError' && !opts.resume) await deleteDataset(meta.id);
@@ -151,6 +181,7 @@ async function ingestWith(
     seconds: (performance.now() - t0) / 1000,
   });
   meta = await completeDataset(meta, report);
+  mark('completed');
   progress('done');
   return { meta, report };
 }

@@ -22,6 +22,11 @@ export class DecodePool {
     this.batches = this.workers.map(() => 0);
   }
 
+  /** Resolves once every worker has loaded and answered (its API version checked). */
+  async ready(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.run(async () => undefined)));
+  }
+
   get size(): number {
     return this.workers.length;
   }
