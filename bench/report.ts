@@ -304,28 +304,51 @@ function extraSections(): string[] {
       pillow?: string;
       rows: {
         dataset: string;
-        app: { imagesPerSecond: Stat; cpuMsPerImage?: Stat | null; runs: { loadAverage: number; wallSeconds: number }[] };
+        app: {
+          imagesPerSecond: Stat;
+          cpuMsPerImage?: Stat | null;
+          runs: { loadAverage: number; wallSeconds: number; reportSeconds: number; phases?: Record<string, number> }[];
+        };
         pillow?: { processes: number; imagesPerSecond: Stat; cpuMsPerImage?: number }[];
         ratioToPillowOne?: Stat | null;
+        pillowDraft?: { processes: number; imagesPerSecond: Stat; cpuMsPerImage?: number }[];
+        ratioToPillowDraftOne?: Stat | null;
       }[];
     };
     out.push(
       '## Ingestion (`npm run bench:ingest`)',
       '',
-      `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores, ${r.machine.chromium ?? 'Chromium'}, load average at start ${r.machine.loadAverage.join(' / ')} (results in \`bench/results/ingest.json\`). The page's import and Pillow on one process ran interleaved (page, Pillow, page, Pillow, …).`,
+      `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${r.machine.cores} cores, ${r.machine.chromium ?? 'Chromium'}, load average at start ${r.machine.loadAverage.join(' / ')} (results in \`bench/results/ingest.json\`). The page's import and the Pillow peers on one process ran interleaved (page, Pillow draft, Pillow full, page, Pillow full, Pillow draft, …). **Pillow draft** does the same work as the page's JPEG path (\`draft('RGB', (128, 128))\`: libjpeg-turbo decodes at the DCT scale the page's wasm decoder picks, then centre crop and resize to 128): it is the issue's "Pillow's one process". **Pillow full** decodes at full size (no \`draft()\`), the row of the runs before 2026-11-28 14:00.`,
       '',
-      `| dataset | page: decode + resize + store, images/s (median, range) | Pillow ${r.pillow ?? ''} 1 process, images/s | page ÷ Pillow 1 process (median of pairs, range) | Pillow ${r.machine.cores} processes | CPU ms per image: page (all Chromium processes) / Pillow | page import wall s | load at each page run |`,
-      '|---|---|---|---|---|---|---|---|',
+      `| dataset | page: decode + resize + store, images/s (median, range) | Pillow ${r.pillow ?? ''} draft, 1 process | page ÷ Pillow draft (median of pairs, range) | Pillow full, 1 process | page ÷ Pillow full | Pillow draft / full, ${r.machine.cores} processes | CPU ms per image: page (all Chromium processes) / Pillow draft / full | page import s (report) | wall s from folder choice | load at each page run |`,
+      '|---|---|---|---|---|---|---|---|---|---|---|',
     );
+    const ratio = (q: Stat | null | undefined) => (q ? `**${q.median.toFixed(2)}×** (${q.min.toFixed(2)}–${q.max.toFixed(2)})` : '–');
     for (const row of r.rows) {
       const a = row.app.imagesPerSecond;
-      const p = (n: number) => row.pillow?.find((x) => x.processes === n)?.imagesPerSecond.median.toFixed(0) ?? '–';
-      const q = row.ratioToPillowOne;
-      const pc = row.pillow?.find((x) => x.processes === 1)?.cpuMsPerImage;
-      const cpu = row.app.cpuMsPerImage ? `${row.app.cpuMsPerImage.median.toFixed(1)} / ${pc?.toFixed(1) ?? '–'}` : '–';
+      const find = (peer: typeof row.pillow, n: number) => peer?.find((x) => x.processes === n);
+      const ips = (peer: typeof row.pillow, n: number) => find(peer, n)?.imagesPerSecond.median.toFixed(0) ?? '–';
+      const pc = (peer: typeof row.pillow) => find(peer, 1)?.cpuMsPerImage?.toFixed(1) ?? '–';
+      const cpu = row.app.cpuMsPerImage ? `${row.app.cpuMsPerImage.median.toFixed(1)} / ${pc(row.pillowDraft)} / ${pc(row.pillow)}` : '–';
+      const runs = (f: (x: (typeof row.app.runs)[number]) => string) => row.app.runs.map(f).join(', ');
       out.push(
-        `| ${row.dataset} | ${a.median.toFixed(0)} (${a.min.toFixed(0)}–${a.max.toFixed(0)}) | ${p(1)} | ${q ? `**${q.median.toFixed(2)}×** (${q.min.toFixed(2)}–${q.max.toFixed(2)})` : '– (older run, not interleaved)'} | ${p(r.machine.cores)} | ${cpu} | ${row.app.runs.map((x) => x.wallSeconds.toFixed(0)).join(', ')} | ${row.app.runs.map((x) => x.loadAverage.toFixed(1)).join(', ')} |`,
+        `| ${row.dataset} | ${a.median.toFixed(0)} (${a.min.toFixed(0)}–${a.max.toFixed(0)}) | ${ips(row.pillowDraft, 1)} | ${ratio(row.ratioToPillowDraftOne)} | ${ips(row.pillow, 1)} | ${row.ratioToPillowOne ? ratio(row.ratioToPillowOne) : '– (older run, not interleaved)'} | ${ips(row.pillowDraft, r.machine.cores)} / ${ips(row.pillow, r.machine.cores)} | ${cpu} | ${runs((x) => x.reportSeconds?.toFixed(2) ?? '–')} | ${runs((x) => x.wallSeconds.toFixed(1))} | ${runs((x) => x.loadAverage.toFixed(1))} |`,
       );
+    }
+    const phased = r.rows.filter((row) => row.app.runs.some((x) => x.phases));
+    if (phased.length) {
+      out.push(
+        '',
+        "Phases of each page import (`performance.mark('ingest:<phase>')` in src/ingest/run.ts), ms after its start, one import per run, in run order:",
+        '',
+        '| dataset | texts read | planned | workers ready | dataset record | first batch decoded | first stored | last stored | completed |',
+        '|---|---|---|---|---|---|---|---|---|',
+      );
+      const cols = ['texts-read', 'planned', 'pool-ready', 'dataset-ready', 'first-decoded', 'first-stored', 'last-stored', 'completed'];
+      for (const row of phased)
+        out.push(
+          `| ${row.dataset} | ${cols.map((c) => row.app.runs.map((x) => x.phases?.[c]?.toFixed(0) ?? '–').join(', ')).join(' | ')} |`,
+        );
     }
     out.push(
       '',
