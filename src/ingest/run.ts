@@ -34,6 +34,8 @@ export const INGEST_PHASES = [
 ] as const;
 export type IngestPhase = (typeof INGEST_PHASES)[number];
 
+let sessions = 0; // imports started in this page
+
 function mark(phase: IngestPhase): void {
   performance.mark(`ingest:${phase}`);
 }
@@ -125,7 +127,7 @@ async function ingestWith(
   const batches = cutBatches(todo, pool.size);
   const ahead = pool.size + 1;
   const prepared: Promise<PreparedBatch>[] = [];
-  const session = crypto.randomUUID(); // keys of this session's batches in the workers
+  const session = ++sessions; // keys of this session's batches in the workers (crypto.randomUUID needs a secure context)
   const batchKey = (b: number) => `${session}:${b}`;
   const issueUpTo = (n: number) => {
     while (prepared.length < Math.min(n, batches.length)) {
