@@ -1,17 +1,22 @@
 // Ingestion throughput: imports flickr8k-224 (7,000 small JPEGs) and flickr8k-originals (120
 // photos) through the real page in headless Chromium, in a fresh profile each time, and reads
-// images/s from the stored import report. Pillow (decode + centre crop + resize to 128, one
-// process) on the same files is the reference, interleaved: page, Pillow, page, Pillow, … (3 pairs),
-// and the ratio is the median of the per-pair ratios. Run: npm run bench:ingest [-- --only=originals]
+// images/s from the stored import report, and the import's phase marks (src/ingest/run.ts). Two
+// Pillow peers (one process) on the same files are the reference, interleaved with the page: page,
+// Pillow, page, Pillow, … (3 pairs by default): `full` decodes at full size and resizes bicubic (the
+// row kept from before), `draft` does the page's JPEG work (draft() to the DCT scale the wasm decoder
+// picks, centre crop, resize to 128). Each ratio is the median of the per-pair ratios.
+// Run: npm run bench:ingest [-- --only=originals] [-- --pairs=5]
 // Writes bench/results/ingest.json. Not a test: nothing here asserts.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { childrenCpuSeconds, machineInfo, PYTHON } from './lib/machine';
+import { pillowAvailable, runPillowPeers, type PillowPeer, type PillowRun } from './lib/pillowPeers';
 import { summarize, type Summary } from './lib/stats';
 import { chooseFolder, chromiumPath, openLab, REPO_ROOT, SHARED_DATASETS } from '../tests/e2e/harness';
 
-const REPEATS = 3; // pairs
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const REPEATS = Number(arg('pairs') ?? 3); // pairs
 const DATASETS = [
   { name: 'flickr8k-224', dir: join(SHARED_DATASETS, 'flickr8k-224'), images: join(SHARED_DATASETS, 'flickr8k-224', 'Images') },
   {
@@ -29,6 +34,7 @@ interface AppRun {
   images: number;
   corrupt: number;
   loadAverage: number;
+  phases?: Record<string, number>; // ms after the import's 'start' mark, by phase (src/ingest/run.ts INGEST_PHASES)
 }
 
 interface StoredReport {
@@ -68,6 +74,11 @@ async function ingestOnce(dir: string): Promise<AppRun> {
     const r = report as StoredReport | undefined;
     if (!r) throw new Error(`no import report stored for ${dir}`);
     lab.assertHealthy();
+    const phases = await page.evaluate(() => {
+      const marks = performance.getEntriesByType('mark').filter((m) => m.name.startsWith('ingest:'));
+      const start = marks.find((m) => m.name === 'ingest:start')?.startTime ?? 0;
+      return Object.fromEntries(marks.map((m) => [m.name.slice('ingest:'.length), Math.round((m.startTime - start) * 10) / 10]));
+    });
     return {
       imagesPerSecond: r.imagesPerSecond,
       reportSeconds: r.seconds,
@@ -76,77 +87,11 @@ async function ingestOnce(dir: string): Promise<AppRun> {
       images: r.images,
       corrupt: r.corrupt.length,
       loadAverage,
+      phases,
     };
   } finally {
     await lab.close();
   }
-}
-
-// Pillow reference: EXIF-upright, RGB, centre square crop, resize to 128 (bicubic) — the part of
-// the app's work that has a Python counterpart (the app also makes a 96 px JPEG thumbnail and stores
-// both in IndexedDB). Prints {"seconds": [...], "images": n} for 1 process and for `procs`.
-const PILLOW = `
-import json, sys, time
-from multiprocessing import Pool
-from PIL import Image, ImageOps
-
-def prep(path):
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im).convert('RGB')
-        w, h = im.size
-        s = min(w, h)
-        box = ((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)
-        return len(im.resize((128, 128), Image.BICUBIC, box=box).tobytes())
-
-if __name__ == '__main__':
-    paths, procs, repeats = json.loads(sys.stdin.read())
-    out = {}
-    for n in sorted({1, procs}):
-        times = []
-        for _ in range(repeats):
-            t0, c0 = time.perf_counter(), time.process_time()
-            if n == 1:
-                for p in paths: prep(p)
-                out.setdefault('cpu1', []).append(time.process_time() - c0)
-            else:
-                with Pool(n) as pool: pool.map(prep, paths, chunksize=32)
-            times.append(time.perf_counter() - t0)
-        out[str(n)] = times
-    print(json.dumps(out))
-`;
-
-interface PillowRun {
-  processes: number;
-  imagesPerSecond: Summary;
-  cpuMsPerImage?: number; // 1 process: its own CPU time per image (median over its runs)
-}
-
-function pillowAvailable(): string | null {
-  try {
-    return execFileSync(PYTHON, ['-c', 'import PIL; print(PIL.__version__)'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-  } catch {
-    return null;
-  }
-}
-
-function pillowReference(imagesDir: string, procs: number, repeats = REPEATS): PillowRun[] {
-  const paths = readdirSync(imagesDir)
-    .filter((f) => /\.(jpe?g|png)$/i.test(f))
-    .map((f) => join(imagesDir, f));
-  const out = execFileSync(PYTHON, ['-c', PILLOW], {
-    input: JSON.stringify([paths, procs, repeats]),
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  const { cpu1, ...times } = JSON.parse(out) as Record<string, number[]>;
-  return Object.entries(times).map(([n, secs]) => ({
-    processes: Number(n),
-    imagesPerSecond: summarize(secs.map((s) => paths.length / s)),
-    ...(n === '1' && cpu1 ? { cpuMsPerImage: (summarize(cpu1).median * 1000) / paths.length } : {}),
-  }));
 }
 
 const fmt = (s: Summary, digits = 1) =>
@@ -172,48 +117,59 @@ async function main() {
     console.log(note);
   }
 
+  // pillow: the full-decode peer (1 process, then `cores`); pillowDraft: the peer doing the page's JPEG work.
   type Row = {
     dataset: string;
     app: { imagesPerSecond: Summary; wallSeconds: Summary; cpuMsPerImage: Summary | null; runs: AppRun[] };
     pillow: PillowRun[];
     pillowOnePerPair?: number[];
     ratioToPillowOne?: Summary | null;
+    pillowDraft?: PillowRun[];
+    pillowDraftOnePerPair?: number[];
+    ratioToPillowDraftOne?: Summary | null;
   };
   const rows: Row[] = [];
-  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+  const only = arg('only');
+  const peers: PillowPeer[] = ['full', 'draft'];
   for (const ds of DATASETS.filter((d) => !only || d.name.includes(only))) {
     const runs: AppRun[] = [];
-    const pillowOne: number[] = [];
-    const pillowCpu: number[] = [];
-    const ratios: number[] = [];
+    const one: Record<PillowPeer, PillowRun[]> = { full: [], draft: [] };
+    const ratios: Record<PillowPeer, number[]> = { full: [], draft: [] };
     for (let i = 0; i < REPEATS; i++) {
       const run = await ingestOnce(ds.dir);
       runs.push(run);
-      const one = pillow ? pillowReference(ds.images, 1, 1)[0] : null;
-      const ref = one ? one.imagesPerSecond.median : NaN;
-      pillowOne.push(ref);
-      if (one?.cpuMsPerImage !== undefined) pillowCpu.push(one.cpuMsPerImage);
-      if (Number.isFinite(ref)) ratios.push(run.imagesPerSecond / ref);
+      // Right after the page: both peers, their order swapped every pair.
+      const ref = pillow ? runPillowPeers(ds.images, i % 2 ? [...peers].reverse() : peers, 1) : null;
+      for (const peer of peers) {
+        if (!ref) continue;
+        one[peer].push(ref[peer]);
+        ratios[peer].push(run.imagesPerSecond / ref[peer].imagesPerSecond.median);
+      }
+      const phases = Object.entries(run.phases ?? {})
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(', ');
       console.log(
         `${ds.name} pair ${i + 1}/${REPEATS}: page ${run.imagesPerSecond.toFixed(1)} images/s (report: ${run.images} images, ${run.corrupt} corrupt, ` +
-          `${run.reportSeconds.toFixed(1)} s; wall ${run.wallSeconds.toFixed(1)} s; CPU ${run.cpuMsPerImage?.toFixed(1) ?? '?'} ms/image; load ${run.loadAverage.toFixed(2)}); ` +
-          `Pillow 1 process ${ref.toFixed(1)} images/s, CPU ${pillowCpu.at(-1)?.toFixed(1) ?? '?'} ms/image`,
+          `${run.reportSeconds.toFixed(2)} s; wall ${run.wallSeconds.toFixed(1)} s; CPU ${run.cpuMsPerImage?.toFixed(1) ?? '?'} ms/image; load ${run.loadAverage.toFixed(2)}); ` +
+          peers
+            .map(
+              (p) =>
+                `Pillow ${p} ${ref?.[p].imagesPerSecond.median.toFixed(1) ?? '?'} images/s, CPU ${ref?.[p].cpuMsPerImage?.toFixed(1) ?? '?'} ms/image`,
+            )
+            .join('; ') +
+          `\n  phases (ms after start): ${phases}`,
       );
     }
-    const multi = pillow && machine.cores > 1 ? pillowReference(ds.images, machine.cores, 1).filter((p) => p.processes > 1) : [];
-    const reference: PillowRun[] = pillow
-      ? [
-          {
-            processes: 1,
-            imagesPerSecond: summarize(pillowOne),
-            ...(pillowCpu.length ? { cpuMsPerImage: summarize(pillowCpu).median } : {}),
-          },
-          ...multi,
-        ]
-      : [];
+    const multi = pillow && machine.cores > 1 ? runPillowPeers(ds.images, peers, machine.cores) : null;
+    const reference = (peer: PillowPeer): PillowRun[] => {
+      if (!pillow) return [];
+      const cpu = one[peer].map((r) => r.cpuMsPerImage).filter((c): c is number => c !== undefined);
+      const single = { processes: 1, imagesPerSecond: summarize(one[peer].map((r) => r.imagesPerSecond.median)) };
+      return [{ ...single, ...(cpu.length ? { cpuMsPerImage: summarize(cpu).median } : {}) }, ...(multi ? [multi[peer]] : [])];
+    };
     const app = summarize(runs.map((r) => r.imagesPerSecond));
     const cpus = runs.map((r) => r.cpuMsPerImage).filter((c): c is number => c !== null);
-    const ratio = ratios.length ? summarize(ratios) : null;
+    const ratio = (peer: PillowPeer) => (ratios[peer].length ? summarize(ratios[peer]) : null);
     rows.push({
       dataset: ds.name,
       app: {
@@ -222,26 +178,36 @@ async function main() {
         cpuMsPerImage: cpus.length ? summarize(cpus) : null,
         runs,
       },
-      pillow: reference,
-      pillowOnePerPair: pillowOne,
-      ratioToPillowOne: ratio,
+      pillow: reference('full'),
+      pillowOnePerPair: one.full.map((r) => r.imagesPerSecond.median),
+      ratioToPillowOne: ratio('full'),
+      pillowDraft: reference('draft'),
+      pillowDraftOnePerPair: one.draft.map((r) => r.imagesPerSecond.median),
+      ratioToPillowDraftOne: ratio('draft'),
     });
     console.log(`${ds.name}: app ${fmt(app)} images/s (median ±half-range, ${REPEATS} fresh profiles)`);
-    if (ratio)
-      console.log(
-        `${ds.name}: page ÷ Pillow 1 process, median of ${ratios.length} interleaved pairs: ${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})`,
-      );
-    for (const p of reference)
-      console.log(`${ds.name}: Pillow ${pillow}, ${p.processes} process${p.processes > 1 ? 'es' : ''}: ${fmt(p.imagesPerSecond)} images/s`);
+    for (const peer of peers) {
+      const q = ratio(peer);
+      if (q)
+        console.log(
+          `${ds.name}: page ÷ Pillow ${peer} 1 process, median of ${ratios[peer].length} interleaved pairs: ${q.median.toFixed(2)}× (${q.min.toFixed(2)}–${q.max.toFixed(2)})`,
+        );
+      for (const p of reference(peer))
+        console.log(
+          `${ds.name}: Pillow ${pillow} ${peer}, ${p.processes} process${p.processes > 1 ? 'es' : ''}: ${fmt(p.imagesPerSecond)} images/s`,
+        );
+    }
   }
 
   notes.push(
-    'app images/s = images decoded and stored / seconds from choosing the folder to the last batch stored (IngestReport.imagesPerSecond); ' +
+    'app images/s = images decoded and stored / seconds from the start of the import (once the browser has listed the chosen folder and the page has its files) to the last batch stored (IngestReport.imagesPerSecond); ' +
       "its work per image: sniff, decode (a JPEG: read whole once, libjpeg-turbo in wasm at the DCT scale Pillow's draft() would pick, centre crop and area resample to 128 RGB in the module, EXIF orientation applied; other types: createImageBitmap and a canvas), and storing pixels and original in IndexedDB " +
       '(the stored pixels are the thumbnail), in a pool of min(4, hardwareConcurrency) decode workers, which also store what they decode.',
     'CPU ms/image: page = CPU time (user + system) of every Chromium process from choosing the folder to the report, per stored image; ' +
       'Pillow = its process_time per image. Less swayed by load than images/s: it counts the work, not the waiting.',
-    'Pillow = full-size decode (no draft()) + EXIF transpose + centre crop + bicubic resize to 128 only (no thumbnail, no storage). Its 1-process run follows each page import (interleaved pairs); the multi-process run is once, after them.',
+    "Pillow peers (bench/lib/pillowPeers.ts; no storage, no thumbnail): 'draft' does the same work as the page's JPEG path: draft('RGB', (128, 128)) so libjpeg-turbo decodes at the DCT scale the page's wasm decoder picks (the originals at 1/2, flickr8k-224 at 1/1), EXIF transpose, centre crop and a resize to 128 (antialiased bilinear; the page averages areas); it is the peer of the issue's 'Pillow's one process'. " +
+      "'full' = full-size decode (no draft()) + EXIF transpose + centre crop + bicubic resize to 128, the row kept from before: more decoding than the page does. Both 1-process runs follow each page import (interleaved pairs, their order swapped each pair); the multi-process runs are once, after them.",
+    'phases: performance.mark times of one import on the page (src/ingest/run.ts INGEST_PHASES), ms after its start: caption/split texts read, planned, decode workers ready, dataset record created, first batch decoded, first batch stored, last stored, completed.',
     "Other processes may share this machine: see each run's load average; compare ratios within one run.",
   );
   if (only) {
@@ -268,7 +234,7 @@ async function main() {
   console.log(`\n| dataset | app images/s | wall s | Pillow 1 proc images/s | Pillow ${machine.cores} procs images/s |`);
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
-    const p = (n: number) => r.pillow.find((x) => x.processes === n);
+    const p = (n: number) => r.pillow.find((x) => x.processes === n); // the full-decode peer
     console.log(
       `| ${r.dataset} | ${fmt(r.app.imagesPerSecond)} | ${r.app.wallSeconds.median.toFixed(1)} | ${p(1) ? fmt(p(1)!.imagesPerSecond) : '—'} | ${p(machine.cores) ? fmt(p(machine.cores)!.imagesPerSecond) : '—'} |`,
     );

@@ -4,6 +4,7 @@
 // pixels are shown as one) and stores them itself when the page says (ingest/staged.ts): the page
 // gets counts and corrupt files, never pixels.
 import { preprocessImage } from '../data/decode';
+import { precompileJpegDecoder } from '../data/jpeg/jpegWasm';
 import { StagedBatches, type BatchItem, type DecodedFile } from '../ingest/staged';
 import type { DatasetMeta } from '../storage/datasets';
 import { serve } from './rpc';
@@ -20,6 +21,10 @@ async function decodeFile(file: Blob, name: string, size: number, inlineMaxBytes
 const staged = new StagedBatches();
 
 export const decodeApi = {
+  /** Compiles the JPEG decoder ahead of the first batch (see DecodePool.ready); resolves to whether it compiled. */
+  warm(): Promise<boolean> {
+    return precompileJpegDecoder();
+  },
   /** Decodes a batch of an import and keeps it here until storeBatch (see ingest/staged.ts). */
   prepareBatch(key: string, items: BatchItem[], size: number, inlineMaxBytes: number) {
     return staged.prepare(key, items, (file, path) => decodeFile(file, path, size, inlineMaxBytes));

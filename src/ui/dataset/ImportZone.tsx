@@ -1,7 +1,10 @@
-// Where a dataset comes in: drag a folder onto the page, or choose a folder or files.
-import { useRef, useState, type DragEvent } from 'react';
+// Where a dataset comes in: drag a folder onto the page, or choose a folder or files. While it can
+// take an import, the import's decode workers are started ahead, once the page is idle (they load
+// and compile their JPEG decoder before a folder is chosen; the import takes them).
+import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { filesFromDrop, filesFromInput } from '../../ingest/collect';
 import type { FolderFile } from '../../ingest/run';
+import { warmDecodePool } from '../../workers/decodePool';
 
 export interface ChosenFolder {
   files: FolderFile[];
@@ -21,6 +24,16 @@ export function ImportZone({
   const folderInput = useRef<HTMLInputElement>(null);
   const filesInput = useRef<HTMLInputElement>(null);
 
+  useEffect(() => {
+    if (disabled) return;
+    if (typeof requestIdleCallback !== 'function') {
+      const timer = setTimeout(warmDecodePool, 500);
+      return () => clearTimeout(timer);
+    }
+    const idle = requestIdleCallback(warmDecodePool, { timeout: 2000 });
+    return () => cancelIdleCallback(idle);
+  }, [disabled]);
+
   const onDrop = async (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -32,6 +45,7 @@ export function ImportZone({
     <div
       className={`drop-zone${over ? ' over' : ''}`}
       data-testid="drop-zone"
+      onDragEnter={() => warmDecodePool()}
       onDragOver={(e) => {
         e.preventDefault();
         setOver(true);
