@@ -163,3 +163,52 @@ jsimd_idct_4x4(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR co
 
 GLOBAL(int) jsimd_can_idct_islow(void) { return sizeof(ISLOW_MULT_TYPE) == 4 && sizeof(JCOEF) == 2; }
 GLOBAL(int) jsimd_can_idct_4x4(void) { return sizeof(ISLOW_MULT_TYPE) == 4 && sizeof(JCOEF) == 2; }
+
+/* Test hook: runs `blocks` random coefficient blocks (seeded; sparse, dense and extreme values,
+ * quantisers up to 65535 so that the 32-bit arithmetic wraps) through these IDCTs and the C ones
+ * (jidctint.c, jidctred.c) and returns how many blocks' output bytes differ. */
+__attribute__((export_name("jw_idct_mismatches")))
+int jw_idct_mismatches(uint32_t seed, int blocks) {
+  static JSAMPLE table[5 * 256 + 128];
+  static JSAMPLE rows[2][8][16];
+  struct jpeg_decompress_struct cinfo;
+  jpeg_component_info comp;
+  int q[64];
+  JCOEF coef[64];
+  JSAMPROW out[2][8];
+  /* jdmaster.c's prepare_range_limit_table */
+  JSAMPLE *t = table + 256;
+  memset(table, 0, sizeof(table));
+  for (int i = 0; i < 256; i++) t[i] = (JSAMPLE)i;
+  for (int i = 128; i < 512; i++) t[128 + i] = 255;
+  memcpy(t + 128 + 1024 - 128, t, 128);
+  cinfo.sample_range_limit = t;
+  comp.dct_table = q;
+  for (int k = 0; k < 8; k++) out[0][k] = rows[0][k], out[1][k] = rows[1][k];
+  uint32_t s = seed ? seed : 1;
+#define NEXT() (s ^= s << 13, s ^= s >> 17, s ^= s << 5, s)
+  int bad = 0;
+  for (int b = 0; b < blocks; b++) {
+    uint32_t kind = NEXT() % 4;
+    for (int i = 0; i < 64; i++) {
+      uint32_t r = NEXT();
+      q[i] = kind == 3 ? (int)(r % 65535) + 1 : (int)(r % 255) + 1;
+      int v = kind == 0 ? (int)(r >> 8) % 64 - 32 : kind == 1 ? (int)((r >> 8) % 2048) - 1024 : (int16_t)(r >> 12);
+      coef[i] = (JCOEF)((NEXT() % 8 < (kind == 0 ? 6 : 2)) ? 0 : v); /* zeros make the all-zero shortcuts run */
+    }
+    if (b % 5 == 0) for (int i = 8; i < 64; i++) coef[i] = 0;       /* DC only */
+    if (b % 7 == 1) for (int i = 0; i < 64; i++) if (i % 8) coef[i] = 0; /* first column only */
+    for (int f = 0; f < 2; f++) {
+      memset(rows, 0x5a, sizeof(rows));
+      if (f == 0) {
+        jsimd_idct_islow(&cinfo, &comp, coef, out[0], 4);
+        jpeg_idct_islow(&cinfo, &comp, coef, out[1], 4);
+      } else {
+        jsimd_idct_4x4(&cinfo, &comp, coef, out[0], 4);
+        jpeg_idct_4x4(&cinfo, &comp, coef, out[1], 4);
+      }
+      if (memcmp(rows[0], rows[1], sizeof(rows[0]))) bad++;
+    }
+  }
+  return bad;
+}
