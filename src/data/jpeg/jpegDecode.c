@@ -132,27 +132,38 @@ static void axis_taps(double start, double span, int to, int length, int per, in
  * passes (products and sums in the same order per value, no fused multiply-add), so the output is
  * byte for byte the scalar passes' and rgb.ts's. */
 
-/* Horizontal pass over rows y0..y1: row y's pixels widened once to doubles [w][4] (r, g, b, 0),
- * then per output column (r, g) and (b, 0) accumulate as two f64x2. */
+/* Horizontal pass over rows y0..y1: row y's bytes widened once to doubles (16 at a time), then
+ * per output column (r, g) accumulates as one f64x2 and b as a double. */
 static void horizontal_pass(const uint8_t *src, int w, int y0, int y1, int size, int per,
                             const int32_t *ci, const float *cw, const int32_t *cc, float *tmp, double *row) {
+  int n = w * 3, n16 = n & ~15;
   for (int y = y0; y <= y1; y++) {
-    const uint8_t *s = src + (size_t)y * w * 3;
-    for (int i = 0; i < w; i++) {
-      wasm_v128_store(row + 4 * i, wasm_f64x2_make(s[3 * i], s[3 * i + 1]));
-      wasm_v128_store(row + 4 * i + 2, wasm_f64x2_make(s[3 * i + 2], 0));
+    const uint8_t *s = src + (size_t)y * n;
+    for (int i = 0; i < n16; i += 16) {
+      v128_t b8 = wasm_v128_load(s + i);
+      v128_t h[2] = {wasm_u16x8_extend_low_u8x16(b8), wasm_u16x8_extend_high_u8x16(b8)};
+      for (int j = 0; j < 2; j++) {
+        v128_t lo = wasm_u32x4_extend_low_u16x8(h[j]), hi = wasm_u32x4_extend_high_u16x8(h[j]);
+        double *d = row + i + 8 * j;
+        wasm_v128_store(d, wasm_f64x2_convert_low_i32x4(lo));
+        wasm_v128_store(d + 2, wasm_f64x2_convert_low_i32x4(wasm_i32x4_shuffle(lo, lo, 2, 3, 0, 1)));
+        wasm_v128_store(d + 4, wasm_f64x2_convert_low_i32x4(hi));
+        wasm_v128_store(d + 6, wasm_f64x2_convert_low_i32x4(wasm_i32x4_shuffle(hi, hi, 2, 3, 0, 1)));
+      }
     }
+    for (int i = n16; i < n; i++) row[i] = s[i];
     float *q = tmp + (size_t)y * size * 3;
     for (int x = 0; x < size; x++) {
-      v128_t rg = wasm_f64x2_splat(0), b = wasm_f64x2_splat(0);
+      v128_t rg = wasm_f64x2_splat(0);
+      double b = 0;
       for (int k = 0; k < cc[x]; k++) {
-        const double *p = row + 4 * ci[x * per + k];
-        v128_t wt = wasm_f64x2_splat(cw[x * per + k]);
-        rg = wasm_f64x2_add(rg, wasm_f64x2_mul(wasm_v128_load(p), wt));
-        b = wasm_f64x2_add(b, wasm_f64x2_mul(wasm_v128_load(p + 2), wt));
+        const double *p = row + 3 * ci[x * per + k];
+        double wt = cw[x * per + k];
+        rg = wasm_f64x2_add(rg, wasm_f64x2_mul(wasm_v128_load(p), wasm_f64x2_splat(wt)));
+        b += p[2] * wt;
       }
       wasm_v128_store64_lane(q + 3 * x, wasm_f32x4_demote_f64x2_zero(rg), 0);
-      q[3 * x + 2] = (float)wasm_f64x2_extract_lane(b, 0);
+      q[3 * x + 2] = (float)b;
     }
   }
 }
@@ -236,8 +247,8 @@ static uint8_t *centre_crop_resize(const uint8_t *src, int w, int h, int size) {
   float *weight = malloc(sizeof(float) * 2 * size * per);
   int32_t *count = malloc(sizeof(int32_t) * 2 * size);
   float *tmp = malloc(sizeof(float) * (size_t)h * size * 3);
-  /* doubles: a source row [w][4] for the horizontal pass, an output row [size * 3] for the vertical */
-  double *work = malloc(sizeof(double) * ((size_t)w * 4 > (size_t)size * 3 ? (size_t)w * 4 : (size_t)size * 3));
+  /* doubles: a source row [w * 3] for the horizontal pass, an output row [size * 3] for the vertical */
+  double *work = malloc(sizeof(double) * (size_t)(w > size ? w : size) * 3);
   uint8_t *out = malloc((size_t)size * size * 3);
   if (!index || !weight || !count || !tmp || !work || !out) jpeg_fail(-1, "out of memory for the resized image");
   int32_t *ci = index, *ri = index + size * per, *cc = count, *rc = count + size;
