@@ -1,8 +1,8 @@
 #!/bin/sh
 # Rebuilds jpegDecode.wasm.ts: libjpeg-turbo 2.1.5's decompressor and jpegDecode.c compiled to
 # wasm32 with SIMD128 against WASI's libc for malloc and string functions only. libjpeg-turbo's
-# SIMD hooks are jsimd_none.c's (its C routines) except the two IDCTs in jsimd_wasm.c; jpegDecode.c
-# resamples with SIMD128. Browsers without WebAssembly SIMD cannot compile it (data/decode.ts then
+# SIMD hooks are jsimd_none.c's (its C routines) except the two IDCTs and YCbCr->RGB in
+# jsimd_wasm.c; jpegDecode.c resamples with SIMD128. Browsers without WebAssembly SIMD cannot compile it (data/decode.ts then
 # decodes with createImageBitmap). Options for measuring: SIMD= (the plain module: C IDCTs, scalar
 # resampling), OPT, EXTRA (compiler flags), STRIP=" " (keep function names), WASM_OUT=file.
 # Needs Debian's clang-14, lld-14, wasi-libc and libclang-rt-14-dev-wasm32. The source tarball is
@@ -69,9 +69,10 @@ for f in jpegDecode.c ${SIMD:+jsimd_wasm.c} $(for f in $SOURCES; do printf '%s '
   o="$out/$(basename "$f" .c).o"
   objs="$objs $o"
   flags=""
-  # With SIMD, jsimd_wasm.c's IDCT hooks replace these four of jsimd_none.c's.
+  # With SIMD, jsimd_wasm.c's IDCT and colour hooks replace these six of jsimd_none.c's.
   [ -n "${SIMD:-}" ] && [ "$(basename "$f")" = jsimd_none.c ] &&
-    flags="-Djsimd_can_idct_islow=none_can_idct_islow -Djsimd_idct_islow=none_idct_islow -Djsimd_can_idct_4x4=none_can_idct_4x4 -Djsimd_idct_4x4=none_idct_4x4"
+    flags="-Djsimd_can_idct_islow=none_can_idct_islow -Djsimd_idct_islow=none_idct_islow -Djsimd_can_idct_4x4=none_can_idct_4x4 -Djsimd_idct_4x4=none_idct_4x4
+      -Djsimd_can_ycc_rgb=none_can_ycc_rgb -Djsimd_ycc_rgb_convert=none_ycc_rgb_convert"
   # shellcheck disable=SC2086
   $CLANG $CFLAGS $flags -c -o "$o" "$f"
 done

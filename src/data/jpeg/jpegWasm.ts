@@ -31,6 +31,7 @@ interface Exports {
   jw_decode(data: number, len: number, targetShort: number): number;
   jw_decode_square(data: number, len: number, size: number): number;
   jw_idct_mismatches(seed: number, blocks: number): number;
+  jw_colour_mismatches(): number;
 }
 
 /** Thrown by the module's jpeg_fail import: libjpeg's own error message and code. */
@@ -113,6 +114,11 @@ function loaded(): Exports {
  */
 export function simdIdctMismatches(seed: number, blocks: number): number {
   return loaded().jw_idct_mismatches(seed, blocks);
+}
+
+/** How many output bytes of the SIMD YCbCr->RGB differ from libjpeg-turbo's C one over every (Y, Cb, Cr) (for tests: 0 expected). */
+export function simdColourMismatches(): number {
+  return loaded().jw_colour_mismatches();
 }
 
 /** Runs one of the module's decoders on `bytes`; returns its output's bytes and jw_info(). */

@@ -1,11 +1,12 @@
 /* libjpeg-turbo's SIMD hooks (jsimd.h) for its decompressor built with WebAssembly SIMD128
  * (build.sh): the integer IDCTs at full scale (jpeg_idct_islow, jidctint.c) and at 1/2 scale
- * (jpeg_idct_4x4, jidctred.c), the hottest routines after Huffman decoding at the scales the lab
- * decodes at, written over wasm_simd128.h. Each computes the C routine's exact arithmetic (32-bit
- * wrapping integers, its all-zero shortcuts taken per lane with a select, its range-limit table's
- * wrap-around), so the pixels are the C routines' byte for byte (checked over 620 photos, and
- * against the C routines on random coefficient blocks: jw_idct_mismatches, tests/unit/data/jpegWasm.test.ts).
- * Every other hook answers as jsimd_none.c does: the C routine runs. */
+ * (jpeg_idct_4x4, jidctred.c) and YCbCr->RGB (jdcolor.c), the hottest routines after Huffman
+ * decoding at the scales the lab decodes at, written over wasm_simd128.h. Each computes the C
+ * routine's exact arithmetic (32-bit wrapping integers, its all-zero shortcuts taken per lane with
+ * a select, its range-limit table's wrap-around), so the pixels are the C routines' byte for byte
+ * (checked over 620 photos, and against the C routines on random coefficient blocks and all YCbCr
+ * triples: jw_idct_mismatches, jw_colour_mismatches, tests/unit/data/jpegWasm.test.ts). Every
+ * other hook answers as jsimd_none.c does: the C routine runs. */
 #define JPEG_INTERNALS
 #include <wasm_simd128.h>
 #include "jinclude.h"
@@ -13,6 +14,7 @@
 #include "jsimd.h"
 #include "jdct.h"
 #include "jsimddct.h"
+#include <stdlib.h>
 
 #define CONST_BITS 13
 #define PASS1_BITS 2
@@ -163,6 +165,112 @@ jsimd_idct_4x4(j_decompress_ptr cinfo, jpeg_component_info *compptr, JCOEFPTR co
 
 GLOBAL(int) jsimd_can_idct_islow(void) { return sizeof(ISLOW_MULT_TYPE) == 4 && sizeof(JCOEF) == 2; }
 GLOBAL(int) jsimd_can_idct_4x4(void) { return sizeof(ISLOW_MULT_TYPE) == 4 && sizeof(JCOEF) == 2; }
+
+/* jdcolor.c's YCbCr->RGB (ycc_rgb_convert with its tables' formulas, computed per pixel: the tables
+ * hold exactly these values), 16 pixels at a time in 32-bit lanes; sample_range_limit's clamp for
+ * the sums' range [-256, 511] is the saturating narrowing to bytes. Only JCS_RGB (3 bytes per pixel)
+ * is asked of this decoder (jpegDecode.c). */
+#define SCALEBITS 16
+#define ONE_HALF ((JLONG)1 << (SCALEBITS - 1))
+#define FIX(x) ((JLONG)((x) * (1L << SCALEBITS) + 0.5))
+
+static int c_colour; /* test hook: 1 makes jsimd_can_ycc_rgb answer 0, so jdcolor.c's C runs */
+
+GLOBAL(int) jsimd_can_ycc_rgb(void) { return !c_colour && RGB_PIXELSIZE == 3; }
+
+static inline v128_t colour_channel(v128_t y8, v128_t q[4]) {
+  v128_t w[4];
+  for (int i = 0; i < 4; i++) {
+    v128_t y16 = i < 2 ? wasm_u16x8_extend_low_u8x16(y8) : wasm_u16x8_extend_high_u8x16(y8);
+    v128_t y32 = i % 2 ? wasm_u32x4_extend_high_u16x8(y16) : wasm_u32x4_extend_low_u16x8(y16);
+    w[i] = add(y32, wasm_i32x4_shr(q[i], SCALEBITS));
+  }
+  return wasm_u8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(w[0], w[1]), wasm_i16x8_narrow_i32x4(w[2], w[3]));
+}
+
+/* 16 bytes as four i32x4 lanes minus CENTERJSAMPLE. */
+static inline void centred(v128_t b8, v128_t out[4]) {
+  v128_t lo = wasm_u16x8_extend_low_u8x16(b8), hi = wasm_u16x8_extend_high_u8x16(b8);
+  v128_t c = wasm_i32x4_splat(CENTERJSAMPLE);
+  out[0] = sub(wasm_u32x4_extend_low_u16x8(lo), c), out[1] = sub(wasm_u32x4_extend_high_u16x8(lo), c);
+  out[2] = sub(wasm_u32x4_extend_low_u16x8(hi), c), out[3] = sub(wasm_u32x4_extend_high_u16x8(hi), c);
+}
+
+GLOBAL(void)
+jsimd_ycc_rgb_convert(j_decompress_ptr cinfo, JSAMPIMAGE input_buf, JDIMENSION input_row,
+                      JSAMPARRAY output_buf, int num_rows)
+{
+  JDIMENSION n = cinfo->output_width, n16 = n & ~15u;
+  JSAMPLE *range_limit = cinfo->sample_range_limit;
+  i32x4 half = wasm_i32x4_splat(ONE_HALF);
+  while (--num_rows >= 0) {
+    JSAMPROW in0 = input_buf[0][input_row], in1 = input_buf[1][input_row], in2 = input_buf[2][input_row];
+    JSAMPROW out = *output_buf++;
+    input_row++;
+    for (JDIMENSION col = 0; col < n16; col += 16, out += 48) {
+      v128_t y8 = wasm_v128_load(in0 + col), cb[4], cr[4], q[4];
+      centred(wasm_v128_load(in1 + col), cb);
+      centred(wasm_v128_load(in2 + col), cr);
+      for (int i = 0; i < 4; i++) q[i] = add(mul(cr[i], FIX(1.40200)), half);
+      v128_t r = colour_channel(y8, q);
+      for (int i = 0; i < 4; i++) q[i] = add(add(mul(cb[i], -FIX(0.34414)), half), mul(cr[i], -FIX(0.71414)));
+      v128_t g = colour_channel(y8, q);
+      for (int i = 0; i < 4; i++) q[i] = add(mul(cb[i], FIX(1.77200)), half);
+      v128_t b = colour_channel(y8, q);
+      v128_t rg_lo = wasm_i8x16_shuffle(r, g, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+      v128_t rg_hi = wasm_i8x16_shuffle(r, g, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+      v128_t mid = wasm_i8x16_shuffle(rg_lo, rg_hi, 11, 0, 12, 13, 0, 14, 15, 0, 16, 17, 0, 18, 19, 0, 20, 21);
+      wasm_v128_store(out, wasm_i8x16_shuffle(rg_lo, b, 0, 1, 16, 2, 3, 17, 4, 5, 18, 6, 7, 19, 8, 9, 20, 10));
+      wasm_v128_store(out + 16, wasm_i8x16_shuffle(mid, b, 0, 21, 2, 3, 22, 5, 6, 23, 8, 9, 24, 11, 12, 25, 14, 15));
+      wasm_v128_store(out + 32, wasm_i8x16_shuffle(rg_hi, b, 26, 6, 7, 27, 8, 9, 28, 10, 11, 29, 12, 13, 30, 14, 15, 31));
+    }
+    for (JDIMENSION col = n16; col < n; col++, out += 3) {
+      int y = in0[col];
+      JLONG cb = in1[col] - CENTERJSAMPLE, cr = in2[col] - CENTERJSAMPLE;
+      out[0] = range_limit[y + (int)((FIX(1.40200) * cr + ONE_HALF) >> SCALEBITS)];
+      out[1] = range_limit[y + (int)(((-FIX(0.34414)) * cb + ONE_HALF + (-FIX(0.71414)) * cr) >> SCALEBITS)];
+      out[2] = range_limit[y + (int)((FIX(1.77200) * cb + ONE_HALF) >> SCALEBITS)];
+    }
+  }
+}
+
+/* Test hook: every (Y, Cb, Cr) through jsimd_ycc_rgb_convert and jdcolor.c's C conversion, rows
+ * 65,541 pixels wide (so that the scalar tail runs too); returns how many output bytes differ. */
+__attribute__((export_name("jw_colour_mismatches")))
+int jw_colour_mismatches(void) {
+  static JSAMPLE table[5 * 256 + 128];
+  enum { W = 65536 + 5 };
+  struct jpeg_decompress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  cinfo.err = jpeg_std_error(&jerr);
+  jpeg_create_decompress(&cinfo);
+  memset(table, 0, sizeof(table));
+  for (int i = 0; i < 256; i++) table[256 + i] = (JSAMPLE)i;
+  memset(table + 512, 255, sizeof(table) - 512);
+  cinfo.sample_range_limit = table + 256;
+  cinfo.jpeg_color_space = JCS_YCbCr;
+  cinfo.out_color_space = JCS_RGB;
+  cinfo.num_components = 3;
+  cinfo.output_width = W;
+  JSAMPLE *planes = malloc(3 * W), *out = malloc(2 * 3 * W);
+  JSAMPROW rows[3] = {planes, planes + W, planes + 2 * W}, o[2] = {out, out + 3 * W};
+  JSAMPARRAY bufs[3] = {&rows[0], &rows[1], &rows[2]};
+  int bad = 0;
+  for (int cr = 0; cr < 256; cr++) {
+    for (int j = 0; j < W; j++) rows[0][j] = (JSAMPLE)j, rows[1][j] = (JSAMPLE)(j >> 8), rows[2][j] = (JSAMPLE)cr;
+    for (int k = 0; k < 2; k++) {
+      c_colour = k;
+      jinit_color_deconverter(&cinfo);
+      (*cinfo.cconvert->color_convert)(&cinfo, bufs, 0, &o[k], 1);
+    }
+    for (int j = 0; j < 3 * W; j++) bad += o[0][j] != o[1][j];
+  }
+  c_colour = 0;
+  jpeg_destroy_decompress(&cinfo);
+  free(planes);
+  free(out);
+  return bad;
+}
 
 /* Test hook: runs `blocks` random coefficient blocks (seeded; sparse, dense and extreme values,
  * quantisers up to 65535 so that the 32-bit arithmetic wraps) through these IDCTs and the C ones
