@@ -6,7 +6,8 @@
  * a select, its range-limit table's wrap-around), so the pixels are the C routines' byte for byte
  * (checked over 620 photos, and against the C routines on random coefficient blocks and all YCbCr
  * triples: jw_idct_mismatches, jw_colour_mismatches, tests/unit/data/jpegWasm.test.ts). Every
- * other hook answers as jsimd_none.c does: the C routine runs. */
+ * other hook answers as jsimd_none.c does: the C routine runs. Derived from those libjpeg-turbo
+ * files, under their licence (NOTICE.txt). */
 #define JPEG_INTERNALS
 #include <wasm_simd128.h>
 #include "jinclude.h"
