@@ -38,6 +38,11 @@ const cpuNow = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+/** Median (range) of the per-round ratios a[r] / b[r]. */
+const ratio = (a: number[], b: number[]) => {
+  const s = summarize(a.map((x, r) => x / b[r]));
+  return `${s.median.toFixed(3)} (${s.min.toFixed(3)}–${s.max.toFixed(3)})`;
+};
 const fmt = (xs: number[]) => {
   const s = summarize(xs);
   return `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
@@ -83,14 +88,15 @@ async function readRows(
   nodeSums: number[],
 ) {
   await page.locator('#files').setInputFiles(paths);
-  await call('readerFiles');
+  await call('readerFiles', beforeModule());
   const variants = [
     ['arrayBuffer', false],
     ['readerSync', false],
-    ['arrayBuffer', true],
-    ['readerSync', true],
+    ['arrayBuffer', 'before'],
+    ['arrayBuffer', 'now'],
+    ['readerSync', 'now'],
   ] as const;
-  const key = (m: string, d: boolean) => `${m}${d ? '+decode' : ''}`;
+  const key = (m: string, d: false | 'now' | 'before') => `${m}${d ? `+decode${d === 'before' ? `(${BEFORE_REF})` : ''}` : ''}`;
   const wall: Record<string, number[]> = {};
   const cpu: Record<string, number[]> = {};
   for (const [m, d] of variants) {
@@ -109,7 +115,13 @@ async function readRows(
   }
   const row = (x: Record<string, number[]>) => Object.entries(x).map(([k, v]) => `${k} ${fmt(v)}`).join('   ');
   console.log(`  worker read, wall   ${row(wall)}`);
-  if (Object.keys(cpu).length) console.log(`  worker read, CPU    ${row(cpu)}   (all Chromium processes)`);
+  if (Object.keys(cpu).length) {
+    console.log(`  worker read, CPU    ${row(cpu)}   (all Chromium processes)`);
+    console.log(
+      `  worker, CPU ratios (median of per-round ratios, range): readerSync÷arrayBuffer read ${ratio(cpu.readerSync, cpu.arrayBuffer)}; ` +
+        `this branch's read+decode÷${BEFORE_REF}'s ${ratio(cpu['readerSync+decode'], cpu[key('arrayBuffer', 'before')])}`,
+    );
+  }
 }
 
 /** The wasm module at BEFORE_REF (git), for 'wasm-core-before': old vs new in one run. */
@@ -171,7 +183,9 @@ try {
     const row = (m: Record<string, number[]>) => PATHS.map((p) => `${p} ${fmt(m[p])}`).join('   ');
     console.log(`  Chromium wall   ${row(wall)}`);
     if (cpu.wasm.length) console.log(`  Chromium CPU    ${row(cpu)}   (all Chromium processes)`);
+    if (cpu.wasm.length) console.log(`  Chromium CPU, module alone, this ÷ ${BEFORE_REF}'s (median of per-round ratios): ${ratio(cpu['wasm-core'], cpu['wasm-core-before'])}`);
     console.log(`  Node CPU        ${Object.entries(node.ms).map(([k, v]) => `${k} ${fmt(v)}`).join('   ')}`);
+    console.log(`  Node CPU, module alone, this ÷ ${BEFORE_REF}'s (median of per-round ratios): ${ratio(node.ms['wasm-core'], node.ms['wasm-core-before'])}`);
     console.log(`  Node: this module's copies vs ${BEFORE_REF}'s: ${levelDiff(node.copies['wasm-core'], node.copies['wasm-core-before']).max} max level difference`);
     console.log(
       `  128 px copies: wasm vs canvas (browser before) mean ${d.mean.toFixed(2)} max ${d.max}; wasm vs jpeg-js (Node before) mean ${nd.mean.toFixed(2)} max ${nd.max}`,

@@ -131,12 +131,12 @@ function askReader<R>(req: ReadRequest): Promise<R> {
 const api = {
   machine,
   /** Hands the files chosen in #files (bench/jpeg-scaled.ts sets them) to the read worker. */
-  readerFiles() {
+  readerFiles(beforeModule: string) {
     const input = document.getElementById('files') as HTMLInputElement;
-    return askReader<{ n: number }>({ files: [...(input.files ?? [])] });
+    return askReader<{ n: number }>({ files: [...(input.files ?? [])], beforeModule });
   },
   /** One pass of the read worker over its files: wall ms per image, and with `check` per-file sums (bytes, or decoded pixels). */
-  readerPass(method: ReadMethod, decode: boolean, size: number, check = false) {
+  readerPass(method: ReadMethod, decode: false | 'now' | 'before', size: number, check = false) {
     return askReader<{ ms: number; sums: number[] }>({ method, decode, size, check });
   },
   jpegFiles(base64s: string[]) {
