@@ -112,19 +112,7 @@ function checkDamage(pixels: Uint8Array, size: number): void {
   }
 }
 
-// Workers have FileReaderSync; the DOM typings this project compiles against do not declare it.
-declare const FileReaderSync: (new () => { readAsArrayBuffer(blob: Blob): ArrayBuffer }) | undefined;
-
-/**
- * A Blob's bytes, whole: with FileReaderSync where there is one (workers), else arrayBuffer().
- * In the decode worker FileReaderSync cost 0.1-0.3 ms less CPU per image (all Chromium processes)
- * than arrayBuffer() on 120 originals and on 1,500 flickr8k-224 files, read and decoded, in each of
- * two runs (bench/jpeg-scaled.ts, 2026-11-28).
- */
-export async function readBytes(file: Blob): Promise<Uint8Array<ArrayBuffer>> {
-  if (typeof FileReaderSync !== 'undefined') return new Uint8Array(new FileReaderSync().readAsArrayBuffer(file));
-  return new Uint8Array(await file.arrayBuffer());
-}
+const readAll = async (file: Blob) => new Uint8Array(await file.arrayBuffer());
 
 /**
  * Decodes `file` (name used in messages) and preprocesses it; throws ImageDecodeError. `bytes`, the
@@ -132,14 +120,14 @@ export async function readBytes(file: Blob): Promise<Uint8Array<ArrayBuffer>> {
  * its name, else after sniffing its first 64 bytes) and decoded from memory.
  */
 export async function preprocessImage(file: Blob, name: string, size: number, bytes?: Uint8Array): Promise<PreprocessedImage> {
-  if (!bytes && /\.jpe?g$/i.test(name) && file.size <= MAX_IMAGE_BYTES) bytes = await readBytes(file);
+  if (!bytes && /\.jpe?g$/i.test(name) && file.size <= MAX_IMAGE_BYTES) bytes = await readAll(file);
   const head = bytes?.subarray(0, 64) ?? new Uint8Array(await file.slice(0, 64).arrayBuffer());
   const reason = rejectReason(name, head, file.size);
   if (reason) throw new ImageDecodeError('rejected', reason);
   const jpeg = sniffImageType(head) === 'jpeg';
   let jpegError: string | undefined;
   if (jpeg) {
-    bytes ??= await readBytes(file);
+    bytes ??= await readAll(file);
     try {
       await precompileJpegDecoder(); // once, asynchronously (a browser's main thread refuses a sync compile)
       return preprocessJpeg(bytes, size);
