@@ -119,7 +119,7 @@ async function readRows(
     console.log(`  worker read, CPU    ${row(cpu)}   (all Chromium processes)`);
     console.log(
       `  worker, CPU ratios (median of per-round ratios, range): readerSync÷arrayBuffer read ${ratio(cpu.readerSync, cpu.arrayBuffer)}; ` +
-        `this branch's read+decode÷${BEFORE_REF}'s ${ratio(cpu['readerSync+decode'], cpu[key('arrayBuffer', 'before')])}`,
+        `read+decode with this module ÷ ${BEFORE_REF}'s (both arrayBuffer, as the decode worker reads) ${ratio(cpu['arrayBuffer+decode'], cpu[key('arrayBuffer', 'before')])}`,
     );
   }
 }
