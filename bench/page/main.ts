@@ -11,11 +11,13 @@ import { preprocessImage } from '../../src/data/decode';
 import { decodeJpegSquare } from '../../src/data/jpeg/jpegWasm';
 import { rgbaToRgb } from '../../src/data/rgb';
 import type { ConvImpl } from '../../src/model/layers';
+import { loadSquareDecoder } from '../lib/jpegModule';
 import { levelDiff } from '../lib/levelDiff';
 import { selectBackend, type BackendChoice, type BackendInfo } from '../../src/use/backend';
 import { useExplicitTransposeMatMulGrad, useStockMatMulGrad } from '../../src/train/matMulGrad';
 import { benchIndexBuild, benchSearch } from '../lib/searchBench';
 import { benchTraining } from '../lib/trainBench';
+import type { ReadMethod, ReadRequest } from './readWorker';
 
 type GpuInfo = { vendor?: string; architecture?: string; device?: string; description?: string };
 
@@ -94,27 +96,56 @@ async function canvasCopy(bytes: Uint8Array<ArrayBuffer>, blob: Blob, size: numb
   return rgbaToRgb(ctx.getImageData(0, 0, size, size).data);
 }
 
+type JpegPath = 'wasm' | 'wasm-core' | 'canvas' | 'wasm-core-before';
+
+/** jw_decode_square of another build of the module (bench/jpeg-scaled.ts passes main's), for old-vs-new timings. */
+let beforeSquare: ((bytes: Uint8Array, size: number) => Uint8Array) | undefined;
+async function loadBeforeModule(base64: string) {
+  beforeSquare = await loadSquareDecoder(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+}
+
 /**
  * The 128 px copy by one path: 'wasm' (preprocessImage as the decode worker calls it now: the
  * wasm decoder, small files' bytes handed over, larger ones read from the Blob), 'wasm-core' (the
  * module alone on bytes in memory) or 'canvas' (the path before it).
  */
-async function jpegCopy(path: 'wasm' | 'wasm-core' | 'canvas', i: number, size: number): Promise<Uint8Array> {
+async function jpegCopy(path: JpegPath, i: number, size: number): Promise<Uint8Array> {
   const [bytes, blob] = [jpegs[i], jpegBlobs[i]];
   if (path === 'wasm-core') return decodeJpegSquare(bytes, size).data;
+  if (path === 'wasm-core-before') return beforeSquare!(bytes, size);
   if (path === 'canvas') return canvasCopy(bytes, blob, size);
   return (await preprocessImage(blob, 'x.jpg', size, bytes.length <= INLINE ? bytes : undefined)).pixels;
 }
 
+/** The file-read worker (readWorker.ts) and a call into it. */
+let reader: Worker | undefined;
+function askReader<R>(req: ReadRequest): Promise<R> {
+  reader ??= new Worker(new URL('./readWorker.ts', import.meta.url), { type: 'module' });
+  const w = reader;
+  return new Promise((resolve, reject) => {
+    w.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data as R));
+    w.postMessage(req);
+  });
+}
+
 const api = {
   machine,
+  /** Hands the files chosen in #files (bench/jpeg-scaled.ts sets them) to the read worker. */
+  readerFiles(beforeModule: string) {
+    const input = document.getElementById('files') as HTMLInputElement;
+    return askReader<{ n: number }>({ files: [...(input.files ?? [])], beforeModule });
+  },
+  /** One pass of the read worker over its files: wall ms per image, and with `check` per-file sums (bytes, or decoded pixels). */
+  readerPass(method: ReadMethod, decode: false | 'now' | 'before', size: number, check = false) {
+    return askReader<{ ms: number; sums: number[] }>({ method, decode, size, check });
+  },
   jpegFiles(base64s: string[]) {
     jpegs = base64s.map((b) => Uint8Array.from(atob(b), (c) => c.charCodeAt(0)));
     jpegBlobs = jpegs.map((b) => new Blob([b], { type: 'image/jpeg' }));
     return jpegs.length;
   },
   /** One pass over the held files by one path, one file at a time: wall ms per image. */
-  async jpegScaled(path: 'wasm' | 'wasm-core' | 'canvas', size: number) {
+  async jpegScaled(path: JpegPath, size: number) {
     const copies: Uint8Array[] = [];
     const t0 = performance.now();
     for (let i = 0; i < jpegs.length; i++) copies.push(await jpegCopy(path, i, size));
@@ -123,6 +154,13 @@ const api = {
     return { ms };
   },
   /** Mean and max absolute difference (levels) between the wasm and canvas paths' last copies, and the wasm copies' bytes summed per image. */
+  loadBeforeModule,
+  /** Bytes that differ between two paths' last copies (e.g. this module's and main's). */
+  jpegDiffBytes(a: JpegPath, b: JpegPath) {
+    let n = 0;
+    jpegCopies[a].forEach((x, i) => x.forEach((v, k) => (n += v === jpegCopies[b][i][k] ? 0 : 1)));
+    return n;
+  },
   jpegDiff() {
     const [a, b] = [jpegCopies.wasm, jpegCopies.canvas];
     const { mean, max } = levelDiff(a, b);

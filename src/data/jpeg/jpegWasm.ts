@@ -30,6 +30,8 @@ interface Exports {
   jw_free(p: number): void;
   jw_decode(data: number, len: number, targetShort: number): number;
   jw_decode_square(data: number, len: number, size: number): number;
+  jw_idct_mismatches(seed: number, blocks: number): number;
+  jw_colour_mismatches(): number;
 }
 
 /** Thrown by the module's jpeg_fail import: libjpeg's own error message and code. */
@@ -45,6 +47,7 @@ class Failure extends Error {
 const KEEP_MEMORY_BYTES = 64 * 2 ** 20;
 
 let compiled: WebAssembly.Module | undefined;
+let compileError: Error | undefined; // kept: a browser without WebAssembly SIMD fails alike each time
 let instance: Exports | undefined;
 
 const wasmBytes = () => Uint8Array.from(atob(JPEG_DECODE_WASM), (c) => c.charCodeAt(0));
@@ -54,12 +57,23 @@ const wasmBytes = () => Uint8Array.from(atob(JPEG_DECODE_WASM), (c) => c.charCod
  * 4 KB). Resolves to whether it compiled; never rejects (decoding then says 'unavailable').
  */
 export async function precompileJpegDecoder(): Promise<boolean> {
-  compiled ??= await WebAssembly.compile(wasmBytes()).catch(() => undefined);
+  if (!compiled && !compileError) {
+    compiled = await WebAssembly.compile(wasmBytes()).catch((err: Error) => {
+      compileError = err;
+      return undefined;
+    });
+  }
   return compiled !== undefined;
 }
 
 function instantiate(): Exports {
-  compiled ??= new WebAssembly.Module(wasmBytes());
+  if (compileError) throw compileError;
+  try {
+    compiled ??= new WebAssembly.Module(wasmBytes());
+  } catch (err) {
+    compileError = err as Error;
+    throw err;
+  }
   let exports: Exports | undefined;
   const text = (p: number) => {
     const bytes = new Uint8Array(exports!.memory.buffer, p);
@@ -86,14 +100,30 @@ function instantiate(): Exports {
   return exports;
 }
 
-/** Runs one of the module's decoders on `bytes`; returns its output's bytes and jw_info(). */
-function run(bytes: Uint8Array, decode: (w: Exports, at: number) => number, outBytes: (info: Int32Array) => number) {
-  let wasm: Exports;
+function loaded(): Exports {
   try {
-    wasm = instance ??= instantiate();
+    return (instance ??= instantiate());
   } catch (err) {
     throw new JpegDecodeError('unavailable', `the WebAssembly JPEG decoder could not load (${(err as Error).message})`);
   }
+}
+
+/**
+ * How many of `blocks` seeded random coefficient blocks the module's SIMD IDCTs (jsimd_wasm.c)
+ * turn into other bytes than libjpeg-turbo's C IDCTs (for tests: 0 expected).
+ */
+export function simdIdctMismatches(seed: number, blocks: number): number {
+  return loaded().jw_idct_mismatches(seed, blocks);
+}
+
+/** How many output bytes of the SIMD YCbCr->RGB differ from libjpeg-turbo's C one over every (Y, Cb, Cr) (for tests: 0 expected). */
+export function simdColourMismatches(): number {
+  return loaded().jw_colour_mismatches();
+}
+
+/** Runs one of the module's decoders on `bytes`; returns its output's bytes and jw_info(). */
+function run(bytes: Uint8Array, decode: (w: Exports, at: number) => number, outBytes: (info: Int32Array) => number) {
+  const wasm = loaded();
   const input = wasm.jw_malloc(bytes.length);
   if (!input) throw new JpegDecodeError('corrupt', `no memory for ${bytes.length} bytes of JPEG data`);
   new Uint8Array(wasm.memory.buffer, input, bytes.length).set(bytes);
