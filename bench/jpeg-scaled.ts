@@ -113,7 +113,10 @@ async function readRows(
       if (c0 !== null && c1 !== null) (cpu[key(m, d)] ??= []).push(((c1 - c0) * 1000) / paths.length);
     }
   }
-  const row = (x: Record<string, number[]>) => Object.entries(x).map(([k, v]) => `${k} ${fmt(v)}`).join('   ');
+  const row = (x: Record<string, number[]>) =>
+    Object.entries(x)
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join('   ');
   console.log(`  worker read, wall   ${row(wall)}`);
   if (Object.keys(cpu).length) {
     console.log(`  worker read, CPU    ${row(cpu)}   (all Chromium processes)`);
@@ -183,10 +186,21 @@ try {
     const row = (m: Record<string, number[]>) => PATHS.map((p) => `${p} ${fmt(m[p])}`).join('   ');
     console.log(`  Chromium wall   ${row(wall)}`);
     if (cpu.wasm.length) console.log(`  Chromium CPU    ${row(cpu)}   (all Chromium processes)`);
-    if (cpu.wasm.length) console.log(`  Chromium CPU, module alone, this ÷ ${BEFORE_REF}'s (median of per-round ratios): ${ratio(cpu['wasm-core'], cpu['wasm-core-before'])}`);
-    console.log(`  Node CPU        ${Object.entries(node.ms).map(([k, v]) => `${k} ${fmt(v)}`).join('   ')}`);
-    console.log(`  Node CPU, module alone, this ÷ ${BEFORE_REF}'s (median of per-round ratios): ${ratio(node.ms['wasm-core'], node.ms['wasm-core-before'])}`);
-    console.log(`  Node: this module's copies vs ${BEFORE_REF}'s: ${levelDiff(node.copies['wasm-core'], node.copies['wasm-core-before']).max} max level difference`);
+    if (cpu.wasm.length)
+      console.log(
+        `  Chromium CPU, module alone, this ÷ ${BEFORE_REF}'s (median of per-round ratios): ${ratio(cpu['wasm-core'], cpu['wasm-core-before'])}`,
+      );
+    console.log(
+      `  Node CPU        ${Object.entries(node.ms)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join('   ')}`,
+    );
+    console.log(
+      `  Node CPU, module alone, this ÷ ${BEFORE_REF}'s (median of per-round ratios): ${ratio(node.ms['wasm-core'], node.ms['wasm-core-before'])}`,
+    );
+    console.log(
+      `  Node: this module's copies vs ${BEFORE_REF}'s: ${levelDiff(node.copies['wasm-core'], node.copies['wasm-core-before']).max} max level difference`,
+    );
     console.log(
       `  128 px copies: wasm vs canvas (browser before) mean ${d.mean.toFixed(2)} max ${d.max}; wasm vs jpeg-js (Node before) mean ${nd.mean.toFixed(2)} max ${nd.max}`,
     );

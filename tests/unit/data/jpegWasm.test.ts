@@ -102,13 +102,13 @@ describe('decodeJpeg', () => {
   });
 });
 
-describe('SIMD routines (jsimd_wasm.c) against libjpeg-turbo\'s C', () => {
+describe("SIMD routines (jsimd_wasm.c) against libjpeg-turbo's C", () => {
   // Random blocks reach what photos rarely do: all-zero columns and rows (the C code's shortcuts),
   // values whose 32-bit arithmetic wraps, outputs past the range-limit table's clamp.
-  it.each([1, 2, 3])('give the C IDCTs\' bytes on 20,000 random blocks (seed %i)', (seed) => {
+  it.each([1, 2, 3])("give the C IDCTs' bytes on 20,000 random blocks (seed %i)", (seed) => {
     expect(simdIdctMismatches(seed, 20_000)).toBe(0);
   });
-  it('YCbCr->RGB gives the C conversion\'s bytes for all 2^24 inputs', () => {
+  it("YCbCr->RGB gives the C conversion's bytes for all 2^24 inputs", () => {
     expect(simdColourMismatches()).toBe(0);
   });
 });
